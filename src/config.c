@@ -1,0 +1,1029 @@
+/* config.c -- config.json decoding with Go encoding/json rules, defaults and
+ * the original's validation order (spec/config.md).
+ *
+ * The file is small and read once, so it goes through yajl's tree parser;
+ * the decoding walk below then applies Go's rules by hand: keys match
+ * case-insensitively, the last duplicate wins, null leaves scalars alone
+ * and empties lists, and a wrong type names the Go field, as the original's
+ * message does, so operators' runbooks still match.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <yajl/yajl_tree.h>
+
+#include "util/buf.h"
+#include "util/hostport.h"
+#include "util/ipaddr.h"
+#include "util/jsonw.h"
+
+enum field_type {
+	F_INT, F_INT32, F_UINT16, F_UINT32, F_STRING, F_BOOL, F_STRV,
+	F_ZONES, F_CREDS,
+};
+
+struct field {
+	const char *key;	/* Go field name; JSON keys match it ignoring case */
+	enum field_type type;
+	size_t offset;
+};
+
+#define FLD(name, type, member) { name, type, offsetof(struct config, member) }
+static const struct field fields[] = {
+	FLD("RefreshSeconds", F_INT, refresh_seconds),
+	FLD("Port", F_INT, port),
+	FLD("Timeout", F_INT, timeout),
+	FLD("StateTimeoutSeconds", F_INT, state_timeout_seconds),
+	FLD("ZkDetectionTimeout", F_INT, zk_detection_timeout),
+	FLD("HttpPort", F_INT, http_port),
+	FLD("TTL", F_INT32, ttl),
+	FLD("SRVRecordDefaultWeight", F_UINT16, srv_default_weight),
+	FLD("SOASerial", F_UINT32, soa_serial),
+	FLD("SOARefresh", F_UINT32, soa_refresh),
+	FLD("SOARetry", F_UINT32, soa_retry),
+	FLD("SOAExpire", F_UINT32, soa_expire),
+	FLD("SOAMinttl", F_UINT32, soa_minttl),
+	FLD("SOAMname", F_STRING, soa_mname),
+	FLD("SOARname", F_STRING, soa_rname),
+	FLD("Masters", F_STRV, masters),
+	FLD("ZoneResolvers", F_ZONES, zone_resolvers),
+	FLD("Resolvers", F_STRV, resolvers),
+	FLD("IPSources", F_STRV, ip_sources_text),
+	FLD("Zk", F_STRING, zk),
+	FLD("Domain", F_STRING, domain),
+	FLD("File", F_STRING, file),
+	FLD("Listener", F_STRING, listener),
+	FLD("HTTPListener", F_STRING, http_listener),
+	FLD("RecurseOn", F_BOOL, recurse_on),
+	FLD("DnsOn", F_BOOL, dns_on),
+	FLD("HttpOn", F_BOOL, http_on),
+	FLD("ExternalOn", F_BOOL, external_on),
+	FLD("EnforceRFC952", F_BOOL, enforce_rfc952),
+	FLD("SetTruncateBit", F_BOOL, set_truncate_bit),
+	FLD("EnumerationOn", F_BOOL, enumeration_on),
+	FLD("MesosHTTPSOn", F_BOOL, mesos_https_on),
+	FLD("CACertFile", F_STRING, ca_cert_file),
+	FLD("CertFile", F_STRING, cert_file),
+	FLD("KeyFile", F_STRING, key_file),
+	FLD("MesosCredentials", F_CREDS, principal),
+	FLD("IAMConfigFile", F_STRING, iam_config_file),
+	FLD("MesosAuthentication", F_STRING, mesos_authentication),
+	/* Ours, listed in docs/compat.md. */
+	FLD("EDNS0MaxUDPSize", F_INT, edns0_max_udp_size),
+	FLD("MesosHTTPSInsecure", F_BOOL, mesos_https_insecure),
+	FLD("ForwardCacheSize", F_INT, forward_cache_size),
+	FLD("EventsOn", F_BOOL, events_on),
+	FLD("StateMaxBytes", F_INT, state_max_bytes),
+};
+#undef FLD
+
+static const char *const go_type_names[] = {
+	[F_INT] = "int", [F_INT32] = "int32", [F_UINT16] = "uint16",
+	[F_UINT32] = "uint32", [F_STRING] = "string", [F_BOOL] = "bool",
+	[F_STRV] = "[]string", [F_ZONES] = "map[string][]string",
+	[F_CREDS] = "records.BasicCredentials",
+};
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s ? s : "");
+
+	if (p == NULL) {
+		fputs("out of memory\n", stderr);
+		exit(1);
+	}
+	return p;
+}
+
+static void
+strv_clear(struct strv *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+	l->present = false;
+}
+
+static void
+strv_push(struct strv *l, const char *s)
+{
+	char **v = realloc(l->v, (l->n + 1) * sizeof *v);
+
+	if (v == NULL) {
+		fputs("out of memory\n", stderr);
+		exit(1);
+	}
+	l->v = v;
+	l->v[l->n++] = xstrdup(s);
+}
+
+static void
+set_string(char **slot, const char *s)
+{
+	free(*slot);
+	*slot = xstrdup(s);
+}
+
+static void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->refresh_seconds = 60;
+	c->port = 53;
+	c->timeout = 5;
+	c->state_timeout_seconds = 300;
+	c->zk_detection_timeout = 30;
+	c->http_port = 8123;
+	c->ttl = 60;
+	c->srv_default_weight = 1;
+	c->soa_refresh = 60;
+	c->soa_retry = 600;
+	c->soa_expire = 86400;
+	c->soa_minttl = 60;
+	c->soa_mname = xstrdup("ns1.mesos");
+	c->soa_rname = xstrdup("root.ns1.mesos");
+	strv_push(&c->resolvers, "8.8.8.8");
+	c->resolvers.present = true;
+	strv_push(&c->ip_sources_text, "netinfo");
+	strv_push(&c->ip_sources_text, "mesos");
+	strv_push(&c->ip_sources_text, "host");
+	c->ip_sources_text.present = true;
+	c->zk = xstrdup("");
+	c->domain = xstrdup("mesos");
+	c->file = xstrdup("");
+	c->listener = xstrdup("0.0.0.0");
+	c->http_listener = xstrdup("0.0.0.0");
+	c->recurse_on = c->dns_on = c->http_on = c->external_on = true;
+	c->set_truncate_bit = c->enumeration_on = true;
+	c->ca_cert_file = xstrdup("");
+	c->cert_file = xstrdup("");
+	c->key_file = xstrdup("");
+	c->principal = xstrdup("");
+	c->secret = xstrdup("");
+	c->iam_config_file = xstrdup("");
+	c->mesos_authentication = xstrdup("");
+	/* 1232 avoids IP fragmentation on every common path (DNS flag day
+	 * 2020); the original answers at most 512 bytes over UDP. */
+	c->edns0_max_udp_size = 1232;
+	c->events_on = true;
+	/* A 100k-task state is ~35 MB; this leaves room for clusters several
+	 * times larger while refusing a runaway body. */
+	c->state_max_bytes = 256LL << 20;
+	/* A nil map prints as null, the default empty map as {}. */
+	c->zone_resolvers_present = true;
+}
+
+static const char *
+json_kind(yajl_val v)
+{
+	switch (v->type) {
+	case yajl_t_string: return "string";
+	case yajl_t_number: return "number";
+	case yajl_t_object: return "object";
+	case yajl_t_array: return "array";
+	case yajl_t_true:
+	case yajl_t_false: return "bool";
+	default: return "null";
+	}
+}
+
+/* Go's "cannot unmarshal X into Go struct field Config.F of type T". */
+static int
+type_error(char *err, size_t errlen, const char *path, yajl_val v,
+    const char *field, const char *gotype)
+{
+	if (v->type == yajl_t_number)
+		return fail(err, errlen, "failed to unmarshal config file %s: "
+		    "json: cannot unmarshal number %s into Go struct field "
+		    "Config.%s of type %s", path, v->u.number.r, field, gotype);
+	return fail(err, errlen, "failed to unmarshal config file %s: json: "
+	    "cannot unmarshal %s into Go struct field Config.%s of type %s",
+	    path, json_kind(v), field, gotype);
+}
+
+/* A JSON integer literal (Go refuses fractions and exponents for ints). */
+static bool
+number_is_integer(yajl_val v, long long *out)
+{
+	const char *r = v->u.number.r;
+	char *end;
+
+	if (*r == '-')
+		r++;
+	if (*r == '\0')
+		return false;
+	for (; *r; r++)
+		if (!isdigit((unsigned char)*r))
+			return false;
+	errno = 0;
+	*out = strtoll(v->u.number.r, &end, 10);
+	return errno == 0 && *end == '\0';
+}
+
+static int
+decode_strv(struct strv *l, yajl_val v, const char *path, const char *name,
+    char *err, size_t errlen)
+{
+	strv_clear(l);
+	if (YAJL_IS_NULL(v))
+		return 0;
+	if (!YAJL_IS_ARRAY(v))
+		return type_error(err, errlen, path, v, name, "[]string");
+	l->present = true;
+	for (size_t i = 0; i < v->u.array.len; i++) {
+		yajl_val e = v->u.array.values[i];
+
+		if (YAJL_IS_NULL(e))
+			strv_push(l, "");
+		else if (YAJL_IS_STRING(e))
+			strv_push(l, e->u.string);
+		else
+			return type_error(err, errlen, path, e, name, "string");
+	}
+	return 0;
+}
+
+static struct zone_resolver *
+zone_find(struct config *c, const char *zone)
+{
+	for (size_t i = 0; i < c->n_zone_resolvers; i++)
+		if (strcmp(c->zone_resolvers[i].zone, zone) == 0)
+			return &c->zone_resolvers[i];
+	return NULL;
+}
+
+static int
+decode_zones(struct config *c, yajl_val v, const char *path, char *err,
+    size_t errlen)
+{
+	if (YAJL_IS_NULL(v)) {
+		c->zone_resolvers_present = false;
+		for (size_t i = 0; i < c->n_zone_resolvers; i++) {
+			free(c->zone_resolvers[i].zone);
+			strv_clear(&c->zone_resolvers[i].resolvers);
+		}
+		free(c->zone_resolvers);
+		c->zone_resolvers = NULL;
+		c->n_zone_resolvers = 0;
+		return 0;
+	}
+	if (!YAJL_IS_OBJECT(v))
+		return type_error(err, errlen, path, v, "ZoneResolvers",
+		    "map[string][]string");
+	/* Go decodes into the existing map: keys accumulate. */
+	c->zone_resolvers_present = true;
+	for (size_t i = 0; i < v->u.object.len; i++) {
+		const char *zone = v->u.object.keys[i];
+		struct zone_resolver *z = zone_find(c, zone);
+
+		if (z == NULL) {
+			struct zone_resolver *nz = realloc(c->zone_resolvers,
+			    (c->n_zone_resolvers + 1) * sizeof *nz);
+
+			if (nz == NULL) {
+				fputs("out of memory\n", stderr);
+				exit(1);
+			}
+			c->zone_resolvers = nz;
+			z = &nz[c->n_zone_resolvers++];
+			memset(z, 0, sizeof *z);
+			z->zone = xstrdup(zone);
+		}
+		if (decode_strv(&z->resolvers, v->u.object.values[i], path,
+		    "ZoneResolvers", err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+decode_creds(struct config *c, yajl_val v, const char *path, char *err,
+    size_t errlen)
+{
+	if (YAJL_IS_NULL(v))
+		return 0;
+	if (!YAJL_IS_OBJECT(v))
+		return type_error(err, errlen, path, v, "MesosCredentials",
+		    "records.BasicCredentials");
+	for (size_t i = 0; i < v->u.object.len; i++) {
+		const char *k = v->u.object.keys[i];
+		yajl_val e = v->u.object.values[i];
+		char **slot;
+
+		if (strcasecmp(k, "principal") == 0)
+			slot = &c->principal;
+		else if (strcasecmp(k, "secret") == 0)
+			slot = &c->secret;
+		else
+			continue;
+		if (YAJL_IS_NULL(e))
+			continue;
+		if (!YAJL_IS_STRING(e))
+			return type_error(err, errlen, path, e,
+			    slot == &c->principal ? "MesosCredentials.Principal"
+			    : "MesosCredentials.Secret", "string");
+		set_string(slot, e->u.string);
+	}
+	return 0;
+}
+
+static int
+decode_field(struct config *c, const struct field *f, yajl_val v,
+    const char *path, char *err, size_t errlen)
+{
+	void *slot = (char *)c + f->offset;
+	long long n;
+
+	switch (f->type) {
+	case F_STRV:
+		return decode_strv(slot, v, path, f->key, err, errlen);
+	case F_ZONES:
+		return decode_zones(c, v, path, err, errlen);
+	case F_CREDS:
+		return decode_creds(c, v, path, err, errlen);
+	default:
+		break;
+	}
+	if (YAJL_IS_NULL(v))
+		return 0;
+	switch (f->type) {
+	case F_STRING:
+		if (!YAJL_IS_STRING(v))
+			break;
+		set_string(slot, v->u.string);
+		return 0;
+	case F_BOOL:
+		if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
+			break;
+		*(bool *)slot = YAJL_IS_TRUE(v);
+		return 0;
+	case F_INT:
+	case F_INT32:
+	case F_UINT16:
+	case F_UINT32:
+		if (!YAJL_IS_NUMBER(v))
+			break;
+		if (!number_is_integer(v, &n))
+			return type_error(err, errlen, path, v, f->key,
+			    go_type_names[f->type]);
+		if (f->type == F_INT) {
+			*(int64_t *)slot = n;
+		} else if (f->type == F_INT32 && n >= INT32_MIN &&
+		    n <= INT32_MAX) {
+			*(int32_t *)slot = (int32_t)n;
+		} else if (f->type == F_UINT16 && n >= 0 && n <= UINT16_MAX) {
+			*(uint16_t *)slot = (uint16_t)n;
+		} else if (f->type == F_UINT32 && n >= 0 && n <= UINT32_MAX) {
+			*(uint32_t *)slot = (uint32_t)n;
+		} else {
+			return type_error(err, errlen, path, v, f->key,
+			    go_type_names[f->type]);
+		}
+		return 0;
+	default:
+		break;
+	}
+	return type_error(err, errlen, path, v, f->key, go_type_names[f->type]);
+}
+
+/* Removes every trailing '.', then appends one (SOA names, spec §3). */
+static char *
+with_one_dot(const char *s)
+{
+	size_t n = strlen(s);
+	char *p;
+
+	while (n > 0 && s[n - 1] == '.')
+		n--;
+	if ((p = malloc(n + 2)) == NULL) {
+		fputs("out of memory\n", stderr);
+		exit(1);
+	}
+	memcpy(p, s, n);
+	p[n] = '.';
+	p[n + 1] = '\0';
+	return p;
+}
+
+/* `^[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*$`: the original's domain rule. */
+static bool
+domain_valid(const char *d)
+{
+	size_t run = 0;
+
+	for (; *d; d++) {
+		if (*d == '.') {
+			if (run == 0)
+				return false;
+			run = 0;
+		} else if (isalnum((unsigned char)*d) || *d == '-') {
+			run++;
+		} else {
+			return false;
+		}
+	}
+	return run > 0;
+}
+
+static int
+validate_masters(const struct config *c, char *err, size_t errlen)
+{
+	char **norm = calloc(c->masters.n + 1, sizeof *norm);
+	int rc = 0;
+
+	if (norm == NULL)
+		return fail(err, errlen, "out of memory");
+	for (size_t i = 0; i < c->masters.n && rc == 0; i++) {
+		struct hostport hp;
+		struct ipaddr ip;
+		char text[IPADDR_STRLEN];
+
+		if (hostport_split(c->masters.v[i], &hp, false) < 0 ||
+		    hp.port < 1 || hp.port > 65535) {
+			rc = fail(err, errlen, "error validating masters: "
+			    "illegal host:port specified for master %s",
+			    c->masters.v[i]);
+			break;
+		}
+		/* The same IP written two ways is the same master. */
+		if (ipaddr_parse(hp.host, strlen(hp.host), &ip)) {
+			ipaddr_format(&ip, text);
+			if (asprintf(&norm[i], "%s_%d", text, hp.port) < 0)
+				norm[i] = NULL;
+		} else {
+			norm[i] = strdup(c->masters.v[i]);
+		}
+		if (norm[i] == NULL) {
+			rc = fail(err, errlen, "out of memory");
+			break;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(norm[j], norm[i]) == 0) {
+				rc = fail(err, errlen, "error validating masters: "
+				    "duplicate master specified: %s",
+				    c->masters.v[i]);
+				break;
+			}
+	}
+	for (size_t i = 0; i < c->masters.n; i++)
+		free(norm[i]);
+	free(norm);
+	return rc;
+}
+
+/* Resolver entries: an IP literal, optionally with a port. */
+static int
+validate_resolver_list(const struct strv *l, const char *what, char *err,
+    size_t errlen)
+{
+	char (*norm)[IPADDR_STRLEN + 8] = calloc(l->n + 1, sizeof *norm);
+	int rc = 0;
+
+	if (norm == NULL)
+		return fail(err, errlen, "out of memory");
+	for (size_t i = 0; i < l->n && rc == 0; i++) {
+		struct hostport hp;
+		struct ipaddr ip;
+		char text[IPADDR_STRLEN];
+
+		if (hostport_split(l->v[i], &hp, true) < 0 ||
+		    !ipaddr_parse(hp.host, strlen(hp.host), &ip) ||
+		    (hp.has_port && (hp.port < 1 || hp.port > 65535))) {
+			rc = fail(err, errlen, "error validating %s: illegal "
+			    "IP address or ip:port specified: %s", what,
+			    l->v[i]);
+			break;
+		}
+		ipaddr_format(&ip, text);
+		snprintf(norm[i], sizeof norm[i], "%s_%d", text,
+		    hp.has_port ? hp.port : 53);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(norm[j], norm[i]) == 0) {
+				rc = fail(err, errlen, "error validating %s: "
+				    "duplicate resolver specified: %s", what,
+				    l->v[i]);
+				break;
+			}
+	}
+	free(norm);
+	return rc;
+}
+
+/* resolv.conf nameservers, minus this host's own addresses (the original
+ * would otherwise forward to itself). */
+static int
+resolvers_from_resolv_conf(struct config *c, char *err, size_t errlen)
+{
+	FILE *f = fopen("/etc/resolv.conf", "r");
+	struct ifaddrs *ifa = NULL;
+	char line[512];
+
+	if (f == NULL)
+		return fail(err, errlen, "failed to read /etc/resolv.conf: %s",
+		    strerror(errno));
+	if (getifaddrs(&ifa) < 0)
+		ifa = NULL;
+	strv_clear(&c->resolvers);
+	c->resolvers.present = true;
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *save = NULL, *kw = strtok_r(line, " \t\r\n", &save);
+		char *addr = kw ? strtok_r(NULL, " \t\r\n", &save) : NULL;
+		bool local = false;
+
+		if (kw == NULL || addr == NULL || strcmp(kw, "nameserver") != 0)
+			continue;
+		for (struct ifaddrs *i = ifa; i != NULL && !local; i = i->ifa_next) {
+			char host[NI_MAXHOST];
+
+			if (i->ifa_addr == NULL || (i->ifa_addr->sa_family !=
+			    AF_INET && i->ifa_addr->sa_family != AF_INET6))
+				continue;
+			if (getnameinfo(i->ifa_addr, i->ifa_addr->sa_family ==
+			    AF_INET ? sizeof(struct sockaddr_in) :
+			    sizeof(struct sockaddr_in6), host, sizeof host,
+			    NULL, 0, NI_NUMERICHOST) == 0 &&
+			    strcmp(host, addr) == 0)
+				local = true;
+		}
+		if (!local)
+			strv_push(&c->resolvers, addr);
+	}
+	if (ifa != NULL)
+		freeifaddrs(ifa);
+	fclose(f);
+	return 0;
+}
+
+static int
+validate_zone_resolvers(const struct config *c, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < c->n_zone_resolvers; i++) {
+		const struct zone_resolver *z = &c->zone_resolvers[i];
+
+		if (z->resolvers.n == 0)
+			return fail(err, errlen, "field ZoneResolver %s is empty",
+			    z->zone);
+		if (!domain_valid(z->zone))
+			return fail(err, errlen, "%s is not a valid domain name",
+			    z->zone);
+		if (validate_resolver_list(&z->resolvers, "resolvers", err,
+		    errlen) < 0)
+			return -1;
+		if (strcmp(z->zone, c->domain) == 0)
+			return fail(err, errlen, "can't specify ZoneResolver "
+			    "for Mesos domain (%s)", c->domain);
+	}
+	/* No zone may hide another one (or the Mesos domain) as a suffix. */
+	for (size_t i = 0; i < c->n_zone_resolvers + 1; i++) {
+		const char *a = i < c->n_zone_resolvers ?
+		    c->zone_resolvers[i].zone : c->domain;
+
+		for (size_t j = 0; j < c->n_zone_resolvers; j++) {
+			const char *b = c->zone_resolvers[j].zone;
+			size_t la = strlen(a), lb = strlen(b);
+
+			if (i == j)
+				continue;
+			if (la > lb && a[la - lb - 1] == '.' &&
+			    strcmp(a + la - lb, b) == 0)
+				return fail(err, errlen, "ambiguous zone "
+				    "resolvers: %s is masked by %s", a, b);
+		}
+	}
+	return 0;
+}
+
+static int
+validate_ip_sources(struct config *c, char *err, size_t errlen)
+{
+	static const char *const names[] = {
+		[IPSRC_HOST] = "host", [IPSRC_DOCKER] = "docker",
+		[IPSRC_MESOS] = "mesos", [IPSRC_NETINFO] = "netinfo",
+	};
+	const struct strv *l = &c->ip_sources_text;
+
+	if (l->n == 0)
+		return fail(err, errlen, "IPSources validation failed: "
+		    "empty ip sources");
+	c->n_ip_sources = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		size_t k;
+
+		for (k = 0; k < 4; k++)
+			if (strcmp(l->v[i], names[k]) == 0)
+				break;
+		if (k == 4)
+			return fail(err, errlen, "IPSources validation failed: "
+			    "invalid ip source \"%s\"", l->v[i]);
+		for (size_t j = 0; j < c->n_ip_sources; j++)
+			if (c->ip_sources[j] == (enum ip_source)k)
+				return fail(err, errlen, "IPSources validation "
+				    "failed: duplicate ip source specified");
+		c->ip_sources[c->n_ip_sources++] = (enum ip_source)k;
+	}
+	return 0;
+}
+
+static int
+validate_readable(const char *file, const char *what, char *err,
+    size_t errlen)
+{
+	FILE *f;
+
+	if (*file == '\0')
+		return 0;
+	if ((f = fopen(file, "r")) == NULL)
+		return fail(err, errlen, "%s open failed: %s: %s", what, file,
+		    strerror(errno));
+	fclose(f);
+	return 0;
+}
+
+static int
+config_validate(struct config *c, char *err, size_t errlen)
+{
+	struct ipaddr ip;
+	char *p;
+
+	if (!c->dns_on && !c->http_on)
+		return fail(err, errlen, "service validation failed: either "
+		    "DNS or HTTP server should be on");
+	if (c->masters.n == 0 && c->zk[0] == '\0')
+		return fail(err, errlen, "specify mesos masters or zookeeper "
+		    "in config.json");
+	if (validate_masters(c, err, errlen) < 0)
+		return -1;
+	if (c->external_on) {
+		if (c->resolvers.n == 0 &&
+		    resolvers_from_resolv_conf(c, err, errlen) < 0)
+			return -1;
+		if (validate_resolver_list(&c->resolvers, "resolvers", err,
+		    errlen) < 0)
+			return -1;
+		if (validate_zone_resolvers(c, err, errlen) < 0)
+			return -1;
+	}
+	if (validate_ip_sources(c, err, errlen) < 0)
+		return -1;
+	if (c->state_timeout_seconds <= 0)
+		return fail(err, errlen, "Invalid HTTP Timeout: %" PRId64,
+		    c->state_timeout_seconds);
+	/* The original panics a moment later (Go ticker); say why instead. */
+	if (c->refresh_seconds <= 0)
+		return fail(err, errlen, "invalid RefreshSeconds: %" PRId64
+		    " (must be at least 1)", c->refresh_seconds);
+	for (p = c->domain; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (!domain_valid(c->domain))
+		return fail(err, errlen, "%s is not a valid domain name",
+		    c->domain);
+	p = with_one_dot(c->soa_mname);
+	free(c->soa_mname);
+	c->soa_mname = p;
+	for (p = c->soa_rname; *p; p++)
+		if (*p == '@')
+			*p = '.';
+	p = with_one_dot(c->soa_rname);
+	free(c->soa_rname);
+	c->soa_rname = p;
+	c->soa_serial = (uint32_t)time(NULL);
+	/* The original crashes at its first refresh on a non-IP listener. */
+	if (strcmp(c->listener, "0.0.0.0") != 0 &&
+	    !ipaddr_parse(c->listener, strlen(c->listener), &ip))
+		return fail(err, errlen, "invalid Listener \"%s\": not an IP "
+		    "address", c->listener);
+	if (validate_readable(c->ca_cert_file, "CACertFile", err, errlen) < 0)
+		return -1;
+	if (c->cert_file[0] != '\0' && c->key_file[0] == '\0')
+		return fail(err, errlen, "Missing private key");
+	if (c->key_file[0] != '\0' && c->cert_file[0] == '\0')
+		return fail(err, errlen, "Missing certificate");
+	if (validate_readable(c->cert_file, "CertFile", err, errlen) < 0 ||
+	    validate_readable(c->key_file, "KeyFile", err, errlen) < 0)
+		return -1;
+	if (strcmp(c->mesos_authentication, "") != 0 &&
+	    strcmp(c->mesos_authentication, "basic") != 0 &&
+	    strcmp(c->mesos_authentication, "iam") != 0)
+		return fail(err, errlen, "unregistered factory requested");
+	if (strcmp(c->mesos_authentication, "basic") == 0 &&
+	    c->principal[0] == '\0' && c->secret[0] == '\0')
+		return fail(err, errlen, "invalid HTTP Basic configuration");
+	if (c->iam_config_file[0] != '\0' && validate_readable(
+	    c->iam_config_file, "IAMConfigFile", err, errlen) < 0)
+		return fail(err, errlen, "failed to load IAM config from file "
+		    "%s", c->iam_config_file);
+	if (strcmp(c->mesos_authentication, "iam") == 0 &&
+	    c->iam_config_file[0] == '\0')
+		return fail(err, errlen, "missing configuration for specified "
+		    "authentication mechanism");
+	if (c->edns0_max_udp_size != 0 && (c->edns0_max_udp_size < 512 ||
+	    c->edns0_max_udp_size > 65535))
+		return fail(err, errlen, "invalid EDNS0MaxUDPSize: %" PRId64
+		    " (0, or 512 to 65535)", c->edns0_max_udp_size);
+	if (c->forward_cache_size < 0)
+		return fail(err, errlen, "invalid ForwardCacheSize: %" PRId64,
+		    c->forward_cache_size);
+	if (c->state_max_bytes < 1024)
+		return fail(err, errlen, "invalid StateMaxBytes: %" PRId64
+		    " (at least 1024)", c->state_max_bytes);
+	return 0;
+}
+
+char *
+config_resolve_path(const char *path)
+{
+	const char *home = getenv("USERPROFILE");
+	char *expanded = NULL, *abs;
+	const char *tilde = strstr(path, "~/");
+
+	if (home == NULL || *home == '\0')
+		home = getenv("HOME");
+	if (home == NULL || *home == '\0')
+		home = ".";
+	/* The original replaces the first "~/" wherever it is. */
+	if (tilde != NULL) {
+		if (asprintf(&expanded, "%.*s%s/%s", (int)(tilde - path), path,
+		    home, tilde + 2) < 0)
+			return NULL;
+		path = expanded;
+	}
+	if (path[0] == '/') {
+		abs = strdup(path);
+	} else {
+		char cwd[PATH_MAX];
+
+		if (getcwd(cwd, sizeof cwd) == NULL)
+			abs = strdup(path);
+		else if (asprintf(&abs, "%s/%s", cwd, path) < 0)
+			abs = NULL;
+	}
+	free(expanded);
+	return abs;
+}
+
+int
+config_parse(struct config *c, const char *json, size_t len,
+    const char *path, char *err, size_t errlen)
+{
+	char yerr[256] = "";
+	char quoted[PATH_MAX + 8];
+	char *text;
+	yajl_val root;
+	int rc = 0;
+
+	config_defaults(c);
+	set_string(&c->file, path);
+	snprintf(quoted, sizeof quoted, "\"%s\"", path);
+	if ((text = malloc(len + 1)) == NULL)
+		return fail(err, errlen, "out of memory");
+	memcpy(text, json, len);
+	text[len] = '\0';
+	if (strlen(text) != len) {
+		size_t at = strlen(text);
+
+		free(text);
+		return fail(err, errlen, "failed to unmarshal config file %s: "
+		    "NUL byte at offset %zu", quoted, at);
+	}
+	root = yajl_tree_parse(text, yerr, sizeof yerr);
+	free(text);
+	if (root == NULL) {
+		for (char *q = yerr; *q; q++)
+			if (*q == '\n')
+				*q = ' ';
+		return fail(err, errlen, "failed to unmarshal config file %s: "
+		    "%s", quoted, yerr[0] ? yerr : "invalid JSON");
+	}
+	if (!YAJL_IS_OBJECT(root)) {
+		rc = fail(err, errlen, "failed to unmarshal config file %s: "
+		    "json: cannot unmarshal %s into Go value of type "
+		    "records.Config", quoted, json_kind(root));
+		goto out;
+	}
+	for (size_t i = 0; i < root->u.object.len && rc == 0; i++) {
+		const char *k = root->u.object.keys[i];
+
+		for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+			if (strcasecmp(k, fields[f].key) != 0)
+				continue;
+			/* "file" in the JSON overrides the real path, as
+			 * in the original (it decodes after storing it). */
+			rc = decode_field(c, &fields[f],
+			    root->u.object.values[i], quoted, err, errlen);
+			break;
+		}
+	}
+	if (rc == 0)
+		rc = config_validate(c, err, errlen);
+out:
+	yajl_tree_free(root);
+	return rc;
+}
+
+int
+config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	char *abs = config_resolve_path(path);
+	char *data = NULL;
+	size_t len = 0, cap = 0;
+	FILE *f;
+	int rc;
+
+	if (abs == NULL)
+		return fail(err, errlen, "out of memory");
+	if ((f = fopen(abs, "r")) == NULL) {
+		config_defaults(c);
+		rc = fail(err, errlen, "missing configuration file: \"%s\"",
+		    abs);
+		free(abs);
+		return rc;
+	}
+	for (;;) {
+		size_t n;
+
+		if (cap - len < 4096) {
+			char *p = realloc(data, cap ? cap * 2 : 8192);
+
+			if (p == NULL) {
+				fclose(f);
+				free(data);
+				free(abs);
+				return fail(err, errlen, "out of memory");
+			}
+			data = p;
+			cap = cap ? cap * 2 : 8192;
+		}
+		n = fread(data + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	fclose(f);
+	rc = config_parse(c, data ? data : "", len, abs, err, errlen);
+	free(data);
+	free(abs);
+	return rc;
+}
+
+static void
+write_strv(struct jsonw *w, const char *key, const struct strv *l)
+{
+	jsonw_key(w, key);
+	if (!l->present) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_array_begin(w);
+	for (size_t i = 0; i < l->n; i++)
+		jsonw_cstr(w, l->v[i]);
+	jsonw_array_end(w);
+}
+
+static int
+zone_cmp(const void *a, const void *b)
+{
+	const struct zone_resolver *const *x = a, *const *y = b;
+
+	return strcmp((*x)->zone, (*y)->zone);
+}
+
+void
+config_write_json(const struct config *c, uint32_t serial, struct buf *out)
+{
+	struct jsonw w;
+	const struct zone_resolver **zones;
+
+	jsonw_init(&w, out);
+	jsonw_object_begin(&w);
+#define INT(k, v) do { jsonw_key(&w, k); jsonw_int(&w, (v)); } while (0)
+#define STR(k, v) do { jsonw_key(&w, k); jsonw_cstr(&w, (v)); } while (0)
+#define BOOL(k, v) do { jsonw_key(&w, k); jsonw_bool(&w, (v)); } while (0)
+	INT("RefreshSeconds", c->refresh_seconds);
+	INT("Port", c->port);
+	INT("Timeout", c->timeout);
+	INT("StateTimeoutSeconds", c->state_timeout_seconds);
+	INT("ZkDetectionTimeout", c->zk_detection_timeout);
+	INT("HttpPort", c->http_port);
+	INT("TTL", c->ttl);
+	INT("SRVRecordDefaultWeight", c->srv_default_weight);
+	INT("SOASerial", serial);
+	INT("SOARefresh", c->soa_refresh);
+	INT("SOARetry", c->soa_retry);
+	INT("SOAExpire", c->soa_expire);
+	INT("SOAMinttl", c->soa_minttl);
+	STR("SOAMname", c->soa_mname);
+	STR("SOARname", c->soa_rname);
+	write_strv(&w, "Masters", &c->masters);
+	/* Go prints map keys sorted; a nil map (JSON null) prints null. */
+	jsonw_key(&w, "ZoneResolvers");
+	zones = calloc(c->n_zone_resolvers + 1, sizeof *zones);
+	if (!c->zone_resolvers_present) {
+		jsonw_null(&w);
+		free(zones);
+	} else if (zones == NULL) {
+		out->failed = true;
+		jsonw_null(&w);
+	} else {
+		for (size_t i = 0; i < c->n_zone_resolvers; i++)
+			zones[i] = &c->zone_resolvers[i];
+		qsort(zones, c->n_zone_resolvers, sizeof *zones, zone_cmp);
+		jsonw_object_begin(&w);
+		for (size_t i = 0; i < c->n_zone_resolvers; i++)
+			write_strv(&w, zones[i]->zone, &zones[i]->resolvers);
+		jsonw_object_end(&w);
+		free(zones);
+	}
+	write_strv(&w, "Resolvers", &c->resolvers);
+	write_strv(&w, "IPSources", &c->ip_sources_text);
+	STR("Zk", c->zk);
+	STR("Domain", c->domain);
+	STR("File", c->file);
+	STR("Listener", c->listener);
+	STR("HTTPListener", c->http_listener);
+	BOOL("RecurseOn", c->recurse_on);
+	BOOL("DnsOn", c->dns_on);
+	BOOL("HttpOn", c->http_on);
+	BOOL("ExternalOn", c->external_on);
+	BOOL("EnforceRFC952", c->enforce_rfc952);
+	BOOL("SetTruncateBit", c->set_truncate_bit);
+	BOOL("EnumerationOn", c->enumeration_on);
+	BOOL("MesosHTTPSOn", c->mesos_https_on);
+	STR("CACertFile", c->ca_cert_file);
+	STR("CertFile", c->cert_file);
+	STR("KeyFile", c->key_file);
+	jsonw_key(&w, "MesosCredentials");
+	jsonw_object_begin(&w);
+	STR("Principal", c->principal);
+	/* The original shows the secret in clear text (gaps.md #24). */
+	STR("Secret", c->secret[0] ? "******" : "");
+	jsonw_object_end(&w);
+	STR("IAMConfigFile", c->iam_config_file);
+	STR("MesosAuthentication", c->mesos_authentication);
+	INT("EDNS0MaxUDPSize", c->edns0_max_udp_size);
+	BOOL("MesosHTTPSInsecure", c->mesos_https_insecure);
+	INT("ForwardCacheSize", c->forward_cache_size);
+	BOOL("EventsOn", c->events_on);
+	INT("StateMaxBytes", c->state_max_bytes);
+#undef INT
+#undef STR
+#undef BOOL
+	jsonw_object_end(&w);
+}
+
+void
+config_free(struct config *c)
+{
+	char **strings[] = {
+		&c->soa_mname, &c->soa_rname, &c->zk, &c->domain, &c->file,
+		&c->listener, &c->http_listener, &c->ca_cert_file,
+		&c->cert_file, &c->key_file, &c->principal, &c->secret,
+		&c->iam_config_file, &c->mesos_authentication,
+	};
+
+	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
+		free(*strings[i]);
+		*strings[i] = NULL;
+	}
+	strv_clear(&c->masters);
+	strv_clear(&c->resolvers);
+	strv_clear(&c->ip_sources_text);
+	for (size_t i = 0; i < c->n_zone_resolvers; i++) {
+		free(c->zone_resolvers[i].zone);
+		strv_clear(&c->zone_resolvers[i].resolvers);
+	}
+	free(c->zone_resolvers);
+	c->zone_resolvers = NULL;
+	c->n_zone_resolvers = 0;
+}

@@ -1,0 +1,60 @@
+/* log.c -- line formatting for log.h; one write(2) per line so that lines
+ * from several threads never interleave. */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/clock.h"
+
+int log_verbosity;
+
+void
+log_line(int to_stderr, const char *prefix, const char *file, int line,
+    const char *fmt, ...)
+{
+	char buf[2048];
+	struct tm tm;
+	time_t now = time(NULL);
+	size_t n;
+	int k;
+	va_list ap;
+
+	localtime_r(&now, &tm);
+	k = snprintf(buf, sizeof buf, "%s%04d/%02d/%02d %02d:%02d:%02d %s:%d: ",
+	    prefix, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, file, line);
+	n = k < 0 ? 0 : (size_t)k;
+	if (n < sizeof buf) {
+		va_start(ap, fmt);
+		k = vsnprintf(buf + n, sizeof buf - n, fmt, ap);
+		va_end(ap);
+		n += k < 0 ? 0 : (size_t)k;
+	}
+	if (n > sizeof buf - 2)
+		n = sizeof buf - 2;
+	buf[n++] = '\n';
+	/* A short write of a log line is not worth failing over. */
+	if (write(to_stderr ? STDERR_FILENO : STDOUT_FILENO, buf, n) < 0)
+		return;
+}
+
+bool
+log_ratelimit(int64_t *last_ms, uint64_t *suppressed, int64_t interval_ms)
+{
+	/* Racy between threads by design: at worst two lines get through. */
+	int64_t now = clock_ms();
+	int64_t last = __atomic_load_n(last_ms, __ATOMIC_RELAXED);
+
+	if (last != 0 && now - last < interval_ms) {
+		__atomic_add_fetch(suppressed, 1, __ATOMIC_RELAXED);
+		return false;
+	}
+	__atomic_store_n(last_ms, now, __ATOMIC_RELAXED);
+	__atomic_store_n(suppressed, 0, __ATOMIC_RELAXED);
+	return true;
+}

@@ -1,0 +1,233 @@
+/* main.c -- mesos-dns: command line, start-up order, signals.
+ *
+ * The order is the original's (spec/README.md): flags, configuration (any
+ * error exits 1 with one line), the reload thread, and the DNS and HTTP
+ * servers once the first reload has published records.  SIGTERM and
+ * SIGINT stop cleanly; SIGHUP and SIGUSR1 ask for a reload now.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "master/masters.h"
+#include "refresh.h"
+#include "server/dns_server.h"
+#include "http/api.h"
+#include "state/auth.h"
+#include "state/fetch.h"
+
+static void
+usage(FILE *f)
+{
+	fputs("Usage of mesos-dns:\n"
+	    "  -config string\n"
+	    "    \tPath to config file (default \"config.json\")\n"
+	    "  -v int\n"
+	    "    \tlog verbosity (1 verbose, 2 very verbose)\n"
+	    "  -version\n"
+	    "    \toutput the version\n"
+	    "  -logtostderr, -alsologtostderr, -stderrthreshold, -log_dir,\n"
+	    "  -vmodule, -log_backtrace_at\n"
+	    "    \taccepted for compatibility with the original's glog flags\n",
+	    f);
+}
+
+/* Flags of the original, in Go flag syntax: -x, --x, -x=v, -x v. */
+struct flags {
+	const char *config;
+	bool version;
+	int verbosity;
+};
+
+static bool
+parse_bool(const char *v, bool *out)
+{
+	if (strcmp(v, "1") == 0 || strcasecmp(v, "t") == 0 ||
+	    strcasecmp(v, "true") == 0) {
+		*out = true;
+		return true;
+	}
+	if (strcmp(v, "0") == 0 || strcasecmp(v, "f") == 0 ||
+	    strcasecmp(v, "false") == 0) {
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
+static int
+parse_flags(int argc, char **argv, struct flags *f)
+{
+	static const char *const glog_bool[] = { "logtostderr",
+	    "alsologtostderr" };
+	static const char *const glog_value[] = { "stderrthreshold", "log_dir",
+	    "vmodule", "log_backtrace_at" };
+
+	f->config = "config.json";
+	for (int i = 1; i < argc; i++) {
+		char *a = argv[i], *name, *eq, *val = NULL;
+		bool known = false, b;
+
+		if (a[0] != '-' || a[1] == '\0')
+			break;	/* Go stops at the first non-flag */
+		if (strcmp(a, "--") == 0)
+			break;
+		name = a + (a[1] == '-' ? 2 : 1);
+		if ((eq = strchr(name, '=')) != NULL) {
+			*eq = '\0';
+			val = eq + 1;
+		}
+		if (strcmp(name, "h") == 0 || strcmp(name, "help") == 0) {
+			usage(stderr);
+			exit(0);
+		}
+		if (strcmp(name, "version") == 0) {
+			if (val != NULL && !parse_bool(val, &b))
+				goto bad_value;
+			f->version = val == NULL || b;
+			continue;
+		}
+		for (size_t k = 0; k < 2; k++)
+			if (strcmp(name, glog_bool[k]) == 0) {
+				if (val != NULL && !parse_bool(val, &b))
+					goto bad_value;
+				known = true;
+			}
+		if (known)
+			continue;
+		if (strcmp(name, "config") != 0 && strcmp(name, "v") != 0) {
+			for (size_t k = 0; k < 4; k++)
+				if (strcmp(name, glog_value[k]) == 0)
+					known = true;
+			if (!known) {
+				fprintf(stderr, "flag provided but not defined: "
+				    "-%s\n", name);
+				usage(stderr);
+				return -1;
+			}
+		}
+		if (val == NULL) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "flag needs an argument: -%s\n",
+				    name);
+				usage(stderr);
+				return -1;
+			}
+			val = argv[++i];
+		}
+		if (strcmp(name, "config") == 0) {
+			f->config = val;
+		} else if (strcmp(name, "v") == 0) {
+			char *end;
+			long v = strtol(val, &end, 10);
+
+			if (*val == '\0' || *end != '\0')
+				goto bad_value;
+			f->verbosity = (int)v;
+		}
+		continue;
+bad_value:
+		fprintf(stderr, "invalid value \"%s\" for flag -%s\n",
+		    val ? val : "", name);
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config cfg;
+	struct flags flags = { 0 };
+	struct fetch_opts fopts = { 0 };
+	char err[2048];
+	sigset_t sigs;
+	int sig;
+
+	if (parse_flags(argc, argv, &flags) < 0)
+		return 2;
+	if (flags.version) {
+		printf("%s\n", MDNS_VERSION);
+		return 0;
+	}
+	log_verbosity = flags.verbosity;
+	/* Signals are taken synchronously by the main thread; every thread
+	 * started below inherits the mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (config_load(&cfg, flags.config, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	if (cfg.mesos_authentication[0] == '\0' && cfg.principal[0] != '\0')
+		log_error("Warning: MesosCredentials set but "
+		    "MesosAuthentication is empty: no authentication is used");
+	fetch_global_init();
+	if (auth_init(&cfg, &fopts, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	fopts.cfg = &cfg;
+	/* Static masters: M = masters, the first presumed leader. */
+	masters_set((const char *const *)cfg.masters.v, cfg.masters.n);
+	if (refresh_start(&cfg, &fopts) < 0) {
+		log_error("cannot start the reload thread");
+		return 1;
+	}
+	/* Nothing is served before the first records exist; a signal still
+	 * ends the wait. */
+	for (;;) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		siginfo_t si;
+
+		sig = sigtimedwait(&sigs, &si, &ts);
+		if (sig == SIGTERM || sig == SIGINT)
+			return 0;
+		if (sig == SIGHUP || sig == SIGUSR1)
+			refresh_trigger();
+		if (refresh_loaded())
+			break;
+	}
+	if (cfg.dns_on && dns_server_start(&cfg, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	if (cfg.http_on && http_api_start(&cfg, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	log_verbose("serving: DNS %s:%lld %s, HTTP %s:%lld %s", cfg.listener,
+	    (long long)cfg.port, cfg.dns_on ? "on" : "off", cfg.http_listener,
+	    (long long)cfg.http_port, cfg.http_on ? "on" : "off");
+	for (;;) {
+		sig = sigwaitinfo(&sigs, NULL);
+		if (sig < 0 && errno == EINTR)
+			continue;
+		if (sig == SIGHUP || sig == SIGUSR1) {
+			log_verbose("signal %d: reloading the state now", sig);
+			refresh_trigger();
+			continue;
+		}
+		break;
+	}
+	http_api_stop();
+	dns_server_stop();
+	refresh_stop();
+	config_free(&cfg);
+	return 0;
+}

@@ -1,0 +1,132 @@
+/* masters.c -- masters list and the original's leader-following fetch. */
+#include "master/masters.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "util/hostport.h"
+
+static pthread_mutex_t masters_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct masters_list current;
+
+void
+masters_list_free(struct masters_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static void
+copy_list(struct masters_list *out, const char *const *v, size_t n)
+{
+	out->v = calloc(n + 1, sizeof *out->v);
+	out->n = 0;
+	if (out->v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if ((out->v[out->n] = strdup(v[i])) != NULL)
+			out->n++;
+}
+
+void
+masters_set(const char *const *v, size_t n)
+{
+	struct masters_list next, old;
+
+	copy_list(&next, v, n);
+	pthread_mutex_lock(&masters_lock);
+	old = current;
+	current = next;
+	pthread_mutex_unlock(&masters_lock);
+	masters_list_free(&old);
+}
+
+void
+masters_get(struct masters_list *out)
+{
+	pthread_mutex_lock(&masters_lock);
+	copy_list(out, (const char *const *)current.v, current.n);
+	pthread_mutex_unlock(&masters_lock);
+}
+
+/* fetchWithFailover of the original: ask ip:port, then, if the state
+ * names another leader host, ask that host once on the same port. */
+static struct mesos_state *
+fetch_with_failover(const struct fetch_opts *o, const char *ip, int port,
+    char *err, size_t errlen)
+{
+	struct mesos_state *s = fetch_state(o, ip, port, err, errlen);
+	const char *leader, *at;
+	struct hostport hp;
+
+	if (s == NULL)
+		return NULL;
+	leader = s->leader;
+	if (leader == NULL || *leader == '\0') {
+		snprintf(err, errlen, "master %s:%d: fetched state does not "
+		    "contain leader information", ip, port);
+		mesos_state_free(s);
+		return NULL;
+	}
+	if ((at = strchr(leader, '@')) == NULL || strchr(at + 1, '@') != NULL ||
+	    hostport_split_loose(at + 1, strlen(at + 1), &hp) < 0) {
+		snprintf(err, errlen, "master %s:%d: Invalid leader address: "
+		    "%s", ip, port, leader);
+		mesos_state_free(s);
+		return NULL;
+	}
+	if (strcmp(hp.host, ip) == 0)
+		return s;
+	log_verbose("master %s:%d says the leader is %s; asking it", ip, port,
+	    hp.host);
+	mesos_state_free(s);
+	return fetch_state(o, hp.host, port, err, errlen);
+}
+
+static struct mesos_state *
+try_entry(const struct fetch_opts *o, const char *entry, char *err,
+    size_t errlen)
+{
+	struct hostport hp;
+
+	if (hostport_split_loose(entry, strlen(entry), &hp) < 0 ||
+	    hp.port < 0) {
+		snprintf(err, errlen, "master \"%s\" is not host:port", entry);
+		return NULL;
+	}
+	return fetch_with_failover(o, hp.host, hp.port, err, errlen);
+}
+
+struct mesos_state *
+masters_fetch_state(const struct fetch_opts *o, const struct masters_list *m,
+    char *err, size_t errlen)
+{
+	struct mesos_state *s;
+
+	if (m->n == 0) {
+		snprintf(err, errlen, "no masters given to fetch state.json");
+		return NULL;
+	}
+	if (m->v[0][0] != '\0') {
+		if ((s = try_entry(o, m->v[0], err, errlen)) != NULL)
+			return s;
+		if (m->n == 1)
+			return NULL;
+		log_error("%s; trying the next master", err);
+	}
+	for (size_t i = 1; i < m->n; i++) {
+		if (m->v[i][0] == '\0')
+			continue;
+		if ((s = try_entry(o, m->v[i], err, errlen)) != NULL)
+			return s;
+		if (i + 1 < m->n)
+			log_error("%s; trying the next master", err);
+	}
+	return NULL;
+}

@@ -1,0 +1,36 @@
+/* masters.h -- the masters list M and which master a reload asks
+ * (spec/masters.md §1 and §3).
+ *
+ * M[0] is the presumed leader ("" when unknown), the rest are fallbacks.
+ * Static configurations set M once; leader detection (ZooKeeper) replaces
+ * it as the ensemble reports changes.  A reload walks M in the original's
+ * order, follows the state's own "leader" field once, and stops at the
+ * first master that gives a usable state.
+ */
+#ifndef MDNS_MASTERS_H
+#define MDNS_MASTERS_H
+
+#include <stddef.h>
+
+#include "state/fetch.h"
+
+/** An owned copy of M. */
+struct masters_list {
+	char **v;
+	size_t n;
+};
+
+/** Sets M (copied); safe against concurrent masters_get. */
+void masters_set(const char *const *v, size_t n);
+
+/** Copies the current M into out (free with masters_list_free). */
+void masters_get(struct masters_list *out);
+
+/** Frees a copy. */
+void masters_list_free(struct masters_list *l);
+
+/** Fetches a state following M; NULL with the last error in err. */
+struct mesos_state *masters_fetch_state(const struct fetch_opts *o,
+    const struct masters_list *m, char *err, size_t errlen);
+
+#endif

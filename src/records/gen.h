@@ -1,0 +1,50 @@
+/* gen.h -- the original's record rules: a master state in, a snapshot out.
+ *
+ * Everything in spec/records.md lives in gen.c: agent, framework, leader,
+ * master, name-server and task records, task IP sources, resource and
+ * DiscoveryInfo ports, and the /v1/enumerate entries.  Where the original
+ * crashes or rejects the whole state (spec/gaps.md A) the offending entry
+ * is skipped and reported instead.
+ */
+#ifndef MDNS_GEN_H
+#define MDNS_GEN_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "records/snapshot.h"
+#include "state/model.h"
+#include "util/ipaddr.h"
+
+/** Looks up a host name; writes at most max addresses, returns how many
+ *  (0 when it does not resolve). */
+typedef size_t (*gen_resolve_fn)(void *ctx, const char *host,
+    struct ipaddr *out, size_t max);
+
+/** What a generation is built from. */
+struct gen_input {
+	const struct config *cfg;
+	const struct mesos_state *state;
+	const char *const *masters;	/**< the masters list M (masters.md §1) */
+	size_t n_masters;
+	gen_resolve_fn resolve;
+	void *resolve_ctx;
+	const struct ipaddr *if_addrs;	/**< non-loopback addresses, for
+					     listener 0.0.0.0 */
+	size_t n_if_addrs;
+};
+
+/** Builds the snapshot, or returns NULL with the reason in err. */
+struct snapshot *gen_build(const struct gen_input *in, char *err,
+    size_t errlen);
+
+/** Most ports one task can carry: the whole port space. */
+#define GEN_MAX_TASK_PORTS 65536
+
+/** Expands a resources.ports text ("[31000-31002, 31005-31005]") into at
+ *  most max ports and returns how many; a malformed range is skipped and
+ *  described in why (left empty when all were good). */
+size_t gen_resource_ports(const char *text, int32_t *out, size_t max,
+    char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,157 @@
+/* snapshot.h -- one immutable generation of records, indexed for look-up,
+ * and its atomic publication.
+ *
+ * A refresh builds a complete snapshot aside (records/builder.h) and
+ * publishes it with one pointer swap; DNS workers and HTTP handlers read
+ * whichever snapshot is current without a lock (userspace RCU, bulletproof
+ * flavour so that libmicrohttpd's threads need no registration).  The old
+ * snapshot is freed after a grace period and after the last streaming HTTP
+ * response that holds a reference lets go of it.
+ *
+ * Layout: owner names form a tree of dot-separated text segments (each
+ * node is a label plus its parent), so the 500k names of a 100k-task
+ * cluster share their suffixes.  A hash of the full name text indexes the
+ * nodes.  Values are grouped by node in four arrays (A, AAAA, SRV, and the
+ * #509 host-name pseudo addresses); node i owns [node[i].x, node[i+1].x).
+ */
+#ifndef MDNS_SNAPSHOT_H
+#define MDNS_SNAPSHOT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/arena.h"
+
+#define SNAP_NONE UINT32_MAX
+
+/** Record kinds, as the original's three maps plus the pseudo-IP case. */
+enum rr_kind { RK_A, RK_AAAA, RK_SRV, RK_APSEUDO, RK_COUNT };
+
+/** An owner name: the text segment before its first '.', then the parent. */
+struct snode {
+	uint32_t label;		/**< offset of the segment in `labels` */
+	uint32_t parent;	/**< node of the text after the '.'; SNAP_NONE at the end */
+	uint32_t hash;		/**< hash of the full name text */
+	uint32_t first[RK_COUNT];	/**< first value of each kind */
+};
+
+/** An IPv6 address in network order. */
+struct snap_ip6 {
+	uint8_t b[16];
+};
+
+/** An SRV value "target:port". */
+struct snap_srv {
+	uint32_t target;	/**< node of the target name */
+	int32_t port;		/**< as generated; served cast to 16 bits */
+};
+
+/** One task of /v1/enumerate. */
+struct snap_task {
+	const char *name;	/**< raw task name */
+	const char *id;
+	uint32_t first_rec;	/**< its records: recs[first_rec .. next task's) */
+};
+
+/** One framework of /v1/enumerate. */
+struct snap_framework {
+	const char *name;	/**< raw framework name */
+	uint32_t first_task;	/**< tasks[first_task .. next framework's) */
+};
+
+/** A published generation; owns every array below (malloc'ed, one per
+ *  field) and the enumeration strings (in `arena`). */
+struct snapshot {
+	struct arena arena;
+	_Atomic int refs;		/**< the publisher's plus streaming readers' */
+	uint32_t serial;		/**< Unix time of the swap (SOA serial) */
+
+	struct snode *nodes;		/**< n_nodes + 1 (a sentinel with the ends) */
+	uint32_t n_nodes;
+	char *labels;			/**< segments: u16 length (LE) + bytes */
+	uint32_t *table;		/**< open addressing: node + 1, 0 = empty */
+	uint32_t table_mask;
+
+	uint32_t *a;			/**< IPv4 addresses, network order */
+	struct snap_ip6 *aaaa;
+	struct snap_srv *srv;
+	uint32_t *pseudo;		/**< offsets of #509 host-name strings */
+	char *pseudo_text;
+	uint32_t n[RK_COUNT];		/**< values of each kind */
+
+	/* /v1/enumerate: frameworks, tasks, and each task's records as
+	 * (kind << 30 | index into that kind's array), in insertion order. */
+	struct snap_framework *frameworks;
+	uint32_t n_frameworks;
+	struct snap_task *tasks;
+	uint32_t n_tasks;
+	uint32_t *recs;
+	uint32_t n_recs;
+
+	/* Names sorted bytewise, built on the first /v1/axfr. */
+	_Atomic(uint32_t *) sorted;
+};
+
+/** Returns the number of values of kind k at node. */
+static inline uint32_t
+snap_count(const struct snapshot *s, uint32_t node, enum rr_kind k)
+{
+	return s->nodes[node + 1].first[k] - s->nodes[node].first[k];
+}
+
+/** Label text of a node; *len receives its length. */
+static inline const char *
+snap_label(const struct snapshot *s, uint32_t node, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)s->labels +
+	    s->nodes[node].label;
+
+	*len = (size_t)p[0] | (size_t)p[1] << 8;
+	return (const char *)p + 2;
+}
+
+/** Hash of a name's text (the same function builds and looks up). */
+uint32_t snap_hash(const char *text, size_t len);
+
+/** Finds the node whose full text is text[0..len); SNAP_NONE if absent. */
+uint32_t snap_lookup(const struct snapshot *s, const char *text, size_t len);
+
+/** Writes the full text of a node (with its trailing dot) into out;
+ *  returns the length, or 0 when it does not fit in cap. */
+size_t snap_name(const struct snapshot *s, uint32_t node, char *out,
+    size_t cap);
+
+/** Length of a node's full text. */
+size_t snap_name_len(const struct snapshot *s, uint32_t node);
+
+/** Nodes in bytewise order of their text (for /v1/axfr); NULL if out of
+ *  memory. Computed once per snapshot. */
+const uint32_t *snap_sorted(struct snapshot *s);
+
+/** Frees a snapshot that nobody can reach any more. */
+void snapshot_free(struct snapshot *s);
+
+/** Makes `next` the current snapshot and releases the previous one once
+ *  no reader can hold it. Called by the refresh thread only. */
+void snapshot_publish(struct snapshot *next);
+
+/** The current snapshot, or NULL before the first load.  Call between
+ *  snapshot_read_lock/unlock; the pointer is valid until the unlock. */
+struct snapshot *snapshot_current(void);
+
+/** Starts a lock-free read-side section (wait-free, no system call). */
+void snapshot_read_lock(void);
+
+/** Ends it. */
+void snapshot_read_unlock(void);
+
+/** The current snapshot with a reference that outlives read sections
+ *  (streamed HTTP bodies); NULL before the first load. */
+struct snapshot *snapshot_acquire(void);
+
+/** Drops a reference from snapshot_acquire. */
+void snapshot_release(struct snapshot *s);
+
+#endif

@@ -1,0 +1,43 @@
+/* refresh.h -- the reload loop: fetch the state, build the records, publish
+ * (spec/README.md, lifecycle step 9).
+ *
+ * One thread runs reloads one at a time, every RefreshSeconds and whenever
+ * refresh_trigger() asks (a leader change, SIGHUP).  A failed reload logs
+ * one line and leaves the published snapshot as it is.
+ */
+#ifndef MDNS_REFRESH_H
+#define MDNS_REFRESH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "state/fetch.h"
+
+struct config;
+
+/** Durations of the last successful reload, for logs and bench/. */
+struct refresh_stats {
+	int64_t fetch_parse_us;	/**< HTTP exchange and streaming parse */
+	int64_t resolve_us;	/**< host-name look-ups */
+	int64_t build_us;	/**< record generation and indexing */
+	int64_t publish_us;	/**< swap and grace period */
+	uint32_t tasks, names, records;
+	uint64_t count;		/**< successful reloads so far */
+};
+
+/** Starts the reload thread; -1 if it cannot be started. */
+int refresh_start(const struct config *cfg, const struct fetch_opts *opts);
+
+/** Asks for a reload as soon as the current one (if any) ends. */
+void refresh_trigger(void);
+
+/** True once a reload has published records. */
+bool refresh_loaded(void);
+
+/** Copies the statistics of the last successful reload. */
+void refresh_get_stats(struct refresh_stats *out);
+
+/** Stops the thread (at the end of a reload in progress). */
+void refresh_stop(void);
+
+#endif

@@ -1,0 +1,143 @@
+/* fetch.c -- the libcurl exchange behind fetch.h. */
+#include "state/fetch.h"
+
+#include <curl/curl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "state/parse.h"
+
+struct sink {
+	struct state_parser *parser;
+	size_t received;
+	size_t limit;
+	long status;
+	CURL *curl;
+	int failed;		/* 1 parse error, 2 too big, 3 bad status */
+};
+
+static size_t
+on_body(char *data, size_t size, size_t n, void *ctx)
+{
+	struct sink *s = ctx;
+	size_t len = size * n;
+
+	if (s->status == 0)
+		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
+	if (s->status < 200 || s->status > 299) {
+		s->failed = 3;
+		return 0;
+	}
+	s->received += len;
+	if (s->received > s->limit) {
+		s->failed = 2;
+		return 0;
+	}
+	if (state_parser_feed(s->parser, data, len) < 0) {
+		s->failed = 1;
+		return 0;
+	}
+	return len;
+}
+
+void
+fetch_global_init(void)
+{
+	curl_global_init(CURL_GLOBAL_ALL);
+}
+
+struct mesos_state *
+fetch_state(const struct fetch_opts *o, const char *host, int port, char *err,
+    size_t errlen)
+{
+	const struct config *c = o->cfg;
+	struct sink sink = { 0 };
+	struct curl_slist *headers = NULL;
+	struct mesos_state *state = NULL;
+	char url[512], auth[4096], hdr[4200], where[300];
+	char curl_err[CURL_ERROR_SIZE] = "";
+	bool v6 = strchr(host, ':') != NULL;
+	CURL *curl;
+	CURLcode rc;
+
+	snprintf(where, sizeof where, v6 ? "[%s]:%d" : "%s:%d", host, port);
+	snprintf(url, sizeof url, "%s://%s/master/state",
+	    c->mesos_https_on ? "https" : "http", where);
+	auth[0] = '\0';
+	if (o->auth_header != NULL &&
+	    o->auth_header(o->auth_ctx, auth, sizeof auth, err, errlen) < 0)
+		return NULL;
+	if ((curl = curl_easy_init()) == NULL ||
+	    (sink.parser = state_parser_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	sink.curl = curl;
+	sink.limit = (size_t)c->state_max_bytes;
+	headers = curl_slist_append(headers, "Content-Type: application/json");
+	if (auth[0] != '\0') {
+		snprintf(hdr, sizeof hdr, "Authorization: %s", auth);
+		headers = curl_slist_append(headers, hdr);
+	}
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "Mesos-DNS");
+	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "gzip");
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)c->state_timeout_seconds);
+	curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_err);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	if (c->mesos_https_on) {
+		if (c->ca_cert_file[0] != '\0')
+			curl_easy_setopt(curl, CURLOPT_CAINFO, c->ca_cert_file);
+		if (c->cert_file[0] != '\0') {
+			curl_easy_setopt(curl, CURLOPT_SSLCERT, c->cert_file);
+			curl_easy_setopt(curl, CURLOPT_SSLKEY, c->key_file);
+		}
+		if (c->mesos_https_insecure) {
+			curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+			curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+		}
+	}
+	rc = curl_easy_perform(curl);
+	if (sink.status == 0)
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &sink.status);
+	if (sink.failed == 3 || (rc == CURLE_OK &&
+	    (sink.status < 200 || sink.status > 299))) {
+		snprintf(err, errlen, "master %s answered HTTP %ld", where,
+		    sink.status);
+	} else if (sink.failed == 2) {
+		snprintf(err, errlen, "master %s sent a state larger than "
+		    "StateMaxBytes (%" PRId64 " bytes)", where,
+		    c->state_max_bytes);
+	} else if (sink.failed == 1) {
+		snprintf(err, errlen, "master %s sent a bad state: %s", where,
+		    state_parser_error(sink.parser));
+	} else if (rc == CURLE_SSL_CACERT || rc == CURLE_PEER_FAILED_VERIFICATION) {
+		snprintf(err, errlen, "master %s: certificate verification "
+		    "failed (%s); set CACertFile to the master's CA, or "
+		    "MesosHTTPSInsecure to skip the check as the original did",
+		    where, curl_err[0] ? curl_err : curl_easy_strerror(rc));
+	} else if (rc != CURLE_OK) {
+		snprintf(err, errlen, "fetching state from master %s: %s",
+		    where, curl_err[0] ? curl_err : curl_easy_strerror(rc));
+	} else if ((state = state_parser_finish(sink.parser)) == NULL) {
+		snprintf(err, errlen, "master %s sent a bad state: %s", where,
+		    state_parser_error(sink.parser));
+	}
+out:
+	state_parser_free(sink.parser);
+	curl_slist_free_all(headers);
+	if (curl)
+		curl_easy_cleanup(curl);
+	return state;
+}

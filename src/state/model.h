@@ -1,0 +1,93 @@
+/* model.h -- the parts of a Mesos master's state that records are built from.
+ *
+ * Only what spec/state.md says is read is kept; everything lives in the
+ * state's arena and is freed with it.  Lists are singly linked in state
+ * order so that the streaming parser never reallocates.
+ */
+#ifndef MDNS_STATE_MODEL_H
+#define MDNS_STATE_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/arena.h"
+
+#define MESOS_STATE_MAX_REASONS 8
+
+/** A string in a linked list (IP candidates, in state order). */
+struct strnode {
+	struct strnode *next;
+	const char *s;
+	uint32_t len;
+};
+
+/** An ordered list of strings. */
+struct strlist {
+	struct strnode *head, *tail;
+	uint32_t n;
+};
+
+/** One DiscoveryInfo port. */
+struct di_port {
+	struct di_port *next;
+	int64_t number;
+	const char *protocol;	/**< "" when absent */
+	const char *name;	/**< "" when absent */
+};
+
+/** A task that may produce records. */
+struct mesos_task {
+	struct mesos_task *next;
+	const char *id;		/**< "" when absent */
+	const char *name;
+	uint32_t id_len, name_len;
+	const char *slave_id;
+	const char *ports;	/**< resources.ports text, NULL when absent */
+	bool running;		/**< state == "TASK_RUNNING", exactly */
+	bool invalid;		/**< a field had the wrong type: skipped */
+	/** IP candidates from the latest TASK_RUNNING status. */
+	struct strlist netinfo_ips, mesos_ips, docker_ips;
+	const char *di_name;	/**< discovery.name; NULL or "" = no DiscoveryInfo */
+	uint32_t di_name_len;
+	struct di_port *di_ports, *di_ports_tail;
+};
+
+/** A framework and its tasks. */
+struct mesos_framework {
+	struct mesos_framework *next;
+	const char *name;	/**< raw, as the master sent it */
+	uint32_t name_len;
+	const char *hostname;	/**< used when there is no pid */
+	const char *pid;	/**< raw pid text, NULL when absent */
+	bool pid_bad;		/**< pid present but not a string */
+	bool invalid;		/**< its own fields were malformed */
+	struct mesos_task *tasks, *tasks_tail;
+	uint32_t n_tasks;
+};
+
+/** An agent. */
+struct mesos_slave {
+	struct mesos_slave *next;
+	const char *id;
+	const char *pid;	/**< NULL when absent */
+	bool pid_bad;
+	bool invalid;
+};
+
+/** A parsed state; owns its arena. */
+struct mesos_state {
+	struct arena arena;
+	const char *leader;	/**< NULL when absent */
+	struct mesos_framework *frameworks, *frameworks_tail;
+	struct mesos_slave *slaves, *slaves_tail;
+	uint32_t n_frameworks, n_slaves, n_tasks;
+	uint32_t n_skipped;	/**< malformed frameworks/tasks/slaves skipped */
+	/** Why the first few were skipped, for the log. */
+	const char *reasons[MESOS_STATE_MAX_REASONS];
+	uint32_t n_reasons;
+};
+
+/** Frees a state and everything in it. */
+void mesos_state_free(struct mesos_state *s);
+
+#endif

@@ -1,0 +1,82 @@
+/* arena.c -- chunked bump allocator behind arena.h. */
+#include "util/arena.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t size;
+	size_t pos;
+	_Alignas(16) unsigned char data[];
+};
+
+void
+arena_init(struct arena *a, size_t chunk_size)
+{
+	a->head = NULL;
+	a->chunk_size = chunk_size ? chunk_size : (size_t)1 << 20;
+	a->used = 0;
+	a->reserved = 0;
+}
+
+void *
+arena_alloc(struct arena *a, size_t n)
+{
+	struct arena_chunk *c = a->head;
+	size_t need = (n + 7) & ~(size_t)7;
+	void *p;
+
+	if (need < n)
+		return NULL;
+	if (c == NULL || c->size - c->pos < need) {
+		size_t size = need > a->chunk_size / 4 ? need : a->chunk_size;
+
+		/* Big requests get a chunk of their own, put behind the current
+		 * one so that its free space is not wasted. */
+		c = malloc(sizeof *c + size);
+		if (c == NULL)
+			return NULL;
+		c->size = size;
+		c->pos = 0;
+		a->reserved += size;
+		if (size != a->chunk_size && a->head != NULL) {
+			c->next = a->head->next;
+			a->head->next = c;
+		} else {
+			c->next = a->head;
+			a->head = c;
+		}
+	}
+	p = c->data + c->pos;
+	c->pos += need;
+	a->used += need;
+	return p;
+}
+
+char *
+arena_strndup(struct arena *a, const char *s, size_t n)
+{
+	char *p = arena_alloc(a, n + 1);
+
+	if (p == NULL)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void
+arena_free(struct arena *a)
+{
+	struct arena_chunk *c = a->head, *next;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	a->head = NULL;
+	a->used = 0;
+	a->reserved = 0;
+}
