@@ -114,7 +114,7 @@ show dig @127.0.0.1 -p 15353 +noall +answer leader.mesos A
 say "HTTP API"
 show curl -s http://127.0.0.1:18123/v1/hosts/nginx.marathon.mesos
 echo
-show curl -s http://127.0.0.1:18123/v1/services/_search._tcp.marathon.mesos
+show curl -s http://127.0.0.1:18123/v1/services/_nginx._tcp.marathon.mesos
 echo
 show curl -s http://127.0.0.1:18123/v1/version
 echo

@@ -5,7 +5,8 @@
  * plus one space per open container; a non-empty container closes on a
  * line of its own one level out; an empty one is "{}" or "[]"; the first
  * line has no prefix and there is no final newline.  Written by hand
- * because yajl's generator neither indents nor escapes as Go does.
+ * because yajl's generator has no line prefix and does not escape as Go
+ * does (\u003c for '<', \u2028, \ufffd for each invalid UTF-8 byte).
  */
 #include "util/jsonw.h"
 

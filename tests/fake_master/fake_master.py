@@ -34,9 +34,9 @@ Faults (command-line flags; each is also a key of the --control object)
   --control FILE       a JSON object re-read on every request; every key it
                        has overrides the flag of the same name (so
                        {"delay": 0} turns a --delay off).  Missing file = no
-                       overrides.  Also "login_status": CODE forces the IAM
-                       login endpoint to answer CODE.
-  Faults apply to the state paths only.  They combine: delay first, then
+                       overrides.
+  --login-status CODE  login_status: the IAM login endpoint answers CODE
+  Faults (but login_status) apply to the state paths only.  They combine: delay first, then
   close, redirect_to, then the body (no_leader, then status/status_body,
   garbage, huge_mb), then truncate.
 
@@ -304,6 +304,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         name = self.ROUTES.get((method, path))
         if name is None:
+            self.read_body()  # keep a kept-alive connection in step
             if any(p == path for _, p in self.ROUTES):
                 return self.reply(405, "405 Method Not Allowed\n")
             return self.reply(404, "404 Not Found\n")

@@ -290,6 +290,10 @@ class FakeMaster:
                           timeout, message="%d requests at the fake master" % count)
 
 
+class DaemonExited(AssertionError):
+    """The daemon ended while a test waited for it to become ready."""
+
+
 class Daemon:
     """The mesos-dns binary with a config written from a dict.
 
@@ -381,7 +385,7 @@ class Daemon:
         """Poll GET /v1/axfr until it answers 200 with records; return it."""
         def ready():
             if self.returncode is not None:
-                raise AssertionError("mesos-dns exited with %s before ready\n%s" % (
+                raise DaemonExited("mesos-dns exited with %s before ready\n%s" % (
                     self.returncode, self.log_text()))
             try:
                 status, _, body = self.get("/v1/axfr", timeout=1.0)
@@ -397,6 +401,8 @@ class Daemon:
             return doc if any(recs.get(k) for k in ("As", "AAAAs", "SRVs")) else None
         try:
             return wait_until(ready, timeout, 0.05, "mesos-dns to serve records")
+        except DaemonExited:
+            raise
         except AssertionError as e:
             raise AssertionError("%s\n%s" % (e, self.log_text())) from None
 

@@ -8,7 +8,6 @@ where urllib would hide the misbehaviour under test).
 import base64
 import http.client
 import json
-import os
 import shutil
 import socket
 import ssl
