@@ -1,0 +1,369 @@
+/* answer.c -- the authoritative answers of the original (dns.md §4).
+ *
+ * The look-up key is the query name's presentation text, lowercased, with
+ * every ".*" removed: exactly what the original matches its maps with, so
+ * names it cannot find (raw names with capitals or spaces) stay unfound.
+ */
+#include "dns/answer.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "dns/dname.h"
+
+int
+answer_init(struct answer_ctx *a, const struct config *cfg, uint64_t seed,
+    char *err, size_t errlen)
+{
+	size_t n;
+
+	memset(a, 0, sizeof *a);
+	a->cfg = cfg;
+	a->msg.rng = seed | 1;
+	if (dname_from_text(cfg->domain, strlen(cfg->domain), a->domain,
+	    &a->domain_len) < 0) {
+		snprintf(err, errlen, "domain %s cannot be a DNS name",
+		    cfg->domain);
+		return -1;
+	}
+	dname_lower(a->domain);
+	if (dname_from_text(cfg->soa_mname, strlen(cfg->soa_mname), a->mname,
+	    &n) < 0) {
+		snprintf(err, errlen, "SOAMname %s cannot be a DNS name",
+		    cfg->soa_mname);
+		return -1;
+	}
+	if (dname_from_text(cfg->soa_rname, strlen(cfg->soa_rname), a->rname,
+	    &n) < 0) {
+		snprintf(err, errlen, "SOARname %s cannot be a DNS name",
+		    cfg->soa_rname);
+		return -1;
+	}
+	return 0;
+}
+
+static uint8_t
+lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+bool
+answer_in_domain(const struct answer_ctx *a, const uint8_t *name)
+{
+	size_t len = dname_wire_len(name), i = 0;
+
+	if (len < a->domain_len)
+		return false;
+	/* Walk to the label boundary where the domain would start. */
+	while (len - i > a->domain_len)
+		i += (size_t)name[i] + 1;
+	if (len - i != a->domain_len)
+		return false;
+	for (size_t k = 0; k < a->domain_len; k++)
+		if (lower(name[i + k]) != a->domain[k])
+			return false;
+	return true;
+}
+
+/* Wire form of a node's name into the scratch area; NULL when it cannot
+ * be a DNS name (a raw label over 63 octets, an empty label) or the
+ * scratch is full. */
+static const uint8_t *
+node_wire(struct answer_ctx *a, const struct snapshot *s, uint32_t node)
+{
+	char text[DNAME_MAX_TEXT];
+	uint8_t *out = a->scratch + a->scratch_used;
+	size_t n = 0, tlen;
+	bool plain = true;
+
+	if (ANSWER_SCRATCH - a->scratch_used < WIRE_MAX_NAME)
+		return NULL;
+	/* Fast path: labels without escapes are copied as they are. */
+	for (uint32_t i = node; i != SNAP_NONE; i = s->nodes[i].parent) {
+		size_t ll;
+		const char *l = snap_label(s, i, &ll);
+
+		if (ll == 0 || ll > WIRE_MAX_LABEL || n + ll + 2 > WIRE_MAX_NAME ||
+		    memchr(l, '\\', ll) != NULL) {
+			plain = false;
+			break;
+		}
+		out[n++] = (uint8_t)ll;
+		memcpy(out + n, l, ll);
+		n += ll;
+	}
+	if (plain) {
+		out[n++] = 0;
+		a->scratch_used += n;
+		return out;
+	}
+	tlen = snap_name(s, node, text, sizeof text);
+	if (tlen == 0 || dname_from_text(text, tlen, out, &n) < 0)
+		return NULL;
+	a->scratch_used += n;
+	return out;
+}
+
+/* First time this reply meets target node? (a small stamped set) */
+static bool
+first_sighting(struct answer_ctx *a, uint32_t node)
+{
+	uint32_t slot = (node * 2654435761U) & (ANSWER_SEEN_SLOTS - 1);
+
+	for (int probe = 0; probe < ANSWER_SEEN_SLOTS; probe++) {
+		if (a->seen_gen[slot] != a->gen) {
+			a->seen_gen[slot] = a->gen;
+			a->seen_node[slot] = node;
+			return true;
+		}
+		if (a->seen_node[slot] == node)
+			return false;
+		slot = (slot + 1) & (ANSWER_SEEN_SLOTS - 1);
+	}
+	return false;
+}
+
+static void
+add_addresses(struct answer_ctx *a, const struct snapshot *s, uint32_t node,
+    enum rr_kind k, const uint8_t *owner, enum msg_section sec, bool one)
+{
+	const struct snode *nd = &s->nodes[node];
+	struct msg_rr rr = { 0 };
+
+	rr.owner = owner;
+	rr.ttl = (uint32_t)a->cfg->ttl;
+	rr.type = k == RK_A ? TYPE_A : TYPE_AAAA;
+	for (uint32_t i = nd->first[k]; i < nd[1].first[k]; i++) {
+		if (k == RK_A)
+			memcpy(rr.u.addr, &s->a[i], 4);
+		else
+			memcpy(rr.u.addr, s->aaaa[i].b, 16);
+		if (!msg_add(&a->msg, sec, &rr) || one)
+			return;
+	}
+}
+
+static void
+add_srv(struct answer_ctx *a, const struct snapshot *s, uint32_t node,
+    const uint8_t *owner)
+{
+	const struct snode *nd = &s->nodes[node];
+	struct msg_rr rr = { 0 };
+
+	rr.type = TYPE_SRV;
+	rr.owner = owner;
+	rr.ttl = (uint32_t)a->cfg->ttl;
+	rr.u.srv.weight = a->cfg->srv_default_weight;
+	for (uint32_t i = nd->first[RK_SRV]; i < nd[1].first[RK_SRV]; i++) {
+		const struct snap_srv *v = &s->srv[i];
+		const uint8_t *target = node_wire(a, s, v->target);
+
+		if (target == NULL)
+			continue;	/* the original cannot pack it either */
+		rr.u.srv.target = target;
+		rr.u.srv.port = (uint16_t)v->port;
+		if (!msg_add(&a->msg, SEC_ANSWER, &rr))
+			return;
+		if (first_sighting(a, v->target)) {
+			add_addresses(a, s, v->target, RK_A, target,
+			    SEC_ADDITIONAL, true);
+			add_addresses(a, s, v->target, RK_AAAA, target,
+			    SEC_ADDITIONAL, true);
+		}
+	}
+}
+
+static void
+add_soa(struct answer_ctx *a, const struct snapshot *s, const uint8_t *owner)
+{
+	struct msg_rr rr = { 0 };
+	const struct config *c = a->cfg;
+
+	rr.type = TYPE_SOA;
+	rr.owner = owner;
+	rr.ttl = (uint32_t)c->ttl;
+	rr.u.soa.mname = a->mname;
+	rr.u.soa.rname = a->rname;
+	rr.u.soa.serial = s->serial;
+	rr.u.soa.refresh = c->soa_refresh;
+	rr.u.soa.retry = c->soa_retry;
+	rr.u.soa.expire = c->soa_expire;
+	rr.u.soa.minimum = (uint32_t)c->ttl;	/* not SOAMinttl: gaps.md #11 */
+	msg_add(&a->msg, SEC_AUTHORITY, &rr);
+}
+
+static void
+add_ns(struct answer_ctx *a, const uint8_t *owner)
+{
+	struct msg_rr rr = { 0 };
+
+	rr.type = TYPE_NS;
+	rr.owner = owner;
+	rr.ttl = (uint32_t)a->cfg->ttl;
+	rr.u.ns = a->mname;
+	msg_add(&a->msg, SEC_AUTHORITY, &rr);
+}
+
+/* Presentation text, lowercased, ".*" removed; the wire form of that
+ * key goes to a->key (the owner of A/AAAA answers). */
+static size_t
+lookup_key(struct answer_ctx *a, const struct dns_query *q, char *key)
+{
+	char text[DNAME_MAX_TEXT];
+	size_t n = dname_to_text(q->qname, text, true), k = 0, wlen;
+	bool removed = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (text[i] == '.' && i + 1 < n && text[i + 1] == '*') {
+			i++;
+			removed = true;
+			continue;
+		}
+		key[k++] = text[i];
+	}
+	if (!removed) {
+		memcpy(a->key, q->qname, q->qname_len);
+		dname_lower(a->key);
+	} else if (k == 0 || dname_from_text(key, k, a->key, &wlen) < 0) {
+		memcpy(a->key, q->qname, q->qname_len);
+		dname_lower(a->key);
+	}
+	return k;
+}
+
+size_t
+dns_rcode_reply(const struct dns_query *q, unsigned rcode, uint8_t *out,
+    size_t cap)
+{
+	uint16_t opcode = WIRE_OPCODE(q->flags);
+	uint16_t flags = (uint16_t)(WIRE_QR | opcode << 11 | (rcode & 0xf));
+
+	if (opcode == 0)
+		flags |= q->flags & (WIRE_RD | WIRE_CD);
+	return msg_error_reply(out, cap, q->id, flags,
+	    q->qname_len ? q->qname : NULL, q->qtype, q->qclass);
+}
+
+static size_t
+authoritative(struct answer_ctx *a, const struct snapshot *s,
+    const struct dns_query *q, bool tcp, uint8_t *out, size_t cap)
+{
+	const struct config *c = a->cfg;
+	struct msg_ctx *m = &a->msg;
+	uint16_t opcode = WIRE_OPCODE(q->flags), flags, rcode = RCODE_NOERROR;
+	char key[DNAME_MAX_TEXT];
+	size_t klen, max = tcp ? WIRE_MAX_MSG : WIRE_MAX_UDP;
+	uint32_t node;
+	bool edns = q->has_opt && c->edns0_max_udp_size != 0;
+	uint16_t qt = q->qtype;
+
+	flags = (uint16_t)(WIRE_QR | opcode << 11 | WIRE_AA);
+	if (c->recurse_on)
+		flags |= WIRE_RA;
+	if (opcode == 0)
+		flags |= q->flags & (WIRE_RD | WIRE_CD);
+	msg_begin(m, q->id, flags, q->qname, q->qtype, q->qclass);
+	a->scratch_used = 0;
+	if (++a->gen == 0) {
+		memset(a->seen_gen, 0, sizeof a->seen_gen);
+		a->gen = 1;
+	}
+	if (edns && q->edns_version != 0) {
+		/* RFC 6891 §6.1.3: only version 0 is known. */
+		struct msg_rr opt = { .type = TYPE_OPT, .owner = (const uint8_t *)"" };
+
+		opt.u.opt.udp_size = (uint16_t)c->edns0_max_udp_size;
+		opt.u.opt.ext_rcode = RCODE_BADVERS >> 4;
+		msg_add(m, SEC_ADDITIONAL, &opt);
+		return msg_finish(m, out, cap, max, c->set_truncate_bit, true);
+	}
+	klen = lookup_key(a, q, key);
+	node = snap_lookup(s, key, klen);
+	if (node != SNAP_NONE) {
+		switch (qt) {
+		case TYPE_A:
+			add_addresses(a, s, node, RK_A, a->key, SEC_ANSWER,
+			    false);
+			break;
+		case TYPE_AAAA:
+			add_addresses(a, s, node, RK_AAAA, a->key, SEC_ANSWER,
+			    false);
+			break;
+		case TYPE_SRV:
+			add_srv(a, s, node, q->qname);
+			break;
+		case TYPE_ANY:
+			add_srv(a, s, node, q->qname);
+			add_addresses(a, s, node, RK_A, a->key, SEC_ANSWER,
+			    false);
+			add_addresses(a, s, node, RK_AAAA, a->key, SEC_ANSWER,
+			    false);
+			break;
+		default:
+			break;
+		}
+	}
+	if (qt == TYPE_SOA || qt == TYPE_ANY)
+		add_soa(a, s, q->qname);
+	if (qt == TYPE_NS || qt == TYPE_ANY)
+		add_ns(a, q->qname);
+	if (m->n[SEC_ANSWER] == 0 && qt != TYPE_SOA && qt != TYPE_NS &&
+	    qt != TYPE_SRV) {
+		bool exists = node != SNAP_NONE &&
+		    (snap_count(s, node, RK_A) || snap_count(s, node, RK_AAAA) ||
+		    snap_count(s, node, RK_SRV) ||
+		    snap_count(s, node, RK_APSEUDO));
+
+		if (!exists)
+			rcode = RCODE_NXDOMAIN;
+		add_soa(a, s, q->qname);
+	}
+	m->flags |= rcode;
+	msg_shuffle_answers(m);
+	if (edns) {
+		struct msg_rr opt = { .type = TYPE_OPT, .owner = (const uint8_t *)"" };
+
+		opt.u.opt.udp_size = (uint16_t)c->edns0_max_udp_size;
+		msg_add(m, SEC_ADDITIONAL, &opt);
+		if (!tcp) {
+			max = q->udp_size < WIRE_MAX_UDP ? WIRE_MAX_UDP :
+			    q->udp_size;
+			if (max > (size_t)c->edns0_max_udp_size)
+				max = (size_t)c->edns0_max_udp_size;
+		}
+	}
+	return msg_finish(m, out, cap, max, c->set_truncate_bit, edns);
+}
+
+enum handle_result
+dns_handle(struct answer_ctx *a, const struct snapshot *s,
+    const uint8_t *pkt, size_t len, bool tcp, uint8_t *out, size_t cap,
+    size_t *outlen)
+{
+	struct dns_query *q = &a->query;
+
+	switch (msg_parse_query(pkt, len, q)) {
+	case PARSE_DROP:
+		return HANDLE_DROP;
+	case PARSE_FORMERR:
+		/* ID if the header was readable, opcode QUERY, nothing else. */
+		*outlen = msg_error_reply(out, cap, len >= 2 ? q->id : 0,
+		    WIRE_QR | RCODE_FORMERR, NULL, 0, 0);
+		return HANDLE_REPLY;
+	case PARSE_NO_QUESTION:
+		*outlen = dns_rcode_reply(q, RCODE_SERVFAIL, out, cap);
+		return HANDLE_REPLY;
+	case PARSE_OK:
+		break;
+	}
+	if (!answer_in_domain(a, q->qname))
+		return HANDLE_FORWARD;
+	if (s == NULL) {
+		*outlen = dns_rcode_reply(q, RCODE_SERVFAIL, out, cap);
+		return HANDLE_REPLY;
+	}
+	*outlen = authoritative(a, s, q, tcp, out, cap);
+	return *outlen ? HANDLE_REPLY : HANDLE_DROP;
+}

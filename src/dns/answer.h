@@ -1,0 +1,67 @@
+/* answer.h -- one DNS query in, one reply out: routing, the authoritative
+ * answers of spec/dns.md §4 from the current snapshot, and the error
+ * shapes of §2.
+ *
+ * Hot path: no allocation, no lock, no system call; the caller holds an
+ * RCU read section around the call.
+ */
+#ifndef MDNS_ANSWER_H
+#define MDNS_ANSWER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns/msg.h"
+#include "records/snapshot.h"
+
+struct config;
+
+#define ANSWER_SCRATCH (256 * 1024)	/* wire names of targets per reply */
+#define ANSWER_SEEN_SLOTS 4096
+
+/** Per-worker state: message scratch, names, and the precomputed SOA. */
+struct answer_ctx {
+	struct msg_ctx msg;
+	const struct config *cfg;
+	uint8_t domain[WIRE_MAX_NAME];	/**< lowercase wire form */
+	size_t domain_len;
+	uint8_t mname[WIRE_MAX_NAME];
+	uint8_t rname[WIRE_MAX_NAME];
+	uint8_t key[WIRE_MAX_NAME];	/**< owner of A/AAAA answers */
+	uint8_t scratch[ANSWER_SCRATCH];
+	size_t scratch_used;
+	uint32_t seen_node[ANSWER_SEEN_SLOTS];
+	uint32_t seen_gen[ANSWER_SEEN_SLOTS];
+	uint32_t gen;
+	struct dns_query query;
+};
+
+/** Prepares a context for cfg; -1 with err when SOAMname/SOARname or the
+ *  domain cannot be written as DNS names. */
+int answer_init(struct answer_ctx *a, const struct config *cfg,
+    uint64_t seed, char *err, size_t errlen);
+
+/** What dns_handle decided to do with a query. */
+enum handle_result {
+	HANDLE_REPLY,		/**< out holds the reply */
+	HANDLE_DROP,		/**< no reply (QR set, runt) */
+	HANDLE_FORWARD,		/**< a name outside the domain to forward */
+};
+
+/** Answers one query from the snapshot s (NULL: SERVFAIL).  *outlen is
+ *  set for HANDLE_REPLY; HANDLE_FORWARD leaves the parsed query in
+ *  a->query. */
+enum handle_result dns_handle(struct answer_ctx *a, const struct snapshot *s,
+    const uint8_t *pkt, size_t len, bool tcp, uint8_t *out, size_t cap,
+    size_t *outlen);
+
+/** The REFUSED / SERVFAIL reply of the original for a query (dns.md §6
+ *  "SetRcode" shape), for names that cannot be forwarded. */
+size_t dns_rcode_reply(const struct dns_query *q, unsigned rcode,
+    uint8_t *out, size_t cap);
+
+/** True when the wire name is the domain or inside it. */
+bool answer_in_domain(const struct answer_ctx *a, const uint8_t *name);
+
+#endif

@@ -1,0 +1,640 @@
+/* msg.c -- query parsing and response building with a byte budget.
+ *
+ * Hot path: called once per packet by every worker; it allocates nothing
+ * and takes no lock.  Name compression mirrors miekg/dns v1.0.15 (first
+ * occurrence of each suffix, case-sensitive, not into SRV targets but
+ * recording their suffixes) so that the packed size equals the size the
+ * original's estimate predicts for ordinary answers, and the expensive
+ * estimate runs only when it could differ or decide a truncation.
+ */
+#include "dns/msg.h"
+
+#include <string.h>
+
+#include "dns/dname.h"
+
+/* Bytes that presentation text escapes (so text length != wire length). */
+static const uint8_t escaped[256] = {
+	[0 ... 31] = 1, ['.'] = 1, ['('] = 1, [')'] = 1, [';'] = 1,
+	[' '] = 1, ['@'] = 1, ['"'] = 1, ['\\'] = 1, [127 ... 255] = 1,
+};
+
+static int
+skip_rrs(const uint8_t *pkt, size_t len, size_t *pos, unsigned count,
+    struct dns_query *q, bool additional)
+{
+	for (unsigned i = 0; i < count; i++) {
+		uint8_t name[WIRE_MAX_NAME];
+		size_t nlen, p = *pos;
+		uint16_t type, rdlen;
+
+		if (p == len)
+			return 0;	/* the count was a lie: miekg stops here */
+		if (dname_parse(pkt, len, &p, name, &nlen) < 0)
+			return -1;
+		if (p + 10 > len)
+			return -1;
+		type = wire_read_u16(pkt + p);
+		rdlen = wire_read_u16(pkt + p + 8);
+		if (p + 10 + rdlen > len)
+			return -1;
+		if (additional && type == TYPE_OPT) {
+			size_t o = p + 10, end = p + 10 + rdlen;
+
+			/* Options must tile the rdata exactly. */
+			while (o < end) {
+				if (o + 4 > end)
+					return -1;
+				o += 4 + wire_read_u16(pkt + o + 2);
+			}
+			if (o != end)
+				return -1;
+			q->has_opt = true;
+			q->udp_size = wire_read_u16(pkt + p + 2);
+			q->edns_version = pkt[p + 5];
+			q->do_bit = (pkt[p + 6] & 0x80) != 0;
+		}
+		*pos = p + 10 + rdlen;
+	}
+	return 0;
+}
+
+enum parse_result
+msg_parse_query(const uint8_t *pkt, size_t len, struct dns_query *q)
+{
+	size_t pos = WIRE_HEADER_SIZE;
+	unsigned qd, an, ns, ar;
+
+	memset(q, 0, offsetof(struct dns_query, qname));
+	q->qname_len = 0;
+	q->has_opt = false;
+	q->udp_size = 0;
+	q->edns_version = 0;
+	q->do_bit = false;
+	if (len < WIRE_HEADER_SIZE)
+		return PARSE_FORMERR;
+	q->id = wire_read_u16(pkt + WIRE_OFF_ID);
+	q->flags = wire_read_u16(pkt + WIRE_OFF_FLAGS);
+	qd = wire_read_u16(pkt + WIRE_OFF_QDCOUNT);
+	an = wire_read_u16(pkt + WIRE_OFF_ANCOUNT);
+	ns = wire_read_u16(pkt + WIRE_OFF_NSCOUNT);
+	ar = wire_read_u16(pkt + WIRE_OFF_ARCOUNT);
+	if (pos == len)
+		return (q->flags & WIRE_QR) ? PARSE_DROP : PARSE_NO_QUESTION;
+	for (unsigned i = 0; i < qd; i++) {
+		uint8_t name[WIRE_MAX_NAME];
+		size_t nlen, start = pos;
+		uint16_t type = 0, class = 0;
+
+		if (dname_parse(pkt, len, &pos, name, &nlen) < 0)
+			return PARSE_FORMERR;
+		if (pos < len) {
+			if (pos + 2 > len)
+				return PARSE_FORMERR;
+			type = wire_read_u16(pkt + pos);
+			pos += 2;
+			if (pos < len) {
+				if (pos + 2 > len)
+					return PARSE_FORMERR;
+				class = wire_read_u16(pkt + pos);
+				pos += 2;
+			}
+		}
+		if (pos == start)
+			break;
+		if (i == 0) {
+			memcpy(q->qname, name, nlen);
+			q->qname_len = nlen;
+			q->qtype = type;
+			q->qclass = class;
+		}
+	}
+	if (skip_rrs(pkt, len, &pos, an, q, false) < 0 ||
+	    skip_rrs(pkt, len, &pos, ns, q, false) < 0 ||
+	    skip_rrs(pkt, len, &pos, ar, q, true) < 0)
+		return PARSE_FORMERR;
+	if (q->flags & WIRE_QR)
+		return PARSE_DROP;
+	if (q->qname_len == 0)
+		return PARSE_NO_QUESTION;
+	return PARSE_OK;
+}
+
+void
+msg_begin(struct msg_ctx *m, uint16_t id, uint16_t flags,
+    const uint8_t *qname, uint16_t qtype, uint16_t qclass)
+{
+	m->n[SEC_ANSWER] = m->n[SEC_AUTHORITY] = m->n[SEC_ADDITIONAL] = 0;
+	m->id = id;
+	m->flags = flags;
+	m->qname = qname;
+	m->has_question = qname != NULL;
+	m->qtype = qtype;
+	m->qclass = qclass;
+}
+
+bool
+msg_add(struct msg_ctx *m, enum msg_section s, const struct msg_rr *rr)
+{
+	if (m->n[s] >= MSG_MAX_RRS)
+		return false;
+	m->rrs[s][m->n[s]++] = *rr;
+	return true;
+}
+
+static uint64_t
+next_random(struct msg_ctx *m)
+{
+	/* xorshift64*: a per-worker generator, no lock, good enough to
+	 * spread load over a name's addresses. */
+	uint64_t x = m->rng;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	m->rng = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+void
+msg_shuffle_answers(struct msg_ctx *m)
+{
+	struct msg_rr *a = m->rrs[SEC_ANSWER];
+
+	for (size_t i = m->n[SEC_ANSWER]; i > 1; i--) {
+		size_t j = (size_t)((next_random(m) >> 32) * i >> 32);
+		struct msg_rr t = a[i - 1];
+
+		a[i - 1] = a[j];
+		a[j] = t;
+	}
+}
+
+/* ---- suffix hashing shared by packing and estimating ---- */
+
+/* Label start offsets of a wire name (without the root) and the hash of
+ * every suffix, computed right to left (case-sensitive); returns the
+ * number of labels. */
+static size_t
+name_suffixes(const uint8_t *name, uint16_t *starts, uint32_t *h)
+{
+	uint32_t acc = 0x811c9dc5U;
+	size_t n = 0;
+
+	for (size_t i = 0; name[i] != 0 && n < 128; i += (size_t)name[i] + 1)
+		starts[n++] = (uint16_t)i;
+	for (size_t i = n; i-- > 0;) {
+		const uint8_t *l = name + starts[i];
+
+		for (size_t j = 0; j <= l[0]; j++) {
+			acc ^= l[j];
+			acc *= 0x01000193U;
+		}
+		h[i] = acc ^ (acc >> 15);
+	}
+	return n;
+}
+
+static void
+comp_reset(struct msg_ctx *m)
+{
+	if (++m->gen == 0) {
+		memset(m->comp_gen, 0, sizeof m->comp_gen);
+		m->gen = 1;
+	}
+}
+
+/* Compares a suffix of a wire name with the name written at off in pkt. */
+static bool
+suffix_at(const uint8_t *pkt, size_t off, const uint8_t *s)
+{
+	for (int hops = 0; hops < 64;) {
+		uint8_t c = pkt[off];
+
+		if ((c & 0xC0) == 0xC0) {
+			off = (size_t)(c & 0x3F) << 8 | pkt[off + 1];
+			hops++;
+			continue;
+		}
+		if (c != s[0])
+			return false;
+		if (c == 0)
+			return true;
+		if (memcmp(pkt + off + 1, s + 1, c) != 0)
+			return false;
+		off += (size_t)c + 1;
+		s += (size_t)c + 1;
+	}
+	return false;
+}
+
+struct packer {
+	struct msg_ctx *m;
+	uint8_t *out;
+	size_t len, cap;
+	bool overflow;
+	bool escapes;		/* a name had bytes that text escapes */
+};
+
+static void
+put(struct packer *p, const void *data, size_t n)
+{
+	if (p->overflow || p->cap - p->len < n) {
+		p->overflow = true;
+		return;
+	}
+	memcpy(p->out + p->len, data, n);
+	p->len += n;
+}
+
+static void
+put_u16(struct packer *p, uint16_t v)
+{
+	uint8_t b[2];
+
+	wire_write_u16(b, v);
+	put(p, b, 2);
+}
+
+static void
+put_u32(struct packer *p, uint32_t v)
+{
+	uint8_t b[4];
+
+	wire_write_u32(b, v);
+	put(p, b, 4);
+}
+
+/* Writes a name, compressing against earlier suffixes when allowed and
+ * recording its own new suffixes (offsets below 16384 only). */
+static void
+put_name(struct packer *p, const uint8_t *name, bool compress)
+{
+	struct msg_ctx *m = p->m;
+	uint16_t starts[128];
+	uint32_t h[128];
+	size_t n = name_suffixes(name, starts, h);
+
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *s = name + starts[i];
+		uint32_t slot = h[i] & (MSG_COMP_SLOTS - 1);
+		bool found = false;
+
+		for (int probe = 0; probe < MSG_COMP_SLOTS; probe++) {
+			if (m->comp_gen[slot] != m->gen)
+				break;
+			if (m->comp_hash[slot] == h[i] && !p->overflow &&
+			    suffix_at(p->out, m->comp_off[slot], s)) {
+				found = true;
+				break;
+			}
+			slot = (slot + 1) & (MSG_COMP_SLOTS - 1);
+		}
+		if (found && compress) {
+			put_u16(p, (uint16_t)(0xC000 | m->comp_off[slot]));
+			return;
+		}
+		if (!found && p->len < 0x3FFF && m->comp_gen[slot] != m->gen) {
+			m->comp_gen[slot] = m->gen;
+			m->comp_hash[slot] = h[i];
+			m->comp_off[slot] = (uint16_t)p->len;
+		}
+		for (size_t j = 1; j <= s[0]; j++)
+			p->escapes |= escaped[s[j]];
+		put(p, s, (size_t)s[0] + 1);
+	}
+	put(p, "", 1);
+}
+
+static void
+put_rr(struct packer *p, const struct msg_rr *rr)
+{
+	size_t rdlen_at;
+
+	put_name(p, rr->owner, true);
+	put_u16(p, rr->type);
+	if (rr->type == TYPE_OPT) {
+		put_u16(p, rr->u.opt.udp_size);
+		put_u32(p, (uint32_t)rr->u.opt.ext_rcode << 24);
+	} else {
+		put_u16(p, CLASS_IN);
+		put_u32(p, rr->ttl);
+	}
+	rdlen_at = p->len;
+	put_u16(p, 0);
+	switch (rr->type) {
+	case TYPE_A:
+		put(p, rr->u.addr, 4);
+		break;
+	case TYPE_AAAA:
+		put(p, rr->u.addr, 16);
+		break;
+	case TYPE_SRV:
+		put_u16(p, 0);
+		put_u16(p, rr->u.srv.weight);
+		put_u16(p, rr->u.srv.port);
+		put_name(p, rr->u.srv.target, false);
+		break;
+	case TYPE_NS:
+		put_name(p, rr->u.ns, true);
+		break;
+	case TYPE_SOA:
+		put_name(p, rr->u.soa.mname, true);
+		put_name(p, rr->u.soa.rname, true);
+		put_u32(p, rr->u.soa.serial);
+		put_u32(p, rr->u.soa.refresh);
+		put_u32(p, rr->u.soa.retry);
+		put_u32(p, rr->u.soa.expire);
+		put_u32(p, rr->u.soa.minimum);
+		break;
+	default:
+		break;
+	}
+	if (!p->overflow)
+		wire_write_u16(p->out + rdlen_at,
+		    (uint16_t)(p->len - rdlen_at - 2));
+}
+
+static size_t
+pack(struct msg_ctx *m, uint8_t *out, size_t cap, bool *escapes)
+{
+	struct packer p = { m, out, 0, cap, false, false };
+	uint16_t hdr[6];
+
+	comp_reset(m);
+	hdr[0] = m->id;
+	hdr[1] = m->flags;
+	hdr[2] = m->has_question;
+	hdr[3] = (uint16_t)m->n[SEC_ANSWER];
+	hdr[4] = (uint16_t)m->n[SEC_AUTHORITY];
+	hdr[5] = (uint16_t)m->n[SEC_ADDITIONAL];
+	for (int i = 0; i < 6; i++)
+		put_u16(&p, hdr[i]);
+	if (m->has_question) {
+		put_name(&p, m->qname, true);
+		put_u16(&p, m->qtype);
+		put_u16(&p, m->qclass);
+	}
+	for (int s = 0; s < SEC_COUNT; s++)
+		for (size_t i = 0; i < m->n[s]; i++)
+			put_rr(&p, &m->rrs[s][i]);
+	if (escapes)
+		*escapes = p.escapes;
+	return p.overflow ? 0 : p.len;
+}
+
+/* ---- the original's size estimate (dns.md §5.3) ---- */
+
+struct estimator {
+	struct msg_ctx *m;
+	/* the dictionary is a set of suffixes: (hash, pointer to the wire
+	 * suffix in the RR data), stamped with m->gen */
+	const uint8_t *keys[MSG_COMP_SLOTS];
+};
+
+static size_t
+text_len(const uint8_t *name)
+{
+	size_t n = 0;
+
+	if (name[0] == 0)
+		return 1;
+	for (size_t i = 0; name[i] != 0; i += (size_t)name[i] + 1)
+		n += dname_label_text_len(name + i + 1, name[i]) + 1;
+	return n;
+}
+
+static bool
+wire_equal(const uint8_t *a, const uint8_t *b)
+{
+	size_t la = dname_wire_len(a);
+
+	return la == dname_wire_len(b) && memcmp(a, b, la) == 0;
+}
+
+static bool
+est_has(struct estimator *e, const uint8_t *s, uint32_t h, uint32_t *slot_out)
+{
+	struct msg_ctx *m = e->m;
+	uint32_t slot = h & (MSG_COMP_SLOTS - 1);
+
+	for (int probe = 0; probe < MSG_COMP_SLOTS; probe++) {
+		if (m->comp_gen[slot] != m->gen) {
+			*slot_out = slot;
+			return false;
+		}
+		if (m->comp_hash[slot] == h && wire_equal(e->keys[slot], s))
+			return true;
+		slot = (slot + 1) & (MSG_COMP_SLOTS - 1);
+	}
+	*slot_out = UINT32_MAX;
+	return false;
+}
+
+static void
+est_register(struct estimator *e, const uint8_t *name, size_t off)
+{
+	uint16_t starts[128];
+	uint32_t h[128], slot;
+	size_t n = name_suffixes(name, starts, h), textpos = 0;
+
+	if (off > 16384 || n == 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *s = name + starts[i];
+
+		if (est_has(e, s, h[i], &slot))
+			return;
+		if (slot != UINT32_MAX && off + textpos < 16384) {
+			e->m->comp_gen[slot] = e->m->gen;
+			e->m->comp_hash[slot] = h[i];
+			e->keys[slot] = s;
+		}
+		textpos += dname_label_text_len(s + 1, s[0]) + 1;
+	}
+}
+
+/* Text length of the longest suffix already in the dictionary; -1 if
+ * none. */
+static long
+est_longest(struct estimator *e, const uint8_t *name)
+{
+	uint16_t starts[128];
+	uint32_t h[128], slot;
+	size_t n = name_suffixes(name, starts, h);
+
+	for (size_t i = 0; i < n; i++)
+		if (est_has(e, name + starts[i], h[i], &slot))
+			return (long)text_len(name + starts[i]);
+	return -1;
+}
+
+static size_t
+estimate(struct msg_ctx *m, size_t n_answers, size_t n_additional)
+{
+	struct estimator e = { .m = m };
+	size_t l = WIRE_HEADER_SIZE;
+
+	comp_reset(m);
+	if (m->has_question) {
+		est_register(&e, m->qname, l);
+		l += text_len(m->qname) + 1 + 4;
+	}
+	for (int s = 0; s < SEC_COUNT; s++) {
+		size_t count = s == SEC_ANSWER ? n_answers :
+		    s == SEC_ADDITIONAL ? n_additional : m->n[s];
+
+		for (size_t i = 0; i < count; i++) {
+			const struct msg_rr *rr = &m->rrs[s][i];
+			long x = (long)text_len(rr->owner) + 1 + 10, k, k2;
+
+			switch (rr->type) {
+			case TYPE_A: x += 4; break;
+			case TYPE_AAAA: x += 16; break;
+			case TYPE_SRV:
+				x += 6 + (long)text_len(rr->u.srv.target) + 1;
+				break;
+			case TYPE_NS:
+				x += (long)text_len(rr->u.ns) + 1;
+				break;
+			case TYPE_SOA:
+				x += (long)text_len(rr->u.soa.mname) + 1 +
+				    (long)text_len(rr->u.soa.rname) + 1 + 20;
+				break;
+			default: break;
+			}
+			if ((k = est_longest(&e, rr->owner)) >= 0)
+				x += 1 - k;
+			est_register(&e, rr->owner, l);
+			if (rr->type == TYPE_NS &&
+			    (k = est_longest(&e, rr->u.ns)) >= 0)
+				x += 1 - k;
+			if (rr->type == TYPE_SOA &&
+			    (k = est_longest(&e, rr->u.soa.mname)) >= 0 &&
+			    (k2 = est_longest(&e, rr->u.soa.rname)) >= 0)
+				x += 1 - (k + k2);
+			l += (size_t)x;
+			if (rr->type == TYPE_SRV)
+				est_register(&e, rr->u.srv.target, l);
+			else if (rr->type == TYPE_NS)
+				est_register(&e, rr->u.ns, l);
+			else if (rr->type == TYPE_SOA) {
+				est_register(&e, rr->u.soa.mname, l);
+				est_register(&e, rr->u.soa.rname, l);
+			}
+		}
+	}
+	return l;
+}
+
+size_t
+msg_estimate(struct msg_ctx *m)
+{
+	return estimate(m, m->n[SEC_ANSWER], m->n[SEC_ADDITIONAL]);
+}
+
+void
+msg_truncate(struct msg_ctx *m, size_t max, bool set_tc, bool keep_opt)
+{
+	size_t total = m->n[SEC_ANSWER], i, j;
+	bool over = estimate(m, total, m->n[SEC_ADDITIONAL]) > max;
+
+	if (!set_tc)
+		m->flags &= (uint16_t)~WIRE_TC;
+	else if (over)
+		m->flags |= WIRE_TC;
+	if (!over)
+		return;
+	/* The whole additional section goes first (but an OPT we answer
+	 * EDNS0 with stays, at the end). */
+	{
+		size_t kept = 0;
+
+		for (size_t k = 0; k < m->n[SEC_ADDITIONAL]; k++)
+			if (keep_opt && m->rrs[SEC_ADDITIONAL][k].type == TYPE_OPT)
+				m->rrs[SEC_ADDITIONAL][kept++] =
+				    m->rrs[SEC_ADDITIONAL][k];
+		m->n[SEC_ADDITIONAL] = kept;
+	}
+	if (estimate(m, total, m->n[SEC_ADDITIONAL]) < max)
+		return;
+	/* Go's sort.Search over n = answers removed from the end. */
+	for (i = 0, j = total; i < j;) {
+		size_t h = (i + j) / 2;
+
+		if (estimate(m, total - h, m->n[SEC_ADDITIONAL]) >= max)
+			i = h + 1;
+		else
+			j = h;
+	}
+	m->n[SEC_ANSWER] = total - i;
+}
+
+size_t
+msg_pack(struct msg_ctx *m, uint8_t *out, size_t cap)
+{
+	return pack(m, out, cap, NULL);
+}
+
+size_t
+msg_finish(struct msg_ctx *m, uint8_t *out, size_t cap, size_t max,
+    bool set_tc, bool keep_opt)
+{
+	bool escapes = false, plain = true;
+	size_t len;
+
+	if (cap > max)
+		cap = max;
+	for (size_t i = 0; i < m->n[SEC_AUTHORITY]; i++)
+		plain = false;	/* SOA/NS: the estimate may differ */
+	len = pack(m, out, cap, &escapes);
+	/* With plain records and no escaped bytes the estimate equals the
+	 * packed size, so a reply that fit needs no estimate at all. */
+	if (len != 0 && plain && !escapes && len <= 16384) {
+		if (!set_tc)
+			wire_write_u16(out + WIRE_OFF_FLAGS,
+			    m->flags & (uint16_t)~WIRE_TC);
+		return len;
+	}
+	msg_truncate(m, max, set_tc, keep_opt);
+	/* The estimate can be a few bytes under the real size (SOA); never
+	 * send more than the limit. */
+	while ((len = pack(m, out, cap, NULL)) == 0) {
+		if (m->n[SEC_ADDITIONAL] > (keep_opt ? 1u : 0u)) {
+			m->n[SEC_ADDITIONAL] = 0;
+		} else if (m->n[SEC_ANSWER] > 0) {
+			m->n[SEC_ANSWER]--;
+		} else if (m->n[SEC_AUTHORITY] > 0) {
+			m->n[SEC_AUTHORITY]--;
+		} else {
+			m->n[SEC_ADDITIONAL] = 0;
+			if ((len = pack(m, out, cap, NULL)) == 0)
+				return 0;
+			break;
+		}
+		if (set_tc)
+			m->flags |= WIRE_TC;
+	}
+	return len;
+}
+
+size_t
+msg_error_reply(uint8_t *out, size_t cap, uint16_t id, uint16_t flags,
+    const uint8_t *qname, uint16_t qtype, uint16_t qclass)
+{
+	size_t qlen = qname ? dname_wire_len(qname) : 0;
+	size_t len = WIRE_HEADER_SIZE + (qname ? qlen + 4 : 0);
+
+	if (len > cap)
+		return 0;
+	memset(out, 0, WIRE_HEADER_SIZE);
+	wire_write_u16(out + WIRE_OFF_ID, id);
+	wire_write_u16(out + WIRE_OFF_FLAGS, flags);
+	if (qname) {
+		wire_write_u16(out + WIRE_OFF_QDCOUNT, 1);
+		memcpy(out + WIRE_HEADER_SIZE, qname, qlen);
+		wire_write_u16(out + WIRE_HEADER_SIZE + qlen, qtype);
+		wire_write_u16(out + WIRE_HEADER_SIZE + qlen + 2, qclass);
+	}
+	return len;
+}

@@ -1,0 +1,330 @@
+/* tcp.c -- DNS over TCP on one epoll thread.
+ *
+ * The original's limits are kept: 2 s for the first query, 8 s idle
+ * between queries, at most 128 queries per connection, replies in order.
+ * Connections are bounded (the oldest idle one makes room for a new
+ * client) and every socket is non-blocking, so a slow or half-open client
+ * costs a slot, never a thread, and UDP runs on its own threads anyway.
+ */
+#include "server/tcp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dns/answer.h"
+#include "fwd/forward.h"
+#include "log.h"
+#include "records/snapshot.h"
+#include "util/clock.h"
+
+#define TCP_MAX_CONNS 512
+#define TCP_FIRST_MS 2000
+#define TCP_IDLE_MS 8000
+#define TCP_MAX_QUERIES 128
+#define TCP_IN_CAP (2 + 65535)
+#define TCP_OUT_CAP (2 + 65535)
+
+struct conn {
+	int fd;
+	int64_t deadline;
+	unsigned queries;
+	size_t in_len;
+	size_t out_len, out_off;	/* pending reply bytes */
+	uint8_t in[TCP_IN_CAP];
+	uint8_t out[TCP_OUT_CAP];
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	bool closing;			/* flush, then close */
+};
+
+static pthread_t thread;
+static bool started;
+static int listen_fd = -1, epoll_fd = -1, wake_fd = -1;
+static atomic_bool stopping;
+static struct conn *conns[TCP_MAX_CONNS];
+static struct answer_ctx *actx;
+static const struct config *cfg;
+
+static void
+conn_close(int slot)
+{
+	struct conn *c = conns[slot];
+
+	if (c == NULL)
+		return;
+	epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	free(c);
+	conns[slot] = NULL;
+}
+
+static void
+conn_accept(void)
+{
+	for (;;) {
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof peer;
+		int fd = accept4(listen_fd, (struct sockaddr *)&peer, &plen,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct epoll_event ev = { .events = EPOLLIN };
+		int slot = -1, oldest = -1;
+		struct conn *c;
+
+		if (fd < 0)
+			return;
+		for (int i = 0; i < TCP_MAX_CONNS; i++) {
+			if (conns[i] == NULL) {
+				slot = i;
+				break;
+			}
+			if (oldest < 0 || conns[i]->deadline <
+			    conns[oldest]->deadline)
+				oldest = i;
+		}
+		if (slot < 0) {
+			/* Full: the connection closest to its timeout goes. */
+			conn_close(oldest);
+			slot = oldest;
+		}
+		if ((c = calloc(1, sizeof *c)) == NULL) {
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->peer = peer;
+		c->peerlen = plen;
+		c->deadline = clock_ms() + TCP_FIRST_MS;
+		conns[slot] = c;
+		ev.data.u32 = (uint32_t)slot;
+		epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+	}
+}
+
+/* Writes what is pending; false when the connection is finished. */
+static bool
+conn_flush(int slot)
+{
+	struct conn *c = conns[slot];
+	struct epoll_event ev = { .data.u32 = (uint32_t)slot };
+
+	while (c->out_off < c->out_len) {
+		ssize_t k = write(c->fd, c->out + c->out_off,
+		    c->out_len - c->out_off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && errno == EAGAIN) {
+			ev.events = EPOLLOUT;
+			epoll_ctl(epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
+			return true;
+		}
+		if (k <= 0)
+			return false;
+		c->out_off += (size_t)k;
+	}
+	c->out_off = c->out_len = 0;
+	if (c->closing)
+		return false;
+	ev.events = EPOLLIN;
+	epoll_ctl(epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
+	return true;
+}
+
+/* Answers every complete query in the input buffer, one reply at a time
+ * (the next is read only when the previous one is written). */
+static bool
+conn_process(int slot)
+{
+	struct conn *c = conns[slot];
+
+	while (c->out_len == 0 && c->in_len >= 2) {
+		size_t qlen = (size_t)c->in[0] << 8 | c->in[1], outlen = 0;
+		const struct snapshot *s;
+		enum handle_result r;
+
+		if (qlen == 0)
+			return false;	/* the original closes on a zero length */
+		if (c->in_len < 2 + qlen)
+			break;
+		snapshot_read_lock();
+		s = snapshot_current();
+		r = dns_handle(actx, s, c->in + 2, qlen, true, c->out + 2,
+		    TCP_OUT_CAP - 2, &outlen);
+		if (r == HANDLE_FORWARD)
+			r = forward_query(actx, cfg, c->in + 2, qlen, true,
+			    &c->peer, c->peerlen, c->fd, c->out + 2,
+			    TCP_OUT_CAP - 2, &outlen);
+		snapshot_read_unlock();
+		memmove(c->in, c->in + 2 + qlen, c->in_len - 2 - qlen);
+		c->in_len -= 2 + qlen;
+		c->queries++;
+		c->deadline = clock_ms() + TCP_IDLE_MS;
+		if (c->queries >= TCP_MAX_QUERIES)
+			c->closing = true;
+		if (r == HANDLE_REPLY && outlen > 0) {
+			c->out[0] = (uint8_t)(outlen >> 8);
+			c->out[1] = (uint8_t)outlen;
+			c->out_len = outlen + 2;
+			c->out_off = 0;
+			if (!conn_flush(slot))
+				return false;
+		} else if (c->closing) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool
+conn_read(int slot)
+{
+	struct conn *c = conns[slot];
+
+	for (;;) {
+		ssize_t k;
+
+		if (c->in_len == TCP_IN_CAP)
+			return conn_process(slot);
+		k = read(c->fd, c->in + c->in_len, TCP_IN_CAP - c->in_len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && errno == EAGAIN)
+			return conn_process(slot);
+		if (k <= 0)
+			return false;
+		c->in_len += (size_t)k;
+		if (!conn_process(slot))
+			return false;
+		if (c->out_len > 0)
+			return true;	/* wait for the reply to drain */
+	}
+}
+
+static void *
+tcp_main(void *arg)
+{
+	struct epoll_event evs[64];
+
+	(void)arg;
+	while (!atomic_load(&stopping)) {
+		int n = epoll_wait(epoll_fd, evs, 64, 250);
+		int64_t now = clock_ms();
+
+		for (int i = 0; i < n; i++) {
+			uint32_t slot = evs[i].data.u32;
+
+			if (slot == UINT32_MAX) {
+				conn_accept();
+				continue;
+			}
+			if (slot == UINT32_MAX - 1 || conns[slot] == NULL)
+				continue;
+			if (evs[i].events & EPOLLOUT) {
+				if (!conn_flush((int)slot) ||
+				    !conn_process((int)slot))
+					conn_close((int)slot);
+			} else if (!conn_read((int)slot)) {
+				conn_close((int)slot);
+			}
+		}
+		for (int i = 0; i < TCP_MAX_CONNS; i++)
+			if (conns[i] != NULL && conns[i]->deadline < now)
+				conn_close(i);
+	}
+	for (int i = 0; i < TCP_MAX_CONNS; i++)
+		conn_close(i);
+	return NULL;
+}
+
+int
+tcp_start(const struct config *c, const struct sockaddr_storage *addr,
+    socklen_t addrlen, char *err, size_t errlen)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	uint64_t seed = 0;
+	int one = 1;
+
+	cfg = c;
+	atomic_store(&stopping, false);
+	if ((actx = malloc(sizeof *actx)) == NULL) {
+		snprintf(err, errlen, "failed to setup \"tcp\" server: out of "
+		    "memory");
+		return -1;
+	}
+	if (getrandom(&seed, sizeof seed, 0) < 0)
+		seed = 0x51ed270b27a1f5c3ULL;
+	if (answer_init(actx, c, seed, err, errlen) < 0)
+		goto fail;
+	listen_fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (listen_fd < 0 ||
+	    setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof one) < 0 ||
+	    bind(listen_fd, (const struct sockaddr *)addr, addrlen) < 0 ||
+	    listen(listen_fd, 1024) < 0) {
+		snprintf(err, errlen, "failed to setup \"tcp\" server: listen "
+		    "tcp %s:%lld: %s", c->listener, (long long)c->port,
+		    strerror(errno));
+		goto fail;
+	}
+	if ((epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	    (wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "failed to setup \"tcp\" server: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	ev.data.u32 = UINT32_MAX;
+	epoll_ctl(epoll_fd, EPOLL_CTL_ADD, listen_fd, &ev);
+	ev.data.u32 = UINT32_MAX - 1;
+	epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &ev);
+	if (pthread_create(&thread, NULL, tcp_main, NULL) != 0) {
+		snprintf(err, errlen, "failed to setup \"tcp\" server: cannot "
+		    "start its thread");
+		goto fail;
+	}
+	started = true;
+	return 0;
+fail:
+	if (listen_fd >= 0)
+		close(listen_fd);
+	if (epoll_fd >= 0)
+		close(epoll_fd);
+	if (wake_fd >= 0)
+		close(wake_fd);
+	listen_fd = epoll_fd = wake_fd = -1;
+	free(actx);
+	actx = NULL;
+	return -1;
+}
+
+void
+tcp_stop(void)
+{
+	uint64_t one = 1;
+
+	if (!started)
+		return;
+	atomic_store(&stopping, true);
+	if (write(wake_fd, &one, sizeof one) < 0)
+		log_error("tcp: cannot wake the thread: %s", strerror(errno));
+	pthread_join(thread, NULL);
+	close(listen_fd);
+	close(epoll_fd);
+	close(wake_fd);
+	listen_fd = epoll_fd = wake_fd = -1;
+	free(actx);
+	actx = NULL;
+	started = false;
+}
