@@ -6,6 +6,7 @@
  * SIGINT stop cleanly; SIGHUP and SIGUSR1 ask for a reload now.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -153,6 +154,11 @@ main(int argc, char **argv)
 	sigset_t sigs;
 	int sig;
 
+	/* Big buffers always from mmap, so that a refresh gives its memory
+	 * back to the system instead of leaving the heap fragmented. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+	mallopt(M_ARENA_MAX, 4);
 	if (parse_flags(argc, argv, &flags) < 0)
 		return 2;
 	if (flags.version) {

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "log.h"
 #include "master/masters.h"
+#include "records/builder.h"
 #include "records/gen.h"
 #include "records/snapshot.h"
 #include "state/resolve.h"
@@ -27,6 +28,7 @@ static const struct config *cfg;
 static struct fetch_opts opts;
 static struct hostcache *hosts;
 static struct refresh_stats stats;
+static uint64_t last_inputs;	/* digest of what the published records came from */
 
 /* This host's non-loopback addresses, for the name-server record when
  * listening on 0.0.0.0 (records.md §5). */
@@ -65,12 +67,39 @@ interface_addrs(struct ipaddr *out, size_t max)
 	return n;
 }
 
+static uint64_t
+mix64(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Digest of a refresh's inputs besides the configuration (fixed). */
+static uint64_t
+inputs_digest(uint64_t body, const struct masters_list *m,
+    const struct ipaddr *ifs, size_t n_ifs)
+{
+	uint64_t h = mix64(0xcbf29ce484222325ULL, &body, sizeof body);
+
+	for (size_t i = 0; i < m->n; i++)
+		h = mix64(h, m->v[i], strlen(m->v[i]) + 1);
+	h = mix64(h, ifs, n_ifs * sizeof *ifs);
+	return h | 1;	/* never 0, the "nothing published" value */
+}
+
 static bool
 reload(void)
 {
 	struct masters_list m;
 	struct mesos_state *state;
 	struct snapshot *snap;
+	struct builder *b;
+	uint32_t n_tasks;
+	size_t n_hostnames;
+	uint64_t inputs;
 	struct gen_input in = { 0 };
 	struct ipaddr ifs[64];
 	char err[1024];
@@ -91,39 +120,57 @@ reload(void)
 	if (state->n_skipped > state->n_reasons)
 		log_error("state: %u more malformed entries skipped",
 		    state->n_skipped - state->n_reasons);
-	hostcache_prepare(hosts, state, (const char *const *)m.v, m.n,
-	    RESOLVE_TIMEOUT_MS);
+	n_hostnames = hostcache_prepare(hosts, state,
+	    (const char *const *)m.v, m.n, RESOLVE_TIMEOUT_MS);
 	t2 = clock_us();
+	if (strcmp(cfg->listener, "0.0.0.0") == 0) {
+		in.if_addrs = ifs;
+		in.n_if_addrs = interface_addrs(ifs, 64);
+	}
+	/* The same body, masters and interfaces, and no host names whose
+	 * look-ups could have changed: the records would come out equal, so
+	 * the published ones stay and only the serial moves, as it would. */
+	inputs = inputs_digest(state->body_hash, &m, ifs, in.n_if_addrs);
+	if (n_hostnames == 0 && inputs == last_inputs && refresh_loaded()) {
+		snapshot_read_lock();
+		snap = snapshot_current();
+		atomic_store(&snap->serial, (uint32_t)time(NULL));
+		snapshot_read_unlock();
+		masters_list_free(&m);
+		mesos_state_free(state);
+		log_verbose("refresh: state unchanged (%lld ms); records kept",
+		    (long long)(clock_us() - t0) / 1000);
+		return true;
+	}
 	in.cfg = cfg;
 	in.state = state;
 	in.masters = (const char *const *)m.v;
 	in.n_masters = m.n;
 	in.resolve = hostcache_lookup;
 	in.resolve_ctx = hosts;
-	if (strcmp(cfg->listener, "0.0.0.0") == 0) {
-		in.if_addrs = ifs;
-		in.n_if_addrs = interface_addrs(ifs, 64);
-	}
-	snap = gen_build(&in, err, sizeof err);
+	in.adopt_names = &state->names;
+	b = gen_records(&in, err, sizeof err);
 	masters_list_free(&m);
-	if (snap == NULL) {
+	n_tasks = state->n_tasks;
+	/* The model goes before the records are frozen: the two are never
+	 * in memory at the same time as the index. */
+	mesos_state_free(state);
+	if (b == NULL || (snap = builder_finish(b)) == NULL) {
 		log_error("Warning: Error generating records: %s; keeping old "
-		    "DNS state", err);
-		mesos_state_free(state);
+		    "DNS state", b == NULL ? err : "out of memory while "
+		    "indexing records");
 		return false;
 	}
-	pthread_mutex_lock(&lock);
-	stats.tasks = state->n_tasks;
-	pthread_mutex_unlock(&lock);
-	mesos_state_free(state);
 	t3 = clock_us();
-	snap->serial = (uint32_t)time(NULL);
+	atomic_store(&snap->serial, (uint32_t)time(NULL));
 	snapshot_publish(snap);
+	last_inputs = n_hostnames == 0 ? inputs : 0;
 	pthread_mutex_lock(&lock);
 	stats.fetch_parse_us = t1 - t0;
 	stats.resolve_us = t2 - t1;
 	stats.build_us = t3 - t2;
 	stats.publish_us = clock_us() - t3;
+	stats.tasks = n_tasks;
 	stats.names = snap->n_nodes;
 	stats.records = snap->n[RK_A] + snap->n[RK_AAAA] + snap->n[RK_SRV] +
 	    snap->n[RK_APSEUDO];

@@ -186,7 +186,7 @@ add_soa(struct answer_ctx *a, const struct snapshot *s, const uint8_t *owner)
 	rr.ttl = (uint32_t)c->ttl;
 	rr.u.soa.mname = a->mname;
 	rr.u.soa.rname = a->rname;
-	rr.u.soa.serial = s->serial;
+	rr.u.soa.serial = snap_serial(s);
 	rr.u.soa.refresh = c->soa_refresh;
 	rr.u.soa.retry = c->soa_retry;
 	rr.u.soa.expire = c->soa_expire;

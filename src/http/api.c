@@ -521,7 +521,7 @@ http_write_axfr(const struct config *c, struct snapshot *s, struct buf *out)
 	jsonw_key(&w, "TTL");
 	jsonw_int(&w, c->ttl);
 	jsonw_key(&w, "Serial");
-	jsonw_uint(&w, s->serial);
+	jsonw_uint(&w, snap_serial(s));
 	jsonw_key(&w, "RefreshSeconds");
 	jsonw_int(&w, c->refresh_seconds);
 	jsonw_key(&w, "Mname");
@@ -593,7 +593,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	case R_CONFIG:
 		snapshot_read_lock();
 		s = snapshot_current();
-		config_write_json(cfg, s ? s->serial : cfg->soa_serial, &out);
+		config_write_json(cfg, s ? snap_serial(s) : cfg->soa_serial, &out);
 		snapshot_read_unlock();
 		break;
 	case R_HOST_PORTS:

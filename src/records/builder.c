@@ -5,13 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A value as inserted: node and kind packed, then the kind's value. */
+/* A value as inserted (12 bytes: a 100k-task cluster has 1.2M of them). */
 struct brec {
-	uint32_t node;
-	uint32_t kind;
+	uint32_t node_kind;	/* kind << 30 | node */
 	uint32_t val;	/* IPv4 | v6 pool index | target node | pseudo offset */
 	int32_t port;
 };
+
+#define REC_NODE(r) ((r)->node_kind & 0x3fffffffU)
+#define REC_KIND(r) ((r)->node_kind >> 30)
+
+/* A name with more values than this gets its values indexed in big_set;
+ * smaller ones are checked by walking their own list. */
+#define SMALL_NODE 16
 
 /* A growable array of fixed-size items; memory from realloc so that the
  * snapshot can keep the final array as it is. */
@@ -31,9 +37,12 @@ struct builder {
 	bool failed;
 	struct vec nodes;	/* struct snode */
 	struct vec labels;	/* char: u16 length + bytes */
-	struct set names;	/* node index, by full-text hash */
+	struct set names;	/* SNAP_SLOT entries, by full-text hash */
+	struct vec hashes;	/* u32 per node: its full-text hash (build only) */
+	struct set label_set;	/* label offsets + 1, to share equal labels */
 	struct vec recs;	/* struct brec, insertion order */
-	struct set rec_set;
+	struct vec rec_prev;	/* u32 per rec: previous rec of its node + 1 */
+	struct set big_set;	/* recs of names with many values */
 	struct vec v6;		/* struct snap_ip6, interned */
 	struct set v6_set;
 	struct vec pseudo;	/* char: u16 length + bytes, interned */
@@ -42,6 +51,7 @@ struct builder {
 	struct vec tasks;	/* struct snap_task */
 	struct vec task_recs;	/* u32 brec index */
 	bool in_task;
+	bool borrowed;		/* enumeration strings live in an adopted arena */
 	struct arena *strings;	/* enumeration names; becomes the snapshot's */
 	struct snapshot *snap;
 };
@@ -166,9 +176,71 @@ node_at(const struct builder *b, uint32_t i)
 }
 
 static uint32_t
-node_hash_of(const struct builder *b, uint32_t i)
+node_hash(const struct builder *b, uint32_t i)
 {
-	return node_at(b, i)->hash;
+	return ((const uint32_t *)b->hashes.p)[i];
+}
+
+/* Rehashing the names table: its items are slots, not plain indices. */
+static bool
+names_grow(struct builder *b)
+{
+	struct set bigger;
+
+	if ((b->names.n + 1) * 2 <= b->names.mask + 1)
+		return true;
+	if (!set_init(b, &bigger, (b->names.mask + 1) * 2))
+		return false;
+	for (uint32_t i = 0; i <= b->names.mask; i++) {
+		uint32_t slot = b->names.slots[i], j;
+
+		if (slot == 0)
+			continue;
+		j = node_hash(b, SNAP_SLOT_NODE(slot)) & bigger.mask;
+		while (bigger.slots[j] != 0)
+			j = (j + 1) & bigger.mask;
+		bigger.slots[j] = slot;
+	}
+	bigger.n = b->names.n;
+	free(b->names.slots);
+	b->names = bigger;
+	return true;
+}
+
+static uint32_t
+label_hash_at(const struct builder *b, uint32_t off)
+{
+	const unsigned char *l = (const unsigned char *)b->labels.p + off;
+
+	return snap_hash((const char *)l + 2, (size_t)l[0] | (size_t)l[1] << 8);
+}
+
+/* The offset of an equal label already stored, or a new copy's: the
+ * canonical and ".slave" names of a task share their first label. */
+static uint32_t
+label_intern(struct builder *b, const char *label, size_t ll)
+{
+	unsigned char hdr[2] = { (unsigned char)ll, (unsigned char)(ll >> 8) };
+	uint32_t h = snap_hash(label, ll), i, off;
+
+	if (!set_grow(b, &b->label_set, label_hash_at))
+		return SNAP_NONE;
+	for (i = h & b->label_set.mask; b->label_set.slots[i] != 0;
+	    i = (i + 1) & b->label_set.mask) {
+		const unsigned char *l = (const unsigned char *)b->labels.p +
+		    b->label_set.slots[i] - 1;
+
+		if (((size_t)l[0] | (size_t)l[1] << 8) == ll &&
+		    memcmp(l + 2, label, ll) == 0)
+			return b->label_set.slots[i] - 1;
+	}
+	off = (uint32_t)b->labels.n;
+	if (!vec_append(b, &b->labels, hdr, 2) ||
+	    !vec_append(b, &b->labels, label, ll))
+		return SNAP_NONE;
+	b->label_set.slots[i] = off + 1;
+	b->label_set.n++;
+	return off;
 }
 
 static bool
@@ -201,9 +273,9 @@ name_find(const struct builder *b, const char *text, size_t len, uint32_t h)
 
 		if (slot == 0)
 			return SNAP_NONE;
-		if (node_at(b, slot - 1)->hash == h &&
-		    node_matches(b, slot - 1, text, len))
-			return slot - 1;
+		if (SNAP_SLOT_FP(slot) == (h & 0xff000000U) &&
+		    node_matches(b, SNAP_SLOT_NODE(slot), text, len))
+			return SNAP_SLOT_NODE(slot);
 		i = (i + 1) & b->names.mask;
 	}
 }
@@ -212,26 +284,28 @@ static uint32_t
 node_new(struct builder *b, const char *label, size_t ll, uint32_t parent,
     uint32_t h)
 {
-	unsigned char hdr[2] = { (unsigned char)ll, (unsigned char)(ll >> 8) };
 	struct snode *n;
-	uint32_t idx, i;
+	uint32_t idx, i, loff, *hp;
 
-	if (!set_grow(b, &b->names, node_hash_of))
+	if (b->nodes.n >= SNAP_MAX_NODES) {
+		b->failed = true;
+		return SNAP_NONE;
+	}
+	if (!names_grow(b) ||
+	    (loff = label_intern(b, label, ll)) == SNAP_NONE)
 		return SNAP_NONE;
 	idx = (uint32_t)b->nodes.n;
-	if ((n = vec_push(b, &b->nodes)) == NULL)
+	if ((n = vec_push(b, &b->nodes)) == NULL ||
+	    (hp = vec_push(b, &b->hashes)) == NULL)
 		return SNAP_NONE;
 	memset(n, 0, sizeof *n);
-	n->label = (uint32_t)b->labels.n;
+	n->label = loff;
 	n->parent = parent;
-	n->hash = h;
-	if (!vec_append(b, &b->labels, hdr, 2) ||
-	    !vec_append(b, &b->labels, label, ll))
-		return SNAP_NONE;
+	*hp = h;
 	i = h & b->names.mask;
 	while (b->names.slots[i] != 0)
 		i = (i + 1) & b->names.mask;
-	b->names.slots[i] = idx + 1;
+	b->names.slots[i] = SNAP_SLOT(h, idx);
 	b->names.n++;
 	return idx;
 }
@@ -278,7 +352,7 @@ name_intern(struct builder *b, const char *text, size_t len)
 static uint32_t
 rec_hash(const struct brec *r)
 {
-	return mix32(r->node * 0x9e3779b1U ^ mix32(r->val ^ r->kind << 29) ^
+	return mix32(r->node_kind * 0x9e3779b1U ^ mix32(r->val) ^
 	    (uint32_t)r->port * 0x85ebca6bU);
 }
 
@@ -288,36 +362,78 @@ rec_hash_of(const struct builder *b, uint32_t i)
 	return rec_hash((const struct brec *)b->recs.p + i);
 }
 
-/* The set insert of the original: false for duplicates. */
+static bool
+rec_same(const struct brec *a, const struct brec *b)
+{
+	return a->node_kind == b->node_kind && a->val == b->val &&
+	    a->port == b->port;
+}
+
+/* Adds record i to big_set (its name is known not to hold it yet). */
+static bool
+big_add(struct builder *b, uint32_t i)
+{
+	uint32_t h;
+
+	if (!set_grow(b, &b->big_set, rec_hash_of))
+		return false;
+	h = rec_hash_of(b, i) & b->big_set.mask;
+	while (b->big_set.slots[h] != 0)
+		h = (h + 1) & b->big_set.mask;
+	b->big_set.slots[h] = i + 1;
+	b->big_set.n++;
+	return true;
+}
+
+/* The set insert of the original: false for duplicates.  During the
+ * build a node's first[0] is the last record of the name (+1) and
+ * first[1] how many it has; finish() resets them. */
 static bool
 rec_insert(struct builder *b, const struct brec *r)
 {
-	const struct brec *recs;
-	uint32_t h = rec_hash(r), i;
+	struct snode *node = node_at(b, REC_NODE(r));
+	const struct brec *recs = b->recs.p;
+	uint32_t idx, *prev;
 	struct brec *slot;
 
-	if (b->failed || !set_grow(b, &b->rec_set, rec_hash_of))
+	if (b->failed)
 		return false;
-	recs = b->recs.p;
-	for (i = h & b->rec_set.mask; b->rec_set.slots[i] != 0;
-	    i = (i + 1) & b->rec_set.mask) {
-		const struct brec *o = &recs[b->rec_set.slots[i] - 1];
+	if (node->first[1] <= SMALL_NODE) {
+		for (uint32_t i = node->first[0]; i != 0;
+		    i = ((const uint32_t *)b->rec_prev.p)[i - 1])
+			if (rec_same(&recs[i - 1], r))
+				return false;
+	} else {
+		uint32_t h = rec_hash(r) & b->big_set.mask;
 
-		if (o->node == r->node && o->kind == r->kind &&
-		    o->val == r->val && o->port == r->port)
-			return false;
+		for (; b->big_set.slots[h] != 0; h = (h + 1) & b->big_set.mask)
+			if (rec_same(&recs[b->big_set.slots[h] - 1], r))
+				return false;
 	}
-	if ((slot = vec_push(b, &b->recs)) == NULL)
+	idx = (uint32_t)b->recs.n;
+	if ((slot = vec_push(b, &b->recs)) == NULL ||
+	    (prev = vec_push(b, &b->rec_prev)) == NULL)
 		return false;
 	*slot = *r;
-	b->rec_set.slots[i] = (uint32_t)b->recs.n;
-	b->rec_set.n++;
+	node = node_at(b, REC_NODE(r));
+	*prev = node->first[0];
+	node->first[0] = idx + 1;
+	node->first[1]++;
+	if (node->first[1] == SMALL_NODE + 1) {
+		/* The name just became big: index all its records. */
+		for (uint32_t i = idx + 1; i != 0;
+		    i = ((const uint32_t *)b->rec_prev.p)[i - 1])
+			if (!big_add(b, i - 1))
+				return false;
+	} else if (node->first[1] > SMALL_NODE + 1 && !big_add(b, idx)) {
+		return false;
+	}
 	if (b->in_task) {
 		uint32_t *t = vec_push(b, &b->task_recs);
 
 		if (t == NULL)
 			return false;
-		*t = (uint32_t)b->recs.n - 1;
+		*t = idx;
 	}
 	return true;
 }
@@ -395,8 +511,10 @@ builder_new(void)
 	if (b == NULL)
 		return NULL;
 	b->nodes.size = sizeof(struct snode);
+	b->hashes.size = sizeof(uint32_t);
 	b->labels.size = 1;
 	b->recs.size = sizeof(struct brec);
+	b->rec_prev.size = sizeof(uint32_t);
 	b->v6.size = sizeof(struct snap_ip6);
 	b->pseudo.size = 1;
 	b->fws.size = sizeof(struct snap_framework);
@@ -409,7 +527,8 @@ builder_new(void)
 	arena_init(&b->snap->arena, (size_t)1 << 20);
 	b->strings = &b->snap->arena;
 	set_init(b, &b->names, 1024);
-	set_init(b, &b->rec_set, 1024);
+	set_init(b, &b->label_set, 1024);
+	set_init(b, &b->big_set, 1024);
 	set_init(b, &b->v6_set, 64);
 	set_init(b, &b->pseudo_set, 64);
 	if (b->failed) {
@@ -419,19 +538,67 @@ builder_new(void)
 	return b;
 }
 
+static void
+vec_reserve(struct builder *b, struct vec *v, size_t n)
+{
+	void *p;
+
+	if (n <= v->cap)
+		return;
+	if ((p = realloc(v->p, n * v->size)) == NULL) {
+		b->failed = true;
+		return;
+	}
+	v->p = p;
+	v->cap = n;
+}
+
+void
+builder_reserve(struct builder *b, size_t names, size_t records)
+{
+	struct set bigger;
+	uint32_t cap = 1024;
+
+	/* Untouched reserved memory costs no RSS (large blocks are mmap'ed);
+	 * reserving avoids copying vectors and rehashing as they grow. */
+	vec_reserve(b, &b->nodes, names + 1);
+	vec_reserve(b, &b->hashes, names + 1);
+	vec_reserve(b, &b->recs, records);
+	vec_reserve(b, &b->rec_prev, records);
+	while (cap < names * 2 && cap < (1U << 30))
+		cap *= 2;
+	if (cap > b->names.mask + 1 && b->names.n == 0 &&
+	    set_init(b, &bigger, cap)) {
+		set_free(&b->names);
+		b->names = bigger;
+	}
+	/* Labels repeat: about a third as many distinct ones as names. */
+	cap /= 2;
+	if (cap > b->label_set.mask + 1 && b->label_set.n == 0 &&
+	    set_init(b, &bigger, cap)) {
+		set_free(&b->label_set);
+		b->label_set = bigger;
+	}
+}
+
+uint32_t
+builder_name(struct builder *b, const char *name, size_t len)
+{
+	return name_intern(b, name, len);
+}
+
 bool
-builder_insert_ip(struct builder *b, const char *name, size_t len,
-    const struct ipaddr *ip)
+builder_add_ip(struct builder *b, uint32_t node, const struct ipaddr *ip)
 {
 	struct brec r = { 0 };
 
-	if ((r.node = name_intern(b, name, len)) == SNAP_NONE)
+	if (node == SNAP_NONE)
 		return false;
 	if (ipaddr_is_v4(ip)) {
-		r.kind = RK_A;
+		r.node_kind = (uint32_t)RK_A << 30 | node;
 		memcpy(&r.val, ip->b + 12, 4);
 	} else {
-		r.kind = RK_AAAA;
+		r.node_kind = (uint32_t)RK_AAAA << 30 | node;
 		if ((r.val = v6_intern(b, ip->b)) == SNAP_NONE)
 			return false;
 	}
@@ -439,34 +606,56 @@ builder_insert_ip(struct builder *b, const char *name, size_t len,
 }
 
 bool
-builder_insert_pseudo(struct builder *b, const char *name, size_t len,
-    const char *value, size_t vlen)
+builder_add_pseudo(struct builder *b, uint32_t node, const char *value,
+    size_t vlen)
 {
 	struct brec r = { 0 };
 
-	if (vlen == 0)
+	if (node == SNAP_NONE || vlen == 0)
 		return false;
-	if ((r.node = name_intern(b, name, len)) == SNAP_NONE)
-		return false;
-	r.kind = RK_APSEUDO;
+	r.node_kind = (uint32_t)RK_APSEUDO << 30 | node;
 	if ((r.val = pseudo_intern(b, value, vlen)) == SNAP_NONE)
 		return false;
 	return rec_insert(b, &r);
 }
 
 bool
-builder_insert_srv(struct builder *b, const char *name, size_t len,
-    const char *target, size_t tlen, int32_t port)
+builder_add_srv(struct builder *b, uint32_t node, uint32_t target,
+    int32_t port)
 {
 	struct brec r = { 0 };
 
-	if ((r.val = name_intern(b, target, tlen)) == SNAP_NONE)
+	if (node == SNAP_NONE || target == SNAP_NONE)
 		return false;
-	if ((r.node = name_intern(b, name, len)) == SNAP_NONE)
-		return false;
-	r.kind = RK_SRV;
+	r.node_kind = (uint32_t)RK_SRV << 30 | node;
+	r.val = target;
 	r.port = port;
 	return rec_insert(b, &r);
+}
+
+bool
+builder_insert_ip(struct builder *b, const char *name, size_t len,
+    const struct ipaddr *ip)
+{
+	return builder_add_ip(b, name_intern(b, name, len), ip);
+}
+
+bool
+builder_insert_pseudo(struct builder *b, const char *name, size_t len,
+    const char *value, size_t vlen)
+{
+	if (vlen == 0)
+		return false;
+	return builder_add_pseudo(b, name_intern(b, name, len), value, vlen);
+}
+
+bool
+builder_insert_srv(struct builder *b, const char *name, size_t len,
+    const char *target, size_t tlen, int32_t port)
+{
+	uint32_t t = name_intern(b, target, tlen);
+
+	return builder_add_srv(b, name_intern(b, name, len), t, port);
 }
 
 bool
@@ -478,9 +667,16 @@ builder_has(struct builder *b, const char *name, size_t len, enum rr_kind k)
 	if (node == SNAP_NONE)
 		return false;
 	for (size_t i = 0; i < b->recs.n; i++)
-		if (recs[i].node == node && recs[i].kind == (uint32_t)k)
+		if (REC_NODE(&recs[i]) == node && REC_KIND(&recs[i]) == (uint32_t)k)
 			return true;
 	return false;
+}
+
+void
+builder_adopt_strings(struct builder *b, struct arena *strings)
+{
+	arena_move(b->strings, strings);
+	b->borrowed = true;
 }
 
 void
@@ -490,7 +686,7 @@ builder_enum_framework(struct builder *b, const char *name, size_t len)
 
 	if (f == NULL)
 		return;
-	f->name = arena_strndup(b->strings, name, len);
+	f->name = b->borrowed ? name : arena_strndup(b->strings, name, len);
 	f->first_task = (uint32_t)b->tasks.n;
 	if (f->name == NULL)
 		b->failed = true;
@@ -505,8 +701,8 @@ builder_enum_task(struct builder *b, const char *name, size_t nlen,
 
 	if (t == NULL)
 		return;
-	t->name = arena_strndup(b->strings, name, nlen);
-	t->id = arena_strndup(b->strings, id, idlen);
+	t->name = b->borrowed ? name : arena_strndup(b->strings, name, nlen);
+	t->id = b->borrowed ? id : arena_strndup(b->strings, id, idlen);
 	t->first_rec = (uint32_t)b->task_recs.n;
 	if (t->name == NULL || t->id == NULL)
 		b->failed = true;
@@ -525,10 +721,13 @@ builder_free(struct builder *b)
 	if (b == NULL)
 		return;
 	free(b->nodes.p);
+	free(b->hashes.p);
 	free(b->labels.p);
 	set_free(&b->names);
+	set_free(&b->label_set);
 	free(b->recs.p);
-	set_free(&b->rec_set);
+	free(b->rec_prev.p);
+	set_free(&b->big_set);
 	free(b->v6.p);
 	set_free(&b->v6_set);
 	free(b->pseudo.p);
@@ -552,19 +751,24 @@ builder_finish(struct builder *b)
 
 	/* The dedupe sets are done with: free them before the value arrays
 	 * are allocated, to keep the peak low. */
-	set_free(&b->rec_set);
+	set_free(&b->big_set);
 	set_free(&b->v6_set);
 	set_free(&b->pseudo_set);
+	set_free(&b->label_set);
+	free(b->hashes.p);
+	b->hashes.p = NULL;
 	if (b->failed || vec_push(b, &b->nodes) == NULL)
 		goto fail;
 	nodes = b->nodes.p;
 	memset(&nodes[n_nodes], 0, sizeof nodes[n_nodes]);
 	nodes[n_nodes].parent = SNAP_NONE;
+	for (uint32_t i = 0; i < n_nodes; i++)
+		memset(nodes[i].first, 0, sizeof nodes[i].first);
 
 	/* Counting sort by node: counts at node + 1, prefix sums, then the
 	 * starts serve as cursors and are shifted back afterwards. */
 	for (size_t i = 0; i < n_recs; i++)
-		nodes[recs[i].node + 1].first[recs[i].kind]++;
+		nodes[REC_NODE(&recs[i]) + 1].first[REC_KIND(&recs[i])]++;
 	for (uint32_t i = 0; i < n_nodes; i++)
 		for (int k = 0; k < RK_COUNT; k++)
 			nodes[i + 1].first[k] += nodes[i].first[k];
@@ -574,18 +778,21 @@ builder_finish(struct builder *b)
 	s->aaaa = malloc((s->n[RK_AAAA] + 1) * sizeof *s->aaaa);
 	s->srv = malloc((s->n[RK_SRV] + 1) * sizeof *s->srv);
 	s->pseudo = malloc((s->n[RK_APSEUDO] + 1) * sizeof *s->pseudo);
-	pos = malloc((n_recs + 1) * sizeof *pos);
-	if (!s->a || !s->aaaa || !s->srv || !s->pseudo || !pos)
+	/* rec_prev is done with; its memory holds each record's position. */
+	pos = b->rec_prev.p;
+	b->rec_prev.p = NULL;
+	if (!s->a || !s->aaaa || !s->srv || !s->pseudo ||
+	    (pos == NULL && n_recs > 0))
 		goto fail;
 	{
 		const struct snap_ip6 *v6 = b->v6.p;
 
 		for (size_t i = 0; i < n_recs; i++) {
 			const struct brec *r = &recs[i];
-			uint32_t at = nodes[r->node].first[r->kind]++;
+			uint32_t at = nodes[REC_NODE(r)].first[REC_KIND(r)]++;
 
 			pos[i] = at;
-			switch (r->kind) {
+			switch (REC_KIND(r)) {
 			case RK_A:
 				s->a[at] = r->val;
 				break;
@@ -611,7 +818,7 @@ builder_finish(struct builder *b)
 	for (size_t i = 0; i < b->task_recs.n; i++) {
 		const struct brec *r = &recs[task_recs[i]];
 
-		task_recs[i] = r->kind << 30 | pos[task_recs[i]];
+		task_recs[i] = REC_KIND(r) << 30 | pos[task_recs[i]];
 	}
 	free(pos);
 	pos = NULL;

@@ -23,6 +23,21 @@ struct builder;
 /** An empty builder; NULL when out of memory. */
 struct builder *builder_new(void);
 
+/** Sizes the builder for about this many names and records up front. */
+void builder_reserve(struct builder *b, size_t names, size_t records);
+
+/** Interns a name (ending with '.') and returns its node, so that many
+ *  values can be added without building the name again; SNAP_NONE when
+ *  it cannot be stored (over 65535 bytes, 128 labels, out of memory). */
+uint32_t builder_name(struct builder *b, const char *name, size_t len);
+
+/** The insert functions below, on an interned name. */
+bool builder_add_ip(struct builder *b, uint32_t node, const struct ipaddr *ip);
+bool builder_add_pseudo(struct builder *b, uint32_t node, const char *value,
+    size_t vlen);
+bool builder_add_srv(struct builder *b, uint32_t node, uint32_t target,
+    int32_t port);
+
 /** Inserts A or AAAA (by the address family) name -> ip. */
 bool builder_insert_ip(struct builder *b, const char *name, size_t len,
     const struct ipaddr *ip);
@@ -39,6 +54,10 @@ bool builder_insert_srv(struct builder *b, const char *name, size_t len,
 /** True when name already has a value of kind k (tests, masters logic). */
 bool builder_has(struct builder *b, const char *name, size_t len,
     enum rr_kind k);
+
+/** Takes over an arena that already holds every string later passed to
+ *  builder_enum_*, which are then kept without copying. */
+void builder_adopt_strings(struct builder *b, struct arena *strings);
 
 /** Starts a framework entry of /v1/enumerate. */
 void builder_enum_framework(struct builder *b, const char *name, size_t len);

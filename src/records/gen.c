@@ -478,113 +478,123 @@ task_ips(struct gen *g, const struct mesos_task *t, const struct agent *a,
 	const struct config *c = g->in->cfg;
 
 	for (size_t s = 0; s < c->n_ip_sources; s++) {
-		const struct strlist *l = NULL;
+		int src = -1;
 		size_t n = 0;
 
 		switch (c->ip_sources[s]) {
-		case IPSRC_NETINFO: l = &t->netinfo_ips; break;
-		case IPSRC_MESOS: l = &t->mesos_ips; break;
-		case IPSRC_DOCKER: l = &t->docker_ips; break;
+		case IPSRC_NETINFO: src = TIP_NETINFO; break;
+		case IPSRC_MESOS: src = TIP_MESOS; break;
+		case IPSRC_DOCKER: src = TIP_DOCKER; break;
 		case IPSRC_HOST:
 			for (size_t k = 0; k < a->n_ips && n < max; k++)
 				out[n++] = a->ips[k];
 			break;
 		}
-		for (const struct strnode *e = l ? l->head : NULL; e && n < max;
-		    e = e->next)
-			if (ipaddr_parse(e->s, e->len, &out[n]))
-				n++;
+		for (size_t k = 0; src >= 0 && k < t->n_ips[src] && n < max; k++)
+			out[n++] = t->ips[src][k];
 		if (n > 0)
 			return n;
 	}
 	return 0;
 }
 
-/* The context records of §6 for one task name T. */
+/* Interns "<prefix>T<mid>fname<suffix>.D." (names of one task context). */
+static uint32_t
+task_name(struct gen *g, const char *prefix, const char *T, size_t tlen,
+    const char *mid, const char *fname, const char *suffix)
+{
+	struct buf *nm = &g->name;
+
+	name_reset(nm);
+	buf_puts(nm, prefix);
+	buf_put(nm, T, tlen);
+	buf_puts(nm, mid);
+	buf_puts(nm, fname);
+	buf_puts(nm, suffix);
+	put_tail(g, nm);
+	if (nm->failed)
+		return SNAP_NONE;
+	return builder_name(g->b, nm->data, nm->len);
+}
+
+/* The context records of §6 for one task name T.  Every name is interned
+ * once and its values added by node. */
 static void
 gen_context(struct gen *g, const struct mesos_task *t, const char *T,
     size_t tlen, const char *hash, const char *sid, const char *fname,
     const struct ipaddr *ips, size_t n_ips, const struct agent *a,
     bool has_di, const int32_t *ports, size_t n_ports)
 {
-	struct buf *nm = &g->name, *tg = &g->target;
-	static const char *const suffix[] = { "", ".slave" };
+	char mid[TASKHASH_LEN + 80];
+	uint32_t arec[2], canon[2];	/* [0] plain, [1] ".slave" */
 
-	/* 1 and 2: arec and canonical, for task IPs and agent IPs. */
+	/* canonical = T-hash-sid.fname, arec = T.fname */
+	snprintf(mid, sizeof mid, "-%s-%s.", hash, sid);
+	if (strlen(sid) + TASKHASH_LEN + 3 >= sizeof mid) {
+		/* an absurd agent id: build the name in the buffer instead */
+		mid[0] = '\0';
+	}
 	for (int slave = 0; slave < 2; slave++) {
-		size_t count = slave ? (a->n_ips ? a->n_ips : 1) : n_ips;
+		arec[slave] = task_name(g, "", T, tlen, ".", fname,
+		    slave ? ".slave" : "");
+		if (mid[0] != '\0') {
+			canon[slave] = task_name(g, "", T, tlen, mid, fname,
+			    slave ? ".slave" : "");
+		} else {
+			struct buf *nm = &g->name;
 
-		for (size_t i = 0; i < count; i++) {
-			for (int canon = 0; canon < 2; canon++) {
-				name_reset(nm);
-				buf_put(nm, T, tlen);
-				if (canon) {
-					buf_putc(nm, '-');
-					buf_puts(nm, hash);
-					buf_putc(nm, '-');
-					buf_puts(nm, sid);
-				}
-				buf_putc(nm, '.');
-				buf_puts(nm, fname);
-				buf_puts(nm, suffix[slave]);
-				put_tail(g, nm);
-				if (nm->failed)
-					continue;
-				if (!slave)
-					insert_ip(g, nm, &ips[i]);
-				else if (a->n_ips)
-					insert_ip(g, nm, &a->ips[i]);
-				else if (a->pseudo)
-					builder_insert_pseudo(g->b, nm->data,
-					    nm->len, a->pseudo,
-					    strlen(a->pseudo));
-			}
+			name_reset(nm);
+			buf_put(nm, T, tlen);
+			buf_putc(nm, '-');
+			buf_puts(nm, hash);
+			buf_putc(nm, '-');
+			buf_puts(nm, sid);
+			buf_putc(nm, '.');
+			buf_puts(nm, fname);
+			buf_puts(nm, slave ? ".slave" : "");
+			put_tail(g, nm);
+			canon[slave] = nm->failed ? SNAP_NONE :
+			    builder_name(g->b, nm->data, nm->len);
 		}
 	}
-	/* 3: resource ports, target canonical.slave. */
-	name_reset(tg);
-	buf_put(tg, T, tlen);
-	buf_putc(tg, '-');
-	buf_puts(tg, hash);
-	buf_putc(tg, '-');
-	buf_puts(tg, sid);
-	buf_putc(tg, '.');
-	buf_puts(tg, fname);
-	buf_puts(tg, ".slave");
-	put_tail(g, tg);
-	for (size_t i = 0; i < n_ports; i++) {
-		static const char *const names[][2] = {
-			{ "._tcp.", ".slave" }, { "._udp.", ".slave" },
-			{ "._tcp.", "" }, { "._udp.", "" },
-		};
-
-		for (int k = 0; k < (has_di ? 2 : 4); k++) {
-			name_reset(nm);
-			buf_putc(nm, '_');
-			buf_put(nm, T, tlen);
-			buf_puts(nm, names[k][0]);
-			buf_puts(nm, fname);
-			buf_puts(nm, names[k][1]);
-			put_tail(g, nm);
-			if (!nm->failed && !tg->failed)
-				builder_insert_srv(g->b, nm->data, nm->len,
-				    tg->data, tg->len, ports[i]);
+	/* 1: task IPs, arec then canonical for each. */
+	for (size_t i = 0; i < n_ips; i++) {
+		builder_add_ip(g->b, arec[0], &ips[i]);
+		builder_add_ip(g->b, canon[0], &ips[i]);
+	}
+	/* 2: agent IPs under .slave (or the #509 host-name value). */
+	if (a->n_ips > 0) {
+		for (size_t i = 0; i < a->n_ips; i++) {
+			builder_add_ip(g->b, arec[1], &a->ips[i]);
+			builder_add_ip(g->b, canon[1], &a->ips[i]);
 		}
+	} else if (a->pseudo != NULL) {
+		size_t plen = strlen(a->pseudo);
+
+		builder_add_pseudo(g->b, arec[1], a->pseudo, plen);
+		builder_add_pseudo(g->b, canon[1], a->pseudo, plen);
+	}
+	/* 3: resource ports, target canonical.slave. */
+	if (n_ports > 0) {
+		uint32_t srv[4];
+		int n_srv = has_di ? 2 : 4;
+
+		srv[0] = task_name(g, "_", T, tlen, "._tcp.", fname, ".slave");
+		srv[1] = task_name(g, "_", T, tlen, "._udp.", fname, ".slave");
+		if (!has_di) {
+			srv[2] = task_name(g, "_", T, tlen, "._tcp.", fname, "");
+			srv[3] = task_name(g, "_", T, tlen, "._udp.", fname, "");
+		}
+		for (size_t i = 0; i < n_ports; i++)
+			for (int k = 0; k < n_srv; k++)
+				builder_add_srv(g->b, srv[k], canon[1],
+				    ports[i]);
 	}
 	if (!has_di)
 		return;
 	/* 4: DiscoveryInfo ports, target canonical (no .slave). */
-	name_reset(tg);
-	buf_put(tg, T, tlen);
-	buf_putc(tg, '-');
-	buf_puts(tg, hash);
-	buf_putc(tg, '-');
-	buf_puts(tg, sid);
-	buf_putc(tg, '.');
-	buf_puts(tg, fname);
-	put_tail(g, tg);
 	for (const struct di_port *p = t->di_ports; p; p = p->next) {
-		char proto[64], pname[64];
+		char proto[64], pname[64], mid2[80];
 		const char *protos[2];
 		size_t n_protos;
 
@@ -601,23 +611,17 @@ gen_context(struct gen *g, const struct mesos_task *t, const char *T,
 		}
 		for (int named = 0; named < (pname[0] ? 2 : 1); named++) {
 			for (size_t k = 0; k < n_protos; k++) {
-				name_reset(nm);
-				if (named) {
-					buf_putc(nm, '_');
-					buf_puts(nm, pname);
-					buf_putc(nm, '.');
-				}
-				buf_putc(nm, '_');
-				buf_put(nm, T, tlen);
-				buf_puts(nm, "._");
-				buf_puts(nm, protos[k]);
-				buf_putc(nm, '.');
-				buf_puts(nm, fname);
-				put_tail(g, nm);
-				if (!nm->failed && !tg->failed)
-					builder_insert_srv(g->b, nm->data,
-					    nm->len, tg->data, tg->len,
-					    (int32_t)p->number);
+				char prefix[72];
+				uint32_t node;
+
+				snprintf(prefix, sizeof prefix, "%s%s%s_",
+				    named ? "_" : "", named ? pname : "",
+				    named ? "." : "");
+				snprintf(mid2, sizeof mid2, "._%s.", protos[k]);
+				node = task_name(g, prefix, T, tlen, mid2, fname,
+				    "");
+				builder_add_srv(g->b, node, canon[0],
+				    (int32_t)p->number);
 			}
 		}
 	}
@@ -686,11 +690,11 @@ gen_tasks(struct gen *g)
 	}
 }
 
-struct snapshot *
-gen_build(const struct gen_input *in, char *err, size_t errlen)
+struct builder *
+gen_records(const struct gen_input *in, char *err, size_t errlen)
 {
 	struct gen g = { 0 };
-	struct snapshot *s = NULL;
+	struct builder *done = NULL;
 
 	g.in = in;
 	g.domain = in->cfg->domain;
@@ -700,6 +704,12 @@ gen_build(const struct gen_input *in, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	/* A task makes about 5 names and 12 records (4 A names, ports x 4
+	 * SRV names); the rest is small. */
+	builder_reserve(g.b, (size_t)in->state->n_tasks * 5 + 1024,
+	    (size_t)in->state->n_tasks * 13 + 4096);
+	if (in->adopt_names != NULL)
+		builder_adopt_strings(g.b, in->adopt_names);
 	gen_frameworks(&g);
 	if (gen_slaves(&g) < 0) {
 		snprintf(err, errlen, "out of memory");
@@ -715,10 +725,8 @@ gen_build(const struct gen_input *in, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory while building records");
 		goto out;
 	}
-	s = builder_finish(g.b);
+	done = g.b;
 	g.b = NULL;
-	if (s == NULL)
-		snprintf(err, errlen, "out of memory while indexing records");
 out:
 	builder_free(g.b);
 	for (size_t i = 0; i < g.n_agents; i++)
@@ -728,5 +736,18 @@ out:
 	free(g.ports);
 	buf_free(&g.name);
 	buf_free(&g.target);
+	return done;
+}
+
+struct snapshot *
+gen_build(const struct gen_input *in, char *err, size_t errlen)
+{
+	struct builder *b = gen_records(in, err, errlen);
+	struct snapshot *s;
+
+	if (b == NULL)
+		return NULL;
+	if ((s = builder_finish(b)) == NULL)
+		snprintf(err, errlen, "out of memory while indexing records");
 	return s;
 }

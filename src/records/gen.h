@@ -32,9 +32,19 @@ struct gen_input {
 	const struct ipaddr *if_addrs;	/**< non-loopback addresses, for
 					     listener 0.0.0.0 */
 	size_t n_if_addrs;
+	/** The state's names arena, given to the snapshot instead of copying
+	 *  task and framework names (NULL: copy them). */
+	struct arena *adopt_names;
 };
 
-/** Builds the snapshot, or returns NULL with the reason in err. */
+struct builder;
+
+/** Generates every record into a builder (freeze it with builder_finish,
+ *  once the state is freed, to keep the peak low); NULL with err. */
+struct builder *gen_records(const struct gen_input *in, char *err,
+    size_t errlen);
+
+/** gen_records and builder_finish in one call. */
 struct snapshot *gen_build(const struct gen_input *in, char *err,
     size_t errlen);
 

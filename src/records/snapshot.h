@@ -29,13 +29,22 @@
 /** Record kinds, as the original's three maps plus the pseudo-IP case. */
 enum rr_kind { RK_A, RK_AAAA, RK_SRV, RK_APSEUDO, RK_COUNT };
 
-/** An owner name: the text segment before its first '.', then the parent. */
+/** An owner name: the text segment before its first '.', then the parent.
+ *  (24 bytes: a 100k-task cluster has half a million names.) */
 struct snode {
 	uint32_t label;		/**< offset of the segment in `labels` */
 	uint32_t parent;	/**< node of the text after the '.'; SNAP_NONE at the end */
-	uint32_t hash;		/**< hash of the full name text */
 	uint32_t first[RK_COUNT];	/**< first value of each kind */
 };
+
+/** Most names a snapshot holds: table slots keep 8 bits of the hash
+ *  beside a 24-bit node number. */
+#define SNAP_MAX_NODES ((1U << 24) - 2)
+
+/** A table slot for node with full-name hash h (0 is an empty slot). */
+#define SNAP_SLOT(h, node) (((h) & 0xff000000U) | ((node) + 1))
+#define SNAP_SLOT_NODE(slot) (((slot) & 0x00ffffffU) - 1)
+#define SNAP_SLOT_FP(slot) ((slot) & 0xff000000U)
 
 /** An IPv6 address in network order. */
 struct snap_ip6 {
@@ -66,12 +75,15 @@ struct snap_framework {
 struct snapshot {
 	struct arena arena;
 	_Atomic int refs;		/**< the publisher's plus streaming readers' */
-	uint32_t serial;		/**< Unix time of the swap (SOA serial) */
+	/** Unix time of the last successful refresh (SOA serial); the only
+	 *  field that changes after publication, when a refresh finds the
+	 *  state unchanged and keeps this snapshot. */
+	_Atomic uint32_t serial;
 
 	struct snode *nodes;		/**< n_nodes + 1 (a sentinel with the ends) */
 	uint32_t n_nodes;
 	char *labels;			/**< segments: u16 length (LE) + bytes */
-	uint32_t *table;		/**< open addressing: node + 1, 0 = empty */
+	uint32_t *table;		/**< open addressing, SNAP_SLOT; 0 = empty */
 	uint32_t table_mask;
 
 	uint32_t *a;			/**< IPv4 addresses, network order */
@@ -110,6 +122,13 @@ snap_label(const struct snapshot *s, uint32_t node, size_t *len)
 
 	*len = (size_t)p[0] | (size_t)p[1] << 8;
 	return (const char *)p + 2;
+}
+
+/** The SOA serial of a snapshot. */
+static inline uint32_t
+snap_serial(const struct snapshot *s)
+{
+	return atomic_load_explicit(&s->serial, memory_order_relaxed);
 }
 
 /** Hash of a name's text (the same function builds and looks up). */

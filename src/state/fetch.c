@@ -11,12 +11,39 @@
 
 struct sink {
 	struct state_parser *parser;
+	uint64_t hash;		/* over the body, 8 bytes at a time */
+	uint64_t carry;		/* bytes of an unfinished word */
+	unsigned carried;
 	size_t received;
 	size_t limit;
 	long status;
 	CURL *curl;
 	int failed;		/* 1 parse error, 2 too big, 3 bad status */
 };
+
+/* A 64-bit hash of the body that does not depend on how it was split into
+ * pieces; collisions only matter between two successive states. */
+static void
+hash_bytes(struct sink *s, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		s->carry |= (uint64_t)p[i] << (8 * s->carried);
+		if (++s->carried == 8) {
+			s->hash = (s->hash ^ s->carry) * 0x9E3779B97F4A7C15ULL;
+			s->hash ^= s->hash >> 32;
+			s->carry = 0;
+			s->carried = 0;
+		}
+	}
+}
+
+static uint64_t
+hash_final(struct sink *s)
+{
+	uint64_t h = (s->hash ^ s->carry ^ s->carried) * 0xbf58476d1ce4e5b9ULL;
+
+	return h ^ (h >> 31) ^ s->received;
+}
 
 static size_t
 on_body(char *data, size_t size, size_t n, void *ctx)
@@ -39,6 +66,7 @@ on_body(char *data, size_t size, size_t n, void *ctx)
 		s->failed = 1;
 		return 0;
 	}
+	hash_bytes(s, (const unsigned char *)data, len);
 	return len;
 }
 
@@ -133,6 +161,8 @@ fetch_state(const struct fetch_opts *o, const char *host, int port, char *err,
 	} else if ((state = state_parser_finish(sink.parser)) == NULL) {
 		snprintf(err, errlen, "master %s sent a bad state: %s", where,
 		    state_parser_error(sink.parser));
+	} else {
+		state->body_hash = hash_final(&sink);
 	}
 out:
 	state_parser_free(sink.parser);

@@ -11,6 +11,10 @@
 #include <stdint.h>
 
 #include "util/arena.h"
+#include "util/ipaddr.h"
+
+/** Status-based IP sources kept per task (state.md §3). */
+enum task_ip_source { TIP_NETINFO, TIP_MESOS, TIP_DOCKER, TASK_IP_SOURCES };
 
 #define MESOS_STATE_MAX_REASONS 8
 
@@ -41,12 +45,14 @@ struct mesos_task {
 	const char *id;		/**< "" when absent */
 	const char *name;
 	uint32_t id_len, name_len;
-	const char *slave_id;
+	const char *slave_id;	/**< interned: equal ids share the pointer */
 	const char *ports;	/**< resources.ports text, NULL when absent */
 	bool running;		/**< state == "TASK_RUNNING", exactly */
 	bool invalid;		/**< a field had the wrong type: skipped */
-	/** IP candidates from the latest TASK_RUNNING status. */
-	struct strlist netinfo_ips, mesos_ips, docker_ips;
+	/** Addresses from the latest TASK_RUNNING status, by source, in order;
+	 *  candidates that are not IP literals are already dropped. */
+	struct ipaddr *ips[TASK_IP_SOURCES];
+	uint16_t n_ips[TASK_IP_SOURCES];
 	const char *di_name;	/**< discovery.name; NULL or "" = no DiscoveryInfo */
 	uint32_t di_name_len;
 	struct di_port *di_ports, *di_ports_tail;
@@ -74,13 +80,17 @@ struct mesos_slave {
 	bool invalid;
 };
 
-/** A parsed state; owns its arena. */
+/** A parsed state; owns its arenas. */
 struct mesos_state {
-	struct arena arena;
+	struct arena arena;	/**< the model; freed after generation */
+	struct arena names;	/**< task ids and names, framework names: the
+				     snapshot adopts these for /v1/enumerate */
 	const char *leader;	/**< NULL when absent */
 	struct mesos_framework *frameworks, *frameworks_tail;
 	struct mesos_slave *slaves, *slaves_tail;
 	uint32_t n_frameworks, n_slaves, n_tasks;
+	uint64_t body_hash;	/**< of the bytes received, to spot a state
+				     identical to the last one */
 	uint32_t n_skipped;	/**< malformed frameworks/tasks/slaves skipped */
 	/** Why the first few were skipped, for the log. */
 	const char *reasons[MESOS_STATE_MAX_REASONS];

@@ -103,11 +103,17 @@ struct state_parser {
 	struct mesos_slave *slave;
 	uint32_t fw_index, task_index, slave_index;
 
-	/* The status being read, and the best TASK_RUNNING one so far. */
+	/* The status being read, and the best TASK_RUNNING one so far.  Its
+	 * candidate strings live in `scratch`, reset after every task. */
+	struct arena scratch;
 	bool st_running;
 	double st_ts;
-	struct strlist st_netinfo, st_mesos, st_docker;
+	struct strlist st_ips[TASK_IP_SOURCES];
 	double best_ts;
+
+	/* Interned agent ids (open addressing, NULL = empty). */
+	const char **ids;
+	uint32_t ids_mask, ids_n;
 
 	enum label_kind label_kind;
 	const char *label_value;
@@ -127,6 +133,7 @@ mesos_state_free(struct mesos_state *s)
 	if (s == NULL)
 		return;
 	arena_free(&s->arena);
+	arena_free(&s->names);
 	free(s);
 }
 
@@ -146,17 +153,75 @@ fatal(struct state_parser *p, const char *what)
 	return 0;
 }
 
+/* Where a string field is kept: the model, the names the snapshot will
+ * adopt, or the per-task scratch. */
+enum place { IN_MODEL, IN_NAMES, IN_SCRATCH };
+
 static const char *
 dup_str(struct state_parser *p, const char *s, size_t len)
 {
 	return arena_strndup(&p->state->arena, s, len);
 }
 
+static const char *
+dup_in(struct state_parser *p, enum place where, const char *s, size_t len)
+{
+	struct arena *a = where == IN_NAMES ? &p->state->names :
+	    where == IN_SCRATCH ? &p->scratch : &p->state->arena;
+
+	return arena_strndup(a, s, len);
+}
+
+static uint32_t
+id_hash(const char *s, size_t len)
+{
+	uint32_t h = 0x811c9dc5U;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x01000193U;
+	return h;
+}
+
+/* One copy of every agent id, so tasks share it (4000 agents, 100k
+ * tasks: the ids would otherwise be a tenth of the model). */
+static const char *
+intern_id(struct state_parser *p, const char *s, size_t len)
+{
+	uint32_t i;
+
+	if ((p->ids_n + 1) * 2 > p->ids_mask + 1) {
+		uint32_t cap = p->ids_mask ? (p->ids_mask + 1) * 2 : 1024;
+		const char **t = calloc(cap, sizeof *t);
+
+		if (t == NULL)
+			return NULL;
+		for (uint32_t k = 0; p->ids && k <= p->ids_mask; k++) {
+			if (p->ids[k] == NULL)
+				continue;
+			i = id_hash(p->ids[k], strlen(p->ids[k])) & (cap - 1);
+			while (t[i] != NULL)
+				i = (i + 1) & (cap - 1);
+			t[i] = p->ids[k];
+		}
+		free(p->ids);
+		p->ids = t;
+		p->ids_mask = cap - 1;
+	}
+	for (i = id_hash(s, len) & p->ids_mask; p->ids[i] != NULL;
+	    i = (i + 1) & p->ids_mask)
+		if (strncmp(p->ids[i], s, len) == 0 && p->ids[i][len] == '\0')
+			return p->ids[i];
+	if ((p->ids[i] = dup_str(p, s, len)) == NULL)
+		return NULL;
+	p->ids_n++;
+	return p->ids[i];
+}
+
 static bool
 strlist_push(struct state_parser *p, struct strlist *l, const char *s,
     uint32_t len)
 {
-	struct strnode *n = arena_alloc(&p->state->arena, sizeof *n);
+	struct strnode *n = arena_alloc(&p->scratch, sizeof *n);
 
 	if (n == NULL)
 		return false;
@@ -234,18 +299,40 @@ begin_status(struct state_parser *p)
 {
 	p->st_running = false;
 	p->st_ts = 0;
-	strlist_clear(&p->st_netinfo);
-	strlist_clear(&p->st_mesos);
-	strlist_clear(&p->st_docker);
+	for (int k = 0; k < TASK_IP_SOURCES; k++)
+		strlist_clear(&p->st_ips[k]);
 }
 
 static void
 reset_task_ips(struct state_parser *p)
 {
-	strlist_clear(&p->task->netinfo_ips);
-	strlist_clear(&p->task->mesos_ips);
-	strlist_clear(&p->task->docker_ips);
+	for (int k = 0; k < TASK_IP_SOURCES; k++) {
+		p->task->ips[k] = NULL;
+		p->task->n_ips[k] = 0;
+	}
 	p->best_ts = -1;
+}
+
+/* The status just read is the best so far: keep its parsable addresses. */
+static bool
+take_status_ips(struct state_parser *p)
+{
+	for (int k = 0; k < TASK_IP_SOURCES; k++) {
+		const struct strlist *l = &p->st_ips[k];
+		struct ipaddr *v = NULL;
+		uint16_t n = 0;
+
+		if (l->n > 0 && (v = arena_alloc(&p->state->arena,
+		    (size_t)l->n * sizeof *v)) == NULL)
+			return false;
+		for (const struct strnode *e = l->head; e && n < UINT16_MAX;
+		    e = e->next)
+			if (ipaddr_parse(e->s, e->len, &v[n]))
+				n++;
+		p->task->ips[k] = n ? v : NULL;
+		p->task->n_ips[k] = n;
+	}
+	return true;
 }
 
 static int pop(struct state_parser *p);
@@ -355,18 +442,26 @@ element(struct state_parser *p, enum ctx ctx, enum vkind k)
 
 /* Stores a string field; null leaves it, another type is an error. */
 static int
-string_field(struct state_parser *p, const char *name, enum vkind k,
-    const char *v, size_t len, const char **slot, uint32_t *slot_len)
+string_field_in(struct state_parser *p, enum place where, const char *name,
+    enum vkind k, const char *v, size_t len, const char **slot,
+    uint32_t *slot_len)
 {
 	if (k == V_NULL)
 		return 1;
 	if (k != V_STRING)
 		return bad_value(p, name, k, "a string");
-	if ((*slot = dup_str(p, v, len)) == NULL)
+	if ((*slot = dup_in(p, where, v, len)) == NULL)
 		return oom(p);
 	if (slot_len)
 		*slot_len = (uint32_t)len;
 	return 1;
+}
+
+static int
+string_field(struct state_parser *p, const char *name, enum vkind k,
+    const char *v, size_t len, const char **slot, uint32_t *slot_len)
+{
+	return string_field_in(p, IN_MODEL, name, k, v, len, slot, slot_len);
 }
 
 /* A list field: an array starts its frame, null empties it (Go nil). */
@@ -456,7 +551,7 @@ field(struct state_parser *p, enum ctx ctx, enum key f, enum vkind k,
 		break;
 	case C_FRAMEWORK:
 		if (f == K_NAME)
-			return string_field(p, "name", k, v, len,
+			return string_field_in(p, IN_NAMES, "name", k, v, len,
 			    &p->fw->name, &p->fw->name_len);
 		if (f == K_HOSTNAME)
 			return string_field(p, "hostname", k, v, len,
@@ -475,14 +570,19 @@ field(struct state_parser *p, enum ctx ctx, enum key f, enum vkind k,
 	case C_TASK:
 		switch (f) {
 		case K_ID:
-			return string_field(p, "id", k, v, len, &t->id,
-			    &t->id_len);
+			return string_field_in(p, IN_NAMES, "id", k, v, len,
+			    &t->id, &t->id_len);
 		case K_NAME:
-			return string_field(p, "name", k, v, len, &t->name,
-			    &t->name_len);
+			return string_field_in(p, IN_NAMES, "name", k, v, len,
+			    &t->name, &t->name_len);
 		case K_SLAVE_ID:
-			return string_field(p, "slave_id", k, v, len,
-			    &t->slave_id, NULL);
+			if (k == V_NULL)
+				return 1;
+			if (k != V_STRING)
+				return bad_value(p, "slave_id", k, "a string");
+			if ((t->slave_id = intern_id(p, v, len)) == NULL)
+				return oom(p);
+			return 1;
 		case K_STATE:
 			if (k == V_NULL)
 				return 1;
@@ -532,8 +632,8 @@ field(struct state_parser *p, enum ctx ctx, enum key f, enum vkind k,
 			return 1;
 		case K_LABELS:
 			if (k == V_ARRAY || k == V_NULL) {
-				strlist_clear(&p->st_mesos);
-				strlist_clear(&p->st_docker);
+				strlist_clear(&p->st_ips[TIP_MESOS]);
+				strlist_clear(&p->st_ips[TIP_DOCKER]);
 			}
 			return list_field(p, "statuses[].labels", k, C_LABELS);
 		case K_CONTAINER_STATUS:
@@ -558,13 +658,13 @@ field(struct state_parser *p, enum ctx ctx, enum key f, enum vkind k,
 			return 1;
 		}
 		if (f == K_VALUE)
-			return string_field(p, "labels[].value", k, v, len,
-			    &p->label_value, &p->label_value_len);
+			return string_field_in(p, IN_SCRATCH, "labels[].value",
+			    k, v, len, &p->label_value, &p->label_value_len);
 		break;
 	case C_CSTATUS:
 		if (f == K_NETWORK_INFOS) {
 			if (k == V_ARRAY || k == V_NULL)
-				strlist_clear(&p->st_netinfo);
+				strlist_clear(&p->st_ips[TIP_NETINFO]);
 			return list_field(p, "network_infos", k, C_NETINFOS);
 		}
 		break;
@@ -575,13 +675,15 @@ field(struct state_parser *p, enum ctx ctx, enum key f, enum vkind k,
 			return list_field(p, "ip_addresses", k, C_IPADDRS);
 		}
 		if (f == K_IP_ADDRESS)
-			return string_field(p, "network_infos[].ip_address", k,
-			    v, len, &p->ni_ip, &p->ni_ip_len);
+			return string_field_in(p, IN_SCRATCH,
+			    "network_infos[].ip_address", k, v, len, &p->ni_ip,
+			    &p->ni_ip_len);
 		break;
 	case C_IPADDR:
 		if (f == K_IP_ADDRESS)
-			return string_field(p, "ip_addresses[].ip_address", k,
-			    v, len, &p->ipaddr, &p->ipaddr_len);
+			return string_field_in(p, IN_SCRATCH,
+			    "ip_addresses[].ip_address", k, v, len, &p->ipaddr,
+			    &p->ipaddr_len);
 		break;
 	case C_DISCOVERY:
 		if (f == K_NAME)
@@ -626,9 +728,15 @@ field(struct state_parser *p, enum ctx ctx, enum key f, enum vkind k,
 			    len, &p->diport.name, NULL);
 		break;
 	case C_SLAVE:
-		if (f == K_ID)
-			return string_field(p, "id", k, v, len, &p->slave->id,
-			    NULL);
+		if (f == K_ID) {
+			if (k == V_NULL)
+				return 1;
+			if (k != V_STRING)
+				return bad_value(p, "id", k, "a string");
+			if ((p->slave->id = intern_id(p, v, len)) == NULL)
+				return oom(p);
+			return 1;
+		}
 		if (f == K_PID)
 			return pid_field(p, k, v, len, &p->slave->pid,
 			    &p->slave->pid_bad);
@@ -718,34 +826,34 @@ pop(struct state_parser *p)
 	case C_TASK:
 		link_task(p);
 		p->task = NULL;
+		arena_reset(&p->scratch);
 		break;
 	case C_STATUS:
 		/* The latest TASK_RUNNING status wins; the first on ties. */
 		if (p->st_running && p->st_ts > p->best_ts) {
 			p->best_ts = p->st_ts;
-			p->task->netinfo_ips = p->st_netinfo;
-			p->task->mesos_ips = p->st_mesos;
-			p->task->docker_ips = p->st_docker;
+			if (!take_status_ips(p))
+				return oom(p);
 		}
 		break;
 	case C_LABEL:
 		if (p->label_kind == LABEL_MESOS &&
-		    !strlist_push(p, &p->st_mesos, p->label_value,
+		    !strlist_push(p, &p->st_ips[TIP_MESOS], p->label_value,
 		    p->label_value_len))
 			return oom(p);
 		if (p->label_kind == LABEL_DOCKER &&
-		    !strlist_push(p, &p->st_docker, p->label_value,
+		    !strlist_push(p, &p->st_ips[TIP_DOCKER], p->label_value,
 		    p->label_value_len))
 			return oom(p);
 		break;
 	case C_NETINFO:
 		if (p->ni_ips.n > 0) {
 			for (struct strnode *n = p->ni_ips.head; n; n = n->next)
-				if (!strlist_push(p, &p->st_netinfo, n->s,
-				    n->len))
+				if (!strlist_push(p, &p->st_ips[TIP_NETINFO],
+				    n->s, n->len))
 					return oom(p);
 		} else if (p->ni_ip_len > 0 && !strlist_push(p,
-		    &p->st_netinfo, p->ni_ip, p->ni_ip_len)) {
+		    &p->st_ips[TIP_NETINFO], p->ni_ip, p->ni_ip_len)) {
 			return oom(p);
 		}
 		break;
@@ -871,6 +979,8 @@ state_parser_new(void)
 		return NULL;
 	}
 	arena_init(&p->state->arena, (size_t)1 << 20);
+	arena_init(&p->state->names, (size_t)1 << 20);
+	arena_init(&p->scratch, (size_t)64 << 10);
 	if ((p->yajl = yajl_alloc(&callbacks, NULL, p)) == NULL) {
 		free(p->state);
 		free(p);
@@ -955,6 +1065,8 @@ state_parser_free(struct state_parser *p)
 	if (p->yajl)
 		yajl_free(p->yajl);
 	mesos_state_free(p->state);
+	arena_free(&p->scratch);
+	free(p->ids);
 	free(p);
 }
 

@@ -88,7 +88,7 @@ add(struct hostcache *c, const char *host)
 /* Collects a host name that needs a look-up (not an IP, not fresh). */
 static void
 want(struct hostcache *c, const char *host, char ***list, size_t *n,
-    size_t *cap, int64_t now)
+    size_t *cap, int64_t now, size_t *names)
 {
 	struct ipaddr ip;
 	struct entry *e;
@@ -96,6 +96,7 @@ want(struct hostcache *c, const char *host, char ***list, size_t *n,
 	if (host == NULL || *host == '\0' ||
 	    ipaddr_parse(host, strlen(host), &ip))
 		return;
+	(*names)++;
 	if ((e = find(c, host)) != NULL && e->expires > now)
 		return;
 	for (size_t i = 0; i < *n; i++)
@@ -200,13 +201,13 @@ reap(struct hostcache *c)
 	}
 }
 
-void
+size_t
 hostcache_prepare(struct hostcache *c, const struct mesos_state *s,
     const char *const *extra, size_t n_extra, int timeout_ms)
 {
 	int64_t now = clock_ms(), deadline;
 	char **hosts = NULL;
-	size_t n = 0, cap = 0, started = 0;
+	size_t n = 0, cap = 0, started = 0, names = 0;
 	struct hostport hp;
 	struct lookup **reqs = NULL;
 	struct gaicb **list = NULL;
@@ -215,14 +216,15 @@ hostcache_prepare(struct hostcache *c, const struct mesos_state *s,
 	reap(c);
 	for (const struct mesos_framework *f = s->frameworks; f; f = f->next)
 		want(c, f->pid ? pid_host(f->pid, &hp) : f->hostname, &hosts,
-		    &n, &cap, now);
+		    &n, &cap, now, &names);
 	for (const struct mesos_slave *sl = s->slaves; sl; sl = sl->next)
-		want(c, pid_host(sl->pid, &hp), &hosts, &n, &cap, now);
+		want(c, pid_host(sl->pid, &hp), &hosts, &n, &cap, now, &names);
 	if (s->leader)
-		want(c, pid_host(s->leader, &hp), &hosts, &n, &cap, now);
+		want(c, pid_host(s->leader, &hp), &hosts, &n, &cap, now,
+		    &names);
 	for (size_t i = 0; i < n_extra; i++)
 		if (hostport_split_loose(extra[i], strlen(extra[i]), &hp) == 0)
-			want(c, hp.host, &hosts, &n, &cap, now);
+			want(c, hp.host, &hosts, &n, &cap, now, &names);
 	pthread_mutex_unlock(&c->lock);
 	if (n == 0)
 		goto out;
@@ -293,6 +295,7 @@ out:
 	free(hosts);
 	free(reqs);
 	free(list);
+	return names;
 }
 
 size_t

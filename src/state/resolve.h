@@ -20,8 +20,9 @@ struct hostcache;
 struct hostcache *hostcache_new(void);
 
 /** Looks up every host name the state mentions that is not cached yet,
- *  concurrently, waiting at most timeout_ms in total. */
-void hostcache_prepare(struct hostcache *c, const struct mesos_state *s,
+ *  concurrently, waiting at most timeout_ms in total.  Returns how many
+ *  distinct host names (not IP literals) the state and extra mention. */
+size_t hostcache_prepare(struct hostcache *c, const struct mesos_state *s,
     const char *const *extra, size_t n_extra, int timeout_ms);
 
 /** A gen_resolve_fn: the cached addresses of host (0 if none). */

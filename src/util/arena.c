@@ -80,3 +80,30 @@ arena_free(struct arena *a)
 	a->used = 0;
 	a->reserved = 0;
 }
+
+void
+arena_reset(struct arena *a)
+{
+	struct arena_chunk *keep = a->head, *c, *next;
+
+	if (keep == NULL)
+		return;
+	for (c = keep->next; c != NULL; c = next) {
+		next = c->next;
+		a->reserved -= c->size;
+		free(c);
+	}
+	keep->next = NULL;
+	keep->pos = 0;
+	a->used = 0;
+}
+
+void
+arena_move(struct arena *dst, struct arena *src)
+{
+	arena_free(dst);
+	*dst = *src;
+	src->head = NULL;
+	src->used = 0;
+	src->reserved = 0;
+}

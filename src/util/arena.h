@@ -28,6 +28,12 @@ void *arena_alloc(struct arena *a, size_t n);
 /** Copies n bytes and a terminating NUL into the arena. */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 
+/** Forgets every allocation but keeps the newest chunk for reuse. */
+void arena_reset(struct arena *a);
+
+/** Moves every chunk of src into dst (src is left empty). */
+void arena_move(struct arena *dst, struct arena *src);
+
 /** Releases every chunk; the arena can be reused after arena_init. */
 void arena_free(struct arena *a);
 
