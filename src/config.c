@@ -198,9 +198,9 @@ config_defaults(struct config *c)
 	 * 2020); the original answers at most 512 bytes over UDP. */
 	c->edns0_max_udp_size = 1232;
 	c->events_on = true;
-	/* A 100k-task state is ~35 MB; this leaves room for clusters several
-	 * times larger while refusing a runaway body. */
-	c->state_max_bytes = 256LL << 20;
+	/* A 100k-task state is ~35 MB; this leaves room for clusters over
+	 * three times larger while refusing a runaway body. */
+	c->state_max_bytes = 128LL << 20;
 	/* A nil map prints as null, the default empty map as {}. */
 	c->zone_resolvers_present = true;
 }

@@ -89,8 +89,15 @@ struct frame {
 	enum key key;
 };
 
+/* Longest JSON string accepted: yajl would buffer a whole token in memory,
+ * and no field Mesos-DNS reads comes near this. */
+#define MAX_STRING_BYTES (1U << 20)
+
 struct state_parser {
 	yajl_handle yajl;
+	/* A lexer shadowing yajl's just far enough to bound string lengths. */
+	bool in_string, escaped;
+	size_t string_len, offset;
 	struct mesos_state *state;
 	struct frame frames[MAX_FRAMES];
 	int depth;			/* frames in use */
@@ -1012,12 +1019,46 @@ yajl_failure(struct state_parser *p, const unsigned char *data, size_t len)
 	p->failed = true;
 }
 
+/* Fails the parse when a string grows past MAX_STRING_BYTES. */
+static int
+check_strings(struct state_parser *p, const unsigned char *d, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = d[i];
+
+		if (!p->in_string) {
+			if (c == '"') {
+				p->in_string = true;
+				p->string_len = 0;
+			}
+			continue;
+		}
+		if (p->escaped)
+			p->escaped = false;
+		else if (c == '\\')
+			p->escaped = true;
+		else if (c == '"')
+			p->in_string = false;
+		if (++p->string_len > MAX_STRING_BYTES) {
+			snprintf(p->error, sizeof p->error, "a JSON string "
+			    "longer than %u bytes at byte %zu", MAX_STRING_BYTES,
+			    p->offset + i);
+			p->failed = true;
+			return -1;
+		}
+	}
+	p->offset += len;
+	return 0;
+}
+
 int
 state_parser_feed(struct state_parser *p, const void *data, size_t len)
 {
 	yajl_status st;
 
 	if (p->failed)
+		return -1;
+	if (check_strings(p, data, len) < 0)
 		return -1;
 	st = yajl_parse(p->yajl, data, len);
 	if (st != yajl_status_ok) {
