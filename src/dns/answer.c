@@ -7,6 +7,7 @@
 #include "dns/answer.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -40,7 +41,37 @@ answer_init(struct answer_ctx *a, const struct config *cfg, uint64_t seed,
 		    cfg->soa_rname);
 		return -1;
 	}
+	if (cfg->external_on && cfg->n_zone_resolvers > 0) {
+		a->zones = calloc(cfg->n_zone_resolvers, sizeof *a->zones);
+		a->zone_lens = calloc(cfg->n_zone_resolvers,
+		    sizeof *a->zone_lens);
+		if (a->zones == NULL || a->zone_lens == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		for (size_t i = 0; i < cfg->n_zone_resolvers; i++) {
+			const char *z = cfg->zone_resolvers[i].zone;
+
+			if (dname_from_text(z, strlen(z), a->zones[i],
+			    &a->zone_lens[i]) < 0) {
+				snprintf(err, errlen, "zoneResolvers zone %s "
+				    "cannot be a DNS name", z);
+				return -1;
+			}
+		}
+		a->n_zones = cfg->n_zone_resolvers;
+	}
 	return 0;
+}
+
+void
+answer_free(struct answer_ctx *a)
+{
+	free(a->zones);
+	free(a->zone_lens);
+	a->zones = NULL;
+	a->zone_lens = NULL;
+	a->n_zones = 0;
 }
 
 static uint8_t
@@ -49,22 +80,42 @@ lower(uint8_t c)
 	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
 }
 
-bool
-answer_in_domain(const struct answer_ctx *a, const uint8_t *name)
+/* True when zone (wire, zlen octets) is a label-aligned suffix of the
+ * lowercased name, compared byte for byte as the original's mux does. */
+static bool
+suffix_is(const uint8_t *name, size_t len, const uint8_t *zone, size_t zlen)
 {
-	size_t len = dname_wire_len(name), i = 0;
+	size_t i = 0;
 
-	if (len < a->domain_len)
+	if (len < zlen)
 		return false;
-	/* Walk to the label boundary where the domain would start. */
-	while (len - i > a->domain_len)
+	while (len - i > zlen)
 		i += (size_t)name[i] + 1;
-	if (len - i != a->domain_len)
+	if (len - i != zlen)
 		return false;
-	for (size_t k = 0; k < a->domain_len; k++)
-		if (lower(name[i + k]) != a->domain[k])
+	for (size_t k = 0; k < zlen; k++)
+		if (lower(name[i + k]) != zone[k])
 			return false;
 	return true;
+}
+
+int
+answer_route(const struct answer_ctx *a, const uint8_t *name)
+{
+	size_t len = dname_wire_len(name), best = 0;
+	int route = -1;
+
+	if (suffix_is(name, len, a->domain, a->domain_len)) {
+		best = a->domain_len;
+		route = -2;
+	}
+	for (size_t i = 0; i < a->n_zones; i++)
+		if (a->zone_lens[i] > best &&
+		    suffix_is(name, len, a->zones[i], a->zone_lens[i])) {
+			best = a->zone_lens[i];
+			route = (int)i;
+		}
+	return route;
 }
 
 /* Wire form of a node's name into the scratch area; NULL when it cannot
@@ -358,7 +409,7 @@ dns_handle(struct answer_ctx *a, const struct snapshot *s,
 	case PARSE_OK:
 		break;
 	}
-	if (!answer_in_domain(a, q->qname))
+	if ((a->route = answer_route(a, q->qname)) != -2)
 		return HANDLE_FORWARD;
 	if (s == NULL) {
 		*outlen = dns_rcode_reply(q, RCODE_SERVFAIL, out, cap);

@@ -35,10 +35,16 @@ struct answer_ctx {
 	uint32_t seen_gen[ANSWER_SEEN_SLOTS];
 	uint32_t gen;
 	struct dns_query query;
+	/* zoneResolvers zones (wire form, as configured: keys are not
+	 * lowercased, gaps #22), registered only with ExternalOn. */
+	uint8_t (*zones)[WIRE_MAX_NAME];
+	size_t *zone_lens;
+	size_t n_zones;
+	int route;			/**< after HANDLE_FORWARD: zone, or -1 */
 };
 
 /** Prepares a context for cfg; -1 with err when SOAMname/SOARname or the
- *  domain cannot be written as DNS names. */
+ *  domain cannot be written as DNS names.  Free with answer_free. */
 int answer_init(struct answer_ctx *a, const struct config *cfg,
     uint64_t seed, char *err, size_t errlen);
 
@@ -61,7 +67,11 @@ enum handle_result dns_handle(struct answer_ctx *a, const struct snapshot *s,
 size_t dns_rcode_reply(const struct dns_query *q, unsigned rcode,
     uint8_t *out, size_t cap);
 
-/** True when the wire name is the domain or inside it. */
-bool answer_in_domain(const struct answer_ctx *a, const uint8_t *name);
+/** Releases what answer_init allocated (not the context itself). */
+void answer_free(struct answer_ctx *a);
+
+/** Routing of dns.md §3 for a name: -2 for the authoritative domain, a
+ *  zoneResolvers index, or -1 for the default forwarder. */
+int answer_route(const struct answer_ctx *a, const uint8_t *name);
 
 #endif

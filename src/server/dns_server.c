@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "fwd/forward.h"
 #include "server/tcp.h"
 #include "server/udp.h"
 
@@ -61,10 +62,17 @@ dns_server_start(const struct config *cfg, char *err, size_t errlen)
 		    (long long)cfg->port);
 		return -1;
 	}
-	if (udp_start(cfg, &ss, len, usable_cpus(), err, errlen) < 0)
+	fwd_shared_cache = fwd_cache_new((size_t)cfg->forward_cache_size);
+	if (cfg->external_on && fwd_udp_start(cfg, fwd_shared_cache, err,
+	    errlen) < 0)
 		return -1;
+	if (udp_start(cfg, &ss, len, usable_cpus(), err, errlen) < 0) {
+		fwd_udp_stop();
+		return -1;
+	}
 	if (tcp_start(cfg, &ss, len, err, errlen) < 0) {
 		udp_stop();
+		fwd_udp_stop();
 		return -1;
 	}
 	return 0;
@@ -75,4 +83,7 @@ dns_server_stop(void)
 {
 	tcp_stop();
 	udp_stop();
+	fwd_udp_stop();
+	fwd_cache_free(fwd_shared_cache);
+	fwd_shared_cache = NULL;
 }

@@ -47,6 +47,8 @@ struct conn {
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
 	bool closing;			/* flush, then close */
+	bool forwarding;		/* a forwarded query is in flight */
+	uint32_t id;			/* tells a reused slot apart */
 };
 
 static pthread_t thread;
@@ -56,6 +58,8 @@ static atomic_bool stopping;
 static struct conn *conns[TCP_MAX_CONNS];
 static struct answer_ctx *actx;
 static const struct config *cfg;
+static struct fwd_engine *engine;
+static uint32_t next_conn_id;
 
 static void
 conn_close(int slot)
@@ -103,6 +107,7 @@ conn_accept(void)
 			continue;
 		}
 		c->fd = fd;
+		c->id = ++next_conn_id;
 		c->peer = peer;
 		c->peerlen = plen;
 		c->deadline = clock_ms() + TCP_FIRST_MS;
@@ -142,6 +147,38 @@ conn_flush(int slot)
 	return true;
 }
 
+static bool conn_process(int slot);
+
+/* Queues a reply of n bytes already in c->out + 2 and starts writing it. */
+static bool
+conn_reply(int slot, size_t n)
+{
+	struct conn *c = conns[slot];
+
+	c->out[0] = (uint8_t)(n >> 8);
+	c->out[1] = (uint8_t)n;
+	c->out_len = n + 2;
+	c->out_off = 0;
+	return conn_flush(slot);
+}
+
+/* A forwarded query's reply: to its connection if that is still open. */
+static void
+forward_done(void *ctx, const uint8_t *reply, size_t len)
+{
+	uintptr_t v = (uintptr_t)ctx;
+	int slot = (int)(v & 0xffff);
+	struct conn *c = conns[slot];
+
+	if (c == NULL || c->id != (uint32_t)(v >> 16) || !c->forwarding)
+		return;
+	c->forwarding = false;
+	c->deadline = clock_ms() + TCP_IDLE_MS;
+	memcpy(c->out + 2, reply, len);
+	if (!conn_reply(slot, len) || !conn_process(slot))
+		conn_close(slot);
+}
+
 /* Answers every complete query in the input buffer, one reply at a time
  * (the next is read only when the previous one is written). */
 static bool
@@ -149,7 +186,7 @@ conn_process(int slot)
 {
 	struct conn *c = conns[slot];
 
-	while (c->out_len == 0 && c->in_len >= 2) {
+	while (c->out_len == 0 && !c->forwarding && c->in_len >= 2) {
 		size_t qlen = (size_t)c->in[0] << 8 | c->in[1], outlen = 0;
 		const struct snapshot *s;
 		enum handle_result r;
@@ -162,11 +199,18 @@ conn_process(int slot)
 		s = snapshot_current();
 		r = dns_handle(actx, s, c->in + 2, qlen, true, c->out + 2,
 		    TCP_OUT_CAP - 2, &outlen);
-		if (r == HANDLE_FORWARD)
-			r = forward_query(actx, cfg, c->in + 2, qlen, true,
-			    &c->peer, c->peerlen, c->fd, c->out + 2,
-			    TCP_OUT_CAP - 2, &outlen);
 		snapshot_read_unlock();
+		if (r == HANDLE_FORWARD) {
+			uintptr_t ctx = (uintptr_t)c->id << 16 | (uintptr_t)slot;
+
+			c->forwarding = true;
+			outlen = fwd_submit(engine, &actx->query, actx->route,
+			    c->in + 2, qlen, true, forward_done, (void *)ctx,
+			    c->out + 2, TCP_OUT_CAP - 2);
+			if (outlen > 0)
+				c->forwarding = false;
+			r = HANDLE_REPLY;
+		}
 		memmove(c->in, c->in + 2 + qlen, c->in_len - 2 - qlen);
 		c->in_len -= 2 + qlen;
 		c->queries++;
@@ -174,13 +218,9 @@ conn_process(int slot)
 		if (c->queries >= TCP_MAX_QUERIES)
 			c->closing = true;
 		if (r == HANDLE_REPLY && outlen > 0) {
-			c->out[0] = (uint8_t)(outlen >> 8);
-			c->out[1] = (uint8_t)outlen;
-			c->out_len = outlen + 2;
-			c->out_off = 0;
-			if (!conn_flush(slot))
+			if (!conn_reply(slot, outlen))
 				return false;
-		} else if (c->closing) {
+		} else if (c->closing && !c->forwarding) {
 			return false;
 		}
 	}
@@ -229,7 +269,13 @@ tcp_main(void *arg)
 				conn_accept();
 				continue;
 			}
-			if (slot == UINT32_MAX - 1 || conns[slot] == NULL)
+			if (slot == UINT32_MAX - 1)
+				continue;
+			if (slot >= FWD_EVENT_BASE) {
+				fwd_event(engine, slot, evs[i].events);
+				continue;
+			}
+			if (conns[slot] == NULL)
 				continue;
 			if (evs[i].events & EPOLLOUT) {
 				if (!conn_flush((int)slot) ||
@@ -239,8 +285,11 @@ tcp_main(void *arg)
 				conn_close((int)slot);
 			}
 		}
+		fwd_expire(engine);
+		/* A connection waiting for an upstream is not idle. */
 		for (int i = 0; i < TCP_MAX_CONNS; i++)
-			if (conns[i] != NULL && conns[i]->deadline < now)
+			if (conns[i] != NULL && !conns[i]->forwarding &&
+			    conns[i]->deadline < now)
 				conn_close(i);
 	}
 	for (int i = 0; i < TCP_MAX_CONNS; i++)
@@ -258,7 +307,7 @@ tcp_start(const struct config *c, const struct sockaddr_storage *addr,
 
 	cfg = c;
 	atomic_store(&stopping, false);
-	if ((actx = malloc(sizeof *actx)) == NULL) {
+	if ((actx = calloc(1, sizeof *actx)) == NULL) {
 		snprintf(err, errlen, "failed to setup \"tcp\" server: out of "
 		    "memory");
 		return -1;
@@ -285,6 +334,11 @@ tcp_start(const struct config *c, const struct sockaddr_storage *addr,
 		    strerror(errno));
 		goto fail;
 	}
+	if ((engine = fwd_engine_new(c, epoll_fd, fwd_shared_cache)) == NULL) {
+		snprintf(err, errlen, "failed to setup \"tcp\" server: out of "
+		    "memory");
+		goto fail;
+	}
 	ev.data.u32 = UINT32_MAX;
 	epoll_ctl(epoll_fd, EPOLL_CTL_ADD, listen_fd, &ev);
 	ev.data.u32 = UINT32_MAX - 1;
@@ -304,6 +358,10 @@ fail:
 	if (wake_fd >= 0)
 		close(wake_fd);
 	listen_fd = epoll_fd = wake_fd = -1;
+	fwd_engine_free(engine);
+	engine = NULL;
+	if (actx != NULL)
+		answer_free(actx);
 	free(actx);
 	actx = NULL;
 	return -1;
@@ -320,10 +378,14 @@ tcp_stop(void)
 	if (write(wake_fd, &one, sizeof one) < 0)
 		log_error("tcp: cannot wake the thread: %s", strerror(errno));
 	pthread_join(thread, NULL);
+	fwd_engine_free(engine);
+	engine = NULL;
 	close(listen_fd);
 	close(epoll_fd);
 	close(wake_fd);
 	listen_fd = epoll_fd = wake_fd = -1;
+	if (actx != NULL)
+		answer_free(actx);
 	free(actx);
 	actx = NULL;
 	started = false;

@@ -39,6 +39,17 @@ struct udp_worker {
 };
 
 static struct udp_worker *workers;
+
+/* Whether a route has upstreams at all (else REFUSED, as the original). */
+static bool
+forward_possible(const struct config *c, int route)
+{
+	if (!c->external_on)
+		return false;
+	if (route >= 0)
+		return c->zone_resolvers[route].resolvers.n > 0;
+	return c->resolvers.n > 0;
+}
 static int n_workers;
 static atomic_bool stopping;
 static const struct config *cfg;
@@ -83,11 +94,21 @@ udp_main(void *arg)
 				continue;
 			r = dns_handle(w->actx, s, w->rx_iov[i].iov_base, len,
 			    false, reply, w->out_cap, &outlen);
-			if (r == HANDLE_FORWARD)
-				r = forward_query(w->actx, cfg,
-				    w->rx_iov[i].iov_base, len, false,
-				    &w->peers[i], w->rx[i].msg_hdr.msg_namelen,
-				    w->fd, reply, w->out_cap, &outlen);
+			if (r == HANDLE_FORWARD) {
+				/* Another thread talks to the upstreams; a full
+				 * queue is answered SERVFAIL at once. */
+				if (forward_possible(cfg, w->actx->route) &&
+				    fwd_udp_enqueue(&w->actx->query,
+				    w->actx->route, w->rx_iov[i].iov_base, len,
+				    w->fd, &w->peers[i],
+				    w->rx[i].msg_hdr.msg_namelen))
+					continue;
+				outlen = dns_rcode_reply(&w->actx->query,
+				    forward_possible(cfg, w->actx->route) ?
+				    RCODE_SERVFAIL : RCODE_REFUSED, reply,
+				    w->out_cap);
+				r = HANDLE_REPLY;
+			}
 			if (r != HANDLE_REPLY || outlen == 0)
 				continue;
 			w->tx_iov[out].iov_base = reply;
@@ -125,6 +146,8 @@ free_worker(struct udp_worker *w)
 		close(w->fd);
 	free(w->in);
 	free(w->out);
+	if (w->actx != NULL)
+		answer_free(w->actx);
 	free(w->actx);
 }
 
@@ -156,7 +179,7 @@ udp_start(const struct config *c, const struct sockaddr_storage *addr,
 		    (size_t)c->edns0_max_udp_size : WIRE_MAX_UDP;
 		w->in = malloc(UDP_BATCH * w->in_cap);
 		w->out = malloc(UDP_BATCH * w->out_cap);
-		w->actx = malloc(sizeof *w->actx);
+		w->actx = calloc(1, sizeof *w->actx);
 		if (w->in == NULL || w->out == NULL || w->actx == NULL) {
 			snprintf(err, errlen, "failed to setup \"udp\" server: "
 			    "out of memory");
