@@ -30,6 +30,7 @@
 #include "util/hostport.h"
 #include "util/ipaddr.h"
 #include "util/jsonw.h"
+#include "util/pem.h"
 
 enum field_type {
 	F_INT, F_INT32, F_UINT16, F_UINT32, F_STRING, F_BOOL, F_STRV,
@@ -657,21 +658,6 @@ validate_ip_sources(struct config *c, char *err, size_t errlen)
 }
 
 static int
-validate_readable(const char *file, const char *what, char *err,
-    size_t errlen)
-{
-	FILE *f;
-
-	if (*file == '\0')
-		return 0;
-	if ((f = fopen(file, "r")) == NULL)
-		return fail(err, errlen, "%s open failed: %s: %s", what, file,
-		    strerror(errno));
-	fclose(f);
-	return 0;
-}
-
-static int
 config_validate(struct config *c, char *err, size_t errlen)
 {
 	struct ipaddr ip;
@@ -724,14 +710,15 @@ config_validate(struct config *c, char *err, size_t errlen)
 	    !ipaddr_parse(c->listener, strlen(c->listener), &ip))
 		return fail(err, errlen, "invalid Listener \"%s\": not an IP "
 		    "address", c->listener);
-	if (validate_readable(c->ca_cert_file, "CACertFile", err, errlen) < 0)
+	if (c->ca_cert_file[0] != '\0' &&
+	    pem_check_ca(c->ca_cert_file, err, errlen) < 0)
 		return -1;
 	if (c->cert_file[0] != '\0' && c->key_file[0] == '\0')
 		return fail(err, errlen, "Missing private key");
 	if (c->key_file[0] != '\0' && c->cert_file[0] == '\0')
 		return fail(err, errlen, "Missing certificate");
-	if (validate_readable(c->cert_file, "CertFile", err, errlen) < 0 ||
-	    validate_readable(c->key_file, "KeyFile", err, errlen) < 0)
+	if (c->cert_file[0] != '\0' &&
+	    pem_check_pair(c->cert_file, c->key_file, err, errlen) < 0)
 		return -1;
 	if (strcmp(c->mesos_authentication, "") != 0 &&
 	    strcmp(c->mesos_authentication, "basic") != 0 &&
@@ -740,10 +727,6 @@ config_validate(struct config *c, char *err, size_t errlen)
 	if (strcmp(c->mesos_authentication, "basic") == 0 &&
 	    c->principal[0] == '\0' && c->secret[0] == '\0')
 		return fail(err, errlen, "invalid HTTP Basic configuration");
-	if (c->iam_config_file[0] != '\0' && validate_readable(
-	    c->iam_config_file, "IAMConfigFile", err, errlen) < 0)
-		return fail(err, errlen, "failed to load IAM config from file "
-		    "%s", c->iam_config_file);
 	if (strcmp(c->mesos_authentication, "iam") == 0 &&
 	    c->iam_config_file[0] == '\0')
 		return fail(err, errlen, "missing configuration for specified "

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "log.h"
 #include "master/masters.h"
+#include "master/zk.h"
 #include "refresh.h"
 #include "server/dns_server.h"
 #include "http/api.h"
@@ -144,6 +145,21 @@ bad_value:
 	return 0;
 }
 
+/* Go's time.Duration text for whole seconds: 30s, 1m0s, 1h0m0s. */
+static const char *
+go_duration(int64_t s, char *out, size_t len)
+{
+	if (s >= 3600)
+		snprintf(out, len, "%lldh%lldm%llds", (long long)(s / 3600),
+		    (long long)(s % 3600 / 60), (long long)(s % 60));
+	else if (s >= 60)
+		snprintf(out, len, "%lldm%llds", (long long)(s / 60),
+		    (long long)(s % 60));
+	else
+		snprintf(out, len, "%llds", (long long)s);
+	return out;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -153,6 +169,7 @@ main(int argc, char **argv)
 	char err[2048];
 	sigset_t sigs;
 	int sig;
+	bool serving = false;
 
 	/* Big buffers always from mmap, so that a refresh gives its memory
 	 * back to the system instead of leaving the heap fragmented. */
@@ -189,50 +206,76 @@ main(int argc, char **argv)
 		return 1;
 	}
 	fopts.cfg = &cfg;
-	/* Static masters: M = masters, the first presumed leader. */
-	masters_set((const char *const *)cfg.masters.v, cfg.masters.n);
+	if (cfg.zk[0] != '\0') {
+		/* ZooKeeper: M = ["", masters...] until the detector reports;
+		 * no leader for zkDetectionTimeout seconds ends the process. */
+		struct masters_list m = { calloc(cfg.masters.n + 1,
+		    sizeof(char *)), 0 };
+
+		if (m.v == NULL)
+			return 1;
+		m.v[m.n++] = "";
+		for (size_t i = 0; i < cfg.masters.n; i++)
+			m.v[m.n++] = cfg.masters.v[i];
+		masters_set((const char *const *)m.v, m.n);
+		free(m.v);
+		masters_timer_start(cfg.zk_detection_timeout);
+		if (zk_start(&cfg, err, sizeof err) < 0) {
+			log_error("%s", err);
+			return 1;
+		}
+	} else {
+		/* Static masters: M = masters, the first presumed leader. */
+		masters_set((const char *const *)cfg.masters.v, cfg.masters.n);
+	}
 	if (refresh_start(&cfg, &fopts) < 0) {
 		log_error("cannot start the reload thread");
 		return 1;
 	}
-	/* Nothing is served before the first records exist; a signal still
-	 * ends the wait. */
+	/* Nothing is served before the first records exist.  One loop takes
+	 * the signals, starts the servers after the first load and watches
+	 * the detection timer. */
 	for (;;) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		struct timespec ts = { 0, 250 * 1000 * 1000 };
 		siginfo_t si;
 
 		sig = sigtimedwait(&sigs, &si, &ts);
 		if (sig == SIGTERM || sig == SIGINT)
-			return 0;
-		if (sig == SIGHUP || sig == SIGUSR1)
-			refresh_trigger();
-		if (refresh_loaded())
 			break;
-	}
-	if (cfg.dns_on && dns_server_start(&cfg, err, sizeof err) < 0) {
-		log_error("%s", err);
-		return 1;
-	}
-	if (cfg.http_on && http_api_start(&cfg, err, sizeof err) < 0) {
-		log_error("%s", err);
-		return 1;
-	}
-	log_verbose("serving: DNS %s:%lld %s, HTTP %s:%lld %s", cfg.listener,
-	    (long long)cfg.port, cfg.dns_on ? "on" : "off", cfg.http_listener,
-	    (long long)cfg.http_port, cfg.http_on ? "on" : "off");
-	for (;;) {
-		sig = sigwaitinfo(&sigs, NULL);
-		if (sig < 0 && errno == EINTR)
-			continue;
 		if (sig == SIGHUP || sig == SIGUSR1) {
 			log_verbose("signal %d: reloading the state now", sig);
 			refresh_trigger();
-			continue;
 		}
-		break;
+		if (masters_timer_expired()) {
+			char d[64];
+
+			log_error("master detection timed out after %s",
+			    go_duration(cfg.zk_detection_timeout, d, sizeof d));
+			return 1;
+		}
+		if (!serving && refresh_loaded()) {
+			if (cfg.dns_on &&
+			    dns_server_start(&cfg, err, sizeof err) < 0) {
+				log_error("%s", err);
+				return 1;
+			}
+			if (cfg.http_on &&
+			    http_api_start(&cfg, err, sizeof err) < 0) {
+				log_error("%s", err);
+				return 1;
+			}
+			serving = true;
+			log_verbose("serving: DNS %s:%lld %s, HTTP %s:%lld %s",
+			    cfg.listener, (long long)cfg.port,
+			    cfg.dns_on ? "on" : "off", cfg.http_listener,
+			    (long long)cfg.http_port, cfg.http_on ? "on" : "off");
+		}
 	}
-	http_api_stop();
-	dns_server_stop();
+	zk_stop();
+	if (serving) {
+		http_api_stop();
+		dns_server_stop();
+	}
 	refresh_stop();
 	config_free(&cfg);
 	return 0;

@@ -7,10 +7,14 @@
 #include <string.h>
 
 #include "log.h"
+#include "refresh.h"
+#include "util/clock.h"
 #include "util/hostport.h"
 
 static pthread_mutex_t masters_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct masters_list current;
+static int64_t timer_ms;		/* zkDetectionTimeout; 0 = off */
+static int64_t timer_deadline;		/* 0 = stopped */
 
 void
 masters_list_free(struct masters_list *l)
@@ -53,6 +57,83 @@ masters_get(struct masters_list *out)
 	pthread_mutex_lock(&masters_lock);
 	copy_list(out, (const char *const *)current.v, current.n);
 	pthread_mutex_unlock(&masters_lock);
+}
+
+void
+masters_timer_start(int64_t seconds)
+{
+	pthread_mutex_lock(&masters_lock);
+	timer_ms = seconds * 1000;
+	timer_deadline = seconds > 0 ? clock_ms() + timer_ms : 0;
+	pthread_mutex_unlock(&masters_lock);
+}
+
+bool
+masters_timer_expired(void)
+{
+	bool fired;
+
+	pthread_mutex_lock(&masters_lock);
+	fired = timer_deadline != 0 && clock_ms() >= timer_deadline;
+	pthread_mutex_unlock(&masters_lock);
+	return fired;
+}
+
+/* Replaces M (lock held) and runs the timer rule of masters.md §2: a
+ * known leader stops it, an unknown one restarts it. */
+static void
+replace_locked(struct masters_list *next)
+{
+	struct masters_list old = current;
+
+	current = *next;
+	masters_list_free(&old);
+	if (current.n > 0 && current.v[0][0] != '\0')
+		timer_deadline = 0;
+	else if (timer_ms > 0)
+		timer_deadline = clock_ms() + timer_ms;
+}
+
+void
+masters_on_leader(const char *leader)
+{
+	struct masters_list next;
+
+	pthread_mutex_lock(&masters_lock);
+	next.v = calloc(current.n + 2, sizeof *next.v);
+	next.n = 0;
+	if (next.v == NULL) {
+		pthread_mutex_unlock(&masters_lock);
+		return;
+	}
+	next.v[next.n++] = strdup(leader);
+	for (size_t i = 1; i < current.n; i++)
+		if (strcmp(current.v[i], leader) != 0)
+			next.v[next.n++] = strdup(current.v[i]);
+	replace_locked(&next);
+	pthread_mutex_unlock(&masters_lock);
+	refresh_trigger();
+}
+
+void
+masters_on_all(const char *const *list, size_t n)
+{
+	struct masters_list next;
+
+	pthread_mutex_lock(&masters_lock);
+	next.v = calloc(n + 2, sizeof *next.v);
+	next.n = 0;
+	if (next.v == NULL) {
+		pthread_mutex_unlock(&masters_lock);
+		return;
+	}
+	next.v[next.n++] = strdup(current.n > 0 ? current.v[0] : "");
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], next.v[0]) != 0)
+			next.v[next.n++] = strdup(list[i]);
+	replace_locked(&next);
+	pthread_mutex_unlock(&masters_lock);
+	refresh_trigger();
 }
 
 /* fetchWithFailover of the original: ask ip:port, then, if the state
@@ -120,6 +201,8 @@ masters_fetch_state(const struct fetch_opts *o, const struct masters_list *m,
 			return NULL;
 		log_error("%s; trying the next master", err);
 	}
+	snprintf(err, errlen, "no leading master known yet and no other "
+	    "master to ask");
 	for (size_t i = 1; i < m->n; i++) {
 		if (m->v[i][0] == '\0')
 			continue;

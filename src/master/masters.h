@@ -10,7 +10,9 @@
 #ifndef MDNS_MASTERS_H
 #define MDNS_MASTERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "state/fetch.h"
 
@@ -28,6 +30,20 @@ void masters_get(struct masters_list *out);
 
 /** Frees a copy. */
 void masters_list_free(struct masters_list *l);
+
+/** A leader event of the detector: M = [L] + (M[1:] without L); L may be
+ *  "" (no leader known).  Triggers a reload and runs the detection timer. */
+void masters_on_leader(const char *leader);
+
+/** An all-masters event: M = [M[0]] + (list without M[0]). */
+void masters_on_all(const char *const *list, size_t n);
+
+/** Starts the zkDetectionTimeout timer (seconds; 0 = never fires). */
+void masters_timer_start(int64_t seconds);
+
+/** True when the detection timer has fired: no leader known for
+ *  zkDetectionTimeout seconds (the caller exits 1). */
+bool masters_timer_expired(void);
 
 /** Fetches a state following M; NULL with the last error in err. */
 struct mesos_state *masters_fetch_state(const struct fetch_opts *o,

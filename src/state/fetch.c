@@ -141,8 +141,11 @@ fetch_state(const struct fetch_opts *o, const char *host, int port, char *err,
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &sink.status);
 	if (sink.failed == 3 || (rc == CURLE_OK &&
 	    (sink.status < 200 || sink.status > 299))) {
-		snprintf(err, errlen, "master %s answered HTTP %ld", where,
-		    sink.status);
+		snprintf(err, errlen, "master %s answered HTTP %ld%s", where,
+		    sink.status, sink.status == 401 ? " (authentication "
+		    "refused)" : "");
+		if (sink.status == 401 && o->auth_reject != NULL)
+			o->auth_reject(o->auth_ctx);
 	} else if (sink.failed == 2) {
 		snprintf(err, errlen, "master %s sent a state larger than "
 		    "StateMaxBytes (%" PRId64 " bytes)", where,

@@ -24,6 +24,8 @@ struct fetch_opts {
 	 *  written into out; -1 with err set when authentication failed. */
 	int (*auth_header)(void *ctx, char *out, size_t outlen, char *err,
 	    size_t errlen);
+	/** Told when a master answered 401, so a cached token is dropped. */
+	void (*auth_reject)(void *ctx);
 	void *auth_ctx;
 };
 
