@@ -25,6 +25,7 @@
 #include "http/api.h"
 #include "state/auth.h"
 #include "state/fetch.h"
+#include "state/stream.h"
 
 static void
 usage(FILE *f)
@@ -232,11 +233,16 @@ main(int argc, char **argv)
 		log_error("cannot start the reload thread");
 		return 1;
 	}
+	if (cfg.events_on && stream_start(&cfg, &fopts) < 0) {
+		log_error("cannot start the event stream thread");
+		return 1;
+	}
 	/* Nothing is served before the first records exist.  One loop takes
 	 * the signals, starts the servers after the first load and watches
 	 * the detection timer. */
 	for (;;) {
-		struct timespec ts = { 0, 250 * 1000 * 1000 };
+		/* Poll often until serving: the first answer must not wait. */
+		struct timespec ts = { 0, (serving ? 250 : 20) * 1000 * 1000 };
 		siginfo_t si;
 
 		sig = sigtimedwait(&sigs, &si, &ts);
@@ -271,6 +277,7 @@ main(int argc, char **argv)
 			    (long long)cfg.http_port, cfg.http_on ? "on" : "off");
 		}
 	}
+	stream_stop();
 	zk_stop();
 	if (serving) {
 		http_api_stop();

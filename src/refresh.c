@@ -1,4 +1,11 @@
-/* refresh.c -- the reload thread behind refresh.h. */
+/* refresh.c -- the reload thread behind refresh.h.
+ *
+ * Polls build the records from the fetched state.  With the event stream
+ * (EventsOn), the poll loads the cluster model instead, the events that
+ * arrived while it was being fetched are replayed on top (they are at
+ * least as new), and events between polls change the model and publish
+ * new records at most every PUBLISH_DELAY_MS, one rebuild per burst.
+ */
 #include "refresh.h"
 
 #include <ifaddrs.h>
@@ -8,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <yajl/yajl_tree.h>
 
 #include "config.h"
 #include "log.h"
@@ -15,20 +23,38 @@
 #include "records/builder.h"
 #include "records/gen.h"
 #include "records/snapshot.h"
+#include "state/cluster.h"
 #include "state/resolve.h"
 #include "util/clock.h"
 
 #define RESOLVE_TIMEOUT_MS 5000
+#define PUBLISH_DELAY_MS 50	/* events are coalesced this long */
+#define RECONCILE_DELAY_MS 1000	/* a poll after events we could not apply */
+#define EVENT_LOG_MAX 200000	/* events kept while a poll is in flight */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static bool triggered, stopping, loaded;
+static int64_t publish_due;	/* 0: nothing to publish from the model */
+static int64_t reconcile_due;	/* 0: no early poll wanted */
 static pthread_t thread;
 static const struct config *cfg;
 static struct fetch_opts opts;
 static struct hostcache *hosts;
 static struct refresh_stats stats;
 static uint64_t last_inputs;	/* digest of what the published records came from */
+
+/* The event model and the events received since the poll in flight was
+ * sent (replayed onto its result).  Guarded by model_lock. */
+static pthread_mutex_t model_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cluster *model;
+static struct {
+	char **json;
+	size_t *len;
+	size_t n, cap;
+	bool overflow;
+} evlog;
+static bool model_dirty;	/* events changed it since the last publish */
 
 /* This host's non-loopback addresses, for the name-server record when
  * listening on 0.0.0.0 (records.md §5). */
@@ -90,38 +116,147 @@ inputs_digest(uint64_t body, const struct masters_list *m,
 	return h | 1;	/* never 0, the "nothing published" value */
 }
 
-static bool
-reload(void)
+static void
+evlog_clear(void)
 {
-	struct masters_list m;
-	struct mesos_state *state;
-	struct snapshot *snap;
-	struct builder *b;
-	uint32_t n_tasks;
-	size_t n_hostnames;
-	uint64_t inputs;
-	struct gen_input in = { 0 };
-	struct ipaddr ifs[64];
-	char err[1024];
-	int64_t t0 = clock_us(), t1, t2, t3;
+	for (size_t i = 0; i < evlog.n; i++)
+		free(evlog.json[i]);
+	evlog.n = 0;
+	evlog.overflow = false;
+}
 
-	masters_get(&m);
-	state = masters_fetch_state(&opts, &m, err, sizeof err);
-	t1 = clock_us();
-	if (state == NULL) {
-		log_error("Warning: Error generating records: %s; keeping old "
-		    "DNS state", err);
-		masters_list_free(&m);
-		return false;
+static void
+evlog_push(const char *json, size_t len)
+{
+	char *copy;
+
+	if (evlog.n == evlog.cap) {
+		size_t cap = evlog.cap ? evlog.cap * 2 : 256;
+		char **j = realloc(evlog.json, cap * sizeof *j);
+		size_t *l = j ? realloc(evlog.len, cap * sizeof *l) : NULL;
+
+		if (j != NULL)
+			evlog.json = j;
+		if (j == NULL || l == NULL || evlog.n >= EVENT_LOG_MAX) {
+			evlog.overflow = true;
+			return;
+		}
+		evlog.len = l;
+		evlog.cap = cap;
 	}
+	if ((copy = malloc(len + 1)) == NULL) {
+		evlog.overflow = true;
+		return;
+	}
+	memcpy(copy, json, len);
+	copy[len] = '\0';
+	evlog.json[evlog.n] = copy;
+	evlog.len[evlog.n++] = len;
+}
+
+/* Applies one event's JSON to the model (model_lock held). */
+static enum cluster_change
+apply_json(const char *json)
+{
+	char yerr[128];
+	yajl_val ev = yajl_tree_parse(json, yerr, sizeof yerr);
+	enum cluster_change ch;
+
+	if (ev == NULL) {
+		log_error_every(10000, "event stream: an event is not JSON: "
+		    "%s", yerr);
+		return CLUSTER_UNKNOWN;
+	}
+	ch = cluster_apply(model, ev);
+	yajl_tree_free(ev);
+	return ch;
+}
+
+static void
+schedule(int64_t *due, int64_t delay_ms)
+{
+	int64_t at = clock_ms() + delay_ms;
+
+	if (*due == 0 || at < *due)
+		*due = at;
+	pthread_cond_broadcast(&wake);
+}
+
+void
+refresh_event(const char *json, size_t len)
+{
+	enum cluster_change ch = CLUSTER_NONE;
+	char *text = malloc(len + 1);
+
+	if (text == NULL)
+		return;
+	memcpy(text, json, len);
+	text[len] = '\0';
+	pthread_mutex_lock(&model_lock);
+	evlog_push(text, len);
+	if (model != NULL && cluster_loaded(model))
+		ch = apply_json(text);
+	if (ch != CLUSTER_NONE)
+		model_dirty = true;
+	pthread_mutex_unlock(&model_lock);
+	free(text);
+	pthread_mutex_lock(&lock);
+	stats.events++;
+	if (ch != CLUSTER_NONE)
+		schedule(&publish_due, PUBLISH_DELAY_MS);
+	if (ch == CLUSTER_UNKNOWN || ch == CLUSTER_NEEDS_POLL)
+		schedule(&reconcile_due, RECONCILE_DELAY_MS);
+	pthread_mutex_unlock(&lock);
+}
+
+void
+refresh_subscribed(void)
+{
+	/* SUBSCRIBED replaces the model: a poll loads it now (the stream's
+	 * own snapshot is not parsed, see stream.c). */
+	pthread_mutex_lock(&lock);
+	schedule(&reconcile_due, 0);
+	pthread_mutex_unlock(&lock);
+}
+
+void
+refresh_reconcile_soon(void)
+{
+	pthread_mutex_lock(&lock);
+	schedule(&reconcile_due, RECONCILE_DELAY_MS);
+	pthread_mutex_unlock(&lock);
+}
+
+static void
+log_skipped(const struct mesos_state *state)
+{
 	for (uint32_t i = 0; i < state->n_reasons; i++)
 		log_error("state: skipped malformed entry: %s",
 		    state->reasons[i]);
 	if (state->n_skipped > state->n_reasons)
 		log_error("state: %u more malformed entries skipped",
 		    state->n_skipped - state->n_reasons);
+}
+
+/* Builds the records of a state and publishes them; frees the state.
+ * body_hash != 0 allows keeping the published records when nothing they
+ * depend on changed. */
+static bool
+build_and_publish(struct mesos_state *state, struct masters_list *m,
+    uint64_t body_hash, int64_t t0, int64_t t1, const char *what)
+{
+	struct snapshot *snap;
+	struct builder *b;
+	uint32_t n_tasks = state->n_tasks;
+	size_t n_hostnames;
+	uint64_t inputs;
+	struct gen_input in = { 0 };
+	struct ipaddr ifs[64];
+	char err[1024];
+	int64_t t2, t3;
+
 	n_hostnames = hostcache_prepare(hosts, state,
-	    (const char *const *)m.v, m.n, RESOLVE_TIMEOUT_MS);
+	    (const char *const *)m->v, m->n, RESOLVE_TIMEOUT_MS);
 	t2 = clock_us();
 	if (strcmp(cfg->listener, "0.0.0.0") == 0) {
 		in.if_addrs = ifs;
@@ -130,13 +265,13 @@ reload(void)
 	/* The same body, masters and interfaces, and no host names whose
 	 * look-ups could have changed: the records would come out equal, so
 	 * the published ones stay and only the serial moves, as it would. */
-	inputs = inputs_digest(state->body_hash, &m, ifs, in.n_if_addrs);
-	if (n_hostnames == 0 && inputs == last_inputs && refresh_loaded()) {
+	inputs = inputs_digest(body_hash, m, ifs, in.n_if_addrs);
+	if (body_hash != 0 && n_hostnames == 0 && inputs == last_inputs &&
+	    refresh_loaded()) {
 		snapshot_read_lock();
 		snap = snapshot_current();
 		atomic_store(&snap->serial, (uint32_t)time(NULL));
 		snapshot_read_unlock();
-		masters_list_free(&m);
 		mesos_state_free(state);
 		log_verbose("refresh: state unchanged (%lld ms); records kept",
 		    (long long)(clock_us() - t0) / 1000);
@@ -144,14 +279,12 @@ reload(void)
 	}
 	in.cfg = cfg;
 	in.state = state;
-	in.masters = (const char *const *)m.v;
-	in.n_masters = m.n;
+	in.masters = (const char *const *)m->v;
+	in.n_masters = m->n;
 	in.resolve = hostcache_lookup;
 	in.resolve_ctx = hosts;
 	in.adopt_names = &state->names;
 	b = gen_records(&in, err, sizeof err);
-	masters_list_free(&m);
-	n_tasks = state->n_tasks;
 	/* The model goes before the records are frozen: the two are never
 	 * in memory at the same time as the index. */
 	mesos_state_free(state);
@@ -164,7 +297,7 @@ reload(void)
 	t3 = clock_us();
 	atomic_store(&snap->serial, (uint32_t)time(NULL));
 	snapshot_publish(snap);
-	last_inputs = n_hostnames == 0 ? inputs : 0;
+	last_inputs = body_hash != 0 && n_hostnames == 0 ? inputs : 0;
 	pthread_mutex_lock(&lock);
 	stats.fetch_parse_us = t1 - t0;
 	stats.resolve_us = t2 - t1;
@@ -175,8 +308,8 @@ reload(void)
 	stats.records = snap->n[RK_A] + snap->n[RK_AAAA] + snap->n[RK_SRV] +
 	    snap->n[RK_APSEUDO];
 	stats.count++;
-	log_verbose("refresh: %u tasks, %u names, %u records; fetch+parse "
-	    "%lld ms, resolve %lld ms, build %lld ms, publish %lld ms",
+	log_verbose("%s: %u tasks, %u names, %u records; fetch+parse "
+	    "%lld ms, resolve %lld ms, build %lld ms, publish %lld ms", what,
 	    stats.tasks, stats.names, stats.records,
 	    (long long)stats.fetch_parse_us / 1000,
 	    (long long)stats.resolve_us / 1000,
@@ -186,18 +319,117 @@ reload(void)
 	return true;
 }
 
+/* Records from the event model (model_lock not held). */
+static bool
+publish_model(const char *what)
+{
+	struct masters_list m;
+	struct mesos_state *view;
+	int64_t t0 = clock_us();
+	bool ok;
+
+	pthread_mutex_lock(&model_lock);
+	model_dirty = false;
+	view = cluster_loaded(model) ? cluster_view(model) : NULL;
+	pthread_mutex_unlock(&model_lock);
+	if (view == NULL)
+		return false;
+	masters_get(&m);
+	ok = build_and_publish(view, &m, 0, t0, t0, what);
+	masters_list_free(&m);
+	return ok;
+}
+
+/* A poll: fetch /master/state and build (or, with events, reconcile the
+ * model with it and build from the model). */
+static bool
+reload(void)
+{
+	struct masters_list m;
+	struct mesos_state *state;
+	char err[1024];
+	int64_t t0 = clock_us(), t1;
+	bool ok;
+
+	if (model != NULL) {
+		/* Events from now on are replayed onto this poll's result. */
+		pthread_mutex_lock(&model_lock);
+		evlog_clear();
+		pthread_mutex_unlock(&model_lock);
+	}
+	masters_get(&m);
+	state = masters_fetch_state(&opts, &m, err, sizeof err);
+	t1 = clock_us();
+	if (state == NULL) {
+		log_error("Warning: Error generating records: %s; keeping old "
+		    "DNS state", err);
+		masters_list_free(&m);
+		return false;
+	}
+	log_skipped(state);
+	if (model == NULL) {
+		ok = build_and_publish(state, &m, state->body_hash, t0, t1,
+		    "refresh");
+	} else {
+		size_t replayed, running_before, running_after;
+		bool quiet, overflow;
+		uint64_t body = state->body_hash;
+
+		pthread_mutex_lock(&model_lock);
+		running_before = cluster_loaded(model) ?
+		    cluster_running_tasks(model) : 0;
+		if (cluster_load(model, state) < 0) {
+			pthread_mutex_unlock(&model_lock);
+			log_error("Warning: Error generating records: out of "
+			    "memory; keeping old DNS state");
+			mesos_state_free(state);
+			masters_list_free(&m);
+			return false;
+		}
+		replayed = evlog.n;
+		overflow = evlog.overflow;
+		for (size_t i = 0; i < evlog.n; i++)
+			apply_json(evlog.json[i]);
+		evlog_clear();
+		running_after = cluster_running_tasks(model);
+		quiet = replayed == 0 && !model_dirty;
+		pthread_mutex_unlock(&model_lock);
+		mesos_state_free(state);
+		if (running_before != running_after && loaded)
+			log_verbose("reconcile: %zu running tasks from events, "
+			    "%zu after the poll (%zu events replayed)",
+			    running_before, running_after, replayed);
+		if (overflow)
+			refresh_reconcile_soon();
+		/* Unchanged body and no event since: the records stay. */
+		pthread_mutex_lock(&model_lock);
+		state = cluster_view(model);
+		model_dirty = false;
+		pthread_mutex_unlock(&model_lock);
+		ok = state != NULL && build_and_publish(state, &m,
+		    quiet ? body : 0, t0, t1, "refresh");
+	}
+	masters_list_free(&m);
+	return ok;
+}
+
 static void *
 refresh_main(void *arg)
 {
 	int64_t period = cfg->refresh_seconds * 1000;
 	int64_t next = clock_ms() + period;
 	int64_t retry = 1000;
+	bool poll = true;
 
 	(void)arg;
 	for (;;) {
-		bool ok = reload();
+		bool ok = true;
 		int64_t due;
 
+		if (poll)
+			ok = reload();
+		else
+			ok = publish_model("events") || loaded;
 		pthread_mutex_lock(&lock);
 		if (ok && !loaded) {
 			loaded = true;
@@ -212,10 +444,21 @@ refresh_main(void *arg)
 				due = clock_ms() + retry;
 			retry = retry * 2 > period ? period : retry * 2;
 		}
-		while (!triggered && !stopping && clock_ms() < due) {
+		for (;;) {
 			struct timespec ts;
-			int64_t left = due - clock_ms();
+			int64_t now = clock_ms(), until = due, left;
 
+			if (triggered || stopping || now >= due)
+				break;
+			if (reconcile_due != 0 && now >= reconcile_due)
+				break;
+			if (publish_due != 0 && now >= publish_due)
+				break;
+			if (reconcile_due != 0 && reconcile_due < until)
+				until = reconcile_due;
+			if (publish_due != 0 && publish_due < until)
+				until = publish_due;
+			left = until - now;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += left / 1000;
 			ts.tv_nsec += (left % 1000) * 1000000;
@@ -225,10 +468,20 @@ refresh_main(void *arg)
 			}
 			pthread_cond_timedwait(&wake, &lock, &ts);
 		}
-		triggered = false;
 		if (stopping) {
 			pthread_mutex_unlock(&lock);
 			break;
+		}
+		/* A poll (tick, trigger, reconciliation) covers a pending
+		 * publication too. */
+		poll = triggered || clock_ms() >= due ||
+		    (reconcile_due != 0 && clock_ms() >= reconcile_due);
+		triggered = false;
+		if (poll) {
+			reconcile_due = 0;
+			publish_due = 0;
+		} else {
+			publish_due = 0;
 		}
 		pthread_mutex_unlock(&lock);
 		/* Ticks keep their phase, as a Go ticker does. */
@@ -244,6 +497,8 @@ refresh_start(const struct config *c, const struct fetch_opts *o)
 	cfg = c;
 	opts = *o;
 	if ((hosts = hostcache_new()) == NULL)
+		return -1;
+	if (c->events_on && (model = cluster_new()) == NULL)
 		return -1;
 	if (pthread_create(&thread, NULL, refresh_main, NULL) != 0)
 		return -1;

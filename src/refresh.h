@@ -23,6 +23,7 @@ struct refresh_stats {
 	int64_t publish_us;	/**< swap and grace period */
 	uint32_t tasks, names, records;
 	uint64_t count;		/**< successful reloads so far */
+	uint64_t events;	/**< operator API events received */
 };
 
 /** Starts the reload thread; -1 if it cannot be started. */
@@ -33,6 +34,16 @@ void refresh_trigger(void);
 
 /** True once a reload has published records. */
 bool refresh_loaded(void);
+
+/** An event of the operator API stream (its JSON): applied to the
+ *  cluster model, records republished within ~50 ms. */
+void refresh_event(const char *json, size_t len);
+
+/** A new stream was subscribed: reload the model with a poll now. */
+void refresh_subscribed(void);
+
+/** Something could not be applied from the stream: poll soon. */
+void refresh_reconcile_soon(void);
 
 /** Copies the statistics of the last successful reload. */
 void refresh_get_stats(struct refresh_stats *out);

@@ -63,12 +63,13 @@ struct mesos_framework {
 	struct mesos_framework *next;
 	const char *name;	/**< raw, as the master sent it */
 	uint32_t name_len;
+	const char *id;		/**< framework id ("" when absent) */
 	const char *hostname;	/**< used when there is no pid */
 	const char *pid;	/**< raw pid text, NULL when absent */
 	bool pid_bad;		/**< pid present but not a string */
 	bool invalid;		/**< its own fields were malformed */
 	struct mesos_task *tasks, *tasks_tail;
-	uint32_t n_tasks;
+	uint32_t n_tasks;	/**< tasks listed, running or not */
 };
 
 /** An agent. */
@@ -88,7 +89,8 @@ struct mesos_state {
 	const char *leader;	/**< NULL when absent */
 	struct mesos_framework *frameworks, *frameworks_tail;
 	struct mesos_slave *slaves, *slaves_tail;
-	uint32_t n_frameworks, n_slaves, n_tasks;
+	uint32_t n_frameworks, n_slaves;
+	uint32_t n_tasks;	/**< running tasks */
 	uint64_t body_hash;	/**< of the bytes received, to spot a state
 				     identical to the last one */
 	uint32_t n_skipped;	/**< malformed frameworks/tasks/slaves skipped */

@@ -52,6 +52,7 @@ static const struct keydef keydefs[] = {
 	{ C_FRAMEWORK, "hostname", K_HOSTNAME },
 	{ C_FRAMEWORK, "pid", K_PID },
 	{ C_FRAMEWORK, "tasks", K_TASKS },
+	{ C_FRAMEWORK, "id", K_ID },
 	{ C_TASK, "id", K_ID },
 	{ C_TASK, "name", K_NAME },
 	{ C_TASK, "slave_id", K_SLAVE_ID },
@@ -357,7 +358,7 @@ element(struct state_parser *p, enum ctx ctx, enum vkind k)
 		if ((p->fw = arena_alloc(&s->arena, sizeof *p->fw)) == NULL)
 			return oom(p);
 		memset(p->fw, 0, sizeof *p->fw);
-		p->fw->name = p->fw->hostname = "";
+		p->fw->name = p->fw->hostname = p->fw->id = "";
 		p->fw_index++;
 		p->task_index = 0;
 		if (k == V_MAP)
@@ -563,6 +564,9 @@ field(struct state_parser *p, enum ctx ctx, enum key f, enum vkind k,
 		if (f == K_HOSTNAME)
 			return string_field(p, "hostname", k, v, len,
 			    &p->fw->hostname, NULL);
+		if (f == K_ID)
+			return string_field(p, "id", k, v, len, &p->fw->id,
+			    NULL);
 		if (f == K_PID)
 			return pid_field(p, k, v, len, &p->fw->pid,
 			    &p->fw->pid_bad);
@@ -793,15 +797,16 @@ link_task(struct state_parser *p)
 		p->state->n_skipped++;
 		return;
 	}
-	if (!t->running)
-		return;
+	/* Tasks that are not running stay in the model (the event stream may
+	 * move them to running); they produce no records. */
 	if (fw->tasks_tail)
 		fw->tasks_tail->next = t;
 	else
 		fw->tasks = t;
 	fw->tasks_tail = t;
 	fw->n_tasks++;
-	p->state->n_tasks++;
+	if (t->running)
+		p->state->n_tasks++;
 }
 
 /* Closes the innermost frame, folding what it collected into its parent. */

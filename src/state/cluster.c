@@ -1,0 +1,914 @@
+/* cluster.c -- the event-driven cluster model (see cluster.h).
+ *
+ * Frameworks, tasks and agents sit in string-keyed hash maps; insertion
+ * order is kept with a sequence number so that a view lists them in the
+ * master's order, as a poll would.  Events are the v1 operator API's JSON
+ * (protobuf field names, ids as {"value": ...}).
+ */
+#include "state/cluster.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+/* ---- a small string map ---- */
+
+#define TOMBSTONE ((char *)1)
+
+struct smap {
+	char **keys;
+	void **vals;
+	size_t cap, n, used;	/* used counts tombstones too */
+};
+
+static uint32_t
+shash(const char *s)
+{
+	uint32_t h = 0x811c9dc5U;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x01000193U;
+	return h;
+}
+
+static void *
+smap_get(const struct smap *m, const char *key)
+{
+	if (m->cap == 0)
+		return NULL;
+	for (size_t i = shash(key) & (m->cap - 1); m->keys[i] != NULL;
+	    i = (i + 1) & (m->cap - 1))
+		if (m->keys[i] != TOMBSTONE && strcmp(m->keys[i], key) == 0)
+			return m->vals[i];
+	return NULL;
+}
+
+static int smap_put(struct smap *m, const char *key, void *val);
+
+static int
+smap_grow(struct smap *m)
+{
+	struct smap bigger = { 0 };
+
+	if ((m->used + 1) * 2 <= m->cap)
+		return 0;
+	bigger.cap = m->cap ? m->cap * 2 : 64;
+	while (bigger.cap < (m->n + 1) * 4)
+		bigger.cap *= 2;
+	bigger.keys = calloc(bigger.cap, sizeof *bigger.keys);
+	bigger.vals = calloc(bigger.cap, sizeof *bigger.vals);
+	if (bigger.keys == NULL || bigger.vals == NULL) {
+		free(bigger.keys);
+		free(bigger.vals);
+		return -1;
+	}
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->keys[i] != NULL && m->keys[i] != TOMBSTONE) {
+			smap_put(&bigger, m->keys[i], m->vals[i]);
+			free(m->keys[i]);
+		}
+	free(m->keys);
+	free(m->vals);
+	*m = bigger;
+	return 0;
+}
+
+static int
+smap_put(struct smap *m, const char *key, void *val)
+{
+	size_t i;
+
+	if (smap_grow(m) < 0)
+		return -1;
+	for (i = shash(key) & (m->cap - 1); m->keys[i] != NULL;
+	    i = (i + 1) & (m->cap - 1))
+		if (m->keys[i] != TOMBSTONE && strcmp(m->keys[i], key) == 0) {
+			m->vals[i] = val;
+			return 0;
+		}
+	if ((m->keys[i] = strdup(key)) == NULL)
+		return -1;
+	m->vals[i] = val;
+	m->n++;
+	m->used++;
+	return 0;
+}
+
+static void *
+smap_del(struct smap *m, const char *key)
+{
+	if (m->cap == 0)
+		return NULL;
+	for (size_t i = shash(key) & (m->cap - 1); m->keys[i] != NULL;
+	    i = (i + 1) & (m->cap - 1))
+		if (m->keys[i] != TOMBSTONE && strcmp(m->keys[i], key) == 0) {
+			void *v = m->vals[i];
+
+			free(m->keys[i]);
+			m->keys[i] = TOMBSTONE;
+			m->n--;
+			return v;
+		}
+	return NULL;
+}
+
+static void
+smap_free(struct smap *m, void (*free_val)(void *))
+{
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->keys[i] != NULL && m->keys[i] != TOMBSTONE) {
+			if (free_val)
+				free_val(m->vals[i]);
+			free(m->keys[i]);
+		}
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}
+
+/* ---- the model ---- */
+
+struct cl_port {
+	int64_t number;
+	char *protocol, *name;
+};
+
+struct cl_task {
+	char *id, *name, *agent_id, *ports, *di_name;
+	bool running;
+	bool has_di;
+	double best_ts;		/* of the latest TASK_RUNNING status; -1 none */
+	struct ipaddr *ips[TASK_IP_SOURCES];
+	uint16_t n_ips[TASK_IP_SOURCES];
+	struct cl_port *di_ports;
+	size_t n_di_ports;
+	uint64_t order;
+};
+
+struct cl_framework {
+	char *id, *name, *hostname, *pid;
+	bool known;		/* seen in a poll or FRAMEWORK_* event */
+	struct smap tasks;
+	uint64_t order;
+};
+
+struct cl_agent {
+	char *id, *pid;
+	uint64_t order;
+};
+
+struct cluster {
+	struct smap frameworks, agents;
+	char *leader;
+	uint64_t next_order;
+	bool loaded;
+};
+
+static void
+task_free(void *p)
+{
+	struct cl_task *t = p;
+
+	if (t == NULL)
+		return;
+	free(t->id);
+	free(t->name);
+	free(t->agent_id);
+	free(t->ports);
+	free(t->di_name);
+	for (int k = 0; k < TASK_IP_SOURCES; k++)
+		free(t->ips[k]);
+	for (size_t i = 0; i < t->n_di_ports; i++) {
+		free(t->di_ports[i].protocol);
+		free(t->di_ports[i].name);
+	}
+	free(t->di_ports);
+	free(t);
+}
+
+static void
+framework_free(void *p)
+{
+	struct cl_framework *f = p;
+
+	if (f == NULL)
+		return;
+	smap_free(&f->tasks, task_free);
+	free(f->id);
+	free(f->name);
+	free(f->hostname);
+	free(f->pid);
+	free(f);
+}
+
+static void
+agent_free(void *p)
+{
+	struct cl_agent *a = p;
+
+	if (a == NULL)
+		return;
+	free(a->id);
+	free(a->pid);
+	free(a);
+}
+
+struct cluster *
+cluster_new(void)
+{
+	return calloc(1, sizeof(struct cluster));
+}
+
+static void
+cluster_clear(struct cluster *c)
+{
+	smap_free(&c->frameworks, framework_free);
+	smap_free(&c->agents, agent_free);
+	free(c->leader);
+	c->leader = NULL;
+}
+
+void
+cluster_free(struct cluster *c)
+{
+	if (c == NULL)
+		return;
+	cluster_clear(c);
+	free(c);
+}
+
+bool
+cluster_loaded(const struct cluster *c)
+{
+	return c->loaded;
+}
+
+static char *
+dup_or_empty(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+static void
+set_str(char **slot, const char *s)
+{
+	free(*slot);
+	*slot = dup_or_empty(s);
+}
+
+static struct cl_framework *
+framework_get(struct cluster *c, const char *id, bool create)
+{
+	struct cl_framework *f = smap_get(&c->frameworks, id);
+
+	if (f != NULL || !create)
+		return f;
+	if ((f = calloc(1, sizeof *f)) == NULL)
+		return NULL;
+	f->id = dup_or_empty(id);
+	f->name = dup_or_empty("");
+	f->hostname = dup_or_empty("");
+	f->order = c->next_order++;
+	if (smap_put(&c->frameworks, id, f) < 0) {
+		framework_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+static void
+task_put(struct cl_framework *f, struct cl_task *t)
+{
+	struct cl_task *old = smap_get(&f->tasks, t->id);
+
+	if (old != NULL) {
+		t->order = old->order;	/* a replacement keeps its place */
+		task_free(smap_del(&f->tasks, t->id));
+	}
+	if (smap_put(&f->tasks, t->id, t) < 0)
+		task_free(t);
+}
+
+int
+cluster_load(struct cluster *c, const struct mesos_state *s)
+{
+	uint64_t anon = 0;
+
+	cluster_clear(c);
+	c->leader = s->leader ? strdup(s->leader) : NULL;
+	for (const struct mesos_framework *pf = s->frameworks; pf;
+	    pf = pf->next) {
+		char key[64];
+		const char *id = pf->id;
+		struct cl_framework *f;
+
+		if (pf->invalid)
+			continue;
+		/* A framework without id still needs a key of its own. */
+		if (id == NULL || *id == '\0') {
+			snprintf(key, sizeof key, "#anonymous-%llu",
+			    (unsigned long long)anon++);
+			id = key;
+		}
+		if ((f = framework_get(c, id, true)) == NULL)
+			return -1;
+		f->known = true;
+		set_str(&f->name, pf->name);
+		set_str(&f->hostname, pf->hostname);
+		free(f->pid);
+		f->pid = pf->pid && !pf->pid_bad ? strdup(pf->pid) : NULL;
+		for (const struct mesos_task *pt = pf->tasks; pt; pt = pt->next) {
+			struct cl_task *t = calloc(1, sizeof *t);
+			size_t n = 0;
+
+			if (t == NULL)
+				return -1;
+			t->id = dup_or_empty(pt->id);
+			t->name = dup_or_empty(pt->name);
+			t->agent_id = dup_or_empty(pt->slave_id);
+			t->ports = pt->ports ? strdup(pt->ports) : NULL;
+			t->running = pt->running;
+			t->best_ts = -1;
+			for (int k = 0; k < TASK_IP_SOURCES; k++) {
+				if (pt->n_ips[k] == 0)
+					continue;
+				t->ips[k] = malloc(pt->n_ips[k] * sizeof(struct ipaddr));
+				if (t->ips[k] == NULL)
+					continue;
+				memcpy(t->ips[k], pt->ips[k],
+				    pt->n_ips[k] * sizeof(struct ipaddr));
+				t->n_ips[k] = pt->n_ips[k];
+			}
+			if (pt->di_name != NULL) {
+				t->has_di = true;
+				t->di_name = strdup(pt->di_name);
+			}
+			for (const struct di_port *d = pt->di_ports; d; d = d->next)
+				n++;
+			t->di_ports = calloc(n + 1, sizeof *t->di_ports);
+			for (const struct di_port *d = pt->di_ports;
+			    d && t->di_ports; d = d->next) {
+				struct cl_port *p = &t->di_ports[t->n_di_ports++];
+
+				p->number = d->number;
+				p->protocol = dup_or_empty(d->protocol);
+				p->name = dup_or_empty(d->name);
+			}
+			t->order = c->next_order++;
+			task_put(f, t);
+		}
+	}
+	for (const struct mesos_slave *ps = s->slaves; ps; ps = ps->next) {
+		struct cl_agent *a = calloc(1, sizeof *a);
+
+		if (a == NULL)
+			return -1;
+		a->id = dup_or_empty(ps->id);
+		a->pid = ps->pid && !ps->pid_bad ? strdup(ps->pid) : NULL;
+		a->order = c->next_order++;
+		agent_free(smap_del(&c->agents, a->id));
+		if (smap_put(&c->agents, a->id, a) < 0)
+			agent_free(a);
+	}
+	c->loaded = true;
+	return 0;
+}
+
+/* ---- v1 JSON helpers ---- */
+
+static yajl_val
+jget(yajl_val obj, const char *key)
+{
+	if (!YAJL_IS_OBJECT(obj))
+		return NULL;
+	for (size_t i = 0; i < obj->u.object.len; i++)
+		if (strcmp(obj->u.object.keys[i], key) == 0)
+			return obj->u.object.values[i];
+	return NULL;
+}
+
+static const char *
+jstr(yajl_val obj, const char *key)
+{
+	yajl_val v = jget(obj, key);
+
+	return YAJL_IS_STRING(v) ? v->u.string : NULL;
+}
+
+/* An id: {"value": "..."}. */
+static const char *
+jid(yajl_val obj, const char *key)
+{
+	return jstr(jget(obj, key), "value");
+}
+
+static size_t
+jlen(yajl_val arr)
+{
+	return YAJL_IS_ARRAY(arr) ? arr->u.array.len : 0;
+}
+
+static yajl_val
+jat(yajl_val arr, size_t i)
+{
+	return arr->u.array.values[i];
+}
+
+static bool
+is_terminal(const char *state)
+{
+	static const char *const terminal[] = {
+		"TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_LOST",
+		"TASK_ERROR", "TASK_DROPPED", "TASK_GONE",
+		"TASK_GONE_BY_OPERATOR",
+	};
+
+	for (size_t i = 0; i < sizeof terminal / sizeof terminal[0]; i++)
+		if (strcmp(state, terminal[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Appends a parsed address to a growing array. */
+static void
+push_ip(struct ipaddr **v, uint16_t *n, const char *text)
+{
+	struct ipaddr ip, *nv;
+
+	if (text == NULL || !ipaddr_parse(text, strlen(text), &ip) ||
+	    *n == UINT16_MAX)
+		return;
+	if ((nv = realloc(*v, (*n + 1) * sizeof *nv)) == NULL)
+		return;
+	*v = nv;
+	(*v)[(*n)++] = ip;
+}
+
+/* A status: if it is the latest TASK_RUNNING one, its addresses become the
+ * task's (state.md §3). */
+static void
+apply_status(struct cl_task *t, yajl_val st)
+{
+	const char *state = jstr(st, "state");
+	yajl_val ts = jget(st, "timestamp"), labels, nis;
+	double when = YAJL_IS_NUMBER(ts) ? ts->u.number.d : 0;
+	struct ipaddr *ips[TASK_IP_SOURCES] = { NULL };
+	uint16_t n[TASK_IP_SOURCES] = { 0 };
+
+	if (state == NULL || strcmp(state, "TASK_RUNNING") != 0 ||
+	    when <= t->best_ts)
+		return;
+	nis = jget(jget(st, "container_status"), "network_infos");
+	for (size_t i = 0; i < jlen(nis); i++) {
+		yajl_val ni = jat(nis, i), addrs = jget(ni, "ip_addresses");
+
+		if (jlen(addrs) > 0) {
+			for (size_t k = 0; k < jlen(addrs); k++)
+				push_ip(&ips[TIP_NETINFO], &n[TIP_NETINFO],
+				    jstr(jat(addrs, k), "ip_address"));
+		} else {
+			push_ip(&ips[TIP_NETINFO], &n[TIP_NETINFO],
+			    jstr(ni, "ip_address"));
+		}
+	}
+	labels = jget(jget(st, "labels"), "labels");
+	for (size_t i = 0; i < jlen(labels); i++) {
+		const char *k = jstr(jat(labels, i), "key");
+		const char *v = jstr(jat(labels, i), "value");
+
+		if (k == NULL)
+			continue;
+		if (strcmp(k, "MesosContainerizer.NetworkSettings.IPAddress") == 0)
+			push_ip(&ips[TIP_MESOS], &n[TIP_MESOS], v);
+		else if (strcmp(k, "Docker.NetworkSettings.IPAddress") == 0)
+			push_ip(&ips[TIP_DOCKER], &n[TIP_DOCKER], v);
+	}
+	t->best_ts = when;
+	for (int k = 0; k < TASK_IP_SOURCES; k++) {
+		free(t->ips[k]);
+		t->ips[k] = ips[k];
+		t->n_ips[k] = n[k];
+	}
+}
+
+/* The "[b-e, b-e]" text of a v1 resources list's RANGES named ports. */
+static char *
+ports_text(yajl_val resources)
+{
+	char *out = NULL;
+	size_t len = 0, cap = 0;
+
+	for (size_t i = 0; i < jlen(resources); i++) {
+		yajl_val r = jat(resources, i), ranges;
+		const char *name = jstr(r, "name"), *type = jstr(r, "type");
+
+		if (name == NULL || type == NULL || strcmp(name, "ports") != 0 ||
+		    strcmp(type, "RANGES") != 0)
+			continue;
+		ranges = jget(jget(r, "ranges"), "range");
+		for (size_t k = 0; k < jlen(ranges); k++) {
+			yajl_val b = jget(jat(ranges, k), "begin");
+			yajl_val e = jget(jat(ranges, k), "end");
+			char piece[64];
+			int pn;
+
+			if (!YAJL_IS_INTEGER(b) || !YAJL_IS_INTEGER(e))
+				continue;
+			pn = snprintf(piece, sizeof piece, "%s%lld-%lld",
+			    len ? ", " : "[", b->u.number.i, e->u.number.i);
+			if (len + (size_t)pn + 2 > cap) {
+				char *no = realloc(out, cap = (cap + 64) * 2);
+
+				if (no == NULL) {
+					free(out);
+					return NULL;
+				}
+				out = no;
+			}
+			memcpy(out + len, piece, (size_t)pn);
+			len += (size_t)pn;
+		}
+	}
+	if (out == NULL)
+		return strdup("[]");
+	out[len++] = ']';
+	out[len] = '\0';
+	return out;
+}
+
+/* A v1 Task object into a model task; NULL when a field we read has the
+ * wrong type (only that task is dropped). */
+static struct cl_task *
+task_from_json(yajl_val j, const char **fw_id)
+{
+	struct cl_task *t;
+	const char *id = jid(j, "task_id"), *state = jstr(j, "state");
+	yajl_val name = jget(j, "name"), statuses = jget(j, "statuses");
+	yajl_val disc = jget(j, "discovery");
+
+	*fw_id = jid(j, "framework_id");
+	if (id == NULL || *fw_id == NULL || (name && !YAJL_IS_STRING(name)) ||
+	    (state == NULL))
+		return NULL;
+	if ((t = calloc(1, sizeof *t)) == NULL)
+		return NULL;
+	t->id = strdup(id);
+	t->name = dup_or_empty(YAJL_IS_STRING(name) ? name->u.string : "");
+	t->agent_id = dup_or_empty(jid(j, "agent_id"));
+	t->running = strcmp(state, "TASK_RUNNING") == 0;
+	t->ports = ports_text(jget(j, "resources"));
+	t->best_ts = -1;
+	for (size_t i = 0; i < jlen(statuses); i++)
+		apply_status(t, jat(statuses, i));
+	if (YAJL_IS_OBJECT(disc)) {
+		const char *dn = jstr(disc, "name");
+		yajl_val ports = jget(jget(disc, "ports"), "ports");
+
+		if (dn != NULL) {
+			t->has_di = true;
+			t->di_name = strdup(dn);
+		}
+		t->di_ports = calloc(jlen(ports) + 1, sizeof *t->di_ports);
+		for (size_t i = 0; t->di_ports && i < jlen(ports); i++) {
+			yajl_val p = jat(ports, i), num = jget(p, "number");
+			struct cl_port *cp = &t->di_ports[t->n_di_ports++];
+
+			cp->number = YAJL_IS_INTEGER(num) ? num->u.number.i : 0;
+			cp->protocol = dup_or_empty(jstr(p, "protocol"));
+			cp->name = dup_or_empty(jstr(p, "name"));
+		}
+	}
+	return t;
+}
+
+static enum cluster_change
+apply_task_added(struct cluster *c, yajl_val ev)
+{
+	const char *fw_id;
+	struct cl_task *t = task_from_json(jget(ev, "task"), &fw_id);
+	struct cl_framework *f;
+	bool known;
+
+	if (t == NULL) {
+		log_error_every(10000, "event stream: TASK_ADDED with a "
+		    "malformed task; ignored");
+		return CLUSTER_UNKNOWN;
+	}
+	if ((f = framework_get(c, fw_id, true)) == NULL) {
+		task_free(t);
+		return CLUSTER_NONE;
+	}
+	known = f->known;
+	t->order = c->next_order++;
+	task_put(f, t);
+	return known ? CLUSTER_CHANGED : CLUSTER_UNKNOWN;
+}
+
+static enum cluster_change
+apply_task_updated(struct cluster *c, yajl_val ev)
+{
+	const char *fw_id = jid(ev, "framework_id"), *state = jstr(ev, "state");
+	yajl_val status = jget(ev, "status");
+	const char *task_id = jid(status, "task_id");
+	struct cl_framework *f;
+	struct cl_task *t;
+	bool was_running;
+
+	if (fw_id == NULL || task_id == NULL)
+		return CLUSTER_UNKNOWN;
+	if (state == NULL)
+		state = jstr(status, "state");
+	if (state == NULL)
+		return CLUSTER_UNKNOWN;
+	f = framework_get(c, fw_id, false);
+	t = f ? smap_get(&f->tasks, task_id) : NULL;
+	if (t == NULL)
+		/* Terminal news of a task we do not have changes nothing. */
+		return is_terminal(state) ? CLUSTER_NONE : CLUSTER_UNKNOWN;
+	if (is_terminal(state)) {
+		task_free(smap_del(&f->tasks, task_id));
+		return CLUSTER_CHANGED;
+	}
+	was_running = t->running;
+	t->running = strcmp(state, "TASK_RUNNING") == 0;
+	if (t->agent_id[0] == '\0' && jid(status, "agent_id") != NULL)
+		set_str(&t->agent_id, jid(status, "agent_id"));
+	apply_status(t, status);
+	return t->running || was_running ? CLUSTER_CHANGED : CLUSTER_NONE;
+}
+
+static enum cluster_change
+apply_agent_added(struct cluster *c, yajl_val ev)
+{
+	yajl_val agent = jget(ev, "agent"), info = jget(agent, "agent_info");
+	const char *id = jid(info, "id"), *pid = jstr(agent, "pid");
+	const char *host = jstr(info, "hostname");
+	yajl_val port = jget(info, "port");
+	struct cl_agent *a, *old;
+	char made[512];
+
+	if (id == NULL)
+		return CLUSTER_UNKNOWN;
+	if (pid == NULL && host != NULL) {
+		/* No pid: the agent's own host and port, in pid form. */
+		snprintf(made, sizeof made, "slave(1)@%s:%lld", host,
+		    YAJL_IS_INTEGER(port) ? port->u.number.i : 5051LL);
+		pid = made;
+	}
+	if ((a = calloc(1, sizeof *a)) == NULL)
+		return CLUSTER_NONE;
+	a->id = strdup(id);
+	a->pid = pid ? strdup(pid) : NULL;
+	old = smap_del(&c->agents, id);
+	a->order = old ? old->order : c->next_order++;
+	agent_free(old);
+	if (smap_put(&c->agents, id, a) < 0)
+		agent_free(a);
+	return CLUSTER_CHANGED;
+}
+
+static enum cluster_change
+apply_framework(struct cluster *c, yajl_val fw_info, bool removed)
+{
+	const char *id = jid(fw_info, "id");
+	struct cl_framework *f;
+
+	if (id == NULL)
+		return CLUSTER_UNKNOWN;
+	if (removed) {
+		framework_free(smap_del(&c->frameworks, id));
+		return CLUSTER_CHANGED;
+	}
+	if ((f = framework_get(c, id, true)) == NULL)
+		return CLUSTER_NONE;
+	f->known = true;
+	set_str(&f->name, jstr(fw_info, "name"));
+	set_str(&f->hostname, jstr(fw_info, "hostname"));
+	/* v1 has no pid: the next poll brings it (events.md §5). */
+	return CLUSTER_NEEDS_POLL;
+}
+
+enum cluster_change
+cluster_apply(struct cluster *c, yajl_val ev)
+{
+	const char *type = jstr(ev, "type");
+
+	if (type == NULL)
+		return CLUSTER_NONE;
+	if (strcmp(type, "TASK_ADDED") == 0)
+		return apply_task_added(c, jget(ev, "task_added"));
+	if (strcmp(type, "TASK_UPDATED") == 0)
+		return apply_task_updated(c, jget(ev, "task_updated"));
+	if (strcmp(type, "AGENT_ADDED") == 0)
+		return apply_agent_added(c, jget(ev, "agent_added"));
+	if (strcmp(type, "AGENT_REMOVED") == 0) {
+		const char *id = jid(jget(ev, "agent_removed"), "agent_id");
+
+		if (id == NULL)
+			return CLUSTER_UNKNOWN;
+		agent_free(smap_del(&c->agents, id));
+		return CLUSTER_CHANGED;
+	}
+	if (strcmp(type, "FRAMEWORK_ADDED") == 0)
+		return apply_framework(c, jget(jget(jget(ev, "framework_added"),
+		    "framework"), "framework_info"), false);
+	if (strcmp(type, "FRAMEWORK_UPDATED") == 0)
+		return apply_framework(c, jget(jget(jget(ev,
+		    "framework_updated"), "framework"), "framework_info"),
+		    false);
+	if (strcmp(type, "FRAMEWORK_REMOVED") == 0)
+		return apply_framework(c, jget(jget(ev, "framework_removed"),
+		    "framework_info"), true);
+	return CLUSTER_NONE;	/* HEARTBEAT, unknown types */
+}
+
+/* ---- the view ---- */
+
+static int
+by_order(const void *a, const void *b)
+{
+	uint64_t x = **(const uint64_t *const *)a;
+	uint64_t y = **(const uint64_t *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The map's values sorted by their `order` (the first field after the
+ * strings differs per type, so the caller passes the offset). */
+static void **
+sorted_values(const struct smap *m, size_t order_off, size_t *n)
+{
+	uint64_t **keys = calloc(m->n + 1, sizeof *keys);
+	void **out = calloc(m->n + 1, sizeof *out);
+	size_t k = 0;
+
+	*n = 0;
+	if (keys == NULL || out == NULL) {
+		free(keys);
+		free(out);
+		return NULL;
+	}
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->keys[i] != NULL && m->keys[i] != TOMBSTONE)
+			keys[k++] = (uint64_t *)(void *)
+			    ((char *)m->vals[i] + order_off);
+	qsort(keys, k, sizeof *keys, by_order);
+	for (size_t i = 0; i < k; i++)
+		out[i] = (char *)keys[i] - order_off;
+	free(keys);
+	*n = k;
+	return out;
+}
+
+size_t
+cluster_running_tasks(const struct cluster *c)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->frameworks.cap; i++) {
+		const struct cl_framework *f;
+
+		if (c->frameworks.keys[i] == NULL ||
+		    c->frameworks.keys[i] == TOMBSTONE)
+			continue;
+		f = c->frameworks.vals[i];
+		for (size_t k = 0; k < f->tasks.cap; k++)
+			if (f->tasks.keys[k] != NULL &&
+			    f->tasks.keys[k] != TOMBSTONE &&
+			    ((const struct cl_task *)f->tasks.vals[k])->running)
+				n++;
+	}
+	return n;
+}
+
+static const char *
+in_arena(struct arena *a, const char *s, uint32_t *len)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (len)
+		*len = (uint32_t)n;
+	return arena_strndup(a, s ? s : "", n);
+}
+
+struct mesos_state *
+cluster_view(const struct cluster *c)
+{
+	struct mesos_state *s = calloc(1, sizeof *s);
+	struct arena *A;
+	void **fws = NULL, **agents = NULL;
+	size_t n_fws, n_agents;
+
+	if (s == NULL)
+		return NULL;
+	arena_init(&s->arena, (size_t)1 << 20);
+	arena_init(&s->names, (size_t)1 << 20);
+	A = &s->arena;
+	s->leader = c->leader ? in_arena(A, c->leader, NULL) : NULL;
+	fws = sorted_values(&c->frameworks,
+	    offsetof(struct cl_framework, order), &n_fws);
+	agents = sorted_values(&c->agents, offsetof(struct cl_agent, order),
+	    &n_agents);
+	if (fws == NULL || agents == NULL)
+		goto fail;
+	for (size_t i = 0; i < n_fws; i++) {
+		const struct cl_framework *f = fws[i];
+		struct mesos_framework *mf;
+		void **tasks;
+		size_t n_tasks;
+
+		if (!f->known)
+			continue;	/* tasks wait for their framework */
+		if ((mf = arena_alloc(A, sizeof *mf)) == NULL)
+			goto fail;
+		memset(mf, 0, sizeof *mf);
+		mf->name = in_arena(&s->names, f->name, &mf->name_len);
+		mf->id = in_arena(A, f->id, NULL);
+		mf->hostname = in_arena(A, f->hostname, NULL);
+		mf->pid = f->pid ? in_arena(A, f->pid, NULL) : NULL;
+		tasks = sorted_values(&f->tasks, offsetof(struct cl_task, order),
+		    &n_tasks);
+		for (size_t k = 0; tasks && k < n_tasks; k++) {
+			const struct cl_task *t = tasks[k];
+			struct mesos_task *mt = arena_alloc(A, sizeof *mt);
+
+			if (mt == NULL)
+				break;
+			memset(mt, 0, sizeof *mt);
+			mt->id = in_arena(&s->names, t->id, &mt->id_len);
+			mt->name = in_arena(&s->names, t->name, &mt->name_len);
+			mt->slave_id = in_arena(A, t->agent_id, NULL);
+			mt->ports = t->ports ? in_arena(A, t->ports, NULL) : NULL;
+			mt->running = t->running;
+			for (int src = 0; src < TASK_IP_SOURCES; src++) {
+				mt->n_ips[src] = t->n_ips[src];
+				if (t->n_ips[src] && (mt->ips[src] = arena_alloc(A,
+				    t->n_ips[src] * sizeof(struct ipaddr))))
+					memcpy(mt->ips[src], t->ips[src],
+					    t->n_ips[src] * sizeof(struct ipaddr));
+				else
+					mt->n_ips[src] = 0;
+			}
+			if (t->has_di)
+				mt->di_name = in_arena(A, t->di_name,
+				    &mt->di_name_len);
+			for (size_t p = 0; p < t->n_di_ports; p++) {
+				struct di_port *d = arena_alloc(A, sizeof *d);
+
+				if (d == NULL)
+					break;
+				memset(d, 0, sizeof *d);
+				d->number = t->di_ports[p].number;
+				d->protocol = in_arena(A, t->di_ports[p].protocol,
+				    NULL);
+				d->name = in_arena(A, t->di_ports[p].name, NULL);
+				if (mt->di_ports_tail)
+					mt->di_ports_tail->next = d;
+				else
+					mt->di_ports = d;
+				mt->di_ports_tail = d;
+			}
+			if (mf->tasks_tail)
+				mf->tasks_tail->next = mt;
+			else
+				mf->tasks = mt;
+			mf->tasks_tail = mt;
+			mf->n_tasks++;
+			if (mt->running)
+				s->n_tasks++;
+		}
+		free(tasks);
+		if (s->frameworks_tail)
+			s->frameworks_tail->next = mf;
+		else
+			s->frameworks = mf;
+		s->frameworks_tail = mf;
+		s->n_frameworks++;
+	}
+	for (size_t i = 0; i < n_agents; i++) {
+		const struct cl_agent *a = agents[i];
+		struct mesos_slave *ms = arena_alloc(A, sizeof *ms);
+
+		if (ms == NULL)
+			goto fail;
+		memset(ms, 0, sizeof *ms);
+		ms->id = in_arena(A, a->id, NULL);
+		ms->pid = a->pid ? in_arena(A, a->pid, NULL) : NULL;
+		if (s->slaves_tail)
+			s->slaves_tail->next = ms;
+		else
+			s->slaves = ms;
+		s->slaves_tail = ms;
+		s->n_slaves++;
+	}
+	free(fws);
+	free(agents);
+	return s;
+fail:
+	free(fws);
+	free(agents);
+	mesos_state_free(s);
+	return NULL;
+}

@@ -1,0 +1,56 @@
+/* cluster.h -- the mutable cluster model that the operator event stream
+ * keeps up to date (spec/events.md §5 and §6).
+ *
+ * Loaded from a /master/state poll, changed by TASK_*, AGENT_* and
+ * FRAMEWORK_* events, and turned back into the same mesos_state shape the
+ * poll parser produces, so that record generation runs unchanged on either
+ * and the answers of both paths are equal.  Frameworks keep the pid of the
+ * last poll (v1 has none).  Not thread-safe: the caller locks.
+ */
+#ifndef MDNS_CLUSTER_H
+#define MDNS_CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <yajl/yajl_tree.h>
+
+#include "state/model.h"
+
+struct cluster;
+
+/** What applying one event did. */
+enum cluster_change {
+	CLUSTER_NONE,		/**< nothing that records depend on */
+	CLUSTER_CHANGED,	/**< records must be rebuilt */
+	CLUSTER_UNKNOWN,	/**< refers to something not in the model:
+				     a reconciliation should come soon */
+	CLUSTER_NEEDS_POLL,	/**< a framework appeared or changed: only a
+				     poll has its pid */
+};
+
+/** An empty model; NULL when out of memory. */
+struct cluster *cluster_new(void);
+
+/** Frees it. */
+void cluster_free(struct cluster *c);
+
+/** Replaces the whole model with a polled state (frameworks, all tasks,
+ *  agents, leader). */
+int cluster_load(struct cluster *c, const struct mesos_state *s);
+
+/** Applies one v1 event (the parsed JSON of a RecordIO record). */
+enum cluster_change cluster_apply(struct cluster *c, yajl_val event);
+
+/** The model as a mesos_state for record generation; free it with
+ *  mesos_state_free.  Strings are copied, so the model may change while
+ *  the records are built. */
+struct mesos_state *cluster_view(const struct cluster *c);
+
+/** Running tasks in the model. */
+size_t cluster_running_tasks(const struct cluster *c);
+
+/** True once cluster_load has run. */
+bool cluster_loaded(const struct cluster *c);
+
+#endif
