@@ -136,6 +136,7 @@ struct cl_port {
 };
 
 struct cl_task {
+	char *key;		/* id, or id + "\x01n" for a repeated id */
 	char *id, *name, *agent_id, *ports, *di_name;
 	bool running;
 	bool has_di;
@@ -149,6 +150,7 @@ struct cl_task {
 
 struct cl_framework {
 	char *id, *name, *hostname, *pid;
+	bool pid_bad;		/* the poll had a malformed pid */
 	bool known;		/* seen in a poll or FRAMEWORK_* event */
 	struct smap tasks;
 	uint64_t order;
@@ -173,6 +175,7 @@ task_free(void *p)
 
 	if (t == NULL)
 		return;
+	free(t->key);
 	free(t->id);
 	free(t->name);
 	free(t->agent_id);
@@ -281,14 +284,35 @@ framework_get(struct cluster *c, const char *id, bool create)
 static void
 task_put(struct cl_framework *f, struct cl_task *t)
 {
-	struct cl_task *old = smap_get(&f->tasks, t->id);
+	struct cl_task *old;
 
-	if (old != NULL) {
-		t->order = old->order;	/* a replacement keeps its place */
-		task_free(smap_del(&f->tasks, t->id));
-	}
-	if (smap_put(&f->tasks, t->id, t) < 0)
+	if (t->key == NULL)
+		t->key = strdup(t->id);
+	if (t->key == NULL) {
 		task_free(t);
+		return;
+	}
+	if ((old = smap_get(&f->tasks, t->key)) != NULL) {
+		t->order = old->order;	/* a replacement keeps its place */
+		task_free(smap_del(&f->tasks, t->key));
+	}
+	if (smap_put(&f->tasks, t->key, t) < 0)
+		task_free(t);
+}
+
+/* A state may list the same id twice (two tasks with one id, say); each
+ * copy stays its own entry, as in the poll, under "<id>\x01<n>".  Events
+ * name the first copy. */
+static const char *
+unique_key(const struct smap *m, const char *id, char *buf, size_t len)
+{
+	if (smap_get(m, id) == NULL)
+		return id;
+	for (unsigned n = 2;; n++) {
+		snprintf(buf, len, "%s\x01%u", id, n);
+		if (smap_get(m, buf) == NULL)
+			return buf;
+	}
 }
 
 int
@@ -312,20 +336,29 @@ cluster_load(struct cluster *c, const struct mesos_state *s)
 			    (unsigned long long)anon++);
 			id = key;
 		}
-		if ((f = framework_get(c, id, true)) == NULL)
-			return -1;
+		{
+			char kbuf[600];
+
+			id = unique_key(&c->frameworks, id, kbuf, sizeof kbuf);
+			if ((f = framework_get(c, id, true)) == NULL)
+				return -1;
+		}
 		f->known = true;
 		set_str(&f->name, pf->name);
 		set_str(&f->hostname, pf->hostname);
 		free(f->pid);
 		f->pid = pf->pid && !pf->pid_bad ? strdup(pf->pid) : NULL;
+		f->pid_bad = pf->pid_bad;
 		for (const struct mesos_task *pt = pf->tasks; pt; pt = pt->next) {
 			struct cl_task *t = calloc(1, sizeof *t);
+			char kbuf[600];
 			size_t n = 0;
 
 			if (t == NULL)
 				return -1;
 			t->id = dup_or_empty(pt->id);
+			t->key = strdup(unique_key(&f->tasks, t->id, kbuf,
+			    sizeof kbuf));
 			t->name = dup_or_empty(pt->name);
 			t->agent_id = dup_or_empty(pt->slave_id);
 			t->ports = pt->ports ? strdup(pt->ports) : NULL;
@@ -368,9 +401,13 @@ cluster_load(struct cluster *c, const struct mesos_state *s)
 		a->id = dup_or_empty(ps->id);
 		a->pid = ps->pid && !ps->pid_bad ? strdup(ps->pid) : NULL;
 		a->order = c->next_order++;
-		agent_free(smap_del(&c->agents, a->id));
-		if (smap_put(&c->agents, a->id, a) < 0)
-			agent_free(a);
+		{
+			char kbuf[600];
+
+			if (smap_put(&c->agents, unique_key(&c->agents, a->id,
+			    kbuf, sizeof kbuf), a) < 0)
+				agent_free(a);
+		}
 	}
 	c->loaded = true;
 	return 0;
@@ -828,6 +865,7 @@ cluster_view(const struct cluster *c)
 		mf->id = in_arena(A, f->id, NULL);
 		mf->hostname = in_arena(A, f->hostname, NULL);
 		mf->pid = f->pid ? in_arena(A, f->pid, NULL) : NULL;
+		mf->pid_bad = f->pid_bad;
 		tasks = sorted_values(&f->tasks, offsetof(struct cl_task, order),
 		    &n_tasks);
 		for (size_t k = 0; tasks && k < n_tasks; k++) {
