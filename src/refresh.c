@@ -56,6 +56,20 @@ static struct {
 } evlog;
 static bool model_dirty;	/* events changed it since the last publish */
 
+/* Incremental publication: apps whose names events changed since the
+ * last publication (pending) and since the last full build (dirty, on the
+ * refresh thread only); `base` is that full build. */
+#define OVERLAY_MAX_APPS 2000	/* beyond this a full build is cheaper */
+#define FULL_DEBOUNCE_MS 1000	/* a full build this long after events */
+#define FULL_MAX_DELAY_MS 5000	/* ... and at most this long after one */
+static char **pending_apps;
+static size_t n_pending_apps;
+static bool pending_full;
+static char **dirty_apps;
+static size_t n_dirty_apps;
+static struct snapshot *base;
+static int64_t full_due, first_dirty;
+
 /* This host's non-loopback addresses, for the name-server record when
  * listening on 0.0.0.0 (records.md §5). */
 static size_t
@@ -154,20 +168,64 @@ evlog_push(const char *json, size_t len)
 	evlog.len[evlog.n++] = len;
 }
 
-/* Applies one event's JSON to the model (model_lock held). */
+static void
+apps_add(char ***v, size_t *n, char *key)
+{
+	char **nv;
+
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*v)[i], key) == 0) {
+			free(key);
+			return;
+		}
+	if ((nv = realloc(*v, (*n + 1) * sizeof *nv)) == NULL) {
+		free(key);
+		return;
+	}
+	*v = nv;
+	nv[(*n)++] = key;
+}
+
+static void
+apps_clear(char ***v, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+	*n = 0;
+}
+
+/* Applies one event's JSON to the model and notes which apps it changed
+ * (model_lock held). */
 static enum cluster_change
-apply_json(const char *json)
+apply_json(const char *json, bool track)
 {
 	char yerr[128];
 	yajl_val ev = yajl_tree_parse(json, yerr, sizeof yerr);
 	enum cluster_change ch;
+	char **apps = NULL;
+	size_t n = 0;
+	int scope;
 
 	if (ev == NULL) {
 		log_error_every(10000, "event stream: an event is not JSON: "
 		    "%s", yerr);
 		return CLUSTER_UNKNOWN;
 	}
+	scope = track ? cluster_event_apps(model, ev, &apps, &n) : 0;
 	ch = cluster_apply(model, ev);
+	if (track && ch != CLUSTER_NONE) {
+		if (scope < 0)
+			pending_full = true;
+		for (size_t i = 0; i < n; i++) {
+			apps_add(&pending_apps, &n_pending_apps, apps[i]);
+			apps[i] = NULL;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(apps[i]);
+	free(apps);
 	yajl_tree_free(ev);
 	return ch;
 }
@@ -195,7 +253,7 @@ refresh_event(const char *json, size_t len)
 	pthread_mutex_lock(&model_lock);
 	evlog_push(text, len);
 	if (model != NULL && cluster_loaded(model))
-		ch = apply_json(text);
+		ch = apply_json(text, true);
 	if (ch != CLUSTER_NONE)
 		model_dirty = true;
 	pthread_mutex_unlock(&model_lock);
@@ -241,9 +299,55 @@ log_skipped(const struct mesos_state *state)
 /* Builds the records of a state and publishes them; frees the state.
  * body_hash != 0 allows keeping the published records when nothing they
  * depend on changed. */
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Makes snap an overlay of `base`: base's names of the dirty apps are
+ * hidden, snap's own names (those apps' current ones) answer instead. */
+static bool
+make_overlay(struct snapshot *snap)
+{
+	uint32_t *hidden = malloc((n_dirty_apps + 1) * sizeof *hidden);
+	uint32_t n = 0;
+
+	if (hidden == NULL)
+		return false;
+	for (size_t i = 0; i < n_dirty_apps; i++) {
+		uint32_t app = snap_app(base, dirty_apps[i]);
+
+		if (app != SNAP_NONE)
+			hidden[n++] = app;
+	}
+	qsort(hidden, n, sizeof *hidden, cmp_u32);
+	snap->hidden = hidden;
+	snap->n_hidden = n;
+	atomic_fetch_add(&base->refs, 1);
+	snap->base = base;
+	return true;
+}
+
+/* After a full build: it is the base of the overlays to come. */
+static void
+new_base(void)
+{
+	struct snapshot *old = base;
+
+	base = snapshot_acquire();
+	if (old != NULL)
+		snapshot_release(old);
+	apps_clear(&dirty_apps, &n_dirty_apps);
+	full_due = first_dirty = 0;
+}
+
 static bool
 build_and_publish(struct mesos_state *state, struct masters_list *m,
-    uint64_t body_hash, int64_t t0, int64_t t1, const char *what)
+    uint64_t body_hash, int64_t t0, int64_t t1, const char *what,
+    bool overlay)
 {
 	struct snapshot *snap;
 	struct builder *b;
@@ -283,7 +387,7 @@ build_and_publish(struct mesos_state *state, struct masters_list *m,
 	in.n_masters = m->n;
 	in.resolve = hostcache_lookup;
 	in.resolve_ctx = hosts;
-	in.adopt_names = &state->names;
+	in.adopt_names = overlay ? NULL : &state->names;
 	b = gen_records(&in, err, sizeof err);
 	/* The model goes before the records are frozen: the two are never
 	 * in memory at the same time as the index. */
@@ -295,8 +399,14 @@ build_and_publish(struct mesos_state *state, struct masters_list *m,
 		return false;
 	}
 	t3 = clock_us();
+	if (overlay && !make_overlay(snap)) {
+		snapshot_free(snap);
+		return false;
+	}
 	atomic_store(&snap->serial, (uint32_t)time(NULL));
 	snapshot_publish(snap);
+	if (!overlay)
+		new_base();
 	last_inputs = body_hash != 0 && n_hostnames == 0 ? inputs : 0;
 	pthread_mutex_lock(&lock);
 	stats.fetch_parse_us = t1 - t0;
@@ -319,24 +429,57 @@ build_and_publish(struct mesos_state *state, struct masters_list *m,
 	return true;
 }
 
-/* Records from the event model (model_lock not held). */
+/* Records from the event model (model_lock not held): an overlay of the
+ * changed apps over the last full build, or a full build when an event
+ * may have changed any name, when too many apps changed, or when `full`. */
 static bool
-publish_model(const char *what)
+publish_model(bool full)
 {
 	struct masters_list m;
-	struct mesos_state *view;
+	struct mesos_state *view = NULL;
 	int64_t t0 = clock_us();
-	bool ok;
+	bool ok, overlay;
 
 	pthread_mutex_lock(&model_lock);
 	model_dirty = false;
-	view = cluster_loaded(model) ? cluster_view(model) : NULL;
+	overlay = !full && !pending_full && base != NULL &&
+	    n_dirty_apps + n_pending_apps <= OVERLAY_MAX_APPS;
+	if (overlay) {
+		for (size_t i = 0; i < n_pending_apps; i++) {
+			apps_add(&dirty_apps, &n_dirty_apps, pending_apps[i]);
+			pending_apps[i] = NULL;
+		}
+		n_pending_apps = 0;
+		if (cluster_loaded(model))
+			view = cluster_view_apps(model, dirty_apps,
+			    n_dirty_apps);
+	} else if (cluster_loaded(model)) {
+		view = cluster_view(model);
+	}
+	if (!overlay) {
+		apps_clear(&pending_apps, &n_pending_apps);
+		pending_full = false;
+	}
 	pthread_mutex_unlock(&model_lock);
 	if (view == NULL)
 		return false;
 	masters_get(&m);
-	ok = build_and_publish(view, &m, 0, t0, t0, what);
+	ok = build_and_publish(view, &m, 0, t0, t0, overlay ? "events" :
+	    "events (full build)", overlay);
 	masters_list_free(&m);
+	if (ok && overlay) {
+		/* Now and then a full build folds the overlay in (and brings
+		 * /v1/enumerate up to date). */
+		int64_t now = clock_ms();
+
+		pthread_mutex_lock(&lock);
+		if (first_dirty == 0)
+			first_dirty = now;
+		full_due = now + FULL_DEBOUNCE_MS;
+		if (full_due > first_dirty + FULL_MAX_DELAY_MS)
+			full_due = first_dirty + FULL_MAX_DELAY_MS;
+		pthread_mutex_unlock(&lock);
+	}
 	return ok;
 }
 
@@ -369,7 +512,7 @@ reload(void)
 	log_skipped(state);
 	if (model == NULL) {
 		ok = build_and_publish(state, &m, state->body_hash, t0, t1,
-		    "refresh");
+		    "refresh", false);
 	} else {
 		size_t replayed, running_before, running_after;
 		bool quiet, overflow;
@@ -389,7 +532,10 @@ reload(void)
 		replayed = evlog.n;
 		overflow = evlog.overflow;
 		for (size_t i = 0; i < evlog.n; i++)
-			apply_json(evlog.json[i]);
+			apply_json(evlog.json[i], false);
+		/* The full build below covers every change so far. */
+		apps_clear(&pending_apps, &n_pending_apps);
+		pending_full = false;
 		evlog_clear();
 		running_after = cluster_running_tasks(model);
 		quiet = replayed == 0 && !model_dirty;
@@ -407,7 +553,7 @@ reload(void)
 		model_dirty = false;
 		pthread_mutex_unlock(&model_lock);
 		ok = state != NULL && build_and_publish(state, &m,
-		    quiet ? body : 0, t0, t1, "refresh");
+		    quiet ? body : 0, t0, t1, "refresh", false);
 	}
 	masters_list_free(&m);
 	return ok;
@@ -419,7 +565,7 @@ refresh_main(void *arg)
 	int64_t period = cfg->refresh_seconds * 1000;
 	int64_t next = clock_ms() + period;
 	int64_t retry = 1000;
-	bool poll = true;
+	bool poll = true, full = false;
 
 	(void)arg;
 	for (;;) {
@@ -429,7 +575,7 @@ refresh_main(void *arg)
 		if (poll)
 			ok = reload();
 		else
-			ok = publish_model("events") || loaded;
+			ok = publish_model(full) || loaded;
 		pthread_mutex_lock(&lock);
 		if (ok && !loaded) {
 			loaded = true;
@@ -454,10 +600,14 @@ refresh_main(void *arg)
 				break;
 			if (publish_due != 0 && now >= publish_due)
 				break;
+			if (full_due != 0 && now >= full_due)
+				break;
 			if (reconcile_due != 0 && reconcile_due < until)
 				until = reconcile_due;
 			if (publish_due != 0 && publish_due < until)
 				until = publish_due;
+			if (full_due != 0 && full_due < until)
+				until = full_due;
 			left = until - now;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += left / 1000;
@@ -476,13 +626,13 @@ refresh_main(void *arg)
 		 * publication too. */
 		poll = triggered || clock_ms() >= due ||
 		    (reconcile_due != 0 && clock_ms() >= reconcile_due);
+		full = !poll && full_due != 0 && clock_ms() >= full_due;
 		triggered = false;
-		if (poll) {
+		publish_due = 0;
+		if (poll)
 			reconcile_due = 0;
-			publish_due = 0;
-		} else {
-			publish_due = 0;
-		}
+		if (poll || full)
+			full_due = first_dirty = 0;
 		pthread_mutex_unlock(&lock);
 		/* Ticks keep their phase, as a Go ticker does. */
 		while (next <= clock_ms())
@@ -498,8 +648,11 @@ refresh_start(const struct config *c, const struct fetch_opts *o)
 	opts = *o;
 	if ((hosts = hostcache_new()) == NULL)
 		return -1;
-	if (c->events_on && (model = cluster_new()) == NULL)
-		return -1;
+	if (c->events_on) {
+		if ((model = cluster_new()) == NULL)
+			return -1;
+		cluster_set_rfc952(model, c->enforce_rfc952);
+	}
 	if (pthread_create(&thread, NULL, refresh_main, NULL) != 0)
 		return -1;
 	return 0;

@@ -307,6 +307,7 @@ authoritative(struct answer_ctx *a, const struct snapshot *s,
 	char key[DNAME_MAX_TEXT];
 	size_t klen, max = tcp ? WIRE_MAX_MSG : WIRE_MAX_UDP;
 	uint32_t node;
+	const struct snapshot *part = s;
 	bool edns = q->has_opt && c->edns0_max_udp_size != 0;
 	uint16_t qt = q->qtype;
 
@@ -331,26 +332,26 @@ authoritative(struct answer_ctx *a, const struct snapshot *s,
 		return msg_finish(m, out, cap, max, c->set_truncate_bit, true);
 	}
 	klen = lookup_key(a, q, key);
-	node = snap_lookup(s, key, klen);
+	node = snap_find(s, key, klen, &part);
 	if (node != SNAP_NONE) {
 		switch (qt) {
 		case TYPE_A:
-			add_addresses(a, s, node, RK_A, a->key, SEC_ANSWER,
+			add_addresses(a, part, node, RK_A, a->key, SEC_ANSWER,
 			    false);
 			break;
 		case TYPE_AAAA:
-			add_addresses(a, s, node, RK_AAAA, a->key, SEC_ANSWER,
-			    false);
+			add_addresses(a, part, node, RK_AAAA, a->key,
+			    SEC_ANSWER, false);
 			break;
 		case TYPE_SRV:
-			add_srv(a, s, node, q->qname);
+			add_srv(a, part, node, q->qname);
 			break;
 		case TYPE_ANY:
-			add_srv(a, s, node, q->qname);
-			add_addresses(a, s, node, RK_A, a->key, SEC_ANSWER,
+			add_srv(a, part, node, q->qname);
+			add_addresses(a, part, node, RK_A, a->key, SEC_ANSWER,
 			    false);
-			add_addresses(a, s, node, RK_AAAA, a->key, SEC_ANSWER,
-			    false);
+			add_addresses(a, part, node, RK_AAAA, a->key,
+			    SEC_ANSWER, false);
 			break;
 		default:
 			break;
@@ -363,9 +364,10 @@ authoritative(struct answer_ctx *a, const struct snapshot *s,
 	if (m->n[SEC_ANSWER] == 0 && qt != TYPE_SOA && qt != TYPE_NS &&
 	    qt != TYPE_SRV) {
 		bool exists = node != SNAP_NONE &&
-		    (snap_count(s, node, RK_A) || snap_count(s, node, RK_AAAA) ||
-		    snap_count(s, node, RK_SRV) ||
-		    snap_count(s, node, RK_APSEUDO));
+		    (snap_count(part, node, RK_A) ||
+		    snap_count(part, node, RK_AAAA) ||
+		    snap_count(part, node, RK_SRV) ||
+		    snap_count(part, node, RK_APSEUDO));
 
 		if (!exists)
 			rcode = RCODE_NXDOMAIN;

@@ -244,7 +244,7 @@ write_hosts(const char *arg, size_t len, struct buf *out)
 {
 	char key[1024];
 	size_t klen = lookup_key(arg, len, key, sizeof key);
-	struct snapshot *s;
+	const struct snapshot *s, *part = NULL;
 	struct jsonw w;
 	uint32_t node;
 	size_t count = 0;
@@ -253,7 +253,8 @@ write_hosts(const char *arg, size_t len, struct buf *out)
 	jsonw_array_begin(&w);
 	snapshot_read_lock();
 	s = snapshot_current();
-	node = s ? snap_lookup(s, key, klen) : SNAP_NONE;
+	node = s ? snap_find(s, key, klen, &part) : SNAP_NONE;
+	s = part;
 	if (node != SNAP_NONE) {
 		const struct snode *nd = &s->nodes[node];
 
@@ -305,7 +306,7 @@ write_services(const char *arg, size_t len, struct buf *out)
 {
 	char key[1024], target[65600];
 	size_t klen = lookup_key(arg, len, key, sizeof key);
-	struct snapshot *s;
+	const struct snapshot *s, *part = NULL;
 	struct jsonw w;
 	uint32_t node;
 	size_t count = 0;
@@ -314,7 +315,8 @@ write_services(const char *arg, size_t len, struct buf *out)
 	jsonw_array_begin(&w);
 	snapshot_read_lock();
 	s = snapshot_current();
-	node = s ? snap_lookup(s, key, klen) : SNAP_NONE;
+	node = s ? snap_find(s, key, klen, &part) : SNAP_NONE;
+	s = part;
 	if (node != SNAP_NONE) {
 		const struct snode *nd = &s->nodes[node];
 
@@ -470,15 +472,90 @@ http_write_enumerate(const struct snapshot *s, struct buf *out)
 	buf_free(&tmp);
 }
 
+/* One name of /v1/axfr and the snapshot (a base or an overlay) that
+ * holds its values. */
+struct axfr_name {
+	const struct snapshot *part;
+	uint32_t node;
+};
+
+static int
+name_cmp(const char *a, size_t la, const char *b, size_t lb)
+{
+	int c = memcmp(a, b, la < lb ? la : lb);
+
+	return c != 0 ? c : la < lb ? -1 : la > lb;
+}
+
+/* Every served name in bytewise order: a full snapshot's own, or for an
+ * overlay the merge of its names and its base's, each answered from
+ * where a look-up would answer it.  NULL when out of memory. */
+static struct axfr_name *
+axfr_names(struct snapshot *s, size_t *n)
+{
+	struct snapshot *full = snap_full(s);
+	const uint32_t *bo = snap_sorted(full), *oo = NULL;
+	size_t cap = full->n_nodes + s->n_nodes + 1, k = 0, i = 0, j = 0;
+	struct axfr_name *v = malloc(cap * sizeof *v);
+	char *na = NULL, *nb = NULL;
+
+	*n = 0;
+	if (bo == NULL || v == NULL || (s != full &&
+	    (oo = snap_sorted(s)) == NULL)) {
+		free(v);
+		return NULL;
+	}
+	if (s == full) {
+		for (i = 0; i < full->n_nodes; i++)
+			v[k++] = (struct axfr_name){ full, bo[i] };
+		*n = k;
+		return v;
+	}
+	if ((na = malloc(65600)) == NULL || (nb = malloc(65600)) == NULL) {
+		free(na);
+		free(v);
+		return NULL;
+	}
+	while (i < full->n_nodes || j < s->n_nodes) {
+		size_t la = 0, lb = 0;
+		int c;
+		const char *text;
+		size_t tl;
+		const struct snapshot *part;
+		uint32_t node;
+
+		if (i < full->n_nodes)
+			la = snap_name(full, bo[i], na, 65600);
+		if (j < s->n_nodes)
+			lb = snap_name(s, oo[j], nb, 65600);
+		c = i >= full->n_nodes ? 1 : j >= s->n_nodes ? -1 :
+		    name_cmp(na, la, nb, lb);
+		text = c <= 0 ? na : nb;
+		tl = c <= 0 ? la : lb;
+		if (c <= 0)
+			i++;
+		if (c >= 0)
+			j++;
+		node = snap_find(s, text, tl, &part);
+		if (node != SNAP_NONE)
+			v[k++] = (struct axfr_name){ part, node };
+	}
+	free(na);
+	free(nb);
+	*n = k;
+	return v;
+}
+
 static void
-write_axfr_kind(struct jsonw *w, struct snapshot *s, const uint32_t *order,
+write_axfr_kind(struct jsonw *w, const struct axfr_name *names, size_t n,
     enum rr_kind k, struct buf *tmp)
 {
 	char name[65600];
 
 	jsonw_object_begin(w);
-	for (uint32_t o = 0; o < s->n_nodes; o++) {
-		uint32_t node = order[o];
+	for (size_t o = 0; o < n; o++) {
+		const struct snapshot *s = names[o].part;
+		uint32_t node = names[o].node;
 		const struct snode *nd = &s->nodes[node];
 		bool has = nd->first[k] < nd[1].first[k] ||
 		    (k == RK_A && nd->first[RK_APSEUDO] < nd[1].first[RK_APSEUDO]);
@@ -508,11 +585,12 @@ write_axfr_kind(struct jsonw *w, struct snapshot *s, const uint32_t *order,
 void
 http_write_axfr(const struct config *c, struct snapshot *s, struct buf *out)
 {
-	const uint32_t *order = snap_sorted(s);
+	size_t n;
+	struct axfr_name *names = axfr_names(s, &n);
 	struct buf tmp = { 0 };
 	struct jsonw w;
 
-	if (order == NULL) {
+	if (names == NULL) {
 		out->failed = true;
 		return;
 	}
@@ -533,13 +611,14 @@ http_write_axfr(const struct config *c, struct snapshot *s, struct buf *out)
 	jsonw_key(&w, "Records");
 	jsonw_object_begin(&w);
 	jsonw_key(&w, "As");
-	write_axfr_kind(&w, s, order, RK_A, &tmp);
+	write_axfr_kind(&w, names, n, RK_A, &tmp);
 	jsonw_key(&w, "AAAAs");
-	write_axfr_kind(&w, s, order, RK_AAAA, &tmp);
+	write_axfr_kind(&w, names, n, RK_AAAA, &tmp);
 	jsonw_key(&w, "SRVs");
-	write_axfr_kind(&w, s, order, RK_SRV, &tmp);
+	write_axfr_kind(&w, names, n, RK_SRV, &tmp);
 	jsonw_object_end(&w);
 	jsonw_object_end(&w);
+	free(names);
 	buf_free(&tmp);
 }
 
@@ -614,7 +693,9 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		if (r == R_AXFR)
 			http_write_axfr(cfg, s, &out);
 		else
-			http_write_enumerate(s, &out);
+			/* The last full build: with events it follows
+			 * within FULL_MAX_DELAY_MS (refresh.c). */
+			http_write_enumerate(snap_full(s), &out);
 		snapshot_release(s);
 		break;
 	default:

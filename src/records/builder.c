@@ -54,6 +54,12 @@ struct builder {
 	bool borrowed;		/* enumeration strings live in an adopted arena */
 	struct arena *strings;	/* enumeration names; becomes the snapshot's */
 	struct snapshot *snap;
+	/* Apps (fname, task label): which one created each name, so that an
+	 * overlay can hide the names of the apps events changed. */
+	struct vec app_of;	/* u32 per node */
+	struct vec app_keys;	/* char *, malloc'ed */
+	struct set app_set;	/* app index + 1 */
+	uint32_t cur_app;	/* SNAP_NONE outside tasks */
 };
 
 static void *
@@ -302,6 +308,13 @@ node_new(struct builder *b, const char *label, size_t ll, uint32_t parent,
 	n->label = loff;
 	n->parent = parent;
 	*hp = h;
+	{
+		uint32_t *app = vec_push(b, &b->app_of);
+
+		if (app == NULL)
+			return SNAP_NONE;
+		*app = b->cur_app;
+	}
 	i = h & b->names.mask;
 	while (b->names.slots[i] != 0)
 		i = (i + 1) & b->names.mask;
@@ -512,6 +525,9 @@ builder_new(void)
 		return NULL;
 	b->nodes.size = sizeof(struct snode);
 	b->hashes.size = sizeof(uint32_t);
+	b->app_of.size = sizeof(uint32_t);
+	b->app_keys.size = sizeof(char *);
+	b->cur_app = SNAP_NONE;
 	b->labels.size = 1;
 	b->recs.size = sizeof(struct brec);
 	b->rec_prev.size = sizeof(uint32_t);
@@ -528,6 +544,7 @@ builder_new(void)
 	b->strings = &b->snap->arena;
 	set_init(b, &b->names, 1024);
 	set_init(b, &b->label_set, 1024);
+	set_init(b, &b->app_set, 64);
 	set_init(b, &b->big_set, 1024);
 	set_init(b, &b->v6_set, 64);
 	set_init(b, &b->pseudo_set, 64);
@@ -563,6 +580,7 @@ builder_reserve(struct builder *b, size_t names, size_t records)
 	 * reserving avoids copying vectors and rehashing as they grow. */
 	vec_reserve(b, &b->nodes, names + 1);
 	vec_reserve(b, &b->hashes, names + 1);
+	vec_reserve(b, &b->app_of, names + 1);
 	vec_reserve(b, &b->recs, records);
 	vec_reserve(b, &b->rec_prev, records);
 	while (cap < names * 2 && cap < (1U << 30))
@@ -672,6 +690,46 @@ builder_has(struct builder *b, const char *name, size_t len, enum rr_kind k)
 	return false;
 }
 
+static uint32_t
+app_hash_of(const struct builder *b, uint32_t i)
+{
+	const char *k = ((char *const *)b->app_keys.p)[i];
+
+	return snap_hash(k, strlen(k));
+}
+
+void
+builder_set_app(struct builder *b, const char *key)
+{
+	uint32_t h, i;
+	char **slot;
+
+	if (key == NULL) {
+		b->cur_app = SNAP_NONE;
+		return;
+	}
+	h = snap_hash(key, strlen(key));
+	if (!set_grow(b, &b->app_set, app_hash_of))
+		return;
+	for (i = h & b->app_set.mask; b->app_set.slots[i] != 0;
+	    i = (i + 1) & b->app_set.mask)
+		if (strcmp(((char **)b->app_keys.p)[b->app_set.slots[i] - 1],
+		    key) == 0) {
+			b->cur_app = b->app_set.slots[i] - 1;
+			return;
+		}
+	if ((slot = vec_push(b, &b->app_keys)) == NULL)
+		return;
+	if ((*slot = strdup(key)) == NULL) {
+		b->app_keys.n--;
+		b->failed = true;
+		return;
+	}
+	b->cur_app = (uint32_t)b->app_keys.n - 1;
+	b->app_set.slots[i] = b->cur_app + 1;
+	b->app_set.n++;
+}
+
 void
 builder_adopt_strings(struct builder *b, struct arena *strings)
 {
@@ -722,6 +780,11 @@ builder_free(struct builder *b)
 		return;
 	free(b->nodes.p);
 	free(b->hashes.p);
+	free(b->app_of.p);
+	for (size_t i = 0; i < b->app_keys.n; i++)
+		free(((char **)b->app_keys.p)[i]);
+	free(b->app_keys.p);
+	set_free(&b->app_set);
 	free(b->labels.p);
 	set_free(&b->names);
 	set_free(&b->label_set);
@@ -828,6 +891,12 @@ builder_finish(struct builder *b)
 
 	s->n_nodes = n_nodes;
 	s->nodes = vec_take(&b->nodes);
+	s->app_of = vec_take(&b->app_of);
+	s->n_apps = (uint32_t)b->app_keys.n;
+	s->app_keys = vec_take(&b->app_keys);
+	s->app_table = b->app_set.slots;
+	s->app_mask = b->app_set.mask;
+	b->app_set.slots = NULL;
 	s->labels = vec_take(&b->labels);
 	s->table = b->names.slots;
 	s->table_mask = b->names.mask;

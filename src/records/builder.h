@@ -59,6 +59,10 @@ bool builder_has(struct builder *b, const char *name, size_t len,
  *  builder_enum_*, which are then kept without copying. */
 void builder_adopt_strings(struct builder *b, struct arena *strings);
 
+/** Names created from now on belong to this app ("fname\x01label"; NULL:
+ *  none), which an overlay uses to hide a changed app's old names. */
+void builder_set_app(struct builder *b, const char *key);
+
 /** Starts a framework entry of /v1/enumerate. */
 void builder_enum_framework(struct builder *b, const char *name, size_t len);
 

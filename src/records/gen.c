@@ -627,6 +627,16 @@ gen_context(struct gen *g, const struct mesos_task *t, const char *T,
 	}
 }
 
+/* The app a task's names belong to: "fname\x01label" (see snapshot.h). */
+static void
+gen_set_app(struct gen *g, const char *fname, const char *label)
+{
+	char key[1024];
+
+	snprintf(key, sizeof key, "%s\x01%s", fname, label);
+	builder_set_app(g->b, key);
+}
+
 /* §6: tasks, framework by framework, with their enumeration entries. */
 static void
 gen_tasks(struct gen *g)
@@ -671,16 +681,18 @@ gen_tasks(struct gen *g)
 					problem(g, "task %s: %s; range skipped",
 					    t->id, why);
 			}
+			if (has_di)
+				label_normalise(t->di_name, t->di_name_len,
+				    g->rfc952, label);
+			else
+				label_normalise(t->name, t->name_len,
+				    g->rfc952, label);
+			gen_set_app(g, fname, label);
 			if (has_di) {
 				/* The legacy pass stores the raw name. */
 				gen_context(g, t, t->di_name, t->di_name_len,
 				    hash, sid, fname, ips, n_ips, a, true,
 				    g->ports, n_ports);
-				label_normalise(t->di_name, t->di_name_len,
-				    g->rfc952, label);
-			} else {
-				label_normalise(t->name, t->name_len,
-				    g->rfc952, label);
 			}
 			gen_context(g, t, label, strlen(label), hash, sid,
 			    fname, ips, n_ips, a, has_di, g->ports, n_ports);
@@ -688,6 +700,7 @@ gen_tasks(struct gen *g)
 		}
 		free(fname);
 	}
+	builder_set_app(g->b, NULL);
 }
 
 struct builder *

@@ -71,6 +71,69 @@ snap_lookup(const struct snapshot *s, const char *text, size_t len)
 	}
 }
 
+static bool
+node_has_values(const struct snapshot *s, uint32_t node)
+{
+	for (int k = 0; k < RK_COUNT; k++)
+		if (snap_count(s, node, (enum rr_kind)k) > 0)
+			return true;
+	return false;
+}
+
+static bool
+app_hidden(const struct snapshot *s, uint32_t app)
+{
+	uint32_t lo = 0, hi = s->n_hidden;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (s->hidden[mid] == app)
+			return true;
+		if (s->hidden[mid] < app)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+uint32_t
+snap_find(const struct snapshot *s, const char *text, size_t len,
+    const struct snapshot **part)
+{
+	uint32_t node = snap_lookup(s, text, len);
+
+	*part = s;
+	if (s->base == NULL)
+		return node;
+	/* The overlay answers for a name it has values for; otherwise the
+	 * base does, unless the name belongs to a changed app. */
+	if (node != SNAP_NONE && node_has_values(s, node))
+		return node;
+	node = snap_lookup(s->base, text, len);
+	*part = s->base;
+	if (node != SNAP_NONE && s->base->app_of != NULL &&
+	    s->base->app_of[node] != SNAP_NONE &&
+	    app_hidden(s, s->base->app_of[node]))
+		return SNAP_NONE;
+	return node;
+}
+
+uint32_t
+snap_app(const struct snapshot *s, const char *key)
+{
+	uint32_t h = snap_hash(key, strlen(key));
+
+	if (s->app_table == NULL)
+		return SNAP_NONE;
+	for (uint32_t i = h & s->app_mask; s->app_table[i] != 0;
+	    i = (i + 1) & s->app_mask)
+		if (strcmp(s->app_keys[s->app_table[i] - 1], key) == 0)
+			return s->app_table[i] - 1;
+	return SNAP_NONE;
+}
+
 size_t
 snap_name_len(const struct snapshot *s, uint32_t node)
 {
@@ -184,6 +247,14 @@ snapshot_free(struct snapshot *s)
 	free(s->frameworks);
 	free(s->tasks);
 	free(s->recs);
+	free(s->app_of);
+	for (uint32_t i = 0; i < s->n_apps; i++)
+		free(s->app_keys[i]);
+	free(s->app_keys);
+	free(s->app_table);
+	free(s->hidden);
+	if (s->base != NULL)
+		snapshot_release(s->base);
 	arena_free(&s->arena);
 	free(s);
 }

@@ -104,6 +104,20 @@ struct snapshot {
 
 	/* Names sorted bytewise, built on the first /v1/axfr. */
 	_Atomic(uint32_t *) sorted;
+
+	/* Which app (fname + task label) created each name, and the apps. */
+	uint32_t *app_of;		/**< per node; SNAP_NONE for others */
+	char **app_keys;		/**< n_apps keys "fname\x01label" */
+	uint32_t n_apps;
+	uint32_t *app_table;		/**< open addressing: app + 1 */
+	uint32_t app_mask;
+
+	/* An overlay: this snapshot holds only the names of the apps that
+	 * events changed since `base` was built; base names of those apps
+	 * (`hidden`, sorted app numbers of base) are not served. */
+	struct snapshot *base;		/**< one reference held; NULL: full */
+	uint32_t *hidden;
+	uint32_t n_hidden;
 };
 
 /** Returns the number of values of kind k at node. */
@@ -136,6 +150,22 @@ uint32_t snap_hash(const char *text, size_t len);
 
 /** Finds the node whose full text is text[0..len); SNAP_NONE if absent. */
 uint32_t snap_lookup(const struct snapshot *s, const char *text, size_t len);
+
+/** Finds a name in a snapshot that may be an overlay: returns the node
+ *  and the snapshot (*part: s or its base) whose arrays hold its values;
+ *  SNAP_NONE when it is absent or hidden. */
+uint32_t snap_find(const struct snapshot *s, const char *text, size_t len,
+    const struct snapshot **part);
+
+/** The app number of a key in s, or SNAP_NONE. */
+uint32_t snap_app(const struct snapshot *s, const char *key);
+
+/** The full build under a snapshot (itself when it is not an overlay). */
+static inline struct snapshot *
+snap_full(struct snapshot *s)
+{
+	return s->base ? s->base : s;
+}
 
 /** Writes the full text of a node (with its trailing dot) into out;
  *  returns the length, or 0 when it does not fit in cap. */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "records/label.h"
 
 /* ---- a small string map ---- */
 
@@ -166,6 +167,7 @@ struct cluster {
 	char *leader;
 	uint64_t next_order;
 	bool loaded;
+	bool rfc952;		/* label rules, for app keys */
 };
 
 static void
@@ -222,6 +224,47 @@ struct cluster *
 cluster_new(void)
 {
 	return calloc(1, sizeof(struct cluster));
+}
+
+void
+cluster_set_rfc952(struct cluster *c, bool rfc952)
+{
+	c->rfc952 = rfc952;
+}
+
+/* "fname\x01label": the app a task's names belong to (see gen.c). */
+static void
+app_key(const struct cluster *c, const char *fw_name, const char *name,
+    const char *di_name, char *out, size_t len)
+{
+	size_t n = strlen(fw_name), k;
+	char *fname = malloc(n + 1), label[64];
+	const char *eff = di_name && *di_name ? di_name : name;
+
+	if (fname == NULL) {
+		out[0] = '\0';
+		return;
+	}
+	label_domain_frag(fw_name, n, c->rfc952, fname);
+	label_normalise(eff, strlen(eff), c->rfc952, label);
+	k = (size_t)snprintf(out, len, "%s\x01%s", fname, label);
+	(void)k;
+	free(fname);
+}
+
+static void
+fname_of(const struct cluster *c, const char *fw_name, char *out, size_t len)
+{
+	size_t n = strlen(fw_name);
+	char *fname = malloc(n + 1);
+
+	if (fname == NULL) {
+		out[0] = '\0';
+		return;
+	}
+	label_domain_frag(fw_name, n, c->rfc952, fname);
+	snprintf(out, len, "%s", fname);
+	free(fname);
 }
 
 static void
@@ -761,6 +804,79 @@ cluster_apply(struct cluster *c, yajl_val ev)
 	return CLUSTER_NONE;	/* HEARTBEAT, unknown types */
 }
 
+static void
+add_app(char ***apps, size_t *n, const char *key)
+{
+	char **v;
+
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*apps)[i], key) == 0)
+			return;
+	if ((v = realloc(*apps, (*n + 1) * sizeof *v)) == NULL)
+		return;
+	*apps = v;
+	if ((v[*n] = strdup(key)) != NULL)
+		(*n)++;
+}
+
+static void
+add_task_app(const struct cluster *c, const struct cl_framework *f,
+    const struct cl_task *t, char ***apps, size_t *n)
+{
+	char key[1024];
+
+	app_key(c, f->name, t->name, t->has_di ? t->di_name : NULL, key,
+	    sizeof key);
+	add_app(apps, n, key);
+}
+
+int
+cluster_event_apps(const struct cluster *c, yajl_val ev, char ***apps,
+    size_t *n)
+{
+	const char *type = jstr(ev, "type");
+
+	*apps = NULL;
+	*n = 0;
+	if (type == NULL || strcmp(type, "HEARTBEAT") == 0)
+		return 0;
+	if (strcmp(type, "TASK_ADDED") == 0) {
+		yajl_val task = jget(jget(ev, "task_added"), "task");
+		yajl_val disc = jget(task, "discovery");
+		const char *fw_id = jid(task, "framework_id");
+		const char *id = jid(task, "task_id");
+		const char *name = jstr(task, "name");
+		const struct cl_framework *f;
+		const struct cl_task *old;
+		char key[1024];
+
+		if (fw_id == NULL || id == NULL ||
+		    (f = smap_get(&c->frameworks, fw_id)) == NULL || !f->known)
+			return -1;
+		app_key(c, f->name, name ? name : "", jstr(disc, "name"), key,
+		    sizeof key);
+		add_app(apps, n, key);
+		if ((old = smap_get(&f->tasks, id)) != NULL)
+			add_task_app(c, f, old, apps, n);
+		return 0;
+	}
+	if (strcmp(type, "TASK_UPDATED") == 0) {
+		yajl_val tu = jget(ev, "task_updated");
+		const char *fw_id = jid(tu, "framework_id");
+		const char *id = jid(jget(tu, "status"), "task_id");
+		const struct cl_framework *f;
+		const struct cl_task *t;
+
+		if (fw_id == NULL || id == NULL ||
+		    (f = smap_get(&c->frameworks, fw_id)) == NULL)
+			return 0;	/* unknown: nothing to rebuild */
+		if ((t = smap_get(&f->tasks, id)) != NULL)
+			add_task_app(c, f, t, apps, n);
+		return 0;
+	}
+	return -1;	/* agents and frameworks: everything may change */
+}
+
 /* ---- the view ---- */
 
 static int
@@ -830,8 +946,20 @@ in_arena(struct arena *a, const char *s, uint32_t *len)
 	return arena_strndup(a, s ? s : "", n);
 }
 
-struct mesos_state *
-cluster_view(const struct cluster *c)
+static bool
+app_wanted(char *const *apps, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(apps[i], key) == 0)
+			return true;
+	return false;
+}
+
+/* The view of every framework and task, or with apps != NULL only the
+ * frameworks whose fname some app has and only the tasks of those apps
+ * (all agents, so that their records come out as in a full build). */
+static struct mesos_state *
+view(const struct cluster *c, char *const *apps, size_t n_apps)
 {
 	struct mesos_state *s = calloc(1, sizeof *s);
 	struct arena *A;
@@ -858,6 +986,18 @@ cluster_view(const struct cluster *c)
 
 		if (!f->known)
 			continue;	/* tasks wait for their framework */
+		if (apps != NULL) {
+			char fname[1024], prefix[1030];
+			bool any = false;
+
+			fname_of(c, f->name, fname, sizeof fname);
+			snprintf(prefix, sizeof prefix, "%s\x01", fname);
+			for (size_t k = 0; k < n_apps && !any; k++)
+				any = strncmp(apps[k], prefix,
+				    strlen(prefix)) == 0;
+			if (!any)
+				continue;
+		}
 		if ((mf = arena_alloc(A, sizeof *mf)) == NULL)
 			goto fail;
 		memset(mf, 0, sizeof *mf);
@@ -870,9 +1010,17 @@ cluster_view(const struct cluster *c)
 		    &n_tasks);
 		for (size_t k = 0; tasks && k < n_tasks; k++) {
 			const struct cl_task *t = tasks[k];
-			struct mesos_task *mt = arena_alloc(A, sizeof *mt);
+			struct mesos_task *mt;
 
-			if (mt == NULL)
+			if (apps != NULL) {
+				char key[1024];
+
+				app_key(c, f->name, t->name, t->has_di ?
+				    t->di_name : NULL, key, sizeof key);
+				if (!app_wanted(apps, n_apps, key))
+					continue;
+			}
+			if ((mt = arena_alloc(A, sizeof *mt)) == NULL)
 				break;
 			memset(mt, 0, sizeof *mt);
 			mt->id = in_arena(&s->names, t->id, &mt->id_len);
@@ -949,4 +1097,16 @@ fail:
 	free(agents);
 	mesos_state_free(s);
 	return NULL;
+}
+
+struct mesos_state *
+cluster_view(const struct cluster *c)
+{
+	return view(c, NULL, 0);
+}
+
+struct mesos_state *
+cluster_view_apps(const struct cluster *c, char *const *apps, size_t n)
+{
+	return view(c, apps, n);
 }

@@ -32,6 +32,9 @@ enum cluster_change {
 /** An empty model; NULL when out of memory. */
 struct cluster *cluster_new(void);
 
+/** Label rules of EnforceRFC952, for app keys (default RFC 1123). */
+void cluster_set_rfc952(struct cluster *c, bool rfc952);
+
 /** Frees it. */
 void cluster_free(struct cluster *c);
 
@@ -46,6 +49,17 @@ enum cluster_change cluster_apply(struct cluster *c, yajl_val event);
  *  mesos_state_free.  Strings are copied, so the model may change while
  *  the records are built. */
 struct mesos_state *cluster_view(const struct cluster *c);
+
+/** The apps ("fname\x01label", malloc'ed; free each and the array) whose
+ *  names an event changes, computed before it is applied; -1 when it may
+ *  change any name (agents, frameworks), 0 otherwise. */
+int cluster_event_apps(const struct cluster *c, yajl_val event, char ***apps,
+    size_t *n);
+
+/** A view with only the tasks of these apps (and their frameworks, and
+ *  every agent): the input of an overlay build. */
+struct mesos_state *cluster_view_apps(const struct cluster *c,
+    char *const *apps, size_t n);
 
 /** Running tasks in the model. */
 size_t cluster_running_tasks(const struct cluster *c);
