@@ -347,7 +347,7 @@ new_base(void)
 static bool
 build_and_publish(struct mesos_state *state, struct masters_list *m,
     uint64_t body_hash, int64_t t0, int64_t t1, const char *what,
-    bool overlay)
+    bool overlay, pthread_mutex_t *held)
 {
 	struct snapshot *snap;
 	struct builder *b;
@@ -372,6 +372,8 @@ build_and_publish(struct mesos_state *state, struct masters_list *m,
 	inputs = inputs_digest(body_hash, m, ifs, in.n_if_addrs);
 	if (body_hash != 0 && n_hostnames == 0 && inputs == last_inputs &&
 	    refresh_loaded()) {
+		if (held != NULL)
+			pthread_mutex_unlock(held);
 		snapshot_read_lock();
 		snap = snapshot_current();
 		atomic_store(&snap->serial, (uint32_t)time(NULL));
@@ -387,8 +389,12 @@ build_and_publish(struct mesos_state *state, struct masters_list *m,
 	in.n_masters = m->n;
 	in.resolve = hostcache_lookup;
 	in.resolve_ctx = hosts;
-	in.adopt_names = overlay ? NULL : &state->names;
+	in.adopt_names = overlay || held != NULL ? NULL : &state->names;
 	b = gen_records(&in, err, sizeof err);
+	/* A view borrowed from the event model is done with: events may go
+	 * on while the records are indexed. */
+	if (held != NULL)
+		pthread_mutex_unlock(held);
 	/* The model goes before the records are frozen: the two are never
 	 * in memory at the same time as the index. */
 	mesos_state_free(state);
@@ -451,21 +457,24 @@ publish_model(bool full)
 		}
 		n_pending_apps = 0;
 		if (cluster_loaded(model))
-			view = cluster_view_apps(model, dirty_apps,
+			view = cluster_view_borrowed(model, dirty_apps,
 			    n_dirty_apps);
 	} else if (cluster_loaded(model)) {
-		view = cluster_view(model);
+		view = cluster_view_borrowed(model, NULL, 0);
 	}
 	if (!overlay) {
 		apps_clear(&pending_apps, &n_pending_apps);
 		pending_full = false;
 	}
-	pthread_mutex_unlock(&model_lock);
-	if (view == NULL)
+	if (view == NULL) {
+		pthread_mutex_unlock(&model_lock);
 		return false;
+	}
+	/* The lock stays held until the records are generated from the
+	 * borrowed view; build_and_publish releases it. */
 	masters_get(&m);
 	ok = build_and_publish(view, &m, 0, t0, t0, overlay ? "events" :
-	    "events (full build)", overlay);
+	    "events (full build)", overlay, &model_lock);
 	masters_list_free(&m);
 	if (ok && overlay) {
 		/* Now and then a full build folds the overlay in (and brings
@@ -512,7 +521,7 @@ reload(void)
 	log_skipped(state);
 	if (model == NULL) {
 		ok = build_and_publish(state, &m, state->body_hash, t0, t1,
-		    "refresh", false);
+		    "refresh", false, NULL);
 	} else {
 		size_t replayed, running_before, running_after;
 		bool quiet, overflow;
@@ -547,13 +556,19 @@ reload(void)
 			    running_before, running_after, replayed);
 		if (overflow)
 			refresh_reconcile_soon();
-		/* Unchanged body and no event since: the records stay. */
+		/* Unchanged body and no event since: the records stay.  The
+		 * view borrows the model's strings; the lock is held until the
+		 * records are generated. */
 		pthread_mutex_lock(&model_lock);
-		state = cluster_view(model);
+		state = cluster_view_borrowed(model, NULL, 0);
 		model_dirty = false;
-		pthread_mutex_unlock(&model_lock);
-		ok = state != NULL && build_and_publish(state, &m,
-		    quiet ? body : 0, t0, t1, "refresh", false);
+		if (state == NULL) {
+			pthread_mutex_unlock(&model_lock);
+			ok = false;
+		} else {
+			ok = build_and_publish(state, &m, quiet ? body : 0, t0,
+			    t1, "refresh", false, &model_lock);
+		}
 	}
 	masters_list_free(&m);
 	return ok;

@@ -936,13 +936,16 @@ cluster_running_tasks(const struct cluster *c)
 	return n;
 }
 
+/* A string of the view: the model's own (borrowed) or a copy. */
 static const char *
-in_arena(struct arena *a, const char *s, uint32_t *len)
+in_arena(struct arena *a, const char *s, uint32_t *len, bool borrow)
 {
 	size_t n = s ? strlen(s) : 0;
 
 	if (len)
 		*len = (uint32_t)n;
+	if (borrow)
+		return s ? s : "";
 	return arena_strndup(a, s ? s : "", n);
 }
 
@@ -959,7 +962,7 @@ app_wanted(char *const *apps, size_t n, const char *key)
  * frameworks whose fname some app has and only the tasks of those apps
  * (all agents, so that their records come out as in a full build). */
 static struct mesos_state *
-view(const struct cluster *c, char *const *apps, size_t n_apps)
+view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
 {
 	struct mesos_state *s = calloc(1, sizeof *s);
 	struct arena *A;
@@ -971,7 +974,7 @@ view(const struct cluster *c, char *const *apps, size_t n_apps)
 	arena_init(&s->arena, (size_t)1 << 20);
 	arena_init(&s->names, (size_t)1 << 20);
 	A = &s->arena;
-	s->leader = c->leader ? in_arena(A, c->leader, NULL) : NULL;
+	s->leader = c->leader ? in_arena(A, c->leader, NULL, borrow) : NULL;
 	fws = sorted_values(&c->frameworks,
 	    offsetof(struct cl_framework, order), &n_fws);
 	agents = sorted_values(&c->agents, offsetof(struct cl_agent, order),
@@ -1001,10 +1004,10 @@ view(const struct cluster *c, char *const *apps, size_t n_apps)
 		if ((mf = arena_alloc(A, sizeof *mf)) == NULL)
 			goto fail;
 		memset(mf, 0, sizeof *mf);
-		mf->name = in_arena(&s->names, f->name, &mf->name_len);
-		mf->id = in_arena(A, f->id, NULL);
-		mf->hostname = in_arena(A, f->hostname, NULL);
-		mf->pid = f->pid ? in_arena(A, f->pid, NULL) : NULL;
+		mf->name = in_arena(&s->names, f->name, &mf->name_len, borrow);
+		mf->id = in_arena(A, f->id, NULL, borrow);
+		mf->hostname = in_arena(A, f->hostname, NULL, borrow);
+		mf->pid = f->pid ? in_arena(A, f->pid, NULL, borrow) : NULL;
 		mf->pid_bad = f->pid_bad;
 		tasks = sorted_values(&f->tasks, offsetof(struct cl_task, order),
 		    &n_tasks);
@@ -1023,15 +1026,20 @@ view(const struct cluster *c, char *const *apps, size_t n_apps)
 			if ((mt = arena_alloc(A, sizeof *mt)) == NULL)
 				break;
 			memset(mt, 0, sizeof *mt);
-			mt->id = in_arena(&s->names, t->id, &mt->id_len);
-			mt->name = in_arena(&s->names, t->name, &mt->name_len);
-			mt->slave_id = in_arena(A, t->agent_id, NULL);
-			mt->ports = t->ports ? in_arena(A, t->ports, NULL) : NULL;
+			mt->id = in_arena(&s->names, t->id, &mt->id_len, borrow);
+			mt->name = in_arena(&s->names, t->name, &mt->name_len,
+			    borrow);
+			mt->slave_id = in_arena(A, t->agent_id, NULL, borrow);
+			mt->ports = t->ports ? in_arena(A, t->ports, NULL,
+			    borrow) : NULL;
 			mt->running = t->running;
 			for (int src = 0; src < TASK_IP_SOURCES; src++) {
 				mt->n_ips[src] = t->n_ips[src];
-				if (t->n_ips[src] && (mt->ips[src] = arena_alloc(A,
-				    t->n_ips[src] * sizeof(struct ipaddr))))
+				if (borrow)
+					mt->ips[src] = t->ips[src];
+				else if (t->n_ips[src] && (mt->ips[src] =
+				    arena_alloc(A, t->n_ips[src] *
+				    sizeof(struct ipaddr))))
 					memcpy(mt->ips[src], t->ips[src],
 					    t->n_ips[src] * sizeof(struct ipaddr));
 				else
@@ -1039,7 +1047,7 @@ view(const struct cluster *c, char *const *apps, size_t n_apps)
 			}
 			if (t->has_di)
 				mt->di_name = in_arena(A, t->di_name,
-				    &mt->di_name_len);
+				    &mt->di_name_len, borrow);
 			for (size_t p = 0; p < t->n_di_ports; p++) {
 				struct di_port *d = arena_alloc(A, sizeof *d);
 
@@ -1048,8 +1056,9 @@ view(const struct cluster *c, char *const *apps, size_t n_apps)
 				memset(d, 0, sizeof *d);
 				d->number = t->di_ports[p].number;
 				d->protocol = in_arena(A, t->di_ports[p].protocol,
-				    NULL);
-				d->name = in_arena(A, t->di_ports[p].name, NULL);
+				    NULL, borrow);
+				d->name = in_arena(A, t->di_ports[p].name, NULL,
+				    borrow);
 				if (mt->di_ports_tail)
 					mt->di_ports_tail->next = d;
 				else
@@ -1080,8 +1089,8 @@ view(const struct cluster *c, char *const *apps, size_t n_apps)
 		if (ms == NULL)
 			goto fail;
 		memset(ms, 0, sizeof *ms);
-		ms->id = in_arena(A, a->id, NULL);
-		ms->pid = a->pid ? in_arena(A, a->pid, NULL) : NULL;
+		ms->id = in_arena(A, a->id, NULL, borrow);
+		ms->pid = a->pid ? in_arena(A, a->pid, NULL, borrow) : NULL;
 		if (s->slaves_tail)
 			s->slaves_tail->next = ms;
 		else
@@ -1102,11 +1111,17 @@ fail:
 struct mesos_state *
 cluster_view(const struct cluster *c)
 {
-	return view(c, NULL, 0);
+	return view(c, NULL, 0, false);
 }
 
 struct mesos_state *
 cluster_view_apps(const struct cluster *c, char *const *apps, size_t n)
 {
-	return view(c, apps, n);
+	return view(c, apps, n, false);
+}
+
+struct mesos_state *
+cluster_view_borrowed(const struct cluster *c, char *const *apps, size_t n)
+{
+	return view(c, apps, n, true);
 }

@@ -61,6 +61,12 @@ int cluster_event_apps(const struct cluster *c, yajl_val event, char ***apps,
 struct mesos_state *cluster_view_apps(const struct cluster *c,
     char *const *apps, size_t n);
 
+/** A view whose strings and addresses are the model's own (only the list
+ *  structure is allocated): valid while the model does not change, so the
+ *  caller keeps its lock while using it.  apps NULL: everything. */
+struct mesos_state *cluster_view_borrowed(const struct cluster *c,
+    char *const *apps, size_t n);
+
 /** Running tasks in the model. */
 size_t cluster_running_tasks(const struct cluster *c);
 
