@@ -225,7 +225,10 @@ static int
 type_error(char *err, size_t errlen, const char *path, yajl_val v,
     const char *field, const char *gotype)
 {
-	if (v->type == yajl_t_number)
+	/* Go names the literal only when the target is a number. */
+	if (v->type == yajl_t_number && (strcmp(gotype, "int") == 0 ||
+	    strcmp(gotype, "int32") == 0 || strcmp(gotype, "uint16") == 0 ||
+	    strcmp(gotype, "uint32") == 0))
 		return fail(err, errlen, "failed to unmarshal config file %s: "
 		    "json: cannot unmarshal number %s into Go struct field "
 		    "Config.%s of type %s", path, v->u.number.r, field, gotype);
@@ -638,6 +641,13 @@ validate_ip_sources(struct config *c, char *err, size_t errlen)
 	if (l->n == 0)
 		return fail(err, errlen, "IPSources validation failed: "
 		    "empty ip sources");
+	/* Duplicates are reported before unknown names, as the original
+	 * checks them first. */
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(l->v[i], l->v[j]) == 0)
+				return fail(err, errlen, "IPSources validation "
+				    "failed: duplicate ip source specified");
 	c->n_ip_sources = 0;
 	for (size_t i = 0; i < l->n; i++) {
 		size_t k;
@@ -841,12 +851,15 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 	char *abs = config_resolve_path(path);
 	char *data = NULL;
 	size_t len = 0, cap = 0;
-	FILE *f;
+	FILE *f = NULL;
+	struct stat st;
 	int rc;
 
 	if (abs == NULL)
 		return fail(err, errlen, "out of memory");
-	if ((f = fopen(abs, "r")) == NULL) {
+
+	if (stat(abs, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (f = fopen(abs, "r")) == NULL) {
 		config_defaults(c);
 		rc = fail(err, errlen, "missing configuration file: \"%s\"",
 		    abs);

@@ -704,6 +704,7 @@ refresh_get_stats(struct refresh_stats *out)
 void
 refresh_stop(void)
 {
+	fetch_abort_all();
 	pthread_mutex_lock(&lock);
 	stopping = true;
 	pthread_cond_broadcast(&wake);

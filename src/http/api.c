@@ -91,12 +91,17 @@ route_of(const char *url, const char **arg, size_t *arglen, bool *ports)
 		if (strlen(fixed[i].path) == len &&
 		    memcmp(url, fixed[i].path, len) == 0)
 			return fixed[i].r;
-	if (strncmp(url, "/v1/hosts/", 10) == 0)
+	bool hosts;
+
+	if (strncmp(url, "/v1/hosts/", 10) == 0) {
 		rest = url + 10;
-	else if (strncmp(url, "/v1/services/", 13) == 0)
+		hosts = true;
+	} else if (strncmp(url, "/v1/services/", 13) == 0) {
 		rest = url + 13;
-	else
+		hosts = false;
+	} else {
 		return R_NONE;
+	}
 	len -= (size_t)(rest - url);
 	slash = memchr(rest, '/', len);
 	*arg = rest;
@@ -104,14 +109,13 @@ route_of(const char *url, const char **arg, size_t *arglen, bool *ports)
 	if (*arglen == 0)
 		return R_NONE;
 	if (slash != NULL) {
-		if (rest[1] == 's' || url[4] != 'h')
-			return R_NONE;
-		if (len - *arglen != 6 || memcmp(slash, "/ports", 6) != 0)
+		if (!hosts || len - *arglen != 6 ||
+		    memcmp(slash, "/ports", 6) != 0)
 			return R_NONE;
 		*ports = true;
 		return R_HOST_PORTS;
 	}
-	return url[4] == 'h' ? R_HOSTS : R_SERVICES;
+	return hosts ? R_HOSTS : R_SERVICES;
 }
 
 /* go-restful's produces check: absent, * / * or application/json. */

@@ -167,7 +167,16 @@ fetch_with_failover(const struct fetch_opts *o, const char *ip, int port,
 	log_verbose("master %s:%d says the leader is %s; asking it", ip, port,
 	    hp.host);
 	mesos_state_free(s);
-	return fetch_state(o, hp.host, port, err, errlen);
+	if ((s = fetch_state(o, hp.host, port, err, errlen)) == NULL)
+		return NULL;
+	/* No second redirect, but the original still needs a leader. */
+	if (s->leader == NULL || *s->leader == '\0') {
+		snprintf(err, errlen, "master %s:%d: empty master", hp.host,
+		    port);
+		mesos_state_free(s);
+		return NULL;
+	}
+	return s;
 }
 
 static struct mesos_state *

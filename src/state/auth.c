@@ -175,6 +175,13 @@ jwt_expiry(const char *token)
 }
 
 static int
+iam_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+    curl_off_t un)
+{
+	return fetch_progress(ctx, dt, dn, ut, un);
+}
+
+static int
 iam_login(struct iam_auth *a, char *err, size_t errlen)
 {
 	const struct config *c = a->cfg;
@@ -203,6 +210,8 @@ iam_login(struct iam_auth *a, char *err, size_t errlen)
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, iam_progress);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (c->ca_cert_file[0] != '\0')
 		curl_easy_setopt(curl, CURLOPT_CAINFO, c->ca_cert_file);

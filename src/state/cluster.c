@@ -406,7 +406,7 @@ cluster_load(struct cluster *c, const struct mesos_state *s)
 			t->agent_id = dup_or_empty(pt->slave_id);
 			t->ports = pt->ports ? strdup(pt->ports) : NULL;
 			t->running = pt->running;
-			t->best_ts = -1;
+			t->best_ts = pt->best_ts;
 			for (int k = 0; k < TASK_IP_SOURCES; k++) {
 				if (pt->n_ips[k] == 0)
 					continue;

@@ -2,6 +2,8 @@
 #include "state/fetch.h"
 
 #include <curl/curl.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,6 +72,33 @@ on_body(char *data, size_t size, size_t n, void *ctx)
 	return len;
 }
 
+static atomic_bool aborting;
+
+void
+fetch_abort_all(void)
+{
+	atomic_store(&aborting, true);
+}
+
+int
+fetch_progress(void *ctx, long long dltotal, long long dlnow,
+    long long ultotal, long long ulnow)
+{
+	(void)ctx;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return atomic_load(&aborting) ? 1 : 0;
+}
+
+static int
+on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+    curl_off_t un)
+{
+	return fetch_progress(ctx, dt, dn, ut, un);
+}
+
 void
 fetch_global_init(void)
 {
@@ -122,6 +151,8 @@ fetch_state(const struct fetch_opts *o, const char *host, int port, char *err,
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_err);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	if (c->mesos_https_on) {

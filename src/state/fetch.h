@@ -34,6 +34,14 @@ struct fetch_opts {
 struct mesos_state *fetch_state(const struct fetch_opts *o, const char *host,
     int port, char *err, size_t errlen);
 
+/** Makes every fetch in progress, and every later one, fail at once
+ *  (shutdown must not wait for a hung master). */
+void fetch_abort_all(void);
+
+/** libcurl progress callback that aborts once fetch_abort_all was called. */
+int fetch_progress(void *ctx, long long dltotal, long long dlnow,
+    long long ultotal, long long ulnow);
+
 /** Sets up libcurl once per process. */
 void fetch_global_init(void);
 

@@ -53,6 +53,7 @@ struct mesos_task {
 	 *  candidates that are not IP literals are already dropped. */
 	struct ipaddr *ips[TASK_IP_SOURCES];
 	uint16_t n_ips[TASK_IP_SOURCES];
+	double best_ts;		/**< timestamp of that status; -1 when none */
 	const char *di_name;	/**< discovery.name; NULL or "" = no DiscoveryInfo */
 	uint32_t di_name_len;
 	struct di_port *di_ports, *di_ports_tail;

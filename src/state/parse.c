@@ -98,7 +98,9 @@ struct state_parser {
 	yajl_handle yajl;
 	/* A lexer shadowing yajl's just far enough to bound string lengths. */
 	bool in_string, escaped;
-	size_t string_len, offset;
+	size_t string_len;
+	size_t offset;		/* bytes fed so far */
+	size_t chunk_start;	/* body offset of the piece being parsed */
 	struct mesos_state *state;
 	struct frame frames[MAX_FRAMES];
 	int depth;			/* frames in use */
@@ -836,6 +838,7 @@ pop(struct state_parser *p)
 		p->fw = NULL;
 		break;
 	case C_TASK:
+		p->task->best_ts = p->best_ts;
 		link_task(p);
 		p->task = NULL;
 		arena_reset(&p->scratch);
@@ -1015,7 +1018,8 @@ yajl_failure(struct state_parser *p, const unsigned char *data, size_t len)
 		return;
 	msg = yajl_get_error(p->yajl, 0, data, len);
 	snprintf(p->error, sizeof p->error, "invalid JSON at byte %zu: %s",
-	    yajl_get_bytes_consumed(p->yajl), msg ? (char *)msg : "?");
+	    p->chunk_start + yajl_get_bytes_consumed(p->yajl),
+	    msg ? (char *)msg : "?");
 	for (char *c = p->error; *c; c++)
 		if (*c == '\n')
 			*c = ' ';
@@ -1038,12 +1042,14 @@ check_strings(struct state_parser *p, const unsigned char *d, size_t len)
 			}
 			continue;
 		}
-		if (p->escaped)
+		if (p->escaped) {
 			p->escaped = false;
-		else if (c == '\\')
+		} else if (c == '\\') {
 			p->escaped = true;
-		else if (c == '"')
+		} else if (c == '"') {
 			p->in_string = false;
+			continue;	/* the closing quote is not content */
+		}
 		if (++p->string_len > MAX_STRING_BYTES) {
 			snprintf(p->error, sizeof p->error, "a JSON string "
 			    "longer than %u bytes at byte %zu", MAX_STRING_BYTES,
@@ -1063,6 +1069,7 @@ state_parser_feed(struct state_parser *p, const void *data, size_t len)
 
 	if (p->failed)
 		return -1;
+	p->chunk_start = p->offset;
 	if (check_strings(p, data, len) < 0)
 		return -1;
 	st = yajl_parse(p->yajl, data, len);
@@ -1084,8 +1091,7 @@ state_parser_finish(struct state_parser *p)
 		yajl_failure(p, NULL, 0);
 		if (strstr(p->error, "premature EOF") || p->error[0] == '\0')
 			snprintf(p->error, sizeof p->error, "truncated JSON: "
-			    "the body ended after %zu bytes",
-			    yajl_get_bytes_consumed(p->yajl));
+			    "the body ended after %zu bytes", p->offset);
 		return NULL;
 	}
 	if (p->depth != 1) {

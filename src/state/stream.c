@@ -383,6 +383,7 @@ static void *
 stream_main(void *arg)
 {
 	int64_t backoff = BACKOFF_FIRST_MS;
+	bool no_api_logged = false;
 
 	(void)arg;
 	while (!atomic_load(&st.stopping)) {
@@ -400,14 +401,18 @@ stream_main(void *arg)
 			break;
 		if (status == 404 || status == 405 || status == 415 ||
 		    status == 501) {
-			log_error_every(NO_API_RETRY_MS, "event stream: %s has "
-			    "no operator API (HTTP %ld); polling every %lld s "
-			    "only", b.leader, status,
-			    (long long)st.cfg->refresh_seconds);
+			/* Not an error: older masters have no v1 API. */
+			if (!no_api_logged)
+				log_info("event stream: %s has no operator API "
+				    "(HTTP %ld); polling every %lld s only",
+				    b.leader, status,
+				    (long long)st.cfg->refresh_seconds);
+			no_api_logged = true;
 			pause_ms(NO_API_RETRY_MS);
 			continue;
 		}
 		if (b.subscribed) {
+			no_api_logged = false;
 			log_verbose("event stream from %s ended after %u "
 			    "events", b.leader, b.events);
 			if (clock_ms() - b.subscribed_ms >= STABLE_MS)

@@ -56,10 +56,6 @@ def test_missing_relative_file_reported_absolute(daemon_factory):
         d.workdir.resolve() / "absent.json")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: config.c config_load() opens a "
-                   "directory with fopen() (which succeeds), reads 0 bytes and "
-                   "reports 'failed to unmarshal config file'; an unreadable path "
-                   "must give 'missing configuration file' (spec/config.md §2)")
 def test_config_path_is_a_directory(daemon_factory, tmp_path):
     msg, _ = run_bad(daemon_factory, config=http_only(), args=["-config", str(tmp_path)])
     assert msg == 'missing configuration file: "%s"' % tmp_path

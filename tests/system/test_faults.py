@@ -371,11 +371,6 @@ def test_http_redirect_followed(master_factory, daemon_factory):
     assert [r["status"] for r in origin.state_requests()][:1] == [307]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: master/masters.c fetch_with_failover() "
-                   "returns the redirected state without checking its leader, and "
-                   "gen.c then publishes a generation with no leader/master records; "
-                   "the original fails the reload ('empty master') and keeps the old "
-                   "records (spec/masters.md §3)")
 def test_leader_elsewhere_without_leader_keeps_old(master_factory, daemon_factory):
     other = master_factory(state=STATE, host="127.0.0.2")
     first = master_factory(state=STATE, extra_args=["--port", str(other.port)])
@@ -389,7 +384,9 @@ def test_leader_elsewhere_without_leader_keeps_old(master_factory, daemon_factor
                        message="the daemon to ask the named leader")
     time.sleep(1.0)
     assert d.returncode is None
-    assert d.axfr() == before
+    # The records stay; the serial moved at the successful refreshes before
+    # the switch, as the original's does.
+    assert d.axfr()["Records"] == before["Records"]
 
 
 def test_sighup_reloads_now(master_factory, daemon_factory):
@@ -427,10 +424,6 @@ def test_sigterm_before_first_load(daemon_factory):
     assert d.wait_exit(5) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: main.c joins the reload thread "
-                   "(refresh_stop) which waits in curl_easy_perform until "
-                   "stateTimeoutSeconds (default 300 s): SIGTERM during a hung fetch "
-                   "exits only then (the original exits at once)")
 def test_sigterm_during_hung_fetch(master_factory, daemon_factory):
     m = master_factory(state=STATE)
     d = daemon_factory(master=m, refresh_seconds=60,

@@ -264,9 +264,6 @@ def test_host_ports_not_implemented(api):
     assert "json" not in (headers.get("Content-Type") or "")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: http/api.c route_of() answers 404 "
-                   "for /v1/hosts/{host}/ports when the host's second "
-                   "character is 's' (check of rest[1] == 's'); should be 501")
 def test_host_ports_any_host_name(api):
     status, _, body = api.get("/v1/hosts/ssh.marathon.mesos/ports")
     assert (status, body) == (501, b"To be implemented...")
