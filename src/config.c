@@ -609,22 +609,39 @@ validate_zone_resolvers(const struct config *c, char *err, size_t errlen)
 			return fail(err, errlen, "can't specify ZoneResolver "
 			    "for Mesos domain (%s)", c->domain);
 	}
-	/* No zone may hide another one (or the Mesos domain) as a suffix. */
-	for (size_t i = 0; i < c->n_zone_resolvers + 1; i++) {
-		const char *a = i < c->n_zone_resolvers ?
-		    c->zone_resolvers[i].zone : c->domain;
+	/* No zone may hide another one or the Mesos domain, or be hidden by
+	 * it: every name with a leading dot, shorter ones first, as the
+	 * original compares them. */
+	{
+		size_t n = c->n_zone_resolvers + 1;
+		char **dotted = calloc(n, sizeof *dotted);
+		int rc = 0;
 
-		for (size_t j = 0; j < c->n_zone_resolvers; j++) {
-			const char *b = c->zone_resolvers[j].zone;
-			size_t la = strlen(a), lb = strlen(b);
+		if (dotted == NULL)
+			return fail(err, errlen, "out of memory");
+		for (size_t i = 0; i < n; i++)
+			if (asprintf(&dotted[i], ".%s", i < n - 1 ?
+			    c->zone_resolvers[i].zone : c->domain) < 0)
+				dotted[i] = NULL;
+		for (size_t i = 0; i < n && rc == 0; i++)
+			for (size_t j = 0; j < n && rc == 0; j++) {
+				size_t li, lj;
 
-			if (i == j)
-				continue;
-			if (la > lb && a[la - lb - 1] == '.' &&
-			    strcmp(a + la - lb, b) == 0)
-				return fail(err, errlen, "ambiguous zone "
-				    "resolvers: %s is masked by %s", a, b);
-		}
+				if (i == j || !dotted[i] || !dotted[j])
+					continue;
+				li = strlen(dotted[i]);
+				lj = strlen(dotted[j]);
+				if (lj > li && strcmp(dotted[j] + lj - li,
+				    dotted[i]) == 0)
+					rc = fail(err, errlen, "ambiguous zone "
+					    "resolvers: %s is masked by %s",
+					    dotted[j], dotted[i]);
+			}
+		for (size_t i = 0; i < n; i++)
+			free(dotted[i]);
+		free(dotted);
+		if (rc < 0)
+			return -1;
 	}
 	return 0;
 }

@@ -196,6 +196,7 @@ main(int argc, char **argv)
 
 	if (config_load(&cfg, flags.config, err, sizeof err) < 0) {
 		log_error("%s", err);
+		config_free(&cfg);
 		return 1;
 	}
 	if (cfg.mesos_authentication[0] == '\0' && cfg.principal[0] != '\0')
@@ -204,6 +205,7 @@ main(int argc, char **argv)
 	fetch_global_init();
 	if (auth_init(&cfg, &fopts, err, sizeof err) < 0) {
 		log_error("%s", err);
+		config_free(&cfg);
 		return 1;
 	}
 	fopts.cfg = &cfg;

@@ -30,7 +30,9 @@
 #include "util/clock.h"
 #include "util/hostport.h"
 
-#define FWD_MAX_PENDING 1024	/* queries in flight per engine */
+/* Queries in flight per engine: a 500 ms upstream then still passes
+ * ~16k answers a second; beyond it SERVFAIL at once. */
+#define FWD_MAX_PENDING 8192
 #define FWD_LOG_MS 10000	/* one failure line per kind per 10 s */
 
 /* One upstream resolver. */
@@ -49,7 +51,7 @@ struct route_list {
 /* A query in flight. */
 struct pend {
 	bool used;
-	bool client_tcp, client_opt, client_do;
+	bool client_tcp, client_opt, client_do, client_cd;
 	bool tcp;		/* transport of the current attempt */
 	bool tc_retried;	/* this upstream was already asked over TCP */
 	uint16_t client_id, up_id;
@@ -94,7 +96,7 @@ struct cache_entry {
 	struct cache_entry *hnext;
 	uint32_t hash;
 	uint16_t qtype, qclass;
-	bool opt, dnssec_ok;
+	bool opt, dnssec_ok, cd;
 	uint8_t qname[WIRE_MAX_NAME];
 	size_t qname_len;
 	uint8_t *reply;
@@ -244,7 +246,7 @@ cache_find(struct fwd_cache *c, const struct pend *p, uint32_t h)
 	for (struct cache_entry *e = c->table[h & c->mask]; e; e = e->hnext)
 		if (e->hash == h && e->qtype == p->qtype &&
 		    e->qclass == p->qclass && e->opt == p->client_opt &&
-		    e->dnssec_ok == p->client_do &&
+		    e->dnssec_ok == p->client_do && e->cd == p->client_cd &&
 		    e->qname_len == p->qname_len &&
 		    memcmp(e->qname, p->qname, p->qname_len) == 0)
 			return e;
@@ -281,6 +283,7 @@ cache_store(struct fwd_cache *c, const struct pend *p, const uint8_t *reply,
 	e->qclass = p->qclass;
 	e->opt = p->client_opt;
 	e->dnssec_ok = p->client_do;
+	e->cd = p->client_cd;
 	memcpy(e->qname, p->qname, p->qname_len);
 	e->qname_len = p->qname_len;
 	e->stored_ms = clock_ms();
@@ -491,13 +494,43 @@ rcode_reply(const struct pend *p, unsigned rcode, uint8_t *out, size_t cap)
 	    p->qclass);
 }
 
+/* A reply too big for the client's transport becomes its header and
+ * question with TC (and an OPT when the client sent one), so that the
+ * client asks again over TCP; returns the new length. */
+static size_t
+truncated_reply(const struct fwd_engine *e, const struct pend *p,
+    uint8_t *out, size_t len, size_t cap)
+{
+	uint16_t flags = wire_read_u16(out + WIRE_OFF_FLAGS);
+	uint8_t qname[WIRE_MAX_NAME];
+	size_t pos = WIRE_HEADER_SIZE, nl, n;
+
+	if (e->cfg->set_truncate_bit)
+		flags |= WIRE_TC;
+	if (dname_parse(out, len, &pos, qname, &nl) == 0)
+		n = msg_error_reply(out, cap, p->client_id, flags, qname,
+		    p->qtype, p->qclass);
+	else
+		n = msg_error_reply(out, cap, p->client_id, flags, NULL, 0, 0);
+	if (p->client_opt && n + 11 <= cap) {
+		/* RFC 6891 §7: OPT also on a truncated answer. */
+		memset(out + n, 0, 11);
+		wire_write_u16(out + n + 1, TYPE_OPT);
+		wire_write_u16(out + n + 3, (uint16_t)(e->cfg->edns0_max_udp_size ?
+		    e->cfg->edns0_max_udp_size : WIRE_MAX_UDP));
+		wire_write_u16(out + WIRE_OFF_ARCOUNT, 1);
+		n += 11;
+	}
+	return n;
+}
+
 static void
 finish(struct fwd_engine *e, struct pend *p, const uint8_t *reply, size_t len)
 {
 	uint8_t *out = e->buf;
 	size_t n = len;
 
-	if (reply != out)
+	if (len > 0 && reply != out)
 		memcpy(out, reply, len);
 	wire_write_u16(out + WIRE_OFF_ID, p->client_id);
 	if (len == 0) {
@@ -508,22 +541,10 @@ finish(struct fwd_engine *e, struct pend *p, const uint8_t *reply, size_t len)
 		size_t limit = e->cfg->edns0_max_udp_size == 0 ?
 		    fwd_udp_limit(out, len) : p->client_limit;
 
+		(void)flags;
 		cache_store(e->cache, p, out, len);
-		if (!p->client_tcp && len > limit) {
-			/* Too big for the client's transport: the question and
-			 * TC, so that it asks again over TCP. */
-			uint8_t qname[WIRE_MAX_NAME];
-			size_t pos = WIRE_HEADER_SIZE, nl;
-
-			if (dname_parse(out, len, &pos, qname, &nl) == 0)
-				n = msg_error_reply(out, sizeof e->buf,
-				    p->client_id, flags | WIRE_TC, qname,
-				    p->qtype, p->qclass);
-			else
-				n = msg_error_reply(out, sizeof e->buf,
-				    p->client_id, flags | WIRE_TC, NULL, 0, 0);
-			flags |= WIRE_TC;
-		}
+		if (!p->client_tcp && len > limit)
+			n = truncated_reply(e, p, out, len, sizeof e->buf);
 		if (!e->cfg->set_truncate_bit)
 			wire_write_u16(out + WIRE_OFF_FLAGS,
 			    (uint16_t)(wire_read_u16(out + WIRE_OFF_FLAGS) &
@@ -616,22 +637,27 @@ fwd_submit(struct fwd_engine *e, const struct dns_query *q, int route,
 	probe.query_len = len;
 	if (r->n == 0)
 		return rcode_reply(&probe, RCODE_REFUSED, out, cap);
+	/* The client's EDNS0 size, capped as our own answers are. */
 	probe.client_limit = WIRE_MAX_UDP;
 	if (q->has_opt && e->cfg->edns0_max_udp_size != 0 &&
 	    q->udp_size > WIRE_MAX_UDP)
-		probe.client_limit = q->udp_size;
+		probe.client_limit = q->udp_size <
+		    (size_t)e->cfg->edns0_max_udp_size ? q->udp_size :
+		    (size_t)e->cfg->edns0_max_udp_size;
+	probe.client_cd = (q->flags & WIRE_CD) != 0;
 	if ((n = cache_lookup(e->cache, &probe, out, cap)) > 0) {
-		wire_write_u16(out + WIRE_OFF_ID, q->id);
-		if (!client_tcp && n > probe.client_limit) {
-			size_t pos = WIRE_HEADER_SIZE, nl;
-			uint8_t qname[WIRE_MAX_NAME];
-			uint16_t flags = wire_read_u16(out + WIRE_OFF_FLAGS);
+		uint16_t flags = wire_read_u16(out + WIRE_OFF_FLAGS);
 
-			if (dname_parse(out, n, &pos, qname, &nl) == 0)
-				n = msg_error_reply(out, cap, q->id,
-				    e->cfg->set_truncate_bit ? flags | WIRE_TC :
-				    flags, qname, q->qtype, q->qclass);
-		}
+		/* This client's ID, question spelling (0x20) and RD/CD. */
+		wire_write_u16(out + WIRE_OFF_ID, q->id);
+		flags = (uint16_t)((flags & ~(WIRE_RD | WIRE_CD)) |
+		    (q->flags & (WIRE_RD | WIRE_CD)));
+		wire_write_u16(out + WIRE_OFF_FLAGS, flags);
+		if (wire_read_u16(out + WIRE_OFF_QDCOUNT) >= 1 &&
+		    n >= WIRE_HEADER_SIZE + q->qname_len)
+			memcpy(out + WIRE_HEADER_SIZE, q->qname, q->qname_len);
+		if (!client_tcp && n > probe.client_limit)
+			n = truncated_reply(e, &probe, out, n, cap);
 		return n;
 	}
 	for (size_t i = 0; i < FWD_MAX_PENDING; i++)

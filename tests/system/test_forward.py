@@ -91,15 +91,6 @@ def _sanitized(path):
 
 SANITIZED = _sanitized(harness.daemon_binary())
 
-# Every path that answers SERVFAIL after the last upstream failed goes
-# through finish(e, p, NULL, 0), which calls memcpy(out, NULL, 0): undefined
-# behaviour that a UBSan build (halt_on_error) dies of.
-UB_SERVFAIL = pytest.mark.xfail(
-    SANITIZED, strict=True,
-    reason="BUG: src/fwd/forward.c finish(): memcpy(out, reply=NULL, 0) when every "
-           "upstream failed -- UBSan aborts the daemon; guard with len > 0")
-
-
 # --------------------------------------------------------------------------
 # fixtures
 
@@ -352,9 +343,6 @@ def test_forward_zone_resolvers_route_by_zone(daemon_factory, master, upstreams)
     assert u1.count() == 2 * 5 and u2.count() == 2
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: src/config.c validate_zone_resolvers() never "
-                   "checks a zone against the Mesos domain as the masking side, so "
-                   "zoneResolvers 'sub.mesos' is accepted and sub.mesos. is forwarded")
 def test_forward_zone_under_the_domain_is_rejected(daemon_factory, master, upstreams):
     """The domain is always answered authoritatively: the original refuses a
     zoneResolvers zone under it (".sub.mesos is masked by .mesos", exit 1)."""
@@ -375,9 +363,6 @@ def test_forward_zone_under_the_domain_is_rejected(daemon_factory, master, upstr
                      d.stderr_text()), d.stderr_text()
 
 
-@pytest.mark.xfail(SANITIZED, strict=True,
-                   reason="BUG: src/main.c main() returns 1 on a config_load() error "
-                          "without config_free(): LeakSanitizer turns exit 1 into an abort")
 def test_forward_nested_zones_are_rejected(daemon_factory, master, upstreams):
     """Zones never nest (the original refuses it at start), so the longest
     match is always between one zone, the domain and the root."""
@@ -453,7 +438,6 @@ def test_forward_closed_first_resolver_skipped_at_once(daemon_factory, master, k
     assert_same_answer(got, want)
 
 
-@UB_SERVFAIL
 @pytest.mark.parametrize("tcp", [False, True], ids=["udp", "tcp"])
 def test_forward_all_resolvers_dead_servfail(daemon_factory, master, upstreams, tcp):
     """Every upstream fails: SERVFAIL in the original's SetRcode shape
@@ -477,7 +461,6 @@ def test_forward_all_resolvers_dead_servfail(daemon_factory, master, upstreams, 
     assert not r.flags & (dns.flags.AA | dns.flags.RA | dns.flags.TC)
 
 
-@UB_SERVFAIL
 def test_forward_failures_logged_rate_limited(daemon_factory, master):
     """Many failing queries: every client gets SERVFAIL, the log gets a
     handful of lines, not one per query."""
@@ -571,23 +554,20 @@ def test_forward_big_answer_fits_clients_edns_size(knot_daemon, knot_a):
 
 def test_forward_huge_answer_truncated_upstream_then_tcp(knot_daemon, knot_a):
     """~2700 octets: knot truncates over UDP; the daemon fetches it over
-    TCP.  A client with EDNS0 1232 gets TC over UDP, one with 4096 the
-    whole answer over UDP, and over TCP every client gets all of it."""
+    TCP.  A client with EDNS0 1232 gets TC over UDP, and so does one with
+    4096, because UDP answers are capped at EDNS0MaxUDPSize (1232 by
+    default, as our own answers); over TCP every client gets all of it."""
     want = knot_a.ask("huge.example.test.", "TXT", tcp=True, edns=1232)
     assert len(want.answer[0]) == HUGE_RRS
     r = knot_daemon.dns("huge.example.test.", "TXT", edns=1232)
     assert r.flags & dns.flags.TC and not r.answer
     assert knot_a.ask("huge.example.test.", "TXT", edns=4096).flags & dns.flags.TC
     r = knot_daemon.dns("huge.example.test.", "TXT", edns=4096)
-    assert not r.flags & dns.flags.TC
-    assert section_text(r, "answer") == section_text(want, "answer")
+    assert r.flags & dns.flags.TC and not r.answer
     r = knot_daemon.dns("huge.example.test.", "TXT", tcp=True, edns=1232)
     assert_same_answer(r, want)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: src/fwd/forward.c finish() (and the cache-hit "
-                   "path of fwd_submit()) build the TC reply with msg_error_reply(), "
-                   "without the OPT record the query and the upstream's reply had")
 def test_forward_tc_reply_keeps_edns(knot_daemon):
     """A query with EDNS0 whose forwarded answer does not fit gets TC and an
     OPT record back (RFC 6891 section 7: a responder MUST include OPT when
@@ -668,12 +648,15 @@ def test_forward_cache_negative_for_soa_minimum(daemon_factory, master, upstream
     assert u.count("nx.example.org") == 2
 
 
-def _cache_hit(daemon_factory, master, upstreams, qname, flags):
-    """Fill the cache with echo.example.org. A (RD set), then ask again as
-    (qname, flags) over UDP and TCP; yields (query wire, reply wire)."""
+def _cache_hit(daemon_factory, master, upstreams, qname, flags, first_flags=None):
+    """Fill the cache with echo.example.org. A (RD set, or first_flags),
+    then ask again as (qname, flags) over UDP and TCP; yields (query wire,
+    reply wire)."""
     u = upstreams(records={("echo.example.org.", "A"): (300, ["192.0.2.84"])})
     d = daemon_factory(master=master, config=fwd_config([u.address], ForwardCacheSize=100))
     q1 = dns.message.make_query("echo.example.org.", "A")
+    if first_flags is not None:
+        q1.flags = first_flags
     assert values(dns.query.udp(q1, d.host, port=d.port, timeout=2)) == {"192.0.2.84"}
     out = []
     for tcp in (False, True):
@@ -687,9 +670,6 @@ def _cache_hit(daemon_factory, master, upstreams, qname, flags):
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: src/fwd/forward.c cache_lookup()/fwd_submit() "
-                   "return the stored reply with the first asker's question bytes; "
-                   "a cache hit must echo this query's question (0x20 case)")
 def test_forward_cache_hit_echoes_the_question_as_asked(daemon_factory, master, upstreams):
     """A cached answer answers *this* query: its question spelled as this
     client spelled it (clients and resolvers that randomise case, 0x20,
@@ -700,13 +680,13 @@ def test_forward_cache_hit_echoes_the_question_as_asked(daemon_factory, master, 
             "question not echoed as asked: %r" % reply[12:len(wire)]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: src/fwd/forward.c fwd_submit() cache hit keeps "
-                   "the stored reply's header flags; RD and CD must be copied from "
-                   "this query")
 def test_forward_cache_hit_copies_rd_cd(daemon_factory, master, upstreams):
-    """RD and CD of a cache hit are this query's, not the first asker's."""
+    """RD and CD of a cache hit are this query's, not the first asker's
+    (CD is part of the cache key: an answer checked upstream is never
+    served to a CD=1 client and back, so the first asker sets CD too)."""
     for wire, reply in _cache_hit(daemon_factory, master, upstreams,
-                                  "echo.example.org.", dns.flags.CD):
+                                  "echo.example.org.", dns.flags.CD,
+                                  first_flags=dns.flags.RD | dns.flags.CD):
         r = dns.message.from_wire(reply)
         assert r.id == int.from_bytes(wire[:2], "big")
         assert not r.flags & dns.flags.RD and r.flags & dns.flags.CD, \
@@ -794,9 +774,8 @@ def test_forward_slow_upstream_does_not_block_authoritative(daemon_factory, mast
     assert time.monotonic() - t0 < 2.0
 
 
-@UB_SERVFAIL
 def test_forward_full_table_servfail_at_once(daemon_factory, master, upstreams):
-    """More queries in flight than the forwarder holds (1024 per engine):
+    """More queries in flight than the forwarder holds (8192 per engine):
     the surplus is answered SERVFAIL at once, the rest SERVFAIL after the
     timeout, authoritative answers keep coming, the daemon stays up."""
     u = upstreams(mode="silent")
@@ -804,27 +783,27 @@ def test_forward_full_table_servfail_at_once(daemon_factory, master, upstreams):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     s.settimeout(0.05)
-    n = 1100
+    n = 8192 + 300
     t0 = time.monotonic()
     for i in range(n):
         q = dns.message.make_query("full%d.example.org." % i, "A")
         q.id = i
         s.sendto(q.to_wire(), (d.host, d.port))
     early = {}
-    while time.monotonic() - t0 < 1.0:
+    while time.monotonic() - t0 < 1.5:
         try:
             r = dns.message.from_wire(s.recv(4096))
         except socket.timeout:
             continue
         early[r.id] = r.rcode()
-    assert len(early) >= n - 1024, len(early)
+    assert len(early) >= n - 8192, len(early)
     assert set(early.values()) == {dns.rcode.SERVFAIL}
     t1 = time.monotonic()
     assert values(d.dns("web.marathon.mesos.", "A")) == {"10.0.0.3"}
     assert time.monotonic() - t1 < 0.1
     late = dict(early)
     s.settimeout(0.5)
-    while len(late) < n and time.monotonic() - t0 < 6:
+    while len(late) < n and time.monotonic() - t0 < 10:
         try:
             r = dns.message.from_wire(s.recv(4096))
         except socket.timeout:
