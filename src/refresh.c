@@ -60,15 +60,16 @@ static bool model_dirty;	/* events changed it since the last publish */
  * last publication (pending) and since the last full build (dirty, on the
  * refresh thread only); `base` is that full build. */
 #define OVERLAY_MAX_APPS 2000	/* beyond this a full build is cheaper */
-#define FULL_DEBOUNCE_MS 1000	/* a full build this long after events */
-#define FULL_MAX_DELAY_MS 5000	/* ... and at most this long after one */
 static char **pending_apps;
 static size_t n_pending_apps;
 static bool pending_full;
 static char **dirty_apps;
 static size_t n_dirty_apps;
 static struct snapshot *base;
-static int64_t full_due, first_dirty;
+static bool poll_in_flight;	/* events are logged for replay meanwhile */
+static int64_t last_publish_ms;	/* events are published at most every
+				   PUBLISH_DELAY_MS */
+static int64_t reconcile_retry_ms;
 
 /* This host's non-loopback addresses, for the name-server record when
  * listening on 0.0.0.0 (records.md §5). */
@@ -251,7 +252,9 @@ refresh_event(const char *json, size_t len)
 	memcpy(text, json, len);
 	text[len] = '\0';
 	pthread_mutex_lock(&model_lock);
-	evlog_push(text, len);
+	/* A poll in flight replays what arrives meanwhile onto its result. */
+	if (poll_in_flight || model == NULL || !cluster_loaded(model))
+		evlog_push(text, len);
 	if (model != NULL && cluster_loaded(model))
 		ch = apply_json(text, true);
 	if (ch != CLUSTER_NONE)
@@ -260,8 +263,13 @@ refresh_event(const char *json, size_t len)
 	free(text);
 	pthread_mutex_lock(&lock);
 	stats.events++;
-	if (ch != CLUSTER_NONE)
-		schedule(&publish_due, PUBLISH_DELAY_MS);
+	if (ch != CLUSTER_NONE) {
+		/* At once after a quiet spell; bursts at most every
+		 * PUBLISH_DELAY_MS, one rebuild each. */
+		int64_t wait = last_publish_ms + PUBLISH_DELAY_MS - clock_ms();
+
+		schedule(&publish_due, wait > 0 ? wait : 0);
+	}
 	if (ch == CLUSTER_UNKNOWN || ch == CLUSTER_NEEDS_POLL)
 		schedule(&reconcile_due, RECONCILE_DELAY_MS);
 	pthread_mutex_unlock(&lock);
@@ -299,6 +307,21 @@ log_skipped(const struct mesos_state *state)
 /* Builds the records of a state and publishes them; frees the state.
  * body_hash != 0 allows keeping the published records when nothing they
  * depend on changed. */
+/* The SOA serial of a new publication: the time, as the original sets it,
+ * but always above the last one (several event builds a second). */
+static uint32_t
+next_serial(void)
+{
+	uint32_t now = (uint32_t)time(NULL), prev = 0;
+	struct snapshot *cur;
+
+	snapshot_read_lock();
+	if ((cur = snapshot_current()) != NULL)
+		prev = snap_serial(cur);
+	snapshot_read_unlock();
+	return now > prev ? now : prev + 1;
+}
+
 static int
 cmp_u32(const void *a, const void *b)
 {
@@ -341,7 +364,6 @@ new_base(void)
 	if (old != NULL)
 		snapshot_release(old);
 	apps_clear(&dirty_apps, &n_dirty_apps);
-	full_due = first_dirty = 0;
 }
 
 static bool
@@ -376,7 +398,7 @@ build_and_publish(struct mesos_state *state, struct masters_list *m,
 			pthread_mutex_unlock(held);
 		snapshot_read_lock();
 		snap = snapshot_current();
-		atomic_store(&snap->serial, (uint32_t)time(NULL));
+		atomic_store(&snap->serial, next_serial());
 		snapshot_read_unlock();
 		mesos_state_free(state);
 		log_verbose("refresh: state unchanged (%lld ms); records kept",
@@ -390,6 +412,7 @@ build_and_publish(struct mesos_state *state, struct masters_list *m,
 	in.resolve = hostcache_lookup;
 	in.resolve_ctx = hosts;
 	in.adopt_names = overlay || held != NULL ? NULL : &state->names;
+	in.tasks_only = overlay;
 	b = gen_records(&in, err, sizeof err);
 	/* A view borrowed from the event model is done with: events may go
 	 * on while the records are indexed. */
@@ -409,8 +432,9 @@ build_and_publish(struct mesos_state *state, struct masters_list *m,
 		snapshot_free(snap);
 		return false;
 	}
-	atomic_store(&snap->serial, (uint32_t)time(NULL));
+	atomic_store(&snap->serial, next_serial());
 	snapshot_publish(snap);
+	last_publish_ms = clock_ms();
 	if (!overlay)
 		new_base();
 	last_inputs = body_hash != 0 && n_hostnames == 0 ? inputs : 0;
@@ -437,7 +461,9 @@ build_and_publish(struct mesos_state *state, struct masters_list *m,
 
 /* Records from the event model (model_lock not held): an overlay of the
  * changed apps over the last full build, or a full build when an event
- * may have changed any name, when too many apps changed, or when `full`. */
+ * may have changed any name (agents, frameworks), when too many apps
+ * changed, or when `full`.  Polls (every refreshSeconds) build in full
+ * too, which also brings /v1/enumerate up to date. */
 static bool
 publish_model(bool full)
 {
@@ -476,19 +502,6 @@ publish_model(bool full)
 	ok = build_and_publish(view, &m, 0, t0, t0, overlay ? "events" :
 	    "events (full build)", overlay, &model_lock);
 	masters_list_free(&m);
-	if (ok && overlay) {
-		/* Now and then a full build folds the overlay in (and brings
-		 * /v1/enumerate up to date). */
-		int64_t now = clock_ms();
-
-		pthread_mutex_lock(&lock);
-		if (first_dirty == 0)
-			first_dirty = now;
-		full_due = now + FULL_DEBOUNCE_MS;
-		if (full_due > first_dirty + FULL_MAX_DELAY_MS)
-			full_due = first_dirty + FULL_MAX_DELAY_MS;
-		pthread_mutex_unlock(&lock);
-	}
 	return ok;
 }
 
@@ -507,6 +520,7 @@ reload(void)
 		/* Events from now on are replayed onto this poll's result. */
 		pthread_mutex_lock(&model_lock);
 		evlog_clear();
+		poll_in_flight = true;
 		pthread_mutex_unlock(&model_lock);
 	}
 	masters_get(&m);
@@ -516,6 +530,13 @@ reload(void)
 		log_error("Warning: Error generating records: %s; keeping old "
 		    "DNS state", err);
 		masters_list_free(&m);
+		if (model != NULL) {
+			pthread_mutex_lock(&model_lock);
+			poll_in_flight = false;
+			if (cluster_loaded(model))
+				evlog_clear();
+			pthread_mutex_unlock(&model_lock);
+		}
 		return false;
 	}
 	log_skipped(state);
@@ -542,6 +563,7 @@ reload(void)
 		overflow = evlog.overflow;
 		for (size_t i = 0; i < evlog.n; i++)
 			apply_json(evlog.json[i], false);
+		poll_in_flight = false;
 		/* The full build below covers every change so far. */
 		apps_clear(&pending_apps, &n_pending_apps);
 		pending_full = false;
@@ -592,6 +614,21 @@ refresh_main(void *arg)
 		else
 			ok = publish_model(full) || loaded;
 		pthread_mutex_lock(&lock);
+		/* With the event stream, a failed poll (one that SUBSCRIBED or
+		 * an unknown event asked for, say) is tried again soon. */
+		if (poll && model != NULL && loaded) {
+			if (ok) {
+				reconcile_retry_ms = 0;
+			} else {
+				reconcile_retry_ms = reconcile_retry_ms ?
+				    reconcile_retry_ms * 2 : 1000;
+				if (reconcile_retry_ms > period)
+					reconcile_retry_ms = period;
+				if (reconcile_retry_ms > 30000)
+					reconcile_retry_ms = 30000;
+				schedule(&reconcile_due, reconcile_retry_ms);
+			}
+		}
 		if (ok && !loaded) {
 			loaded = true;
 			pthread_cond_broadcast(&wake);
@@ -615,14 +652,12 @@ refresh_main(void *arg)
 				break;
 			if (publish_due != 0 && now >= publish_due)
 				break;
-			if (full_due != 0 && now >= full_due)
-				break;
+
 			if (reconcile_due != 0 && reconcile_due < until)
 				until = reconcile_due;
 			if (publish_due != 0 && publish_due < until)
 				until = publish_due;
-			if (full_due != 0 && full_due < until)
-				until = full_due;
+
 			left = until - now;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += left / 1000;
@@ -641,13 +676,11 @@ refresh_main(void *arg)
 		 * publication too. */
 		poll = triggered || clock_ms() >= due ||
 		    (reconcile_due != 0 && clock_ms() >= reconcile_due);
-		full = !poll && full_due != 0 && clock_ms() >= full_due;
+		full = false;
 		triggered = false;
 		publish_due = 0;
 		if (poll)
 			reconcile_due = 0;
-		if (poll || full)
-			full_due = first_dirty = 0;
 		pthread_mutex_unlock(&lock);
 		/* Ticks keep their phase, as a Go ticker does. */
 		while (next <= clock_ms())

@@ -13,6 +13,7 @@
 
 static pthread_mutex_t masters_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct masters_list current;
+static char last_good[300];		/* host:port of the last good state */
 static int64_t timer_ms;		/* zkDetectionTimeout; 0 = off */
 static int64_t timer_deadline;		/* 0 = stopped */
 
@@ -136,6 +137,28 @@ masters_on_all(const char *const *list, size_t n)
 	refresh_trigger();
 }
 
+static void
+remember_good(const char *host, int port)
+{
+	pthread_mutex_lock(&masters_lock);
+	snprintf(last_good, sizeof last_good, strchr(host, ':') ? "[%s]:%d" :
+	    "%s:%d", host, port);
+	pthread_mutex_unlock(&masters_lock);
+}
+
+bool
+masters_last_good(char *out, size_t len)
+{
+	bool ok;
+
+	pthread_mutex_lock(&masters_lock);
+	ok = last_good[0] != '\0';
+	if (ok)
+		snprintf(out, len, "%s", last_good);
+	pthread_mutex_unlock(&masters_lock);
+	return ok;
+}
+
 /* fetchWithFailover of the original: ask ip:port, then, if the state
  * names another leader host, ask that host once on the same port. */
 static struct mesos_state *
@@ -162,8 +185,10 @@ fetch_with_failover(const struct fetch_opts *o, const char *ip, int port,
 		mesos_state_free(s);
 		return NULL;
 	}
-	if (strcmp(hp.host, ip) == 0)
+	if (strcmp(hp.host, ip) == 0) {
+		remember_good(ip, port);
 		return s;
+	}
 	log_verbose("master %s:%d says the leader is %s; asking it", ip, port,
 	    hp.host);
 	mesos_state_free(s);
@@ -176,6 +201,7 @@ fetch_with_failover(const struct fetch_opts *o, const char *ip, int port,
 		mesos_state_free(s);
 		return NULL;
 	}
+	remember_good(hp.host, port);
 	return s;
 }
 

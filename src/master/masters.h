@@ -45,6 +45,11 @@ void masters_timer_start(int64_t seconds);
  *  zkDetectionTimeout seconds (the caller exits 1). */
 bool masters_timer_expired(void);
 
+/** The "host:port" that served the last good state (after following its
+ *  leader), into out; false before the first one.  The event stream
+ *  subscribes there when no detector names the leader. */
+bool masters_last_good(char *out, size_t len);
+
 /** Fetches a state following M; NULL with the last error in err. */
 struct mesos_state *masters_fetch_state(const struct fetch_opts *o,
     const struct masters_list *m, char *err, size_t errlen);

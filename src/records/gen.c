@@ -181,13 +181,13 @@ gen_slaves(struct gen *g)
 		slot = &g->agents[g->n_agents];
 		slot->id = s->id;
 		slot->n_ips = host_ips(g, hp.host, slot->ips, MAX_HOST_IPS);
-		for (size_t k = 0; k < slot->n_ips; k++) {
+		for (size_t k = 0; k < slot->n_ips && !g->in->tasks_only; k++) {
 			name_reset(&g->name);
 			buf_puts(&g->name, "slave");
 			put_tail(g, &g->name);
 			insert_ip(g, &g->name, &slot->ips[k]);
 		}
-		if (slot->n_ips > 0) {
+		if (slot->n_ips > 0 && !g->in->tasks_only) {
 			name_reset(&g->name);
 			buf_puts(&g->name, "_slave._tcp");
 			put_tail(g, &g->name);
@@ -196,7 +196,7 @@ gen_slaves(struct gen *g)
 			put_tail(g, &g->target);
 			builder_insert_srv(g->b, g->name.data, g->name.len,
 			    g->target.data, g->target.len, hp.port);
-		} else {
+		} else if (slot->n_ips == 0) {
 			size_t n = strlen(hp.host);
 
 			if ((slot->pseudo = malloc(n + 1)) == NULL)
@@ -728,8 +728,10 @@ gen_records(const struct gen_input *in, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	gen_ns(&g);
-	gen_masters(&g);
+	if (!in->tasks_only) {
+		gen_ns(&g);
+		gen_masters(&g);
+	}
 	gen_tasks(&g);
 	if (g.problems > MAX_LOGGED_PROBLEMS)
 		log_error("%u more problems in this state not logged",

@@ -252,20 +252,6 @@ app_key(const struct cluster *c, const char *fw_name, const char *name,
 	free(fname);
 }
 
-static void
-fname_of(const struct cluster *c, const char *fw_name, char *out, size_t len)
-{
-	size_t n = strlen(fw_name);
-	char *fname = malloc(n + 1);
-
-	if (fname == NULL) {
-		out[0] = '\0';
-		return;
-	}
-	label_domain_frag(fw_name, n, c->rfc952, fname);
-	snprintf(out, len, "%s", fname);
-	free(fname);
-}
 
 static void
 cluster_clear(struct cluster *c)
@@ -989,18 +975,8 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
 
 		if (!f->known)
 			continue;	/* tasks wait for their framework */
-		if (apps != NULL) {
-			char fname[1024], prefix[1030];
-			bool any = false;
-
-			fname_of(c, f->name, fname, sizeof fname);
-			snprintf(prefix, sizeof prefix, "%s\x01", fname);
-			for (size_t k = 0; k < n_apps && !any; k++)
-				any = strncmp(apps[k], prefix,
-				    strlen(prefix)) == 0;
-			if (!any)
-				continue;
-		}
+		/* Every framework stays (with apps, only the tasks are
+		 * filtered): a framework's own name may be a task's too. */
 		if ((mf = arena_alloc(A, sizeof *mf)) == NULL)
 			goto fail;
 		memset(mf, 0, sizeof *mf);

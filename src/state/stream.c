@@ -235,13 +235,18 @@ on_body(char *data, size_t size, size_t n, void *ctx)
 	return len;
 }
 
-/* The leader to subscribe to: M[0], else the first configured master. */
+/* The leader to subscribe to: the one ZooKeeper names (M[0]); without a
+ * detector, the master that served the last good state (static masters
+ * are tried in order, and a dead first one must not hold the stream);
+ * else the first configured master. */
 static bool
 current_leader(char *out, size_t len)
 {
 	struct masters_list m;
 	bool ok = false;
 
+	if (st.cfg->zk[0] == '\0' && masters_last_good(out, len))
+		return true;
 	masters_get(&m);
 	for (size_t i = 0; i < m.n && !ok; i++)
 		if (m.v[i][0] != '\0') {
