@@ -608,11 +608,6 @@ def test_leader_field_change_closes_stream(v1_factory, daemon_factory):
     p.check()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: src/state/stream.c current_leader() "
-                   "subscribes to M[0] only; with static masters M never changes, so "
-                   "once the first configured master is gone the stream retries it "
-                   "forever and never follows the leader that polls find (the state's "
-                   "leader field), and new tasks wait for refreshSeconds")
 def test_leader_change_static_masters(v1_factory, daemon_factory):
     """Two static masters: the first (the leader) dies and the second
     takes over.  Answers are served throughout (polls fail over), and a
@@ -738,10 +733,6 @@ def soa_serial(d):
     raise AssertionError("no SOA in %s" % r)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: src/refresh.c build_and_publish() sets "
-                   "the serial to time(NULL), so records republished by events within "
-                   "the same second keep the SOA serial of the previous records "
-                   "(events.md §6: each swap bumps the serial)")
 def test_soa_serial_moves_with_every_change(v1_factory, daemon_factory):
     """Every event-driven change of the records comes with a larger SOA
     serial, so that anything caching by serial sees it."""
@@ -757,11 +748,6 @@ def test_soa_serial_moves_with_every_change(v1_factory, daemon_factory):
     assert all(b > a for a, b in zip(serials, serials[1:])), serials
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: src/refresh.c: the poll that SUBSCRIBED "
-                   "asks for (refresh_subscribed) is not retried when it fails, and "
-                   "stream.c does not load the model from the SUBSCRIBED snapshot, so "
-                   "changes missed while the stream was down stay wrong until the next "
-                   "refreshSeconds tick")
 def test_failed_poll_after_resubscribe_is_retried(v1_factory, daemon_factory):
     """A task killed while the stream was down must go soon after the
     stream is back, even when the first /master/state fetch after the new
@@ -795,11 +781,6 @@ def vm_rss_kib(pid):
     return 0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: src/refresh.c refresh_event() appends "
-                   "every event's JSON to evlog even when no poll is in flight; only "
-                   "reload() clears it, so between polls memory grows by ~600 B per "
-                   "event (up to EVENT_LOG_MAX, 200k+ events, hundreds of MB with a "
-                   "long refreshSeconds)")
 def test_memory_flat_under_a_steady_event_flow(v1_factory, daemon_factory):
     """A steady flow of starts and kills that leaves the cluster as it was
     (about 24,000 events, refreshSeconds 600 so no poll runs) must not grow
@@ -1063,12 +1044,6 @@ def test_random_walk_tricky_names_right_at_once(v1_factory, daemon_factory):
     assert len(m.subscribed_streams()) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: partial rebuilds (src/refresh.c "
-                   "make_overlay, src/records/snapshot.c snap_find): a name that a "
-                   "framework record and a task app share (framework 'web.marathon' "
-                   "vs task 'web' of 'marathon') is answered by the overlay alone, "
-                   "which lacks the framework's value, until a full build folds the "
-                   "overlay in (1-5 s)")
 def test_name_shared_by_framework_and_task(v1_factory, daemon_factory):
     """web.marathon.mesos. is both framework "web.marathon"'s A record and
     the name of task "web" of "marathon": when a web task starts, the
