@@ -11,8 +11,11 @@ PACKAGES=(
 	libcurl4-openssl-dev libyajl-dev libmicrohttpd-dev liburcu-dev
 	libcmocka-dev libzookeeper-mt-dev libssl-dev
 	# system tests: a real ZooKeeper, Python tests, DNS tools and peers
-	zookeeper default-jre-headless python3 python3-pytest python3-dnspython
+	zookeeper default-jre-headless python3 python3-pytest python3-dnspython python3-kazoo
 	dnsutils knot nsd dnsperf openssl iproute2 curl util-linux
+	# real resolvers for tests/system/test_resolvers.py: bind9's host, and
+	# a JDK so that Java's InetAddress runs from a single source file
+	bind9-host default-jdk-headless mount
 )
 
 missing=()
