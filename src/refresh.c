@@ -505,6 +505,15 @@ publish_model(bool full)
 	return ok;
 }
 
+static bool
+masters_any(const struct masters_list *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i][0] != '\0')
+			return true;
+	return false;
+}
+
 /* A poll: fetch /master/state and build (or, with events, reconcile the
  * model with it and build from the model). */
 static bool
@@ -524,6 +533,17 @@ reload(void)
 		pthread_mutex_unlock(&model_lock);
 	}
 	masters_get(&m);
+	if (!loaded && !masters_any(&m)) {
+		/* ZooKeeper has not named a leader yet and no master is
+		 * configured: nothing to ask, and nothing wrong yet. */
+		masters_list_free(&m);
+		if (model != NULL) {
+			pthread_mutex_lock(&model_lock);
+			poll_in_flight = false;
+			pthread_mutex_unlock(&model_lock);
+		}
+		return false;
+	}
 	state = masters_fetch_state(&opts, &m, err, sizeof err);
 	t1 = clock_us();
 	if (state == NULL) {

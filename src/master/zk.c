@@ -29,7 +29,8 @@
 #include "util/ipaddr.h"
 
 #define ZK_SESSION_MS 60000
-#define ZK_CYCLE_MS 1000
+#define ZK_CYCLE_MS 1000	/* between retries of a failed watch */
+#define ZK_CONNECT_MS 5000	/* a handle not connected by then is replaced */
 #define ZK_MAX_DATA (1 << 20)
 
 static struct {
@@ -482,7 +483,8 @@ static void *
 zk_main(void *arg)
 {
 	zhandle_t *zh = NULL;
-	int64_t last_cycle = 0;
+	int64_t last_failure = 0, created = 0;
+	clientid_t id, *reuse = NULL;
 
 	(void)arg;
 	pthread_mutex_lock(&zk.lock);
@@ -490,12 +492,34 @@ zk_main(void *arg)
 		struct timespec ts;
 		bool was_connected = zk.connected;
 
+		if (zh != NULL && !zk.connected && !zk.expired &&
+		    clock_ms() - created > ZK_CONNECT_MS) {
+			/* A server that accepts and stays silent (one still
+			 * starting, a hung member) holds the client for 2/3 of
+			 * the session; a fresh handle tries the others now,
+			 * keeping the session if there was one. */
+			const clientid_t *cid = zoo_client_id(zh);
+
+			log_error_every(30000, "zk: no session with %s after "
+			    "%d s; trying again", zk.url.hosts,
+			    ZK_CONNECT_MS / 1000);
+			reuse = NULL;
+			if (cid != NULL && cid->client_id != 0) {
+				id = *cid;
+				reuse = &id;
+			}
+			pthread_mutex_unlock(&zk.lock);
+			zookeeper_close(zh);
+			zh = NULL;
+			pthread_mutex_lock(&zk.lock);
+		}
 		if (zh == NULL) {
 			zk.connected = false;
 			zk.expired = false;
 			pthread_mutex_unlock(&zk.lock);
 			zh = zookeeper_init(zk.url.hosts, watcher, ZK_SESSION_MS,
-			    NULL, NULL, 0);
+			    reuse, NULL, 0);
+			created = clock_ms();
 			pthread_mutex_lock(&zk.lock);
 			if (zh == NULL)
 				log_error_every(10000, "zk: cannot create a "
@@ -507,23 +531,27 @@ zk_main(void *arg)
 			lost_leader("session expired");
 			zookeeper_close(zh);
 			zh = NULL;
+			reuse = NULL;
 			pthread_mutex_lock(&zk.lock);
 			continue;
 		}
+		/* A change is read at once; only a watch that could not be
+		 * set is retried at most once a second (masters.md §2). */
 		if (zh != NULL && zk.connected && zk.dirty &&
-		    clock_ms() - last_cycle >= ZK_CYCLE_MS) {
+		    clock_ms() - last_failure >= ZK_CYCLE_MS) {
 			struct String_vector kids = { 0, NULL };
 			int rc;
 
 			zk.dirty = false;
-			last_cycle = clock_ms();
 			pthread_mutex_unlock(&zk.lock);
 			rc = zoo_wget_children(zh, zk.url.path, watcher, NULL,
 			    &kids);
 			if (rc == ZOK) {
+				last_failure = 0;
 				detection_cycle(zh, &kids);
 				deallocate_String_vector(&kids);
 			} else {
+				last_failure = clock_ms();
 				log_error_every(10000, "zk: cannot watch %s: %s",
 				    zk.url.path, zerror(rc));
 				lost_leader("watch failed");
@@ -558,10 +586,18 @@ zk_start(const struct config *cfg, char *err, size_t errlen)
 {
 	if (zk_parse_url(cfg->zk, &zk.url, err, errlen) < 0)
 		return -1;
-	/* The client library logs to stderr; keep only its errors unless
-	 * very verbose. */
-	zoo_set_debug_level(log_verbosity >= 2 ? ZOO_LOG_LEVEL_INFO :
-	    ZOO_LOG_LEVEL_ERROR);
+	/* The client library logs every failed connection attempt to stderr
+	 * in its own format; this file reports ZooKeeper trouble itself,
+	 * rate-limited, so the library speaks only when very verbose. */
+	if (log_verbosity >= 2) {
+		zoo_set_debug_level(ZOO_LOG_LEVEL_INFO);
+	} else {
+		FILE *null = fopen("/dev/null", "w");
+
+		if (null != NULL)
+			zoo_set_log_stream(null);
+		zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
+	}
 	zk.stopping = false;
 	zk.dirty = true;
 	if (pthread_create(&zk.thread, NULL, zk_main, NULL) != 0) {

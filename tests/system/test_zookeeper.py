@@ -204,13 +204,6 @@ def test_leader_elected_is_served(zk, mesos, master_factory, daemon_factory):
     assert d.returncode is None
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: refresh.c refresh_main() runs a reload "
-                   "at once at start; in ZooKeeper mode M is still [\"\"] then (no "
-                   "leader yet, no masters configured), so every healthy start logs "
-                   "'Warning: Error generating records: no leading master known yet and "
-                   "no other master to ask; keeping old DNS state' although nothing "
-                   "failed and there is no old state; the original loads only on the "
-                   "first detector event or tick (spec/masters.md §1)")
 def test_healthy_start_logs_no_error(zk, mesos, master_factory, daemon_factory):
     m = start_master(master_factory, "127.0.0.2", "healthy")
     mesos.register(m.host, m.port)
@@ -271,13 +264,6 @@ def test_leader_change_served_within_1s(zk, mesos, master_factory, daemon_factor
     assert d.axfr()["Records"]["As"]["leader.mesos."] == ["127.0.0.3"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: master/zk.c zk_main() allows one "
-                   "detection cycle per second (ZK_CYCLE_MS) after *every* cycle, "
-                   "not only when re-establishing a failed watch (spec/masters.md "
-                   "§2): a leader znode that appears 0.3 s after the old one went "
-                   "away is read only 1 s after the previous cycle (served after "
-                   "~0.8 s instead of at once; one appearing 50 ms after is served "
-                   "after ~1.02 s, over the 1 s of issue 5)")
 def test_new_leader_znode_served_at_once(zk, mesos, master_factory, daemon_factory):
     """The leader's znode goes away (no leader for a moment) and a new
     master's znode appears 0.3 s later: the watch fires and its state is
@@ -415,16 +401,6 @@ def test_zk_down_at_start_no_masters(own_zk, master_factory, daemon_factory):
     assert time.monotonic() - t_up < 5
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: master/zk.c zk_main() leaves a handle "
-                   "that never reaches ZOO_CONNECTED_STATE to the C client, which "
-                   "abandons a connection whose server accepted but does not answer "
-                   "(a ZooKeeper still starting, or hung) only after 2/3 of the 60 s "
-                   "session timeout: 40 s without a leader, so with the default "
-                   "zkDetectionTimeout (30) the daemon exits 1.  Seen with the real "
-                   "server (a restarted ZooKeeper: 6.7 s with a 10 s session; 'ZooKeeper "
-                   "down at start': 40 s), and with an ensemble URL 'hung,live' half "
-                   "of the starts take 40 s.  A handle not connected after a few "
-                   "seconds should be replaced (zookeeper_init with the old clientid)")
 def test_zk_silent_at_start_abandoned_soon(zk, mesos, own_zk, master_factory,
                                           daemon_factory):
     """The first connection to ZooKeeper is accepted and never answered (as
