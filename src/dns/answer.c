@@ -285,16 +285,25 @@ lookup_key(struct answer_ctx *a, const struct dns_query *q, char *key)
 }
 
 size_t
-dns_rcode_reply(const struct dns_query *q, unsigned rcode, uint8_t *out,
-    size_t cap)
+dns_rcode_reply(const struct dns_query *q, unsigned rcode, uint16_t opt_size,
+    uint8_t *out, size_t cap)
 {
 	uint16_t opcode = WIRE_OPCODE(q->flags);
 	uint16_t flags = (uint16_t)(WIRE_QR | opcode << 11 | (rcode & 0xf));
+	size_t n;
 
 	if (opcode == 0)
 		flags |= q->flags & (WIRE_RD | WIRE_CD);
-	return msg_error_reply(out, cap, q->id, flags,
+	n = msg_error_reply(out, cap, q->id, flags,
 	    q->qname_len ? q->qname : NULL, q->qtype, q->qclass);
+	if (n > 0 && opt_size != 0 && q->has_opt && n + 11 <= cap) {
+		memset(out + n, 0, 11);
+		wire_write_u16(out + n + 1, TYPE_OPT);
+		wire_write_u16(out + n + 3, opt_size);
+		wire_write_u16(out + WIRE_OFF_ARCOUNT, 1);
+		n += 11;
+	}
+	return n;
 }
 
 static size_t
@@ -406,7 +415,8 @@ dns_handle(struct answer_ctx *a, const struct snapshot *s,
 		    WIRE_QR | RCODE_FORMERR, NULL, 0, 0);
 		return HANDLE_REPLY;
 	case PARSE_NO_QUESTION:
-		*outlen = dns_rcode_reply(q, RCODE_SERVFAIL, out, cap);
+		*outlen = dns_rcode_reply(q, RCODE_SERVFAIL,
+		    (uint16_t)a->cfg->edns0_max_udp_size, out, cap);
 		return HANDLE_REPLY;
 	case PARSE_OK:
 		break;
@@ -414,7 +424,8 @@ dns_handle(struct answer_ctx *a, const struct snapshot *s,
 	if ((a->route = answer_route(a, q->qname)) != -2)
 		return HANDLE_FORWARD;
 	if (s == NULL) {
-		*outlen = dns_rcode_reply(q, RCODE_SERVFAIL, out, cap);
+		*outlen = dns_rcode_reply(q, RCODE_SERVFAIL,
+		    (uint16_t)a->cfg->edns0_max_udp_size, out, cap);
 		return HANDLE_REPLY;
 	}
 	*outlen = authoritative(a, s, q, tcp, out, cap);

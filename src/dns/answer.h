@@ -63,9 +63,10 @@ enum handle_result dns_handle(struct answer_ctx *a, const struct snapshot *s,
     size_t *outlen);
 
 /** The REFUSED / SERVFAIL reply of the original for a query (dns.md §6
- *  "SetRcode" shape), for names that cannot be forwarded. */
+ *  "SetRcode" shape); with opt_size and a query that had EDNS0, an OPT
+ *  advertising opt_size is added (RFC 6891 §7; 0: the original's shape). */
 size_t dns_rcode_reply(const struct dns_query *q, unsigned rcode,
-    uint8_t *out, size_t cap);
+    uint16_t opt_size, uint8_t *out, size_t cap);
 
 /** Releases what answer_init allocated (not the context itself). */
 void answer_free(struct answer_ctx *a);

@@ -38,6 +38,10 @@ skip_rrs(const uint8_t *pkt, size_t len, size_t *pos, unsigned count,
 		rdlen = wire_read_u16(pkt + p + 8);
 		if (p + 10 + rdlen > len)
 			return -1;
+		/* miekg unpacks known types and refuses a wrong length. */
+		if ((type == TYPE_A && rdlen != 0 && rdlen != 4) ||
+		    (type == TYPE_AAAA && rdlen != 0 && rdlen != 16))
+			return -1;
 		if (additional && type == TYPE_OPT) {
 			size_t o = p + 10, end = p + 10 + rdlen;
 
@@ -94,10 +98,14 @@ msg_parse_query(const uint8_t *pkt, size_t len, struct dns_query *q)
 			type = wire_read_u16(pkt + pos);
 			pos += 2;
 			if (pos < len) {
-				if (pos + 2 > len)
-					return PARSE_FORMERR;
-				class = wire_read_u16(pkt + pos);
-				pos += 2;
+				/* A class cut at the end of the message is
+				 * ignored, as miekg v1.0.15 does. */
+				if (pos + 2 > len) {
+					pos = len;
+				} else {
+					class = wire_read_u16(pkt + pos);
+					pos += 2;
+				}
 			}
 		}
 		if (pos == start)
@@ -112,6 +120,10 @@ msg_parse_query(const uint8_t *pkt, size_t len, struct dns_query *q)
 	if (skip_rrs(pkt, len, &pos, an, q, false) < 0 ||
 	    skip_rrs(pkt, len, &pos, ns, q, false) < 0 ||
 	    skip_rrs(pkt, len, &pos, ar, q, true) < 0)
+		return PARSE_FORMERR;
+	/* miekg v1.0.15 fails a message with TC set that it read to the end
+	 * (ErrTruncated), so the original answers FORMERR. */
+	if ((q->flags & WIRE_TC) && !(q->flags & WIRE_QR) && pos == len)
 		return PARSE_FORMERR;
 	if (q->flags & WIRE_QR)
 		return PARSE_DROP;

@@ -35,7 +35,7 @@ struct dns_query {
 /** Outcome of msg_parse_query. */
 enum parse_result {
 	PARSE_OK,
-	PARSE_DROP,		/**< QR set, or shorter than a header: no reply */
+	PARSE_DROP,		/**< QR set: no reply (UDP drops runts itself) */
 	PARSE_FORMERR,		/**< answer FORMERR */
 	PARSE_NO_QUESTION,	/**< answer SERVFAIL without a question */
 };

@@ -476,9 +476,26 @@ route_of(const struct fwd_engine *e, int route)
 	return &e->deflt;
 }
 
+/* Appends our OPT to a header-only reply when the client sent EDNS0
+ * (RFC 6891 §7; not with EDNS0MaxUDPSize 0, the original's shape). */
+static size_t
+with_opt(const struct fwd_engine *e, const struct pend *p, uint8_t *out,
+    size_t n, size_t cap)
+{
+	if (n == 0 || !p->client_opt || e->cfg->edns0_max_udp_size == 0 ||
+	    n + 11 > cap)
+		return n;
+	memset(out + n, 0, 11);
+	wire_write_u16(out + n + 1, TYPE_OPT);
+	wire_write_u16(out + n + 3, (uint16_t)e->cfg->edns0_max_udp_size);
+	wire_write_u16(out + WIRE_OFF_ARCOUNT, 1);
+	return n + 11;
+}
+
 /* The header-and-question reply of the original's SetRcode. */
 static size_t
-rcode_reply(const struct pend *p, unsigned rcode, uint8_t *out, size_t cap)
+rcode_reply(const struct fwd_engine *e, const struct pend *p, unsigned rcode,
+    uint8_t *out, size_t cap)
 {
 	uint16_t qflags = wire_read_u16(p->query + WIRE_OFF_FLAGS);
 	uint16_t opcode = WIRE_OPCODE(qflags);
@@ -489,9 +506,11 @@ rcode_reply(const struct pend *p, unsigned rcode, uint8_t *out, size_t cap)
 	if (opcode == 0)
 		flags |= qflags & (WIRE_RD | WIRE_CD);
 	if (dname_parse(p->query, p->query_len, &pos, qname, &n) < 0)
-		return msg_error_reply(out, cap, p->client_id, flags, NULL, 0, 0);
-	return msg_error_reply(out, cap, p->client_id, flags, qname, p->qtype,
-	    p->qclass);
+		n = msg_error_reply(out, cap, p->client_id, flags, NULL, 0, 0);
+	else
+		n = msg_error_reply(out, cap, p->client_id, flags, qname,
+		    p->qtype, p->qclass);
+	return with_opt(e, p, out, n, cap);
 }
 
 /* A reply too big for the client's transport becomes its header and
@@ -512,16 +531,8 @@ truncated_reply(const struct fwd_engine *e, const struct pend *p,
 		    p->qtype, p->qclass);
 	else
 		n = msg_error_reply(out, cap, p->client_id, flags, NULL, 0, 0);
-	if (p->client_opt && n + 11 <= cap) {
-		/* RFC 6891 §7: OPT also on a truncated answer. */
-		memset(out + n, 0, 11);
-		wire_write_u16(out + n + 1, TYPE_OPT);
-		wire_write_u16(out + n + 3, (uint16_t)(e->cfg->edns0_max_udp_size ?
-		    e->cfg->edns0_max_udp_size : WIRE_MAX_UDP));
-		wire_write_u16(out + WIRE_OFF_ARCOUNT, 1);
-		n += 11;
-	}
-	return n;
+	/* RFC 6891 §7: OPT also on a truncated answer. */
+	return with_opt(e, p, out, n, cap);
 }
 
 static void
@@ -534,7 +545,7 @@ finish(struct fwd_engine *e, struct pend *p, const uint8_t *reply, size_t len)
 		memcpy(out, reply, len);
 	wire_write_u16(out + WIRE_OFF_ID, p->client_id);
 	if (len == 0) {
-		n = rcode_reply(p, RCODE_SERVFAIL, out, sizeof e->buf);
+		n = rcode_reply(e, p, RCODE_SERVFAIL, out, sizeof e->buf);
 	} else {
 		uint16_t flags = wire_read_u16(out + WIRE_OFF_FLAGS);
 
@@ -636,7 +647,7 @@ fwd_submit(struct fwd_engine *e, const struct dns_query *q, int route,
 	probe.query = (uint8_t *)(uintptr_t)pkt;
 	probe.query_len = len;
 	if (r->n == 0)
-		return rcode_reply(&probe, RCODE_REFUSED, out, cap);
+		return rcode_reply(e, &probe, RCODE_REFUSED, out, cap);
 	/* The client's EDNS0 size, capped as our own answers are. */
 	probe.client_limit = WIRE_MAX_UDP;
 	if (q->has_opt && e->cfg->edns0_max_udp_size != 0 &&
@@ -669,7 +680,7 @@ fwd_submit(struct fwd_engine *e, const struct dns_query *q, int route,
 		log_error_every(FWD_LOG_MS, "forwarding: %d queries in flight, "
 		    "answering SERVFAIL", FWD_MAX_PENDING);
 		probe.query = (uint8_t *)(uintptr_t)pkt;
-		return rcode_reply(&probe, RCODE_SERVFAIL, out, cap);
+		return rcode_reply(e, &probe, RCODE_SERVFAIL, out, cap);
 	}
 	memcpy(probe.query, pkt, len);
 	*p = probe;
@@ -684,7 +695,7 @@ fwd_submit(struct fwd_engine *e, const struct dns_query *q, int route,
 		if (start_attempt(e, p))
 			return 0;
 	/* Not one socket could be opened: answer now. */
-	n = rcode_reply(p, RCODE_SERVFAIL, out, cap);
+	n = rcode_reply(e, p, RCODE_SERVFAIL, out, cap);
 	pend_free(e, p);
 	return n;
 }
@@ -975,7 +986,8 @@ drain_queue(void)
 		fu.count--;
 		pthread_mutex_unlock(&fu.lock);
 		if ((c = fu.free_clients) == NULL) {
-			n = dns_rcode_reply(&item.q, RCODE_SERVFAIL, fu.out,
+			n = dns_rcode_reply(&item.q, RCODE_SERVFAIL,
+			    (uint16_t)fu.engine->cfg->edns0_max_udp_size, fu.out,
 			    sizeof fu.out);
 			sendto(item.fd, fu.out, n, 0,
 			    (const struct sockaddr *)&item.peer, item.peerlen);

@@ -105,7 +105,8 @@ udp_main(void *arg)
 					continue;
 				outlen = dns_rcode_reply(&w->actx->query,
 				    forward_possible(cfg, w->actx->route) ?
-				    RCODE_SERVFAIL : RCODE_REFUSED, reply,
+				    RCODE_SERVFAIL : RCODE_REFUSED,
+				    (uint16_t)cfg->edns0_max_udp_size, reply,
 				    w->out_cap);
 				r = HANDLE_REPLY;
 			}
