@@ -27,6 +27,7 @@
 #include "master/masters.h"
 #include "util/clock.h"
 #include "util/ipaddr.h"
+#include "util/jsontree.h"
 
 #define ZK_SESSION_MS 60000
 #define ZK_CYCLE_MS 1000	/* between retries of a failed watch */
@@ -118,17 +119,6 @@ format_addr(const char *ip, long port, char *addr, size_t addrlen)
 		snprintf(addr, addrlen, "%s:%ld", ip, port);
 }
 
-static yajl_val
-obj_get(yajl_val obj, const char *key)
-{
-	if (!YAJL_IS_OBJECT(obj))
-		return NULL;
-	for (size_t i = 0; i < obj->u.object.len; i++)
-		if (strcmp(obj->u.object.keys[i], key) == 0)
-			return obj->u.object.values[i];
-	return NULL;
-}
-
 int
 zk_master_info_json(const char *data, size_t len, char *addr, size_t addrlen,
     char *id, size_t idlen)
@@ -146,10 +136,10 @@ zk_master_info_json(const char *data, size_t len, char *addr, size_t addrlen,
 	free(text);
 	if (!YAJL_IS_OBJECT(root))
 		goto out;
-	v = obj_get(root, "id");
+	v = json_get(root, "id");
 	snprintf(id, idlen, "%s", YAJL_IS_STRING(v) ? v->u.string : "");
-	if ((a = obj_get(root, "address")) != NULL && YAJL_IS_OBJECT(a)) {
-		yajl_val aip = obj_get(a, "ip"), aport = obj_get(a, "port");
+	if ((a = json_get(root, "address")) != NULL && YAJL_IS_OBJECT(a)) {
+		yajl_val aip = json_get(a, "ip"), aport = json_get(a, "port");
 
 		if (!YAJL_IS_STRING(aip))
 			goto out;
@@ -160,7 +150,7 @@ zk_master_info_json(const char *data, size_t len, char *addr, size_t addrlen,
 		goto out;
 	}
 	/* Legacy: a uint32 in host (little-endian) order. */
-	v = obj_get(root, "ip");
+	v = json_get(root, "ip");
 	if (!YAJL_IS_INTEGER(v))
 		goto out;
 	{
@@ -169,7 +159,7 @@ zk_master_info_json(const char *data, size_t len, char *addr, size_t addrlen,
 		snprintf(ip, sizeof ip, "%u.%u.%u.%u", x & 0xff,
 		    (x >> 8) & 0xff, (x >> 16) & 0xff, x >> 24);
 	}
-	v = obj_get(root, "port");
+	v = json_get(root, "port");
 	if (YAJL_IS_INTEGER(v))
 		port = (long)v->u.number.i;
 	format_addr(ip, port, addr, addrlen);

@@ -175,13 +175,6 @@ jwt_expiry(const char *token)
 }
 
 static int
-iam_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut,
-    curl_off_t un)
-{
-	return fetch_progress(ctx, dt, dn, ut, un);
-}
-
-static int
 iam_login(struct iam_auth *a, char *err, size_t errlen)
 {
 	const struct config *c = a->cfg;
@@ -210,19 +203,8 @@ iam_login(struct iam_auth *a, char *err, size_t errlen)
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
-	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, iam_progress);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (c->ca_cert_file[0] != '\0')
-		curl_easy_setopt(curl, CURLOPT_CAINFO, c->ca_cert_file);
-	if (c->cert_file[0] != '\0') {
-		curl_easy_setopt(curl, CURLOPT_SSLCERT, c->cert_file);
-		curl_easy_setopt(curl, CURLOPT_SSLKEY, c->key_file);
-	}
-	if (c->mesos_https_insecure) {
-		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
+	fetch_setup_tls(curl, c);
 	if (curl_easy_perform(curl) != CURLE_OK) {
 		snprintf(err, errlen, "IAM authentication failed: cannot reach "
 		    "%s", a->login_endpoint);

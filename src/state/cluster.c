@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "records/label.h"
+#include "util/jsontree.h"
 
 /* ---- a small string map ---- */
 
@@ -444,36 +445,11 @@ cluster_load(struct cluster *c, const struct mesos_state *s)
 
 /* ---- v1 JSON helpers ---- */
 
-static yajl_val
-jget(yajl_val obj, const char *key)
-{
-	if (!YAJL_IS_OBJECT(obj))
-		return NULL;
-	for (size_t i = 0; i < obj->u.object.len; i++)
-		if (strcmp(obj->u.object.keys[i], key) == 0)
-			return obj->u.object.values[i];
-	return NULL;
-}
-
-static const char *
-jstr(yajl_val obj, const char *key)
-{
-	yajl_val v = jget(obj, key);
-
-	return YAJL_IS_STRING(v) ? v->u.string : NULL;
-}
-
 /* An id: {"value": "..."}. */
 static const char *
 jid(yajl_val obj, const char *key)
 {
-	return jstr(jget(obj, key), "value");
-}
-
-static size_t
-jlen(yajl_val arr)
-{
-	return YAJL_IS_ARRAY(arr) ? arr->u.array.len : 0;
+	return json_str(json_get(obj, key), "value");
 }
 
 static yajl_val
@@ -517,8 +493,8 @@ push_ip(struct ipaddr **v, uint16_t *n, const char *text)
 static void
 apply_status(struct cl_task *t, yajl_val st)
 {
-	const char *state = jstr(st, "state");
-	yajl_val ts = jget(st, "timestamp"), labels, nis;
+	const char *state = json_str(st, "state");
+	yajl_val ts = json_get(st, "timestamp"), labels, nis;
 	double when = YAJL_IS_NUMBER(ts) ? ts->u.number.d : 0;
 	struct ipaddr *ips[TASK_IP_SOURCES] = { NULL };
 	uint16_t n[TASK_IP_SOURCES] = { 0 };
@@ -526,23 +502,23 @@ apply_status(struct cl_task *t, yajl_val st)
 	if (state == NULL || strcmp(state, "TASK_RUNNING") != 0 ||
 	    when <= t->best_ts)
 		return;
-	nis = jget(jget(st, "container_status"), "network_infos");
-	for (size_t i = 0; i < jlen(nis); i++) {
-		yajl_val ni = jat(nis, i), addrs = jget(ni, "ip_addresses");
+	nis = json_get(json_get(st, "container_status"), "network_infos");
+	for (size_t i = 0; i < json_len(nis); i++) {
+		yajl_val ni = jat(nis, i), addrs = json_get(ni, "ip_addresses");
 
-		if (jlen(addrs) > 0) {
-			for (size_t k = 0; k < jlen(addrs); k++)
+		if (json_len(addrs) > 0) {
+			for (size_t k = 0; k < json_len(addrs); k++)
 				push_ip(&ips[TIP_NETINFO], &n[TIP_NETINFO],
-				    jstr(jat(addrs, k), "ip_address"));
+				    json_str(jat(addrs, k), "ip_address"));
 		} else {
 			push_ip(&ips[TIP_NETINFO], &n[TIP_NETINFO],
-			    jstr(ni, "ip_address"));
+			    json_str(ni, "ip_address"));
 		}
 	}
-	labels = jget(jget(st, "labels"), "labels");
-	for (size_t i = 0; i < jlen(labels); i++) {
-		const char *k = jstr(jat(labels, i), "key");
-		const char *v = jstr(jat(labels, i), "value");
+	labels = json_get(json_get(st, "labels"), "labels");
+	for (size_t i = 0; i < json_len(labels); i++) {
+		const char *k = json_str(jat(labels, i), "key");
+		const char *v = json_str(jat(labels, i), "value");
 
 		if (k == NULL)
 			continue;
@@ -566,17 +542,17 @@ ports_text(yajl_val resources)
 	char *out = NULL;
 	size_t len = 0, cap = 0;
 
-	for (size_t i = 0; i < jlen(resources); i++) {
+	for (size_t i = 0; i < json_len(resources); i++) {
 		yajl_val r = jat(resources, i), ranges;
-		const char *name = jstr(r, "name"), *type = jstr(r, "type");
+		const char *name = json_str(r, "name"), *type = json_str(r, "type");
 
 		if (name == NULL || type == NULL || strcmp(name, "ports") != 0 ||
 		    strcmp(type, "RANGES") != 0)
 			continue;
-		ranges = jget(jget(r, "ranges"), "range");
-		for (size_t k = 0; k < jlen(ranges); k++) {
-			yajl_val b = jget(jat(ranges, k), "begin");
-			yajl_val e = jget(jat(ranges, k), "end");
+		ranges = json_get(json_get(r, "ranges"), "range");
+		for (size_t k = 0; k < json_len(ranges); k++) {
+			yajl_val b = json_get(jat(ranges, k), "begin");
+			yajl_val e = json_get(jat(ranges, k), "end");
 			char piece[64];
 			int pn;
 
@@ -610,9 +586,9 @@ static struct cl_task *
 task_from_json(yajl_val j, const char **fw_id)
 {
 	struct cl_task *t;
-	const char *id = jid(j, "task_id"), *state = jstr(j, "state");
-	yajl_val name = jget(j, "name"), statuses = jget(j, "statuses");
-	yajl_val disc = jget(j, "discovery");
+	const char *id = jid(j, "task_id"), *state = json_str(j, "state");
+	yajl_val name = json_get(j, "name"), statuses = json_get(j, "statuses");
+	yajl_val disc = json_get(j, "discovery");
 
 	*fw_id = jid(j, "framework_id");
 	if (id == NULL || *fw_id == NULL || (name && !YAJL_IS_STRING(name)) ||
@@ -624,26 +600,26 @@ task_from_json(yajl_val j, const char **fw_id)
 	t->name = dup_or_empty(YAJL_IS_STRING(name) ? name->u.string : "");
 	t->agent_id = dup_or_empty(jid(j, "agent_id"));
 	t->running = strcmp(state, "TASK_RUNNING") == 0;
-	t->ports = ports_text(jget(j, "resources"));
+	t->ports = ports_text(json_get(j, "resources"));
 	t->best_ts = -1;
-	for (size_t i = 0; i < jlen(statuses); i++)
+	for (size_t i = 0; i < json_len(statuses); i++)
 		apply_status(t, jat(statuses, i));
 	if (YAJL_IS_OBJECT(disc)) {
-		const char *dn = jstr(disc, "name");
-		yajl_val ports = jget(jget(disc, "ports"), "ports");
+		const char *dn = json_str(disc, "name");
+		yajl_val ports = json_get(json_get(disc, "ports"), "ports");
 
 		if (dn != NULL) {
 			t->has_di = true;
 			t->di_name = strdup(dn);
 		}
-		t->di_ports = calloc(jlen(ports) + 1, sizeof *t->di_ports);
-		for (size_t i = 0; t->di_ports && i < jlen(ports); i++) {
-			yajl_val p = jat(ports, i), num = jget(p, "number");
+		t->di_ports = calloc(json_len(ports) + 1, sizeof *t->di_ports);
+		for (size_t i = 0; t->di_ports && i < json_len(ports); i++) {
+			yajl_val p = jat(ports, i), num = json_get(p, "number");
 			struct cl_port *cp = &t->di_ports[t->n_di_ports++];
 
 			cp->number = YAJL_IS_INTEGER(num) ? num->u.number.i : 0;
-			cp->protocol = dup_or_empty(jstr(p, "protocol"));
-			cp->name = dup_or_empty(jstr(p, "name"));
+			cp->protocol = dup_or_empty(json_str(p, "protocol"));
+			cp->name = dup_or_empty(json_str(p, "name"));
 		}
 	}
 	return t;
@@ -653,7 +629,7 @@ static enum cluster_change
 apply_task_added(struct cluster *c, yajl_val ev)
 {
 	const char *fw_id;
-	struct cl_task *t = task_from_json(jget(ev, "task"), &fw_id);
+	struct cl_task *t = task_from_json(json_get(ev, "task"), &fw_id);
 	struct cl_framework *f;
 	bool known;
 
@@ -675,8 +651,8 @@ apply_task_added(struct cluster *c, yajl_val ev)
 static enum cluster_change
 apply_task_updated(struct cluster *c, yajl_val ev)
 {
-	const char *fw_id = jid(ev, "framework_id"), *state = jstr(ev, "state");
-	yajl_val status = jget(ev, "status");
+	const char *fw_id = jid(ev, "framework_id"), *state = json_str(ev, "state");
+	yajl_val status = json_get(ev, "status");
 	const char *task_id = jid(status, "task_id");
 	struct cl_framework *f;
 	struct cl_task *t;
@@ -685,7 +661,7 @@ apply_task_updated(struct cluster *c, yajl_val ev)
 	if (fw_id == NULL || task_id == NULL)
 		return CLUSTER_UNKNOWN;
 	if (state == NULL)
-		state = jstr(status, "state");
+		state = json_str(status, "state");
 	if (state == NULL)
 		return CLUSTER_UNKNOWN;
 	f = framework_get(c, fw_id, false);
@@ -708,10 +684,10 @@ apply_task_updated(struct cluster *c, yajl_val ev)
 static enum cluster_change
 apply_agent_added(struct cluster *c, yajl_val ev)
 {
-	yajl_val agent = jget(ev, "agent"), info = jget(agent, "agent_info");
-	const char *id = jid(info, "id"), *pid = jstr(agent, "pid");
-	const char *host = jstr(info, "hostname");
-	yajl_val port = jget(info, "port");
+	yajl_val agent = json_get(ev, "agent"), info = json_get(agent, "agent_info");
+	const char *id = jid(info, "id"), *pid = json_str(agent, "pid");
+	const char *host = json_str(info, "hostname");
+	yajl_val port = json_get(info, "port");
 	struct cl_agent *a, *old;
 	char made[512];
 
@@ -750,8 +726,8 @@ apply_framework(struct cluster *c, yajl_val fw_info, bool removed)
 	if ((f = framework_get(c, id, true)) == NULL)
 		return CLUSTER_NONE;
 	f->known = true;
-	set_str(&f->name, jstr(fw_info, "name"));
-	set_str(&f->hostname, jstr(fw_info, "hostname"));
+	set_str(&f->name, json_str(fw_info, "name"));
+	set_str(&f->hostname, json_str(fw_info, "hostname"));
 	/* v1 has no pid: the next poll brings it (events.md §5). */
 	return CLUSTER_NEEDS_POLL;
 }
@@ -759,18 +735,18 @@ apply_framework(struct cluster *c, yajl_val fw_info, bool removed)
 enum cluster_change
 cluster_apply(struct cluster *c, yajl_val ev)
 {
-	const char *type = jstr(ev, "type");
+	const char *type = json_str(ev, "type");
 
 	if (type == NULL)
 		return CLUSTER_NONE;
 	if (strcmp(type, "TASK_ADDED") == 0)
-		return apply_task_added(c, jget(ev, "task_added"));
+		return apply_task_added(c, json_get(ev, "task_added"));
 	if (strcmp(type, "TASK_UPDATED") == 0)
-		return apply_task_updated(c, jget(ev, "task_updated"));
+		return apply_task_updated(c, json_get(ev, "task_updated"));
 	if (strcmp(type, "AGENT_ADDED") == 0)
-		return apply_agent_added(c, jget(ev, "agent_added"));
+		return apply_agent_added(c, json_get(ev, "agent_added"));
 	if (strcmp(type, "AGENT_REMOVED") == 0) {
-		const char *id = jid(jget(ev, "agent_removed"), "agent_id");
+		const char *id = jid(json_get(ev, "agent_removed"), "agent_id");
 
 		if (id == NULL)
 			return CLUSTER_UNKNOWN;
@@ -778,14 +754,14 @@ cluster_apply(struct cluster *c, yajl_val ev)
 		return CLUSTER_CHANGED;
 	}
 	if (strcmp(type, "FRAMEWORK_ADDED") == 0)
-		return apply_framework(c, jget(jget(jget(ev, "framework_added"),
+		return apply_framework(c, json_get(json_get(json_get(ev, "framework_added"),
 		    "framework"), "framework_info"), false);
 	if (strcmp(type, "FRAMEWORK_UPDATED") == 0)
-		return apply_framework(c, jget(jget(jget(ev,
+		return apply_framework(c, json_get(json_get(json_get(ev,
 		    "framework_updated"), "framework"), "framework_info"),
 		    false);
 	if (strcmp(type, "FRAMEWORK_REMOVED") == 0)
-		return apply_framework(c, jget(jget(ev, "framework_removed"),
+		return apply_framework(c, json_get(json_get(ev, "framework_removed"),
 		    "framework_info"), true);
 	return CLUSTER_NONE;	/* HEARTBEAT, unknown types */
 }
@@ -820,18 +796,18 @@ int
 cluster_event_apps(const struct cluster *c, yajl_val ev, char ***apps,
     size_t *n)
 {
-	const char *type = jstr(ev, "type");
+	const char *type = json_str(ev, "type");
 
 	*apps = NULL;
 	*n = 0;
 	if (type == NULL || strcmp(type, "HEARTBEAT") == 0)
 		return 0;
 	if (strcmp(type, "TASK_ADDED") == 0) {
-		yajl_val task = jget(jget(ev, "task_added"), "task");
-		yajl_val disc = jget(task, "discovery");
+		yajl_val task = json_get(json_get(ev, "task_added"), "task");
+		yajl_val disc = json_get(task, "discovery");
 		const char *fw_id = jid(task, "framework_id");
 		const char *id = jid(task, "task_id");
-		const char *name = jstr(task, "name");
+		const char *name = json_str(task, "name");
 		const struct cl_framework *f;
 		const struct cl_task *old;
 		char key[1024];
@@ -839,7 +815,7 @@ cluster_event_apps(const struct cluster *c, yajl_val ev, char ***apps,
 		if (fw_id == NULL || id == NULL ||
 		    (f = smap_get(&c->frameworks, fw_id)) == NULL || !f->known)
 			return -1;
-		app_key(c, f->name, name ? name : "", jstr(disc, "name"), key,
+		app_key(c, f->name, name ? name : "", json_str(disc, "name"), key,
 		    sizeof key);
 		add_app(apps, n, key);
 		if ((old = smap_get(&f->tasks, id)) != NULL)
@@ -847,9 +823,9 @@ cluster_event_apps(const struct cluster *c, yajl_val ev, char ***apps,
 		return 0;
 	}
 	if (strcmp(type, "TASK_UPDATED") == 0) {
-		yajl_val tu = jget(ev, "task_updated");
+		yajl_val tu = json_get(ev, "task_updated");
 		const char *fw_id = jid(tu, "framework_id");
-		const char *id = jid(jget(tu, "status"), "task_id");
+		const char *id = jid(json_get(tu, "status"), "task_id");
 		const struct cl_framework *f;
 		const struct cl_task *t;
 

@@ -80,23 +80,42 @@ fetch_abort_all(void)
 	atomic_store(&aborting, true);
 }
 
-int
-fetch_progress(void *ctx, long long dltotal, long long dlnow,
-    long long ultotal, long long ulnow)
+bool
+fetch_aborted(void)
 {
-	(void)ctx;
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	return atomic_load(&aborting) ? 1 : 0;
+	return atomic_load(&aborting);
 }
 
+/* libcurl's progress callback: non-zero aborts the transfer. */
 static int
 on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut,
     curl_off_t un)
 {
-	return fetch_progress(ctx, dt, dn, ut, un);
+	(void)ctx;
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	return fetch_aborted() ? 1 : 0;
+}
+
+void
+fetch_setup_tls(void *handle, const struct config *c)
+{
+	CURL *curl = handle;
+
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	if (c->ca_cert_file[0] != '\0')
+		curl_easy_setopt(curl, CURLOPT_CAINFO, c->ca_cert_file);
+	if (c->cert_file[0] != '\0') {
+		curl_easy_setopt(curl, CURLOPT_SSLCERT, c->cert_file);
+		curl_easy_setopt(curl, CURLOPT_SSLKEY, c->key_file);
+	}
+	if (c->mesos_https_insecure) {
+		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
 }
 
 void
@@ -151,22 +170,9 @@ fetch_state(const struct fetch_opts *o, const char *host, int port, char *err,
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_err);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
-	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	if (c->mesos_https_on) {
-		if (c->ca_cert_file[0] != '\0')
-			curl_easy_setopt(curl, CURLOPT_CAINFO, c->ca_cert_file);
-		if (c->cert_file[0] != '\0') {
-			curl_easy_setopt(curl, CURLOPT_SSLCERT, c->cert_file);
-			curl_easy_setopt(curl, CURLOPT_SSLKEY, c->key_file);
-		}
-		if (c->mesos_https_insecure) {
-			curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-			curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
-		}
-	}
+	fetch_setup_tls(curl, c);
 	rc = curl_easy_perform(curl);
 	if (sink.status == 0)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &sink.status);

@@ -10,6 +10,7 @@
 #ifndef MDNS_STATE_FETCH_H
 #define MDNS_STATE_FETCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,9 +39,14 @@ struct mesos_state *fetch_state(const struct fetch_opts *o, const char *host,
  *  (shutdown must not wait for a hung master). */
 void fetch_abort_all(void);
 
-/** libcurl progress callback that aborts once fetch_abort_all was called. */
-int fetch_progress(void *ctx, long long dltotal, long long dlnow,
-    long long ultotal, long long ulnow);
+/** True once fetch_abort_all was called. */
+bool fetch_aborted(void);
+
+/** Applies the configuration's TLS settings (CA, client certificate,
+ *  MesosHTTPSInsecure) and the abort-on-shutdown progress callback to a
+ *  libcurl handle: every request to a master or its login goes through
+ *  here, so they all verify the same way. */
+void fetch_setup_tls(void *curl, const struct config *cfg);
 
 /** Sets up libcurl once per process. */
 void fetch_global_init(void);

@@ -268,7 +268,7 @@ on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	(void)dn;
 	(void)ut;
 	(void)un;
-	if (atomic_load(&st.stopping))
+	if (atomic_load(&st.stopping) || fetch_aborted())
 		return 1;
 	if (b->subscribed &&
 	    clock_ms() - b->last_byte_ms > (int64_t)(b->heartbeat_s * 3000)) {
@@ -328,23 +328,13 @@ subscribe(struct sub *b)
 	curl_easy_setopt(b->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(b->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(b->curl, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(b->curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(b->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(b->curl, CURLOPT_XFERINFODATA, b);
 	curl_easy_setopt(b->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(b->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	if (c->mesos_https_on) {
-		if (c->ca_cert_file[0] != '\0')
-			curl_easy_setopt(b->curl, CURLOPT_CAINFO, c->ca_cert_file);
-		if (c->cert_file[0] != '\0') {
-			curl_easy_setopt(b->curl, CURLOPT_SSLCERT, c->cert_file);
-			curl_easy_setopt(b->curl, CURLOPT_SSLKEY, c->key_file);
-		}
-		if (c->mesos_https_insecure) {
-			curl_easy_setopt(b->curl, CURLOPT_SSL_VERIFYPEER, 0L);
-			curl_easy_setopt(b->curl, CURLOPT_SSL_VERIFYHOST, 0L);
-		}
-	}
+	fetch_setup_tls(b->curl, c);
+	/* After fetch_setup_tls: our own progress check (stalls, leader
+	 * changes, shutdown) replaces its abort-only one. */
+	curl_easy_setopt(b->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(b->curl, CURLOPT_XFERINFODATA, b);
 	b->last_byte_ms = clock_ms();
 	curl_easy_perform(b->curl);
 	if (b->status == 0)

@@ -625,11 +625,11 @@ test_zone_resolvers(void **state)
 	    "can't specify ZoneResolver for Mesos domain (mesos)");
 	expect_error("{" M1 ",\"zoneResolvers\":{\"a.weave\":[\"1.1.1.1\"],"
 	    "\"weave\":[\"1.1.1.2\"]}}",
-	    "ambiguous zone resolvers: a.weave is masked by weave");
+	    "ambiguous zone resolvers: .a.weave is masked by .weave");
 	/* A zone that is a suffix of the Mesos domain masks it. */
 	expect_error("{" M1 ",\"domain\":\"mesos.example\",\"zoneResolvers\":"
 	    "{\"example\":[\"1.1.1.1\"]}}",
-	    "ambiguous zone resolvers: mesos.example is masked by example");
+	    "ambiguous zone resolvers: .mesos.example is masked by .example");
 	expect_error_has("{" M1 ",\"zoneResolvers\":{\"weave\":[\"x.y\"]}}",
 	    "error validating resolvers", "x.y");
 	/* "aweave" is not "a.weave": no masking. */
