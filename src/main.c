@@ -169,8 +169,8 @@ main(int argc, char **argv)
 	struct fetch_opts fopts = { 0 };
 	char err[2048];
 	sigset_t sigs;
-	int sig;
-	bool serving = false;
+	int sig, status = 1;
+	bool serving = false, refreshing = false;
 
 	/* Big buffers always from mmap, so that a refresh gives its memory
 	 * back to the system instead of leaving the heap fragmented. */
@@ -216,7 +216,7 @@ main(int argc, char **argv)
 		    sizeof(char *)), 0 };
 
 		if (m.v == NULL)
-			return 1;
+			goto fail;
 		m.v[m.n++] = "";
 		for (size_t i = 0; i < cfg.masters.n; i++)
 			m.v[m.n++] = cfg.masters.v[i];
@@ -225,7 +225,7 @@ main(int argc, char **argv)
 		masters_timer_start(cfg.zk_detection_timeout);
 		if (zk_start(&cfg, err, sizeof err) < 0) {
 			log_error("%s", err);
-			return 1;
+			goto fail;
 		}
 	} else {
 		/* Static masters: M = masters, the first presumed leader. */
@@ -233,11 +233,12 @@ main(int argc, char **argv)
 	}
 	if (refresh_start(&cfg, &fopts) < 0) {
 		log_error("cannot start the reload thread");
-		return 1;
+		goto fail;
 	}
+	refreshing = true;
 	if (cfg.events_on && stream_start(&cfg, &fopts) < 0) {
 		log_error("cannot start the event stream thread");
-		return 1;
+		goto fail;
 	}
 	/* Nothing is served before the first records exist.  One loop takes
 	 * the signals, starts the servers after the first load and watches
@@ -259,33 +260,40 @@ main(int argc, char **argv)
 
 			log_error("master detection timed out after %s",
 			    go_duration(cfg.zk_detection_timeout, d, sizeof d));
-			return 1;
+			goto fail;
 		}
 		if (!serving && refresh_loaded()) {
+			serving = true;
 			if (cfg.dns_on &&
 			    dns_server_start(&cfg, err, sizeof err) < 0) {
 				log_error("%s", err);
-				return 1;
+				goto fail;
 			}
 			if (cfg.http_on &&
 			    http_api_start(&cfg, err, sizeof err) < 0) {
 				log_error("%s", err);
-				return 1;
+				goto fail;
 			}
-			serving = true;
 			log_verbose("serving: DNS %s:%lld %s, HTTP %s:%lld %s",
 			    cfg.listener, (long long)cfg.port,
 			    cfg.dns_on ? "on" : "off", cfg.http_listener,
 			    (long long)cfg.http_port, cfg.http_on ? "on" : "off");
 		}
 	}
+	status = 0;
+	goto out;
+fail:
+	status = 1;
+out:
+	/* Every thread ends before the configuration they read goes. */
 	stream_stop();
 	zk_stop();
 	if (serving) {
 		http_api_stop();
 		dns_server_stop();
 	}
-	refresh_stop();
+	if (refreshing)
+		refresh_stop();
 	config_free(&cfg);
-	return 0;
+	return status;
 }

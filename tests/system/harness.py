@@ -500,3 +500,13 @@ def rrset_values(msg, section="answer", rdtype=None):
         if rdtype is None or rrset.rdtype == dns.rdatatype.from_text(rdtype):
             out.update(r.to_text() for r in rrset)
     return out
+
+
+def sanitized(path=None):
+    """True for an ASan/UBSan build of the daemon (scripts/test.sh runs the
+    system tests against one too): memory figures mean nothing there."""
+    try:
+        data = Path(path or daemon_binary()).read_bytes()
+    except OSError:
+        return False
+    return b"__ubsan_handle_" in data or b"__asan_init" in data

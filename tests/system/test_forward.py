@@ -79,17 +79,7 @@ only-b A     198.51.100.2
 FORWARD_TIMEOUT = 1           # the daemon's `timeout` (s) where it matters
 
 
-def _sanitized(path):
-    """True for an ASan/UBSan build of the daemon (scripts/test.sh runs the
-    system tests against one too)."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return False
-    return b"__ubsan_handle_" in data or b"__asan_init" in data
-
-
-SANITIZED = _sanitized(harness.daemon_binary())
+SANITIZED = harness.sanitized()
 
 # --------------------------------------------------------------------------
 # fixtures
