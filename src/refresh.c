@@ -69,7 +69,7 @@ static char **dirty_apps;
 static size_t n_dirty_apps;
 static struct snapshot *base;
 static bool poll_in_flight;	/* events are logged for replay meanwhile */
-static int64_t last_publish_ms;	/* events are published at most every
+static _Atomic int64_t last_publish_ms;	/* events are published at most every
 				   PUBLISH_DELAY_MS */
 static int64_t reconcile_retry_ms;
 
@@ -334,12 +334,15 @@ cmp_u32(const void *a, const void *b)
 
 /* Makes snap an overlay of `base`: base's names of the dirty apps are
  * hidden, snap's own names (those apps' current ones) answer instead. */
+static bool overlay_clash;	/* the last make_overlay found a clash */
+
 static bool
 make_overlay(struct snapshot *snap)
 {
 	uint32_t *hidden = malloc((n_dirty_apps + 1) * sizeof *hidden);
 	uint32_t n = 0;
 
+	overlay_clash = false;
 	if (hidden == NULL)
 		return false;
 	for (size_t i = 0; i < n_dirty_apps; i++) {
@@ -353,7 +356,27 @@ make_overlay(struct snapshot *snap)
 	snap->n_hidden = n;
 	atomic_fetch_add(&base->refs, 1);
 	snap->base = base;
+	if (snap_overlay_clashes(snap)) {
+		overlay_clash = true;
+		return false;
+	}
 	return true;
+}
+
+/* True when a dirty app shares a name of base with another owner: an
+ * overlay cannot hide its part alone. */
+static bool
+dirty_entangled(void)
+{
+	if (base == NULL || base->app_entangled == NULL)
+		return false;
+	for (size_t i = 0; i < n_dirty_apps; i++) {
+		uint32_t app = snap_app(base, dirty_apps[i]);
+
+		if (app != SNAP_NONE && base->app_entangled[app])
+			return true;
+	}
+	return false;
 }
 
 /* After a full build: it is the base of the overlays to come. */
@@ -474,6 +497,7 @@ publish_model(bool full)
 	int64_t t0 = clock_us();
 	bool ok, overlay;
 
+	overlay_clash = false;
 	pthread_mutex_lock(&model_lock);
 	model_dirty = false;
 	overlay = !full && !pending_full && base != NULL &&
@@ -484,12 +508,13 @@ publish_model(bool full)
 			pending_apps[i] = NULL;
 		}
 		n_pending_apps = 0;
-		if (cluster_loaded(model))
-			view = cluster_view_borrowed(model, dirty_apps,
-			    n_dirty_apps);
-	} else if (cluster_loaded(model)) {
-		view = cluster_view_borrowed(model, NULL, 0);
+		/* Names shared with other owners are rebuilt in full. */
+		if (dirty_entangled())
+			overlay = false;
 	}
+	if (cluster_loaded(model))
+		view = overlay ? cluster_view_borrowed(model, dirty_apps,
+		    n_dirty_apps) : cluster_view_borrowed(model, NULL, 0);
 	if (!overlay) {
 		apps_clear(&pending_apps, &n_pending_apps);
 		pending_full = false;
@@ -504,6 +529,18 @@ publish_model(bool full)
 	ok = build_and_publish(view, &m, 0, t0, t0, overlay ? "events" :
 	    "events (full build)", overlay, &model_lock);
 	masters_list_free(&m);
+	if (overlay && !ok && overlay_clash) {
+		/* A new name of a changed app is also another owner's. */
+		log_verbose("events: a changed app shares a name with another; "
+		    "building in full");
+		return publish_model(true);
+	}
+	if (!ok && !overlay) {
+		/* The changes are still to be published. */
+		pthread_mutex_lock(&model_lock);
+		pending_full = true;
+		pthread_mutex_unlock(&model_lock);
+	}
 	return ok;
 }
 

@@ -925,10 +925,10 @@ fwd_udp_enqueue(const struct dns_query *q, int route, const uint8_t *pkt,
 	struct queued *slot;
 	uint64_t one = 1;
 
-	if (!fu.started || len > QUEUE_QUERY_MAX)
+	if (len > QUEUE_QUERY_MAX)
 		return false;
 	pthread_mutex_lock(&fu.lock);
-	if (fu.count == QUEUE_SLOTS) {
+	if (!fu.started || fu.count == QUEUE_SLOTS) {
 		pthread_mutex_unlock(&fu.lock);
 		return false;
 	}
@@ -1057,7 +1057,9 @@ fwd_udp_start(const struct config *cfg, struct fwd_cache *cache, char *err,
 		fwd_udp_stop();
 		return -1;
 	}
+	pthread_mutex_lock(&fu.lock);
 	fu.started = true;
+	pthread_mutex_unlock(&fu.lock);
 	return 0;
 }
 
@@ -1066,13 +1068,17 @@ fwd_udp_stop(void)
 {
 	uint64_t one = 1;
 
-	if (fu.started) {
+	pthread_mutex_lock(&fu.lock);
+	bool was_started = fu.started;
+
+	fu.started = false;	/* workers stop queueing from here */
+	pthread_mutex_unlock(&fu.lock);
+	if (was_started) {
 		atomic_store(&fu.stopping, true);
 		if (write(fu.wake_fd, &one, sizeof one) < 0)
 			log_error("forwarder: cannot wake: %s", strerror(errno));
 		pthread_join(fu.thread, NULL);
 	}
-	fu.started = false;
 	fwd_engine_free(fu.engine);
 	fu.engine = NULL;
 	if (fu.epoll_fd >= 0)

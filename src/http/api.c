@@ -102,6 +102,8 @@ route_of(const char *url, const char **arg, size_t *arglen, bool *ports)
 	} else {
 		return R_NONE;
 	}
+	if (len <= (size_t)(rest - url))
+		return R_NONE;	/* "/v1/hosts/" and the like */
 	len -= (size_t)(rest - url);
 	slash = memchr(rest, '/', len);
 	*arg = rest;

@@ -394,13 +394,22 @@ detection_cycle(zhandle_t *zh, const struct String_vector *kids)
 			masters_on_leader("");
 		}
 	} else if (strcmp(best, zk.leader_node) != 0) {
-		snprintf(zk.leader_node, sizeof zk.leader_node, "%s", best);
-		if (read_master(zh, best, addr, sizeof addr, id, sizeof id) < 0)
+		if (read_master(zh, best, addr, sizeof addr, id, sizeof id) < 0) {
+			/* Unknown for now; read again on the next cycle. */
 			addr[0] = '\0';
-		zk.leader_known = addr[0] != '\0';
-		log_verbose("zk: leading master is %s", addr[0] ? addr :
-		    "unknown");
-		masters_on_leader(addr);
+			pthread_mutex_lock(&zk.lock);
+			zk.dirty = true;
+			pthread_mutex_unlock(&zk.lock);
+		} else {
+			snprintf(zk.leader_node, sizeof zk.leader_node, "%s",
+			    best);
+		}
+		if (addr[0] != '\0' || zk.leader_known) {
+			zk.leader_known = addr[0] != '\0';
+			log_verbose("zk: leading master is %s", addr[0] ?
+			    addr : "unknown");
+			masters_on_leader(addr);
+		}
 	}
 	/* 2: every master, once per MasterInfo id. */
 	list = calloc((size_t)kids->count + 1, sizeof *list);

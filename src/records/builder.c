@@ -56,7 +56,9 @@ struct builder {
 	struct snapshot *snap;
 	/* Apps (fname, task label): which one created each name, so that an
 	 * overlay can hide the names of the apps events changed. */
-	struct vec app_of;	/* u32 per node */
+	struct vec app_of;	/* u32 per node; SNAP_MIXED once apps share it */
+	struct vec entangled;	/* u8 per app: shares a name with another
+				   app or with a non-task record */
 	struct vec app_keys;	/* char *, malloc'ed */
 	struct set app_set;	/* app index + 1 */
 	uint32_t cur_app;	/* SNAP_NONE outside tasks */
@@ -398,6 +400,34 @@ big_add(struct builder *b, uint32_t i)
 	return true;
 }
 
+static void
+entangle(struct builder *b, uint32_t app)
+{
+	if (app < b->entangled.n)
+		((uint8_t *)b->entangled.p)[app] = 1;
+}
+
+/* A value lands on a name: when the name already holds values of another
+ * app (or of frameworks, agents, masters), it becomes mixed and both
+ * owners are entangled, so that no overlay ever rebuilds it alone. */
+static void
+note_owner(struct builder *b, uint32_t node)
+{
+	uint32_t *app = (uint32_t *)b->app_of.p + node;
+	const struct snode *n = node_at(b, node);
+
+	if (*app == SNAP_MIXED || *app == b->cur_app)
+		return;
+	if (n->first[1] == 0) {
+		/* The first value: the inserting app owns the name. */
+		*app = b->cur_app;
+		return;
+	}
+	entangle(b, *app);
+	entangle(b, b->cur_app);
+	*app = SNAP_MIXED;
+}
+
 /* The set insert of the original: false for duplicates.  During the
  * build a node's first[0] is the last record of the name (+1) and
  * first[1] how many it has; finish() resets them. */
@@ -428,6 +458,7 @@ rec_insert(struct builder *b, const struct brec *r)
 	    (prev = vec_push(b, &b->rec_prev)) == NULL)
 		return false;
 	*slot = *r;
+	note_owner(b, REC_NODE(r));
 	node = node_at(b, REC_NODE(r));
 	*prev = node->first[0];
 	node->first[0] = idx + 1;
@@ -526,6 +557,7 @@ builder_new(void)
 	b->nodes.size = sizeof(struct snode);
 	b->hashes.size = sizeof(uint32_t);
 	b->app_of.size = sizeof(uint32_t);
+	b->entangled.size = 1;
 	b->app_keys.size = sizeof(char *);
 	b->cur_app = SNAP_NONE;
 	b->labels.size = 1;
@@ -728,6 +760,12 @@ builder_set_app(struct builder *b, const char *key)
 	b->cur_app = (uint32_t)b->app_keys.n - 1;
 	b->app_set.slots[i] = b->cur_app + 1;
 	b->app_set.n++;
+	{
+		uint8_t *e = vec_push(b, &b->entangled);
+
+		if (e != NULL)
+			*e = 0;
+	}
 }
 
 void
@@ -781,6 +819,7 @@ builder_free(struct builder *b)
 	free(b->nodes.p);
 	free(b->hashes.p);
 	free(b->app_of.p);
+	free(b->entangled.p);
 	for (size_t i = 0; i < b->app_keys.n; i++)
 		free(((char **)b->app_keys.p)[i]);
 	free(b->app_keys.p);
@@ -892,6 +931,7 @@ builder_finish(struct builder *b)
 	s->n_nodes = n_nodes;
 	s->nodes = vec_take(&b->nodes);
 	s->app_of = vec_take(&b->app_of);
+	s->app_entangled = vec_take(&b->entangled);
 	s->n_apps = (uint32_t)b->app_keys.n;
 	s->app_keys = vec_take(&b->app_keys);
 	s->app_table = b->app_set.slots;

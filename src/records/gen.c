@@ -723,7 +723,9 @@ gen_records(const struct gen_input *in, char *err, size_t errlen)
 	    (size_t)in->state->n_tasks * 13 + 4096);
 	if (in->adopt_names != NULL)
 		builder_adopt_strings(g.b, in->adopt_names);
-	gen_frameworks(&g);
+	/* An overlay (tasks_only) holds the names of tasks alone. */
+	if (!in->tasks_only)
+		gen_frameworks(&g);
 	if (gen_slaves(&g) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto out;

@@ -120,6 +120,33 @@ snap_find(const struct snapshot *s, const char *text, size_t len,
 	return node;
 }
 
+bool
+snap_overlay_clashes(const struct snapshot *ov)
+{
+	const struct snapshot *base = ov->base;
+	char name[1024];
+
+	if (base == NULL || base->app_of == NULL)
+		return false;
+	for (uint32_t node = 0; node < ov->n_nodes; node++) {
+		uint32_t bn, app;
+		size_t len;
+
+		if (!node_has_values(ov, node))
+			continue;
+		if ((len = snap_name(ov, node, name, sizeof name)) == 0)
+			return true;
+		bn = snap_lookup(base, name, len);
+		if (bn == SNAP_NONE || !node_has_values(base, bn))
+			continue;
+		app = base->app_of[bn];
+		if (app == SNAP_NONE || app == SNAP_MIXED ||
+		    !app_hidden(ov, app))
+			return true;
+	}
+	return false;
+}
+
 uint32_t
 snap_app(const struct snapshot *s, const char *key)
 {
@@ -248,6 +275,7 @@ snapshot_free(struct snapshot *s)
 	free(s->tasks);
 	free(s->recs);
 	free(s->app_of);
+	free(s->app_entangled);
 	for (uint32_t i = 0; i < s->n_apps; i++)
 		free(s->app_keys[i]);
 	free(s->app_keys);

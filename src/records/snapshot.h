@@ -25,6 +25,8 @@
 #include "util/arena.h"
 
 #define SNAP_NONE UINT32_MAX
+/** app_of of a name that values of several owners share. */
+#define SNAP_MIXED (UINT32_MAX - 1)
 
 /** Record kinds, as the original's three maps plus the pseudo-IP case. */
 enum rr_kind { RK_A, RK_AAAA, RK_SRV, RK_APSEUDO, RK_COUNT };
@@ -106,7 +108,10 @@ struct snapshot {
 	_Atomic(uint32_t *) sorted;
 
 	/* Which app (fname + task label) created each name, and the apps. */
-	uint32_t *app_of;		/**< per node; SNAP_NONE for others */
+	uint32_t *app_of;		/**< per node; SNAP_NONE for others,
+					     SNAP_MIXED when shared */
+	uint8_t *app_entangled;		/**< per app: shares a name with
+					     another owner */
 	char **app_keys;		/**< n_apps keys "fname\x01label" */
 	uint32_t n_apps;
 	uint32_t *app_table;		/**< open addressing: app + 1 */
@@ -156,6 +161,11 @@ uint32_t snap_lookup(const struct snapshot *s, const char *text, size_t len);
  *  SNAP_NONE when it is absent or hidden. */
 uint32_t snap_find(const struct snapshot *s, const char *text, size_t len,
     const struct snapshot **part);
+
+/** True when an overlay has values for a name that base serves for an
+ *  owner the overlay does not hide (another app, a framework, an agent):
+ *  answers for it would lose the base's values, so a full build is due. */
+bool snap_overlay_clashes(const struct snapshot *ov);
 
 /** The app number of a key in s, or SNAP_NONE. */
 uint32_t snap_app(const struct snapshot *s, const char *key);

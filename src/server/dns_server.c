@@ -81,9 +81,11 @@ dns_server_start(const struct config *cfg, char *err, size_t errlen)
 void
 dns_server_stop(void)
 {
+	/* The forwarder answers through the workers' sockets: it stops
+	 * before they are closed (workers then refuse to queue). */
 	tcp_stop();
-	udp_stop();
 	fwd_udp_stop();
+	udp_stop();
 	fwd_cache_free(fwd_shared_cache);
 	fwd_shared_cache = NULL;
 }

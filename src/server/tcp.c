@@ -170,7 +170,8 @@ forward_done(void *ctx, const uint8_t *reply, size_t len)
 	int slot = (int)(v & 0xffff);
 	struct conn *c = conns[slot];
 
-	if (c == NULL || c->id != (uint32_t)(v >> 16) || !c->forwarding)
+	if (c == NULL || ((uintptr_t)c->id << 16 | (uintptr_t)slot) != v ||
+	    !c->forwarding)
 		return;
 	c->forwarding = false;
 	c->deadline = clock_ms() + TCP_IDLE_MS;
@@ -235,6 +236,16 @@ conn_read(int slot)
 	for (;;) {
 		ssize_t k;
 
+		if (c->forwarding) {
+			/* Nothing more is read until the upstream answers
+			 * (replies go in order); forward_done() flushes the
+			 * reply, which asks for input again. */
+			struct epoll_event ev = { .events = 0,
+			    .data.u32 = (uint32_t)slot };
+
+			epoll_ctl(epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
+			return true;
+		}
 		if (c->in_len == TCP_IN_CAP)
 			return conn_process(slot);
 		k = read(c->fd, c->in + c->in_len, TCP_IN_CAP - c->in_len);

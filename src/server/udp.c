@@ -3,8 +3,10 @@
  * Each worker owns a socket (SO_REUSEPORT spreads clients over them), an
  * answer context and its batch buffers; packets are read and written in
  * batches of up to UDP_BATCH with recvmmsg/sendmmsg and answered inside
- * one RCU read section per batch.  Nothing here allocates, locks or makes
- * a system call other than the socket I/O after start-up.
+ * one RCU read section per batch.  Answering (authoritative names)
+ * allocates nothing, takes no lock and makes no system call other than the
+ * socket I/O; a name to forward is copied into the forwarder's queue, which
+ * takes its lock and writes its eventfd.
  */
 #include "server/udp.h"
 

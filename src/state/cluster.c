@@ -331,17 +331,21 @@ task_put(struct cl_framework *f, struct cl_task *t)
 }
 
 /* A state may list the same id twice (two tasks with one id, say); each
- * copy stays its own entry, as in the poll, under "<id>\x01<n>".  Events
- * name the first copy. */
-static const char *
-unique_key(const struct smap *m, const char *id, char *buf, size_t len)
+ * copy stays its own entry, as in the poll, under "<id>\x01<n>" (a new
+ * string, whatever the id's length).  Events name the first copy. */
+static char *
+unique_key(const struct smap *m, const char *id)
 {
+	char *key;
+
 	if (smap_get(m, id) == NULL)
-		return id;
+		return strdup(id);
 	for (unsigned n = 2;; n++) {
-		snprintf(buf, len, "%s\x01%u", id, n);
-		if (smap_get(m, buf) == NULL)
-			return buf;
+		if (asprintf(&key, "%s\x01%u", id, n) < 0)
+			return NULL;
+		if (smap_get(m, key) == NULL)
+			return key;
+		free(key);
 	}
 }
 
@@ -367,10 +371,11 @@ cluster_load(struct cluster *c, const struct mesos_state *s)
 			id = key;
 		}
 		{
-			char kbuf[600];
+			char *ukey = unique_key(&c->frameworks, id);
 
-			id = unique_key(&c->frameworks, id, kbuf, sizeof kbuf);
-			if ((f = framework_get(c, id, true)) == NULL)
+			f = ukey ? framework_get(c, ukey, true) : NULL;
+			free(ukey);
+			if (f == NULL)
 				return -1;
 		}
 		f->known = true;
@@ -381,14 +386,12 @@ cluster_load(struct cluster *c, const struct mesos_state *s)
 		f->pid_bad = pf->pid_bad;
 		for (const struct mesos_task *pt = pf->tasks; pt; pt = pt->next) {
 			struct cl_task *t = calloc(1, sizeof *t);
-			char kbuf[600];
 			size_t n = 0;
 
 			if (t == NULL)
 				return -1;
 			t->id = dup_or_empty(pt->id);
-			t->key = strdup(unique_key(&f->tasks, t->id, kbuf,
-			    sizeof kbuf));
+			t->key = unique_key(&f->tasks, t->id);
 			t->name = dup_or_empty(pt->name);
 			t->agent_id = dup_or_empty(pt->slave_id);
 			t->ports = pt->ports ? strdup(pt->ports) : NULL;
@@ -432,11 +435,11 @@ cluster_load(struct cluster *c, const struct mesos_state *s)
 		a->pid = ps->pid && !ps->pid_bad ? strdup(ps->pid) : NULL;
 		a->order = c->next_order++;
 		{
-			char kbuf[600];
+			char *ukey = unique_key(&c->agents, a->id);
 
-			if (smap_put(&c->agents, unique_key(&c->agents, a->id,
-			    kbuf, sizeof kbuf), a) < 0)
+			if (ukey == NULL || smap_put(&c->agents, ukey, a) < 0)
 				agent_free(a);
+			free(ukey);
 		}
 	}
 	c->loaded = true;

@@ -219,7 +219,8 @@ intern_id(struct state_parser *p, const char *s, size_t len)
 	}
 	for (i = id_hash(s, len) & p->ids_mask; p->ids[i] != NULL;
 	    i = (i + 1) & p->ids_mask)
-		if (strncmp(p->ids[i], s, len) == 0 && p->ids[i][len] == '\0')
+		if (strnlen(p->ids[i], len + 1) == len &&
+		    memcmp(p->ids[i], s, len) == 0)
 			return p->ids[i];
 	if ((p->ids[i] = dup_str(p, s, len)) == NULL)
 		return NULL;

@@ -153,8 +153,10 @@ on_subscribed(struct sub *b)
 {
 	b->subscribed = true;
 	b->subscribed_ms = clock_ms();
-	if (b->heartbeat_s <= 0)
+	if (!(b->heartbeat_s > 0))
 		b->heartbeat_s = DEFAULT_HEARTBEAT_S * 3;	/* none given: 45 s */
+	if (b->heartbeat_s > 3600)
+		b->heartbeat_s = 3600;
 	atomic_store(&st.connected, 1);
 	log_verbose("event stream: subscribed to %s (heartbeat %.0f s)",
 	    b->leader, b->heartbeat_s);
@@ -270,6 +272,14 @@ on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	(void)un;
 	if (atomic_load(&st.stopping) || fetch_aborted())
 		return 1;
+	/* A master that accepts and never answers SUBSCRIBE. */
+	if (!b->subscribed && clock_ms() - b->last_byte_ms >
+	    st.cfg->state_timeout_seconds * 1000) {
+		log_error_every(10000, "event stream: %s did not answer "
+		    "SUBSCRIBE within %lld s", b->leader,
+		    (long long)st.cfg->state_timeout_seconds);
+		return 1;
+	}
 	if (b->subscribed &&
 	    clock_ms() - b->last_byte_ms > (int64_t)(b->heartbeat_s * 3000)) {
 		log_error("event stream: nothing from %s for %.0f s; "

@@ -1069,3 +1069,28 @@ def test_name_shared_by_framework_and_task(v1_factory, daemon_factory):
     started = [i for i, (_, v) in enumerate(seen) if "10.0.0.4" in v]
     assert started and seen[started[0]][0] < 1.0, seen
     assert all(v == want for _, v in seen[started[0]:]), seen
+
+
+def test_shared_name_stays_whole_through_kills_and_new_apps(v1_factory, daemon_factory):
+    """The framework's address stays on a shared name when the tasks that
+    share it are killed, and a new app whose name a framework already has
+    adds to it rather than replacing it."""
+    c = Cluster()
+    c.add_framework("F3-0003", "web.marathon", "10.0.0.77", pid="scheduler@10.0.0.77:8080")
+    c.add_framework("F4-0004", "api.marathon", "10.0.0.78", pid="scheduler@10.0.0.78:8080")
+    m = v1_factory(c.state, heartbeat=1)
+    d = start_daemon(daemon_factory, m)
+    assert ask(d, "web.marathon.mesos.")[1] == {"10.0.0.3", "10.0.0.77"}
+    web = [t["id"] for t in c.tasks() if t["name"] == "web"]
+    for tid in web:
+        c.kill(tid)
+    m.set_state(c.state)
+    wait_answer(d, "web.marathon.mesos.", {"10.0.0.77"})
+    c.add_task("api.1", "api", agent="S2-AGENT-1")
+    m.set_state(c.state)
+    wait_answer(d, "api.marathon.mesos.", {"10.0.0.4", "10.0.0.78"})
+    # Neither answer drifts afterwards.
+    for _ in range(20):
+        assert ask(d, "web.marathon.mesos.")[1] == {"10.0.0.77"}
+        assert ask(d, "api.marathon.mesos.")[1] == {"10.0.0.4", "10.0.0.78"}
+        time.sleep(0.02)
