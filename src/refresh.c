@@ -814,4 +814,6 @@ refresh_stop(void)
 	pthread_cond_broadcast(&wake);
 	pthread_mutex_unlock(&lock);
 	pthread_join(thread, NULL);
+	hostcache_free(hosts);
+	hosts = NULL;
 }

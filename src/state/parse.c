@@ -9,6 +9,7 @@
  */
 #include "state/parse.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,48 @@ enum key {
 };
 
 enum vkind { V_NULL, V_BOOL, V_NUMBER, V_STRING, V_MAP, V_ARRAY };
+
+/* yajl hands numbers as text inside the input buffer, not terminated:
+ * strtod/strtoll get a terminated copy. */
+static char *
+number_text(const char *v, size_t len, char *buf, size_t cap)
+{
+	char *t = len < cap ? buf : malloc(len + 1);
+
+	if (t != NULL) {
+		memcpy(t, v, len);
+		t[len] = '\0';
+	}
+	return t;
+}
+
+static double
+number_double(const char *v, size_t len)
+{
+	char buf[64], *t = number_text(v, len, buf, sizeof buf);
+	double d = t != NULL ? strtod(t, NULL) : 0;
+
+	if (t != buf)
+		free(t);
+	return d;
+}
+
+/* A whole integer: false for fractions, exponents and overflow. */
+static bool
+number_int(const char *v, size_t len, int64_t *out)
+{
+	char buf[64], *t = number_text(v, len, buf, sizeof buf), *end;
+	bool ok;
+
+	if (t == NULL)
+		return false;
+	errno = 0;
+	*out = (int64_t)strtoll(t, &end, 10);
+	ok = errno == 0 && end == t + len;
+	if (t != buf)
+		free(t);
+	return ok;
+}
 
 static const char *const vkind_names[] = {
 	"null", "bool", "number", "string", "object", "array",
@@ -642,7 +685,7 @@ field(struct state_parser *p, enum ctx ctx, enum key f, enum vkind k,
 			if (k != V_NUMBER)
 				return bad_value(p, "statuses[].timestamp", k,
 				    "a number");
-			p->st_ts = strtod(v, NULL);
+			p->st_ts = number_double(v, len);
 			return 1;
 		case K_LABELS:
 			if (k == V_ARRAY || k == V_NULL) {
@@ -717,17 +760,14 @@ field(struct state_parser *p, enum ctx ctx, enum key f, enum vkind k,
 		break;
 	case C_DIPORT:
 		if (f == K_NUMBER) {
-			char *end;
-
 			if (k == V_NULL)
 				return 1;
 			if (k != V_NUMBER)
 				return bad_value(p, "discovery port number", k,
 				    "an integer");
-			num = strtoll(v, &end, 10);
 			/* Go refuses fractions; ports beyond 32 bits cannot
 			 * be served and are refused here too. */
-			if (end != v + len || num < INT32_MIN ||
+			if (!number_int(v, len, &num) || num < INT32_MIN ||
 			    num > INT32_MAX)
 				return bad_value(p, "discovery port number",
 				    V_NUMBER, "a 32-bit integer");

@@ -1,12 +1,20 @@
-/* resolve.c -- concurrent, cached host look-ups behind resolve.h. */
+/* resolve.c -- concurrent, cached host look-ups behind resolve.h.
+ *
+ * Look-ups run on a few threads of our own that call getaddrinfo(3).
+ * glibc's getaddrinfo_a is not used: its gai_suspend returns while a
+ * finished request may still be about to notify a wait-list entry on the
+ * caller's stack (a use after return, seen as crashes under ASan). */
 #include "state/resolve.h"
 
+#include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "log.h"
 #include "util/clock.h"
@@ -15,19 +23,37 @@
 #define CACHE_OK_MS (5 * 60 * 1000)	/* answers are kept 5 minutes */
 #define CACHE_FAIL_MS (30 * 1000)	/* failures are retried after 30 s */
 #define MAX_ADDRS 64
+#define MAX_WORKERS 8		/* look-ups at once */
 
 struct entry {
 	char *host;
 	struct ipaddr addrs[MAX_ADDRS];
 	size_t n;
 	int64_t expires;
+	bool in_flight;		/* a worker is looking it up */
 };
 
-struct lookup;
+/* The look-ups one hostcache_prepare waits for; the last of it and its
+ * jobs to let go frees it (a job may outlive the wait). */
+struct batch {
+	size_t pending;
+	size_t refs;
+};
+
+struct job {
+	char *host;
+	struct batch *batch;
+	struct job *next;
+};
 
 struct hostcache {
 	pthread_mutex_t lock;
-	struct lookup *zombies;
+	pthread_cond_t work;	/* jobs queued, or stopping */
+	pthread_cond_t done;	/* a job finished */
+	struct job *head, **tail;
+	size_t workers, idle;
+	size_t refs;		/* the owner and each worker */
+	bool stopping;
 	struct entry *v;
 	size_t n, cap;
 };
@@ -37,21 +63,51 @@ hostcache_new(void)
 {
 	struct hostcache *c = calloc(1, sizeof *c);
 
-	if (c != NULL)
-		pthread_mutex_init(&c->lock, NULL);
+	if (c == NULL)
+		return NULL;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->work, NULL);
+	pthread_cond_init(&c->done, NULL);
+	c->tail = &c->head;
+	c->refs = 1;
 	return c;
+}
+
+static void
+destroy(struct hostcache *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].host);
+	free(c->v);
+	pthread_cond_destroy(&c->work);
+	pthread_cond_destroy(&c->done);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/* Drops one reference (lock held); true when it was the last. */
+static bool
+unref(struct hostcache *c)
+{
+	return --c->refs == 0;
 }
 
 void
 hostcache_free(struct hostcache *c)
 {
+	bool last;
+
 	if (c == NULL)
 		return;
-	for (size_t i = 0; i < c->n; i++)
-		free(c->v[i].host);
-	free(c->v);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
+	/* Workers blocked in getaddrinfo are not waited for: the last one
+	 * out frees the cache. */
+	pthread_mutex_lock(&c->lock);
+	c->stopping = true;
+	pthread_cond_broadcast(&c->work);
+	last = unref(c);
+	pthread_mutex_unlock(&c->lock);
+	if (last)
+		destroy(c);
 }
 
 static struct entry *
@@ -97,7 +153,8 @@ want(struct hostcache *c, const char *host, char ***list, size_t *n,
 	    ipaddr_parse(host, strlen(host), &ip))
 		return;
 	(*names)++;
-	if ((e = find(c, host)) != NULL && e->expires > now)
+	/* Fresh, or still being looked up from an earlier build. */
+	if ((e = find(c, host)) != NULL && (e->expires > now || e->in_flight))
 		return;
 	for (size_t i = 0; i < *n; i++)
 		if (strcmp((*list)[i], host) == 0)
@@ -169,35 +226,131 @@ store(struct hostcache *c, const char *host, const struct addrinfo *res,
 			e->addrs[e->n++] = ip;
 	}
 	e->expires = now + (e->n ? CACHE_OK_MS : CACHE_FAIL_MS);
+	e->in_flight = false;
 }
 
-/* One look-up in flight; those still running at the deadline are parked
- * on `zombies` (glibc may write to them until they finish) and freed by a
- * later call once done. */
-struct lookup {
-	struct gaicb cb;
-	struct addrinfo hints;
-	char *host;
-	struct lookup *next;
-};
+static void
+job_done(struct hostcache *c, struct job *j)
+{
+	if (--j->batch->pending == 0)
+		pthread_cond_broadcast(&c->done);
+	if (--j->batch->refs == 0)
+		free(j->batch);
+	free(j->host);
+	free(j);
+}
+
+/* Marks a name's look-up over without addresses (lock held). */
+static void
+give_up(struct hostcache *c, struct job *j)
+{
+	struct entry *e = find(c, j->host);
+
+	if (e != NULL)
+		e->in_flight = false;
+	job_done(c, j);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct hostcache *c = arg;
+	bool last;
+
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
+		struct addrinfo *res = NULL;
+		struct job *j;
+		int rc;
+
+		while (c->head == NULL && !c->stopping) {
+			c->idle++;
+			pthread_cond_wait(&c->work, &c->lock);
+			c->idle--;
+		}
+		if (c->stopping)
+			break;
+		j = c->head;
+		if ((c->head = j->next) == NULL)
+			c->tail = &c->head;
+		pthread_mutex_unlock(&c->lock);
+		rc = getaddrinfo(j->host, NULL, &hints, &res);
+		pthread_mutex_lock(&c->lock);
+		/* A late answer is kept too: the next build uses it. */
+		if (!c->stopping)
+			store(c, j->host, rc == 0 ? res : NULL, clock_ms());
+		if (rc == 0)
+			freeaddrinfo(res);
+		job_done(c, j);
+	}
+	while (c->head != NULL) {
+		struct job *j = c->head;
+
+		c->head = j->next;
+		job_done(c, j);
+	}
+	c->tail = &c->head;
+	c->workers--;
+	last = unref(c);
+	pthread_mutex_unlock(&c->lock);
+	if (last)
+		destroy(c);
+	return NULL;
+}
+
+/* Starts workers for the queued jobs, up to MAX_WORKERS (lock held). */
+static void
+spawn(struct hostcache *c, size_t queued)
+{
+	pthread_attr_t attr;
+
+	if (pthread_attr_init(&attr) != 0)
+		return;
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	while (c->workers < MAX_WORKERS && c->idle < queued) {
+		pthread_t t;
+
+		if (pthread_create(&t, &attr, worker_main, c) != 0)
+			break;
+		c->workers++;
+		c->refs++;
+		queued--;
+	}
+	pthread_attr_destroy(&attr);
+}
+
+/* Queues a look-up of host for batch b (lock held). */
+static bool
+enqueue(struct hostcache *c, const char *host, struct batch *b)
+{
+	struct entry *e = find(c, host);
+	struct job *j = calloc(1, sizeof *j);
+
+	if (e == NULL)
+		e = add(c, host);
+	if (e == NULL || j == NULL || (j->host = strdup(host)) == NULL) {
+		free(j);
+		return false;
+	}
+	e->in_flight = true;
+	j->batch = b;
+	b->pending++;
+	b->refs++;
+	*c->tail = j;
+	c->tail = &j->next;
+	return true;
+}
 
 static void
-reap(struct hostcache *c)
+deadline_ts(struct timespec *ts, int timeout_ms)
 {
-	struct lookup **pp = &c->zombies;
-
-	while (*pp != NULL) {
-		struct lookup *l = *pp;
-
-		if (gai_error(&l->cb) == EAI_INPROGRESS) {
-			pp = &l->next;
-			continue;
-		}
-		*pp = l->next;
-		if (gai_error(&l->cb) == 0)
-			freeaddrinfo(l->cb.ar_result);
-		free(l->host);
-		free(l);
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += timeout_ms / 1000;
+	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
 	}
 }
 
@@ -205,15 +358,14 @@ size_t
 hostcache_prepare(struct hostcache *c, const struct mesos_state *s,
     const char *const *extra, size_t n_extra, int timeout_ms)
 {
-	int64_t now = clock_ms(), deadline;
+	int64_t now = clock_ms();
 	char **hosts = NULL;
-	size_t n = 0, cap = 0, started = 0, names = 0;
+	size_t n = 0, cap = 0, names = 0, queued = 0;
 	struct hostport hp;
-	struct lookup **reqs = NULL;
-	struct gaicb **list = NULL;
+	struct batch *b = NULL;
+	struct timespec until;
 
 	pthread_mutex_lock(&c->lock);
-	reap(c);
 	for (const struct mesos_framework *f = s->frameworks; f; f = f->next)
 		want(c, f->pid ? pid_host(f->pid, &hp) : f->hostname, &hosts,
 		    &n, &cap, now, &names);
@@ -225,76 +377,47 @@ hostcache_prepare(struct hostcache *c, const struct mesos_state *s,
 	for (size_t i = 0; i < n_extra; i++)
 		if (hostport_split_loose(extra[i], strlen(extra[i]), &hp) == 0)
 			want(c, hp.host, &hosts, &n, &cap, now, &names);
-	pthread_mutex_unlock(&c->lock);
-	if (n == 0)
+	if (n == 0 || c->stopping || (b = calloc(1, sizeof *b)) == NULL)
 		goto out;
-	reqs = calloc(n, sizeof *reqs);
-	list = calloc(n, sizeof *list);
-	if (reqs == NULL || list == NULL)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		if ((reqs[i] = calloc(1, sizeof *reqs[i])) == NULL)
-			break;
-		reqs[i]->hints.ai_socktype = SOCK_STREAM;
-		reqs[i]->host = hosts[i];
-		reqs[i]->cb.ar_name = hosts[i];
-		reqs[i]->cb.ar_request = &reqs[i]->hints;
-		hosts[i] = NULL;	/* owned by the request now */
-		list[i] = &reqs[i]->cb;
-		started++;
-	}
-	if (getaddrinfo_a(GAI_NOWAIT, list, (int)started, NULL) != 0) {
+	b->refs = 1;
+	for (size_t i = 0; i < n; i++)
+		if (enqueue(c, hosts[i], b))
+			queued++;
+	spawn(c, queued);
+	if (c->workers == 0) {
 		log_error("host look-ups could not start");
-		for (size_t i = 0; i < started; i++) {
-			free(reqs[i]->host);
-			free(reqs[i]);
-		}
-		goto out;
-	}
-	deadline = clock_ms() + timeout_ms;
-	for (;;) {
-		int64_t left = deadline - clock_ms();
-		size_t pending = 0;
-		struct timespec ts;
+		while (c->head != NULL) {
+			struct job *j = c->head;
 
-		for (size_t i = 0; i < started; i++)
-			if (gai_error(&reqs[i]->cb) == EAI_INPROGRESS)
-				pending++;
-		if (pending == 0 || left <= 0)
+			c->head = j->next;
+			give_up(c, j);
+		}
+		c->tail = &c->head;
+	}
+	pthread_cond_broadcast(&c->work);
+	deadline_ts(&until, timeout_ms);
+	while (b->pending > 0)
+		if (pthread_cond_timedwait(&c->done, &c->lock, &until) ==
+		    ETIMEDOUT)
 			break;
-		ts.tv_sec = left / 1000;
-		ts.tv_nsec = (left % 1000) * 1000000;
-		gai_suspend((const struct gaicb *const *)list, (int)started,
-		    &ts);
-	}
-	pthread_mutex_lock(&c->lock);
-	now = clock_ms();
-	for (size_t i = 0; i < started; i++) {
-		struct lookup *l = reqs[i];
-		int rc = gai_error(&l->cb);
+	if (b->pending > 0) {
+		/* Too slow: no addresses this time; the answer, when it
+		 * comes, is kept for the next build. */
+		for (size_t i = 0; i < n; i++) {
+			struct entry *e = find(c, hosts[i]);
 
-		if (rc == EAI_INPROGRESS) {
-			/* Too slow: no addresses this time; it is parked. */
-			gai_cancel(&l->cb);
-			log_error("look-up of %s timed out after %d ms",
-			    l->cb.ar_name, timeout_ms);
-			l->next = c->zombies;
-			c->zombies = l;
-			continue;
+			if (e != NULL && e->in_flight)
+				log_error("look-up of %s timed out after %d ms",
+				    hosts[i], timeout_ms);
 		}
-		store(c, l->cb.ar_name, rc == 0 ? l->cb.ar_result : NULL, now);
-		if (rc == 0)
-			freeaddrinfo(l->cb.ar_result);
-		free(l->host);
-		free(l);
 	}
-	pthread_mutex_unlock(&c->lock);
+	if (--b->refs == 0)
+		free(b);
 out:
+	pthread_mutex_unlock(&c->lock);
 	for (size_t i = 0; i < n; i++)
 		free(hosts[i]);
 	free(hosts);
-	free(reqs);
-	free(list);
 	return names;
 }
 

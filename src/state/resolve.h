@@ -3,8 +3,9 @@
  *
  * The original resolves every pid host name one at a time on every
  * refresh, so one slow resolver stalls the whole refresh.  Here all the
- * names of a state are looked up at once (glibc getaddrinfo_a), bounded by
- * a deadline, and answers are kept for a while, failures for less.
+ * names of a state are looked up at once (a few threads of our own), bounded
+ * by a deadline, and answers are kept for a while, failures for less; an
+ * answer that comes after the deadline is kept for the next build.
  */
 #ifndef MDNS_RESOLVE_H
 #define MDNS_RESOLVE_H
@@ -29,7 +30,7 @@ size_t hostcache_prepare(struct hostcache *c, const struct mesos_state *s,
 size_t hostcache_lookup(void *cache, const char *host, struct ipaddr *out,
     size_t max);
 
-/** Frees the cache. */
+/** Frees the cache (look-ups still running finish on their own). */
 void hostcache_free(struct hostcache *c);
 
 #endif
