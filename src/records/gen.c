@@ -27,8 +27,8 @@
 /* An agent's addresses as the tasks on it see them (slaveIPs). */
 struct agent {
 	const char *id;
-	struct ipaddr ips[MAX_HOST_IPS];
-	size_t n_ips;
+	struct ipaddr *ips;	/* in gen.agent_ips, set once all are known */
+	size_t first_ip, n_ips;
 	char *pseudo;		/* #509: DomainFrag(host) when nothing resolved */
 	bool used;
 };
@@ -42,6 +42,10 @@ struct gen {
 	struct buf target;
 	struct agent *agents;
 	size_t n_agents;
+	/* Every agent's addresses, one array: a build of a few tasks does
+	 * not touch a 64-address slot for each of thousands of agents. */
+	struct ipaddr *agent_ips;
+	size_t n_agent_ips, cap_agent_ips;
 	uint32_t *agent_index;	/* open addressing by id: agent + 1 */
 	uint32_t agent_mask;
 	int32_t *ports;		/* scratch for resource ports */
@@ -171,6 +175,7 @@ gen_slaves(struct gen *g)
 	g->agent_mask = cap - 1;
 	for (const struct mesos_slave *s = st->slaves; s; s = s->next, i++) {
 		struct agent *a = agent_find(g, s->id), *slot;
+		struct ipaddr ips[MAX_HOST_IPS];
 		struct hostport hp;
 
 		if (s->pid == NULL || s->pid_bad || pid_split(s->pid, &hp) < 0) {
@@ -180,12 +185,27 @@ gen_slaves(struct gen *g)
 		}
 		slot = &g->agents[g->n_agents];
 		slot->id = s->id;
-		slot->n_ips = host_ips(g, hp.host, slot->ips, MAX_HOST_IPS);
+		slot->n_ips = host_ips(g, hp.host, ips, MAX_HOST_IPS);
+		if (g->n_agent_ips + slot->n_ips > g->cap_agent_ips) {
+			size_t grown = g->cap_agent_ips * 2 + MAX_HOST_IPS;
+			struct ipaddr *p = realloc(g->agent_ips,
+			    grown * sizeof *p);
+
+			if (p == NULL)
+				return -1;
+			g->agent_ips = p;
+			g->cap_agent_ips = grown;
+		}
+		slot->first_ip = g->n_agent_ips;
+		if (slot->n_ips > 0)
+			memcpy(g->agent_ips + g->n_agent_ips, ips,
+			    slot->n_ips * sizeof *ips);
+		g->n_agent_ips += slot->n_ips;
 		for (size_t k = 0; k < slot->n_ips && !g->in->tasks_only; k++) {
 			name_reset(&g->name);
 			buf_puts(&g->name, "slave");
 			put_tail(g, &g->name);
-			insert_ip(g, &g->name, &slot->ips[k]);
+			insert_ip(g, &g->name, &ips[k]);
 		}
 		if (slot->n_ips > 0 && !g->in->tasks_only) {
 			name_reset(&g->name);
@@ -219,6 +239,9 @@ gen_slaves(struct gen *g)
 		}
 		g->n_agents++;
 	}
+	for (size_t k = 0; k < g->n_agents; k++)
+		g->agents[k].ips = g->agent_ips == NULL ? NULL :
+		    g->agent_ips + g->agents[k].first_ip;
 	return 0;
 }
 
@@ -749,6 +772,7 @@ out:
 	for (size_t i = 0; i < g.n_agents; i++)
 		free(g.agents[i].pseudo);
 	free(g.agents);
+	free(g.agent_ips);
 	free(g.agent_index);
 	free(g.ports);
 	buf_free(&g.name);

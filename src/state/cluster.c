@@ -854,9 +854,11 @@ by_order(const void *a, const void *b)
 }
 
 /* The map's values sorted by their `order` (the first field after the
- * strings differs per type, so the caller passes the offset). */
+ * strings differs per type, so the caller passes the offset); with `keep`,
+ * only the values it accepts. */
 static void **
-sorted_values(const struct smap *m, size_t order_off, size_t *n)
+sorted_values(const struct smap *m, size_t order_off, size_t *n,
+    bool (*keep)(const void *val, const void *ctx), const void *ctx)
 {
 	uint64_t **keys = calloc(m->n + 1, sizeof *keys);
 	void **out = calloc(m->n + 1, sizeof *out);
@@ -869,7 +871,8 @@ sorted_values(const struct smap *m, size_t order_off, size_t *n)
 		return NULL;
 	}
 	for (size_t i = 0; i < m->cap; i++)
-		if (m->keys[i] != NULL && m->keys[i] != TOMBSTONE)
+		if (m->keys[i] != NULL && m->keys[i] != TOMBSTONE &&
+		    (keep == NULL || keep(m->vals[i], ctx)))
 			keys[k++] = (uint64_t *)(void *)
 			    ((char *)m->vals[i] + order_off);
 	qsort(keys, k, sizeof *keys, by_order);
@@ -914,13 +917,53 @@ in_arena(struct arena *a, const char *s, uint32_t *len, bool borrow)
 	return arena_strndup(a, s ? s : "", n);
 }
 
-static bool
-app_wanted(char *const *apps, size_t n, const char *key)
+static int
+by_string(const void *a, const void *b)
 {
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The labels of the wanted apps of one framework, sorted: an overlay's
+ * view tests every task of that framework against them (a cluster has
+ * ~100k tasks, a burst of events ~1000 changed apps). */
+struct wanted {
+	const struct cluster *c;
+	const char **labels;
+	size_t n;
+};
+
+/* Fills w with the labels of the apps whose key starts with fname "\x01";
+ * false when out of memory. */
+static bool
+wanted_of(struct wanted *w, const char *fname, char *const *apps, size_t n)
+{
+	size_t flen = strlen(fname);
+
+	w->n = 0;
+	w->labels = malloc((n + 1) * sizeof *w->labels);
+	if (w->labels == NULL)
+		return false;
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(apps[i], key) == 0)
-			return true;
-	return false;
+		if (strncmp(apps[i], fname, flen) == 0 &&
+		    apps[i][flen] == '\x01')
+			w->labels[w->n++] = apps[i] + flen + 1;
+	qsort(w->labels, w->n, sizeof *w->labels, by_string);
+	return true;
+}
+
+static bool
+task_wanted(const void *val, const void *ctx)
+{
+	const struct cl_task *t = val;
+	const struct wanted *w = ctx;
+	const char *eff = t->has_di && t->di_name && *t->di_name ?
+	    t->di_name : t->name;
+	char label[64];
+	const char *key = label;
+
+	label_normalise(eff, strlen(eff), w->c->rfc952, label);
+	return bsearch(&key, w->labels, w->n, sizeof *w->labels,
+	    by_string) != NULL;
 }
 
 /* The view of every framework and task, or with apps != NULL only the
@@ -941,9 +984,9 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
 	A = &s->arena;
 	s->leader = c->leader ? in_arena(A, c->leader, NULL, borrow) : NULL;
 	fws = sorted_values(&c->frameworks,
-	    offsetof(struct cl_framework, order), &n_fws);
+	    offsetof(struct cl_framework, order), &n_fws, NULL, NULL);
 	agents = sorted_values(&c->agents, offsetof(struct cl_agent, order),
-	    &n_agents);
+	    &n_agents, NULL, NULL);
 	if (fws == NULL || agents == NULL)
 		goto fail;
 	for (size_t i = 0; i < n_fws; i++) {
@@ -964,20 +1007,32 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
 		mf->hostname = in_arena(A, f->hostname, NULL, borrow);
 		mf->pid = f->pid ? in_arena(A, f->pid, NULL, borrow) : NULL;
 		mf->pid_bad = f->pid_bad;
-		tasks = sorted_values(&f->tasks, offsetof(struct cl_task, order),
-		    &n_tasks);
+		if (apps == NULL) {
+			tasks = sorted_values(&f->tasks,
+			    offsetof(struct cl_task, order), &n_tasks, NULL,
+			    NULL);
+		} else {
+			struct wanted w = { .c = c };
+			char *fname = malloc(strlen(f->name) + 1);
+
+			if (fname == NULL)
+				goto fail;
+			label_domain_frag(f->name, strlen(f->name), c->rfc952,
+			    fname);
+			if (!wanted_of(&w, fname, apps, n_apps)) {
+				free(fname);
+				goto fail;
+			}
+			free(fname);
+			tasks = w.n == 0 ? NULL : sorted_values(&f->tasks,
+			    offsetof(struct cl_task, order), &n_tasks,
+			    task_wanted, &w);
+			free(w.labels);
+		}
 		for (size_t k = 0; tasks && k < n_tasks; k++) {
 			const struct cl_task *t = tasks[k];
 			struct mesos_task *mt;
 
-			if (apps != NULL) {
-				char key[1024];
-
-				app_key(c, f->name, t->name, t->has_di ?
-				    t->di_name : NULL, key, sizeof key);
-				if (!app_wanted(apps, n_apps, key))
-					continue;
-			}
 			if ((mt = arena_alloc(A, sizeof *mt)) == NULL)
 				break;
 			memset(mt, 0, sizeof *mt);

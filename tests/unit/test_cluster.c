@@ -1031,6 +1031,25 @@ test_event_apps_and_partial_views(void **state)
 		free(d1);
 		mesos_state_free(v);
 	}
+	/* Several apps, one by its DiscoveryInfo name, one of a framework
+	 * that does not exist: the wanted tasks in state order. */
+	{
+		char *some[] = { (char *)"mara-thon\x01" "disc",
+		    (char *)"other\x01" "db-main",
+		    (char *)"mara-thon\x01" "web",
+		    (char *)"mara-thon" };
+
+		v = cluster_view_apps(c, some, 4);
+		assert_non_null(v);
+		d1 = dump(v);
+		assert_string_equal(d1,
+		    "F F1 Mara_thon host=10.0.0.2 pid=-\n"
+		    " T web.1 web @S1 R ports=[1-1]\n"
+		    " T d.1 x @S1 R ports=- di=Disc()\n"
+		    "S S1 slave(1)@10.0.0.3:5051\n");
+		free(d1);
+		mesos_state_free(v);
+	}
 	/* Borrowed and copied views agree. */
 	v = cluster_view(c);
 	b = cluster_view_borrowed(c, NULL, 0);
