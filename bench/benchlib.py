@@ -112,6 +112,27 @@ def descendants(pid):
     return out
 
 
+def thread_cpu(pid):
+    """{thread name: user+system CPU seconds} of a process's threads
+    (/proc/PID/task/*/comm; mesos-dns names its threads mdns-udp,
+    mdns-refresh, mdns-stream, ...)."""
+    out = {}
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                comm = f.read().strip()
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        out[comm] = out.get(comm, 0.0) + (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return out
+
+
 def cpu_seconds(pid):
     """user+system CPU seconds of pid and all its descendants (threads
     included: /proc/PID/stat sums the threads of a process)."""

@@ -675,6 +675,7 @@ refresh_main(void *arg)
 	bool poll = true, full = false;
 
 	(void)arg;
+	pthread_setname_np(pthread_self(), "mdns-refresh");
 	lower_priority();
 	for (;;) {
 		bool ok = true;

@@ -1010,6 +1010,7 @@ fwd_udp_main(void *arg)
 	struct epoll_event evs[64];
 
 	(void)arg;
+	pthread_setname_np(pthread_self(), "mdns-forward");
 	while (!atomic_load(&fu.stopping)) {
 		int n = epoll_wait(fu.epoll_fd, evs, 64,
 		    fwd_pending(fu.engine) ? 50 : 500);

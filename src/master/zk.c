@@ -486,6 +486,7 @@ zk_main(void *arg)
 	clientid_t id, *reuse = NULL;
 
 	(void)arg;
+	pthread_setname_np(pthread_self(), "mdns-zk");
 	pthread_mutex_lock(&zk.lock);
 	while (!zk.stopping) {
 		struct timespec ts;

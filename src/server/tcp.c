@@ -269,6 +269,7 @@ tcp_main(void *arg)
 	struct epoll_event evs[64];
 
 	(void)arg;
+	pthread_setname_np(pthread_self(), "mdns-tcp");
 	while (!atomic_load(&stopping)) {
 		int n = epoll_wait(epoll_fd, evs, 64, 250);
 		int64_t now = clock_ms();

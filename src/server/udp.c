@@ -61,6 +61,7 @@ udp_main(void *arg)
 {
 	struct udp_worker *w = arg;
 
+	pthread_setname_np(pthread_self(), "mdns-udp");
 	for (int i = 0; i < UDP_BATCH; i++) {
 		w->rx_iov[i].iov_base = w->in + (size_t)i * w->in_cap;
 		w->rx_iov[i].iov_len = w->in_cap;

@@ -257,6 +257,7 @@ worker_main(void *arg)
 	struct hostcache *c = arg;
 	bool last;
 
+	pthread_setname_np(pthread_self(), "mdns-resolve");
 	pthread_mutex_lock(&c->lock);
 	for (;;) {
 		struct addrinfo hints = { .ai_socktype = SOCK_STREAM };

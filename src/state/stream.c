@@ -391,6 +391,7 @@ stream_main(void *arg)
 	bool no_api_logged = false;
 
 	(void)arg;
+	pthread_setname_np(pthread_self(), "mdns-stream");
 	while (!atomic_load(&st.stopping)) {
 		struct sub b = { 0 };
 		uint32_t r = 0;
