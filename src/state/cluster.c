@@ -993,7 +993,7 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
 		const struct cl_framework *f = fws[i];
 		struct mesos_framework *mf;
 		void **tasks;
-		size_t n_tasks;
+		size_t n_tasks = 0;
 
 		if (!f->known)
 			continue;	/* tasks wait for their framework */
