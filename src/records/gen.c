@@ -44,8 +44,7 @@ struct gen {
 	size_t n_agents;
 	/* Every agent's addresses, one array: a build of a few tasks does
 	 * not touch a 64-address slot for each of thousands of agents. */
-	struct ipaddr *agent_ips;
-	size_t n_agent_ips, cap_agent_ips;
+	struct buf agent_ips;	/* struct ipaddr, in agent order */
 	uint32_t *agent_index;	/* open addressing by id: agent + 1 */
 	uint32_t agent_mask;
 	int32_t *ports;		/* scratch for resource ports */
@@ -186,21 +185,10 @@ gen_slaves(struct gen *g)
 		slot = &g->agents[g->n_agents];
 		slot->id = s->id;
 		slot->n_ips = host_ips(g, hp.host, ips, MAX_HOST_IPS);
-		if (g->n_agent_ips + slot->n_ips > g->cap_agent_ips) {
-			size_t grown = g->cap_agent_ips * 2 + MAX_HOST_IPS;
-			struct ipaddr *p = realloc(g->agent_ips,
-			    grown * sizeof *p);
-
-			if (p == NULL)
-				return -1;
-			g->agent_ips = p;
-			g->cap_agent_ips = grown;
-		}
-		slot->first_ip = g->n_agent_ips;
-		if (slot->n_ips > 0)
-			memcpy(g->agent_ips + g->n_agent_ips, ips,
-			    slot->n_ips * sizeof *ips);
-		g->n_agent_ips += slot->n_ips;
+		slot->first_ip = g->agent_ips.len / sizeof *ips;
+		buf_put(&g->agent_ips, ips, slot->n_ips * sizeof *ips);
+		if (g->agent_ips.failed)
+			return -1;
 		for (size_t k = 0; k < slot->n_ips && !g->in->tasks_only; k++) {
 			name_reset(&g->name);
 			buf_puts(&g->name, "slave");
@@ -240,8 +228,9 @@ gen_slaves(struct gen *g)
 		g->n_agents++;
 	}
 	for (size_t k = 0; k < g->n_agents; k++)
-		g->agents[k].ips = g->agent_ips == NULL ? NULL :
-		    g->agent_ips + g->agents[k].first_ip;
+		g->agents[k].ips = g->agent_ips.data == NULL ? NULL :
+		    (struct ipaddr *)(void *)g->agent_ips.data +
+		    g->agents[k].first_ip;
 	return 0;
 }
 
@@ -772,7 +761,7 @@ out:
 	for (size_t i = 0; i < g.n_agents; i++)
 		free(g.agents[i].pseudo);
 	free(g.agents);
-	free(g.agent_ips);
+	buf_free(&g.agent_ips);
 	free(g.agent_index);
 	free(g.ports);
 	buf_free(&g.name);

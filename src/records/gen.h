@@ -35,8 +35,9 @@ struct gen_input {
 	/** The state's names arena, given to the snapshot instead of copying
 	 *  task and framework names (NULL: copy them). */
 	struct arena *adopt_names;
-	/** Only framework and task records (an overlay): agent, name-server,
-	 *  leader and master names cannot be a task's and stay the base's. */
+	/** Only task records (an overlay): agent, framework, name-server,
+	 *  leader and master records stay the base's (a task name shared with
+	 *  one of them makes the build a full one: snapshot.h, app_entangled). */
 	bool tasks_only;
 };
 

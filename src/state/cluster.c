@@ -233,23 +233,43 @@ cluster_set_rfc952(struct cluster *c, bool rfc952)
 	c->rfc952 = rfc952;
 }
 
+/* The first part of an app key: the framework name as a domain fragment
+ * (malloc'ed; NULL when out of memory). */
+static char *
+app_fname(const struct cluster *c, const char *fw_name)
+{
+	size_t n = strlen(fw_name);
+	char *fname = malloc(n + 1);
+
+	if (fname != NULL)
+		label_domain_frag(fw_name, n, c->rfc952, fname);
+	return fname;
+}
+
+/* The second part: the label of the task's DiscoveryInfo name, or of its
+ * name (out holds LABEL_MAX_RFC1123 + 1 bytes). */
+static void
+app_label(const struct cluster *c, const char *name, const char *di_name,
+    char *out)
+{
+	const char *eff = di_name && *di_name ? di_name : name;
+
+	label_normalise(eff, strlen(eff), c->rfc952, out);
+}
+
 /* "fname\x01label": the app a task's names belong to (see gen.c). */
 static void
 app_key(const struct cluster *c, const char *fw_name, const char *name,
     const char *di_name, char *out, size_t len)
 {
-	size_t n = strlen(fw_name), k;
-	char *fname = malloc(n + 1), label[64];
-	const char *eff = di_name && *di_name ? di_name : name;
+	char *fname = app_fname(c, fw_name), label[LABEL_MAX_RFC1123 + 1];
 
 	if (fname == NULL) {
 		out[0] = '\0';
 		return;
 	}
-	label_domain_frag(fw_name, n, c->rfc952, fname);
-	label_normalise(eff, strlen(eff), c->rfc952, label);
-	k = (size_t)snprintf(out, len, "%s\x01%s", fname, label);
-	(void)k;
+	app_label(c, name, di_name, label);
+	snprintf(out, len, "%s\x01%s", fname, label);
 	free(fname);
 }
 
@@ -932,21 +952,26 @@ struct wanted {
 	size_t n;
 };
 
-/* Fills w with the labels of the apps whose key starts with fname "\x01";
- * false when out of memory. */
+/* Fills w with the labels of the apps of framework name fw_name (keys
+ * "fname\x01label"); false when out of memory. */
 static bool
-wanted_of(struct wanted *w, const char *fname, char *const *apps, size_t n)
+wanted_of(struct wanted *w, const char *fw_name, char *const *apps, size_t n)
 {
-	size_t flen = strlen(fname);
+	char *fname = app_fname(w->c, fw_name);
+	size_t flen;
 
 	w->n = 0;
-	w->labels = malloc((n + 1) * sizeof *w->labels);
-	if (w->labels == NULL)
+	w->labels = fname ? malloc((n + 1) * sizeof *w->labels) : NULL;
+	if (w->labels == NULL) {
+		free(fname);
 		return false;
+	}
+	flen = strlen(fname);
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(apps[i], fname, flen) == 0 &&
 		    apps[i][flen] == '\x01')
 			w->labels[w->n++] = apps[i] + flen + 1;
+	free(fname);
 	qsort(w->labels, w->n, sizeof *w->labels, by_string);
 	return true;
 }
@@ -956,12 +981,10 @@ task_wanted(const void *val, const void *ctx)
 {
 	const struct cl_task *t = val;
 	const struct wanted *w = ctx;
-	const char *eff = t->has_di && t->di_name && *t->di_name ?
-	    t->di_name : t->name;
-	char label[64];
+	char label[LABEL_MAX_RFC1123 + 1];
 	const char *key = label;
 
-	label_normalise(eff, strlen(eff), w->c->rfc952, label);
+	app_label(w->c, t->name, t->has_di ? t->di_name : NULL, label);
 	return bsearch(&key, w->labels, w->n, sizeof *w->labels,
 	    by_string) != NULL;
 }
@@ -1013,17 +1036,9 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
 			    NULL);
 		} else {
 			struct wanted w = { .c = c };
-			char *fname = malloc(strlen(f->name) + 1);
 
-			if (fname == NULL)
+			if (!wanted_of(&w, f->name, apps, n_apps))
 				goto fail;
-			label_domain_frag(f->name, strlen(f->name), c->rfc952,
-			    fname);
-			if (!wanted_of(&w, fname, apps, n_apps)) {
-				free(fname);
-				goto fail;
-			}
-			free(fname);
 			tasks = w.n == 0 ? NULL : sorted_values(&f->tasks,
 			    offsetof(struct cl_task, order), &n_tasks,
 			    task_wanted, &w);
