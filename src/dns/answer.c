@@ -285,6 +285,20 @@ lookup_key(struct answer_ctx *a, const struct dns_query *q, char *key)
 }
 
 size_t
+dns_udp_limit(const struct config *c, const struct dns_query *q)
+{
+	size_t max = WIRE_MAX_UDP;
+
+	if (q->has_opt && c->edns0_max_udp_size != 0) {
+		if (q->udp_size > max)
+			max = q->udp_size;
+		if (max > (size_t)c->edns0_max_udp_size)
+			max = (size_t)c->edns0_max_udp_size;
+	}
+	return max;
+}
+
+size_t
 dns_rcode_reply(const struct dns_query *q, unsigned rcode, uint16_t opt_size,
     uint8_t *out, size_t cap)
 {
@@ -296,13 +310,8 @@ dns_rcode_reply(const struct dns_query *q, unsigned rcode, uint16_t opt_size,
 		flags |= q->flags & (WIRE_RD | WIRE_CD);
 	n = msg_error_reply(out, cap, q->id, flags,
 	    q->qname_len ? q->qname : NULL, q->qtype, q->qclass);
-	if (n > 0 && opt_size != 0 && q->has_opt && n + 11 <= cap) {
-		memset(out + n, 0, 11);
-		wire_write_u16(out + n + 1, TYPE_OPT);
-		wire_write_u16(out + n + 3, opt_size);
-		wire_write_u16(out + WIRE_OFF_ARCOUNT, 1);
-		n += 11;
-	}
+	if (opt_size != 0 && q->has_opt)
+		n = msg_append_opt(out, n, cap, opt_size);
 	return n;
 }
 
@@ -389,12 +398,8 @@ authoritative(struct answer_ctx *a, const struct snapshot *s,
 
 		opt.u.opt.udp_size = (uint16_t)c->edns0_max_udp_size;
 		msg_add(m, SEC_ADDITIONAL, &opt);
-		if (!tcp) {
-			max = q->udp_size < WIRE_MAX_UDP ? WIRE_MAX_UDP :
-			    q->udp_size;
-			if (max > (size_t)c->edns0_max_udp_size)
-				max = (size_t)c->edns0_max_udp_size;
-		}
+		if (!tcp)
+			max = dns_udp_limit(c, q);
 	}
 	return msg_finish(m, out, cap, max, c->set_truncate_bit, edns);
 }

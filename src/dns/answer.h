@@ -62,6 +62,10 @@ enum handle_result dns_handle(struct answer_ctx *a, const struct snapshot *s,
     const uint8_t *pkt, size_t len, bool tcp, uint8_t *out, size_t cap,
     size_t *outlen);
 
+/** The largest UDP reply a client takes: 512 bytes, or the size of its
+ *  EDNS0 OPT capped by EDNS0MaxUDPSize (0: the original's 512). */
+size_t dns_udp_limit(const struct config *c, const struct dns_query *q);
+
 /** The REFUSED / SERVFAIL reply of the original for a query (dns.md §6
  *  "SetRcode" shape); with opt_size and a query that had EDNS0, an OPT
  *  advertising opt_size is added (RFC 6891 §7; 0: the original's shape). */

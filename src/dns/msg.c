@@ -650,3 +650,15 @@ msg_error_reply(uint8_t *out, size_t cap, uint16_t id, uint16_t flags,
 	}
 	return len;
 }
+
+size_t
+msg_append_opt(uint8_t *out, size_t n, size_t cap, uint16_t size)
+{
+	if (n < WIRE_HEADER_SIZE || n + 11 > cap)
+		return n;
+	memset(out + n, 0, 11);
+	wire_write_u16(out + n + 1, TYPE_OPT);
+	wire_write_u16(out + n + 3, size);
+	wire_write_u16(out + WIRE_OFF_ARCOUNT, 1);
+	return n + 11;
+}

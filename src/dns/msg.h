@@ -124,4 +124,9 @@ size_t msg_estimate(struct msg_ctx *m);
 size_t msg_error_reply(uint8_t *out, size_t cap, uint16_t id, uint16_t flags,
     const uint8_t *qname, uint16_t qtype, uint16_t qclass);
 
+/** Appends a bare OPT advertising `size` to a reply of n bytes that has no
+ *  additional records (RFC 6891 §7: a client that sent EDNS0 gets OPT back,
+ *  errors included); returns the new length, n when it does not fit. */
+size_t msg_append_opt(uint8_t *out, size_t n, size_t cap, uint16_t size);
+
 #endif

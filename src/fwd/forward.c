@@ -83,6 +83,8 @@ struct fwd_engine {
 	size_t n_zones;
 	struct pend pend[FWD_MAX_PENDING];
 	size_t n_pending;
+	int64_t next_deadline;	/* no pending query expires before this:
+				   fwd_expire scans the table only then */
 	uint8_t buf[WIRE_MAX_MSG + 2];	/* UDP receive and reply assembly */
 	int64_t timeout_ms;
 };
@@ -482,14 +484,10 @@ static size_t
 with_opt(const struct fwd_engine *e, const struct pend *p, uint8_t *out,
     size_t n, size_t cap)
 {
-	if (n == 0 || !p->client_opt || e->cfg->edns0_max_udp_size == 0 ||
-	    n + 11 > cap)
+	if (!p->client_opt || e->cfg->edns0_max_udp_size == 0)
 		return n;
-	memset(out + n, 0, 11);
-	wire_write_u16(out + n + 1, TYPE_OPT);
-	wire_write_u16(out + n + 3, (uint16_t)e->cfg->edns0_max_udp_size);
-	wire_write_u16(out + WIRE_OFF_ARCOUNT, 1);
-	return n + 11;
+	return msg_append_opt(out, n, cap,
+	    (uint16_t)e->cfg->edns0_max_udp_size);
 }
 
 /* The header-and-question reply of the original's SetRcode. */
@@ -547,12 +545,9 @@ finish(struct fwd_engine *e, struct pend *p, const uint8_t *reply, size_t len)
 	if (len == 0) {
 		n = rcode_reply(e, p, RCODE_SERVFAIL, out, sizeof e->buf);
 	} else {
-		uint16_t flags = wire_read_u16(out + WIRE_OFF_FLAGS);
-
 		size_t limit = e->cfg->edns0_max_udp_size == 0 ?
 		    fwd_udp_limit(out, len) : p->client_limit;
 
-		(void)flags;
 		cache_store(e->cache, p, out, len);
 		if (!p->client_tcp && len > limit)
 			n = truncated_reply(e, p, out, len, sizeof e->buf);
@@ -607,6 +602,8 @@ start_attempt(struct fwd_engine *e, struct pend *p)
 	}
 	p->fd = fd;
 	p->deadline = clock_ms() + e->timeout_ms;
+	if (p->deadline < e->next_deadline)
+		e->next_deadline = p->deadline;
 	ev.data.u32 = FWD_EVENT_BASE | (uint32_t)(p - e->pend);
 	if (p->tcp) {
 		ev.events = EPOLLOUT;
@@ -649,12 +646,7 @@ fwd_submit(struct fwd_engine *e, const struct dns_query *q, int route,
 	if (r->n == 0)
 		return rcode_reply(e, &probe, RCODE_REFUSED, out, cap);
 	/* The client's EDNS0 size, capped as our own answers are. */
-	probe.client_limit = WIRE_MAX_UDP;
-	if (q->has_opt && e->cfg->edns0_max_udp_size != 0 &&
-	    q->udp_size > WIRE_MAX_UDP)
-		probe.client_limit = q->udp_size <
-		    (size_t)e->cfg->edns0_max_udp_size ? q->udp_size :
-		    (size_t)e->cfg->edns0_max_udp_size;
+	probe.client_limit = dns_udp_limit(e->cfg, q);
 	probe.client_cd = (q->flags & WIRE_CD) != 0;
 	if ((n = cache_lookup(e->cache, &probe, out, cap)) > 0) {
 		uint16_t flags = wire_read_u16(out + WIRE_OFF_FLAGS);
@@ -841,11 +833,18 @@ fwd_expire(struct fwd_engine *e)
 {
 	int64_t now = clock_ms();
 
-	if (e->n_pending == 0)
+	if (e->n_pending == 0 || now < e->next_deadline)
 		return;
-	for (size_t i = 0; i < FWD_MAX_PENDING; i++)
-		if (e->pend[i].used && e->pend[i].deadline <= now)
-			next_upstream(e, &e->pend[i], "timed out");
+	/* Deadlines set meanwhile (next_upstream) lower it again. */
+	e->next_deadline = INT64_MAX;
+	for (size_t i = 0; i < FWD_MAX_PENDING; i++) {
+		struct pend *p = &e->pend[i];
+
+		if (p->used && p->deadline <= now)
+			next_upstream(e, p, "timed out");
+		if (p->used && p->deadline < e->next_deadline)
+			e->next_deadline = p->deadline;
+	}
 }
 
 size_t
