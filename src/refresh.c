@@ -731,13 +731,7 @@ refresh_main(void *arg)
 				until = publish_due;
 
 			left = until - now;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += left / 1000;
-			ts.tv_nsec += (left % 1000) * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
+			ts = clock_deadline(left);
 			pthread_cond_timedwait(&wake, &lock, &ts);
 		}
 		if (stopping) {

@@ -141,8 +141,7 @@ static void
 remember_good(const char *host, int port)
 {
 	pthread_mutex_lock(&masters_lock);
-	snprintf(last_good, sizeof last_good, strchr(host, ':') ? "[%s]:%d" :
-	    "%s:%d", host, port);
+	hostport_join(last_good, sizeof last_good, host, port);
 	pthread_mutex_unlock(&masters_lock);
 }
 

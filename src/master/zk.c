@@ -26,6 +26,7 @@
 #include "log.h"
 #include "master/masters.h"
 #include "util/clock.h"
+#include "util/hostport.h"
 #include "util/ipaddr.h"
 #include "util/jsontree.h"
 
@@ -110,15 +111,6 @@ zk_parse_url(const char *url, struct zk_url *out, char *err, size_t errlen)
 	return 0;
 }
 
-static void
-format_addr(const char *ip, long port, char *addr, size_t addrlen)
-{
-	if (strchr(ip, ':') != NULL)
-		snprintf(addr, addrlen, "[%s]:%ld", ip, port);
-	else
-		snprintf(addr, addrlen, "%s:%ld", ip, port);
-}
-
 int
 zk_master_info_json(const char *data, size_t len, char *addr, size_t addrlen,
     char *id, size_t idlen)
@@ -145,7 +137,7 @@ zk_master_info_json(const char *data, size_t len, char *addr, size_t addrlen,
 			goto out;
 		if (YAJL_IS_INTEGER(aport))
 			port = (long)aport->u.number.i;
-		format_addr(aip->u.string, port, addr, addrlen);
+		hostport_join(addr, addrlen, aip->u.string, port);
 		rc = 0;
 		goto out;
 	}
@@ -162,7 +154,7 @@ zk_master_info_json(const char *data, size_t len, char *addr, size_t addrlen,
 	v = json_get(root, "port");
 	if (YAJL_IS_INTEGER(v))
 		port = (long)v->u.number.i;
-	format_addr(ip, port, addr, addrlen);
+	hostport_join(addr, addrlen, ip, port);
 	rc = 0;
 out:
 	yajl_tree_free(root);
@@ -301,7 +293,7 @@ zk_master_info_protobuf(const uint8_t *data, size_t len, char *addr,
 		return -1;
 	snprintf(id, idlen, "%s", m.id);
 	if (m.has_address && m.addr_ip[0] != '\0') {
-		format_addr(m.addr_ip, m.addr_port, addr, addrlen);
+		hostport_join(addr, addrlen, m.addr_ip, m.addr_port);
 		return 0;
 	}
 	if (!m.has_ip)
@@ -309,7 +301,7 @@ zk_master_info_protobuf(const uint8_t *data, size_t len, char *addr,
 	/* The legacy uint32 is in host order, as Mesos wrote it on x86. */
 	snprintf(ip, sizeof ip, "%u.%u.%u.%u", m.ip & 0xff, (m.ip >> 8) & 0xff,
 	    (m.ip >> 16) & 0xff, m.ip >> 24);
-	format_addr(ip, m.port, addr, addrlen);
+	hostport_join(addr, addrlen, ip, m.port);
 	return 0;
 }
 
@@ -562,12 +554,7 @@ zk_main(void *arg)
 			pthread_mutex_lock(&zk.lock);
 			continue;
 		}
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 200 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		ts = clock_deadline(200);
 		pthread_cond_timedwait(&zk.wake, &zk.lock, &ts);
 		if (!zk.connected && was_connected) {
 			pthread_mutex_unlock(&zk.lock);

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "state/parse.h"
+#include "util/hostport.h"
 
 struct sink {
 	struct state_parser *parser;
@@ -134,11 +135,10 @@ fetch_state(const struct fetch_opts *o, const char *host, int port, char *err,
 	struct mesos_state *state = NULL;
 	char url[512], auth[4096], hdr[4200], where[300];
 	char curl_err[CURL_ERROR_SIZE] = "";
-	bool v6 = strchr(host, ':') != NULL;
 	CURL *curl;
 	CURLcode rc;
 
-	snprintf(where, sizeof where, v6 ? "[%s]:%d" : "%s:%d", host, port);
+	hostport_join(where, sizeof where, host, port);
 	snprintf(url, sizeof url, "%s://%s/master/state",
 	    c->mesos_https_on ? "https" : "http", where);
 	auth[0] = '\0';

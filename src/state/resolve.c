@@ -343,18 +343,6 @@ enqueue(struct hostcache *c, const char *host, struct batch *b)
 	return true;
 }
 
-static void
-deadline_ts(struct timespec *ts, int timeout_ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += timeout_ms / 1000;
-	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
-}
-
 size_t
 hostcache_prepare(struct hostcache *c, const struct mesos_state *s,
     const char *const *extra, size_t n_extra, int timeout_ms)
@@ -396,7 +384,7 @@ hostcache_prepare(struct hostcache *c, const struct mesos_state *s,
 		c->tail = &c->head;
 	}
 	pthread_cond_broadcast(&c->work);
-	deadline_ts(&until, timeout_ms);
+	until = clock_deadline(timeout_ms);
 	while (b->pending > 0)
 		if (pthread_cond_timedwait(&c->done, &c->lock, &until) ==
 		    ETIMEDOUT)

@@ -302,13 +302,13 @@ subscribe(struct sub *b)
 	const struct config *c = st.cfg;
 	struct curl_slist *h = NULL;
 	struct hostport hp;
-	char url[400], auth[4096], hdr[4200], err[512];
+	char url[400], auth[4096], hdr[4200], err[512], where[300];
 
 	if (hostport_split_loose(b->leader, strlen(b->leader), &hp) < 0)
 		return 0;
-	snprintf(url, sizeof url, strchr(hp.host, ':') ?
-	    "%s://[%s]:%d/api/v1" : "%s://%s:%d/api/v1",
-	    c->mesos_https_on ? "https" : "http", hp.host, hp.port);
+	snprintf(url, sizeof url, "%s://%s/api/v1",
+	    c->mesos_https_on ? "https" : "http",
+	    hostport_join(where, sizeof where, hp.host, hp.port));
 	auth[0] = '\0';
 	if (st.opts.auth_header != NULL && st.opts.auth_header(
 	    st.opts.auth_ctx, auth, sizeof auth, err, sizeof err) < 0) {
@@ -371,13 +371,7 @@ pause_ms(int64_t ms)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	ts = clock_deadline(ms);
 	pthread_mutex_lock(&st.lock);
 	if (!atomic_load(&st.stopping))
 		pthread_cond_timedwait(&st.wake, &st.lock, &ts);

@@ -1,6 +1,7 @@
 /* hostport.c -- Go-compatible host:port splitting behind hostport.h. */
 #include "util/hostport.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "util/ipaddr.h"
@@ -102,4 +103,12 @@ hostport_split_loose(const char *s, size_t len, struct hostport *out)
 	out->port = hostport_parse_port(colon + 1,
 	    (size_t)(s + len - colon - 1));
 	return 0;
+}
+
+char *
+hostport_join(char *out, size_t len, const char *host, long port)
+{
+	snprintf(out, len, strchr(host, ':') != NULL ? "[%s]:%ld" : "%s:%ld",
+	    host, port);
+	return out;
 }

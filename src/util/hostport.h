@@ -26,4 +26,8 @@ int hostport_split_loose(const char *s, size_t len, struct hostport *out);
  *  -1 otherwise. */
 int hostport_parse_port(const char *s, size_t len);
 
+/** Writes "host:port", or "[host]:port" when host has a ':' (an IPv6
+ *  literal), as Go's net.JoinHostPort; returns out. */
+char *hostport_join(char *out, size_t len, const char *host, long port);
+
 #endif
