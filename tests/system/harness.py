@@ -483,6 +483,30 @@ class Daemon:
                           "log line /%s/" % regex)
 
 
+class LogCursor:
+    """Looks at a daemon's log lines written after the cursor was made."""
+
+    def __init__(self, d):
+        self.d = d
+        self.start = len(d.log_text())
+
+    def text(self):
+        return self.d.log_text()[self.start:]
+
+    def errors(self):
+        """The "ERROR: " lines since the cursor."""
+        return [l for l in self.text().splitlines() if l.startswith("ERROR: ")]
+
+    def wait(self, regex, timeout=10.0):
+        """Wait until regex (re.M) matches the new lines; return the match."""
+        pattern = re.compile(regex, re.M)
+        return wait_until(lambda: pattern.search(self.text()), timeout, 0.05,
+                          "log line /%s/ in\n%s" % (regex, self.text()))
+
+    def count(self, regex):
+        return len(re.findall(regex, self.text(), re.M))
+
+
 def _recv_exact(sock, n):
     buf = b""
     while len(buf) < n:
@@ -500,6 +524,105 @@ def rrset_values(msg, section="answer", rdtype=None):
         if rdtype is None or rrset.rdtype == dns.rdatatype.from_text(rdtype):
             out.update(r.to_text() for r in rrset)
     return out
+
+
+# --------------------------------------------------------------------------
+# masters told apart by a tag: each serves minimal_state() with its task
+# renamed to the tag (<tag>.marathon.mesos. 10.0.0.3), and leader.mesos. is
+# the master's own address
+
+
+def tagged_state(ip, port, tag):
+    """A state whose leader is master@ip:port, with one task named tag."""
+    state = minimal_state("master@%s:%d" % (ip, port))
+    state["frameworks"][0]["tasks"][0]["name"] = tag
+    return state
+
+
+def start_tagged_master(master_factory, ip, tag, port=None, leader=None, **kw):
+    """A fake master (from conftest's master_factory) on ip serving
+    tagged_state(ip, its port, tag), whose leader is itself or `leader`
+    (host:port); m.tag is tag.  kw go to the factory (extra_args are kept,
+    with --port added for port)."""
+    extra = list(kw.pop("extra_args", ()))
+    if port:
+        extra += ["--port", str(port)]
+    m = master_factory(state=minimal_state(), host=ip, extra_args=extra, **kw)
+    m.tag = tag
+    m.set_state(tagged_state(ip, m.port, tag))
+    if leader:
+        state = tagged_state(ip, m.port, tag)
+        state["leader"] = "master@" + leader
+        m.set_state(state)
+    return m
+
+
+def a_records(d, name):
+    """The A records DNS answers for name (sorted texts)."""
+    return sorted(rrset_values(d.dns(name), "answer", "A"))
+
+
+def serves(d, m):
+    """True if DNS answers with master m's state: leader.mesos. is m and
+    m's task exists."""
+    return (a_records(d, "leader.mesos.") == [m.host]
+            and a_records(d, "%s.marathon.mesos." % m.tag) == ["10.0.0.3"])
+
+
+def wait_serves(d, m, timeout=10.0):
+    return wait_until(lambda: serves(d, m), timeout, 0.02,
+                      "DNS to answer with %s's state (%s)" % (m.tag, m.address))
+
+
+def hold_serving(d, m, seconds, axfr=None):
+    """For `seconds`, every DNS (and /v1/axfr) answer is m's state, unchanged."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert d.returncode is None, d.log_text()
+        assert serves(d, m), "zone changed during the fault:\n%s" % d.log_text()[-3000:]
+        if axfr is not None:
+            assert d.axfr()["Records"] == axfr
+        time.sleep(0.1)
+
+
+# --------------------------------------------------------------------------
+# states with IPv4 and IPv6 task addresses (test_dns, test_resolvers)
+
+
+def ip_task(tid, name, slave, ips=(), ports=None, discovery=None):
+    """A running task of framework F1 on agent slave, with container
+    addresses ips, a ports range ("[a-b]") and DiscoveryInfo if given."""
+    t = {"id": tid, "name": name, "framework_id": "F1", "slave_id": slave,
+         "state": "TASK_RUNNING",
+         "statuses": [{"state": "TASK_RUNNING", "timestamp": 1.0}]}
+    if ports:
+        t["resources"] = {"ports": ports}
+    if ips:
+        t["statuses"][0]["container_status"] = {"network_infos": [
+            {"ip_addresses": [{"ip_address": ip} for ip in ips]}]}
+    if discovery:
+        t["discovery"] = discovery
+    return t
+
+
+def big_ip(i):
+    """The address of the i-th task of the 100-address name big."""
+    return "10.2.%d.%d" % (i // 200, i % 200 + 1)
+
+
+def ip_state(tasks):
+    """A master state running tasks in marathon (F1), with agents
+    S-AGENT-0 (a0, 10.0.0.3) and S-AGENT-6 (a6, 2001:db8::6)."""
+    return {
+        "leader": "master@127.0.0.1:5050", "hostname": "localhost",
+        "pid": "master@127.0.0.1:5050",
+        "slaves": [
+            {"id": "S-AGENT-0", "hostname": "a0", "pid": "slave(1)@10.0.0.3:5051"},
+            {"id": "S-AGENT-6", "hostname": "a6", "pid": "slave(1)@[2001:db8::6]:5051"},
+        ],
+        "frameworks": [{"id": "F1", "name": "marathon",
+                        "pid": "scheduler-1@10.0.0.2:8080", "tasks": tasks}],
+    }
 
 
 def sanitized(path=None):

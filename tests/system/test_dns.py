@@ -45,6 +45,7 @@ import dns.rdataclass
 import dns.rdatatype
 
 import harness
+from harness import big_ip, ip_state, ip_task
 
 TTL = 60
 ZBASE32 = "ybndrfg8ejkmcpqxot1uwisza345h769"
@@ -56,49 +57,22 @@ def task_hash(task_id):
     return "".join(ZBASE32[int(bits[5 * i:5 * i + 5], 2)] for i in range(5))
 
 
-def task(tid, name, slave, ips=(), ports=None, discovery=None):
-    t = {"id": tid, "name": name, "framework_id": "F1", "slave_id": slave,
-         "state": "TASK_RUNNING",
-         "statuses": [{"state": "TASK_RUNNING", "timestamp": 1.0}]}
-    if ports:
-        t["resources"] = {"ports": ports}
-    if ips:
-        t["statuses"][0]["container_status"] = {"network_infos": [
-            {"ip_addresses": [{"ip_address": ip} for ip in ips]}]}
-    if discovery:
-        t["discovery"] = discovery
-    return t
-
-
-def big_ip(i):
-    return "10.2.%d.%d" % (i // 200, i % 200 + 1)
-
-
 def dns_state():
     tasks = [
-        task("web.1", "web", "S-AGENT-0", ["10.1.0.1"], "[31000-31001]"),
-        task("dual.1", "dual", "S-AGENT-0", ["10.1.0.2", "fd00::2"]),
-        task("v6only.1", "v6only", "S-AGENT-6", [], "[32000-32000]"),
-        task("disc.1", "disc-task", "S-AGENT-0", ["10.1.0.5", "fd00::5"],
-             discovery={"name": "disc", "ports": {"ports": [
-                 {"number": 8080, "protocol": "tcp", "name": "http"}]}}),
-        task("legacy.1", "legacy", "S-AGENT-0", ["10.1.0.6"],
-             discovery={"name": "My App"}),
+        ip_task("web.1", "web", "S-AGENT-0", ["10.1.0.1"], "[31000-31001]"),
+        ip_task("dual.1", "dual", "S-AGENT-0", ["10.1.0.2", "fd00::2"]),
+        ip_task("v6only.1", "v6only", "S-AGENT-6", [], "[32000-32000]"),
+        ip_task("disc.1", "disc-task", "S-AGENT-0", ["10.1.0.5", "fd00::5"],
+                discovery={"name": "disc", "ports": {"ports": [
+                    {"number": 8080, "protocol": "tcp", "name": "http"}]}}),
+        ip_task("legacy.1", "legacy", "S-AGENT-0", ["10.1.0.6"],
+                discovery={"name": "My App"}),
     ]
-    tasks += [task("mid.%d" % i, "mid", "S-AGENT-0", ["10.3.0.%d" % (i + 1)],
-                   "[%d-%d]" % (31100 + i, 31100 + i)) for i in range(7)]
-    tasks += [task("big.%d" % i, "big", "S-AGENT-0", [big_ip(i)])
+    tasks += [ip_task("mid.%d" % i, "mid", "S-AGENT-0", ["10.3.0.%d" % (i + 1)],
+                      "[%d-%d]" % (31100 + i, 31100 + i)) for i in range(7)]
+    tasks += [ip_task("big.%d" % i, "big", "S-AGENT-0", [big_ip(i)])
               for i in range(100)]
-    return {
-        "leader": "master@127.0.0.1:5050", "hostname": "localhost",
-        "pid": "master@127.0.0.1:5050",
-        "slaves": [
-            {"id": "S-AGENT-0", "hostname": "a0", "pid": "slave(1)@10.0.0.3:5051"},
-            {"id": "S-AGENT-6", "hostname": "a6", "pid": "slave(1)@[2001:db8::6]:5051"},
-        ],
-        "frameworks": [{"id": "F1", "name": "marathon",
-                        "pid": "scheduler-1@10.0.0.2:8080", "tasks": tasks}],
-    }
+    return ip_state(tasks)
 
 
 WEB_TARGET = "web-%s-0.marathon.slave.mesos." % task_hash("web.1")
@@ -1036,8 +1010,8 @@ def swap_state(version):
     st = harness.minimal_state()
     st["slaves"][0]["pid"] = "slave(1)@%s:5051" % agent_ip
     st["frameworks"][0]["tasks"] = [
-        dict(task("swap-%s.%d" % (version, i), "swap", "S1-AGENT-0",
-                  ["10.%d.0.%d" % (net, i)], "[%d-%d]" % (port + i, port + i)),
+        dict(ip_task("swap-%s.%d" % (version, i), "swap", "S1-AGENT-0",
+                     ["10.%d.0.%d" % (net, i)], "[%d-%d]" % (port + i, port + i)),
              framework_id="F1-0000")
         for i in range(1, 4)]
     return st

@@ -261,6 +261,14 @@ def wait_answer(d, name, want, timeout=5.0, t0=None):
         time.sleep(0.002)
 
 
+def assert_new_task_answers(c, m, d, tid, name, ip):
+    """Start task tid (name, address ip) in cluster c served by master m:
+    name.marathon.mesos. answers ip within a second."""
+    c.add_task(tid, name, ip=ip)
+    m.set_state(c.state)
+    assert wait_answer(d, "%s.marathon.mesos." % name, {ip}, 1.0) < 1.0
+
+
 class Prober:
     """Asks for name every 20 ms in a thread; counts answers that are not
     `want` (timeouts included) while it runs."""
@@ -449,9 +457,7 @@ def test_dropped_stream_reconnects(v1_factory, daemon_factory):
     d = start_daemon(daemon_factory, m)
     with Prober(d, "web.marathon.mesos.", {"10.0.0.3"}) as p:
         # SUBSCRIBED + TASK_ADDED + TASK_UPDATED: the third closes the stream.
-        c.add_task("d1.1", "dropone", ip="10.80.0.1")
-        m.set_state(c.state)
-        assert wait_answer(d, "dropone.marathon.mesos.", {"10.80.0.1"}, 1.0) < 1.0
+        assert_new_task_answers(c, m, d, "d1.1", "dropone", "10.80.0.1")
         harness.wait_until(lambda: any("dropped" in r[3] for r in m.api_requests()),
                            3.0, 0.02, "the stream to be dropped")
         c.add_task("d2.1", "droptwo", ip="10.80.0.2")
@@ -490,9 +496,7 @@ def test_stream_dropped_by_control(v1_factory, daemon_factory):
                            "a new SUBSCRIBED stream")
         # ... and the stream works again: a start answers within a second.
         time.sleep(0.3)
-        c.add_task("cd.2", "ctldroptwo", ip="10.81.0.2")
-        m.set_state(c.state)
-        assert wait_answer(d, "ctldroptwo.marathon.mesos.", {"10.81.0.2"}, 1.0) < 1.0
+        assert_new_task_answers(c, m, d, "cd.2", "ctldroptwo", "10.81.0.2")
     p.check()
     print("after the drop ended: answered in %.2f s" % elapsed)
 
@@ -522,9 +526,7 @@ def test_stalled_stream_reconnects(v1_factory, daemon_factory):
         m.set_control()
         wait_answer(d, "stalled.marathon.mesos.", {"10.82.0.1"}, 10.0)
         time.sleep(0.3)
-        c.add_task("st.2", "stalledtwo", ip="10.82.0.2")
-        m.set_state(c.state)
-        assert wait_answer(d, "stalledtwo.marathon.mesos.", {"10.82.0.2"}, 1.0) < 1.0
+        assert_new_task_answers(c, m, d, "st.2", "stalledtwo", "10.82.0.2")
     p.check()
     print("resubscribed %.2f s after the stall began" % gap)
     assert 1.8 <= gap <= 6.0, gap
@@ -578,9 +580,7 @@ def test_api_errors_keep_polling_and_retry(v1_factory, daemon_factory):
     m.set_control()
     m.wait_subscribed(1, timeout=10.0)
     time.sleep(0.3)
-    c.add_task("r.1", "retried", ip="10.83.0.3")
-    m.set_state(c.state)
-    assert wait_answer(d, "retried.marathon.mesos.", {"10.83.0.3"}, 1.0) < 1.0
+    assert_new_task_answers(c, m, d, "r.1", "retried", "10.83.0.3")
 
 
 def test_leader_field_change_closes_stream(v1_factory, daemon_factory):
@@ -602,9 +602,7 @@ def test_leader_field_change_closes_stream(v1_factory, daemon_factory):
             lambda: ask(d, "_leader._tcp.mesos.", "SRV")[1] == {"0 1 5051 leader.mesos."},
             3.0, 0.02, "the new leader's port")
         time.sleep(0.3)
-        c.add_task("lc.2", "leaderchangetwo", ip="10.84.0.2")
-        m.set_state(c.state)
-        assert wait_answer(d, "leaderchangetwo.marathon.mesos.", {"10.84.0.2"}, 1.0) < 1.0
+        assert_new_task_answers(c, m, d, "lc.2", "leaderchangetwo", "10.84.0.2")
     p.check()
 
 
@@ -717,9 +715,7 @@ def test_no_heartbeats_no_false_reconnect(v1_factory, daemon_factory):
     m = v1_factory(c.state, heartbeat=0)
     d = start_daemon(daemon_factory, m)
     time.sleep(4.0)
-    c.add_task("q.1", "quiet", ip="10.85.2.1")
-    m.set_state(c.state)
-    assert wait_answer(d, "quiet.marathon.mesos.", {"10.85.2.1"}, 1.0) < 1.0
+    assert_new_task_answers(c, m, d, "q.1", "quiet", "10.85.2.1")
     assert len(m.subscribed_streams()) == 1
     assert "reconnecting" not in d.log_text()
 

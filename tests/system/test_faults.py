@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 import harness
+from harness import LogCursor
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 STATE = DATA / "faults_state.json"
@@ -38,25 +39,6 @@ def hosts(d, name):
     status, doc = d.get_json("/v1/hosts/" + name)
     assert status == 200
     return sorted(e["ip"] for e in doc if e["ip"])
-
-
-class LogCursor:
-    """Looks for log lines written after the cursor was made."""
-
-    def __init__(self, d):
-        self.d = d
-        self.start = len(d.log_text())
-
-    def text(self):
-        return self.d.log_text()[self.start:]
-
-    def wait(self, regex, timeout=10.0):
-        pattern = re.compile(regex, re.M)
-        return harness.wait_until(lambda: pattern.search(self.text()), timeout,
-                                  0.05, "log line /%s/ in\n%s" % (regex, self.text()))
-
-    def count(self, regex):
-        return len(re.findall(regex, self.text(), re.M))
 
 
 def assert_still_serving(d, before):
@@ -108,7 +90,7 @@ def test_fault_keeps_last_records(served, faults, problem):
     time.sleep(2.2)
     assert_still_serving(d, before)
     # Every line the fault caused is that one line, once per attempt.
-    errors = [l for l in log.text().splitlines() if l.startswith("ERROR: ")]
+    errors = log.errors()
     assert errors and all(re.match(regex, l) for l in errors), errors
     # The master heals: new generations again.
     m.set_faults()

@@ -30,6 +30,7 @@ import dns.rdatatype
 import pytest
 
 import harness
+from harness import LogCursor
 from upstream import KNOTD, SPOOF_ADDR, FakeUpstream, Knot, ask
 
 KNOT_A_HOST = "127.0.0.2"     # default resolver: example.test., corp.test.
@@ -85,24 +86,27 @@ SANITIZED = harness.sanitized()
 # fixtures
 
 
-@pytest.fixture(scope="module")
-def knot_a(tmp_path_factory):
+def start_knot(tmp_path_factory, name, host, zones):
+    """A started knotd on a free port of host serving zones; skips the test
+    when knotd is not installed."""
     if not os.access(KNOTD, os.X_OK):
         pytest.skip("%s not installed (Debian package knot, see scripts/deps.sh)" % KNOTD)
-    k = Knot(tmp_path_factory.mktemp("knot-a"), KNOT_A_HOST, harness.free_port(KNOT_A_HOST),
-             {"example.test.": EXAMPLE_ZONE, "corp.test.": CORP_ZONE_A})
+    k = Knot(tmp_path_factory.mktemp(name), host, harness.free_port(host), zones)
     k.start()
+    return k
+
+
+@pytest.fixture(scope="module")
+def knot_a(tmp_path_factory):
+    k = start_knot(tmp_path_factory, "knot-a", KNOT_A_HOST,
+                   {"example.test.": EXAMPLE_ZONE, "corp.test.": CORP_ZONE_A})
     yield k
     k.stop()
 
 
 @pytest.fixture(scope="module")
 def knot_b(tmp_path_factory):
-    if not os.access(KNOTD, os.X_OK):
-        pytest.skip("%s not installed (Debian package knot, see scripts/deps.sh)" % KNOTD)
-    k = Knot(tmp_path_factory.mktemp("knot-b"), KNOT_B_HOST, harness.free_port(KNOT_B_HOST),
-             {"corp.test.": CORP_ZONE_B})
-    k.start()
+    k = start_knot(tmp_path_factory, "knot-b", KNOT_B_HOST, {"corp.test.": CORP_ZONE_B})
     yield k
     k.stop()
 
@@ -151,15 +155,6 @@ def fwd_config(resolvers, **extra):
 def dead_udp_tcp_port(host):
     """A port on host where nothing listens (ICMP unreachable / RST)."""
     return harness.free_port(host)
-
-
-class LogCursor:
-    def __init__(self, d):
-        self.d = d
-        self.start = len(d.log_text())
-
-    def text(self):
-        return self.d.log_text()[self.start:]
 
 
 # --------------------------------------------------------------------------

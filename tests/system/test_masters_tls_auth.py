@@ -25,6 +25,8 @@ import time
 import pytest
 
 import harness
+from harness import (LogCursor, a_records, hold_serving, serves, start_tagged_master,
+                     wait_serves)
 
 LOG_LINE = re.compile(r"^ERROR: \d{4}/\d\d/\d\d \d\d:\d\d:\d\d \S+:\d+: (.*)$")
 KEEP = r"; keeping old DNS state$"
@@ -93,38 +95,6 @@ def pki(tmp_path_factory):
 # helpers
 
 
-def tagged_state(ip, port, tag):
-    state = harness.minimal_state("master@%s:%d" % (ip, port))
-    state["frameworks"][0]["tasks"][0]["name"] = tag
-    return state
-
-
-def start_master(master_factory, ip, tag, port=None, leader=None, **kw):
-    """A fake master on ip serving a state tagged tag whose leader is itself
-    (or `leader`, host:port)."""
-    extra = list(kw.pop("extra_args", ()))
-    if port:
-        extra += ["--port", str(port)]
-    m = master_factory(state=harness.minimal_state(), host=ip, extra_args=extra, **kw)
-    m.tag = tag
-    m.set_state(tagged_state(ip, m.port, tag))
-    if leader:
-        state = tagged_state(ip, m.port, tag)
-        state["leader"] = "master@" + leader
-        m.set_state(state)
-    return m
-
-
-def a_records(d, name):
-    return sorted(harness.rrset_values(d.dns(name), "answer", "A"))
-
-
-def serves(d, m):
-    """DNS answers with m's state: leader.mesos. is m and m's task exists."""
-    return (a_records(d, "leader.mesos.") == [m.host]
-            and a_records(d, "%s.marathon.mesos." % m.tag) == ["10.0.0.3"])
-
-
 def zone_is(records, m):
     """An /v1/axfr "Records" object holds m's state."""
     As = records.get("As") or {}
@@ -145,39 +115,6 @@ def wait_switch(d, old, new, timeout, what=""):
     return time.monotonic() - t0
 
 
-def wait_serves(d, m, timeout=10.0):
-    return harness.wait_until(lambda: serves(d, m), timeout, 0.02,
-                              "DNS to answer with %s's state (%s)" % (m.tag, m.address))
-
-
-def hold_serving(d, m, seconds, axfr=None):
-    """For `seconds`, DNS (and /v1/axfr) answer m's state, unchanged."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert d.returncode is None, d.log_text()
-        assert serves(d, m), "zone changed during the fault:\n%s" % d.log_text()[-3000:]
-        if axfr is not None:
-            assert d.axfr()["Records"] == axfr
-        time.sleep(0.1)
-
-
-class LogCursor:
-    def __init__(self, d):
-        self.d = d
-        self.start = len(d.log_text())
-
-    def text(self):
-        return self.d.log_text()[self.start:]
-
-    def errors(self):
-        return [l for l in self.text().splitlines() if l.startswith("ERROR: ")]
-
-    def wait(self, regex, timeout=10.0):
-        pattern = re.compile(regex, re.M)
-        return harness.wait_until(lambda: pattern.search(self.text()), timeout, 0.05,
-                                  "log line /%s/ in\n%s" % (regex, self.text()))
-
-
 def run_bad(daemon_factory, **kw):
     """A daemon that must refuse to start: its one stderr message."""
     d = daemon_factory(ready=False, **kw)
@@ -190,6 +127,16 @@ def run_bad(daemon_factory, **kw):
     with pytest.raises(OSError):
         d.get("/v1/version", timeout=1.0)
     return m.group(1)
+
+
+def assert_never_ready(d, line):
+    """The daemon (started with ready=False) logs line within 5 s, and a
+    second later still runs without having served: no HTTP server yet."""
+    d.wait_log(line, timeout=5)
+    time.sleep(1.0)
+    assert d.returncode is None
+    with pytest.raises(OSError):
+        d.get("/v1/version", timeout=1.0)
 
 
 def https(pki, **extra):
@@ -211,7 +158,7 @@ def fault_on(m, fault):
 
 def heal(master_factory, m, fault):
     if fault == "gone":
-        return start_master(master_factory, m.host, m.tag, port=m.port)
+        return start_tagged_master(master_factory, m.host, m.tag, port=m.port)
     m.set_faults()
     return m
 
@@ -226,8 +173,8 @@ def test_first_master_fails_second_used_then_first_again(master_factory,
                                                          daemon_factory, fault):
     """masters [m1, m2]: m1 misbehaves -> m2's state within one refresh
     (plus stateTimeoutSeconds for a hang); m1 heals -> m1 again."""
-    m1 = start_master(master_factory, "127.0.0.2", "first")
-    m2 = start_master(master_factory, "127.0.0.3", "second")
+    m1 = start_tagged_master(master_factory, "127.0.0.2", "first")
+    m2 = start_tagged_master(master_factory, "127.0.0.3", "second")
     d = daemon_factory(master=[m1, m2], config={"stateTimeoutSeconds": 1},
                        refresh_seconds=1)
     wait_serves(d, m1)
@@ -244,8 +191,8 @@ def test_first_master_fails_second_used_then_first_again(master_factory,
 
 
 def test_all_masters_failing_keep_last_zone(master_factory, daemon_factory):
-    m1 = start_master(master_factory, "127.0.0.2", "first")
-    m2 = start_master(master_factory, "127.0.0.3", "second")
+    m1 = start_tagged_master(master_factory, "127.0.0.2", "first")
+    m2 = start_tagged_master(master_factory, "127.0.0.3", "second")
     d = daemon_factory(master=[m1, m2], config={"stateTimeoutSeconds": 1},
                        refresh_seconds=1)
     wait_serves(d, m1)
@@ -275,9 +222,9 @@ def test_redirect_to_leader_over_https_with_auth(pki, master_factory, daemon_fac
     client certificate and the credentials."""
     tls = dict(tls_cert=pki.server_pem, tls_key=pki.server_key,
                tls_client_ca=pki.ca_pem, basic_auth="dns:s3cret-basic")
-    leader = start_master(master_factory, "127.0.0.3", "leaderstate", **tls)
-    follower = start_master(master_factory, "127.0.0.2", "followerstate",
-                            port=leader.port, leader=leader.address, **tls)
+    leader = start_tagged_master(master_factory, "127.0.0.3", "leaderstate", **tls)
+    follower = start_tagged_master(master_factory, "127.0.0.2", "followerstate",
+                                   port=leader.port, leader=leader.address, **tls)
     d = daemon_factory(master=follower, config=https(
         pki, CertFile=pki.client_pem, KeyFile=pki.client_key,
         MesosAuthentication="basic",
@@ -296,8 +243,8 @@ def test_redirect_to_leader_over_https_with_auth(pki, master_factory, daemon_fac
 
 
 def test_https_with_ca_served(pki, master_factory, daemon_factory):
-    m = start_master(master_factory, "127.0.0.2", "secure",
-                     tls_cert=pki.server_pem, tls_key=pki.server_key)
+    m = start_tagged_master(master_factory, "127.0.0.2", "secure",
+                            tls_cert=pki.server_pem, tls_key=pki.server_key)
     d = daemon_factory(master=m, config=https(pki))
     wait_serves(d, m)
     reqs = m.requests()
@@ -309,15 +256,15 @@ def test_https_wrong_ca_refused_keeps_zone(pki, master_factory, daemon_factory):
     """The master comes back with a certificate from another CA: refused,
     one clear line per attempt naming MesosHTTPSInsecure, the zone kept;
     back with the right one: served again."""
-    m = start_master(master_factory, "127.0.0.2", "before",
-                     tls_cert=pki.server_pem, tls_key=pki.server_key)
+    m = start_tagged_master(master_factory, "127.0.0.2", "before",
+                            tls_cert=pki.server_pem, tls_key=pki.server_key)
     d = daemon_factory(master=m, config=https(pki), refresh_seconds=1)
     wait_serves(d, m)
     axfr = d.axfr()["Records"]
     log = LogCursor(d)
     m.stop()
-    impostor = start_master(master_factory, m.host, "impostor", port=m.port,
-                            tls_cert=pki.server2_pem, tls_key=pki.server2_key)
+    impostor = start_tagged_master(master_factory, m.host, "impostor", port=m.port,
+                                   tls_cert=pki.server2_pem, tls_key=pki.server2_key)
     line = (r"^ERROR: .*Error generating records: master %s: certificate verification "
             r"failed \(.*\); set CACertFile to the master's CA, or MesosHTTPSInsecure "
             r"to skip the check as the original did%s" % (re.escape(m.address), KEEP))
@@ -327,8 +274,8 @@ def test_https_wrong_ca_refused_keeps_zone(pki, master_factory, daemon_factory):
     assert not impostor.state_requests()
     assert [r for r in impostor.requests() if r["method"] == "TLS"]
     impostor.stop()
-    m = start_master(master_factory, m.host, "after", port=m.port,
-                     tls_cert=pki.server_pem, tls_key=pki.server_key)
+    m = start_tagged_master(master_factory, m.host, "after", port=m.port,
+                            tls_cert=pki.server_pem, tls_key=pki.server_key)
     wait_serves(d, m, timeout=4)
 
 
@@ -336,15 +283,11 @@ def test_https_certificate_for_another_address_refused(pki, master_factory,
                                                       daemon_factory):
     """Signed by the configured CA but issued to 127.0.0.9: the address
     is checked too."""
-    m = start_master(master_factory, "127.0.0.2", "elsewhere",
-                     tls_cert=pki.other_pem, tls_key=pki.other_key)
+    m = start_tagged_master(master_factory, "127.0.0.2", "elsewhere",
+                            tls_cert=pki.other_pem, tls_key=pki.other_key)
     d = daemon_factory(master=m, config=https(pki), ready=False)
-    d.wait_log(r"^ERROR: .*master %s: certificate verification failed .*"
-               r"MesosHTTPSInsecure.*%s" % (re.escape(m.address), KEEP), timeout=5)
-    time.sleep(1.0)
-    assert d.returncode is None
-    with pytest.raises(OSError):
-        d.get("/v1/version", timeout=1.0)
+    assert_never_ready(d, r"^ERROR: .*master %s: certificate verification failed .*"
+                          r"MesosHTTPSInsecure.*%s" % (re.escape(m.address), KEEP))
     assert not m.state_requests()
 
 
@@ -352,22 +295,18 @@ def test_https_no_ca_verifies_against_system_store(pki, master_factory,
                                                    daemon_factory):
     """No CACertFile: the master is checked against the system store (the
     original skipped the check): refused, and the line says what to set."""
-    m = start_master(master_factory, "127.0.0.2", "unknownca",
-                     tls_cert=pki.server_pem, tls_key=pki.server_key)
+    m = start_tagged_master(master_factory, "127.0.0.2", "unknownca",
+                            tls_cert=pki.server_pem, tls_key=pki.server_key)
     d = daemon_factory(master=m, config={"MesosHTTPSOn": True, "stateTimeoutSeconds": 2},
                        ready=False)
-    d.wait_log(r"^ERROR: .*master %s: certificate verification failed .*"
-               r"MesosHTTPSInsecure.*%s" % (re.escape(m.address), KEEP), timeout=5)
-    time.sleep(1.0)
-    assert d.returncode is None
-    with pytest.raises(OSError):
-        d.get("/v1/version", timeout=1.0)
+    assert_never_ready(d, r"^ERROR: .*master %s: certificate verification failed .*"
+                          r"MesosHTTPSInsecure.*%s" % (re.escape(m.address), KEEP))
     assert not m.state_requests()
 
 
 def test_https_insecure_without_ca_served(pki, master_factory, daemon_factory):
-    m = start_master(master_factory, "127.0.0.2", "insecure",
-                     tls_cert=pki.server2_pem, tls_key=pki.server2_key)
+    m = start_tagged_master(master_factory, "127.0.0.2", "insecure",
+                            tls_cert=pki.server2_pem, tls_key=pki.server2_key)
     d = daemon_factory(master=m, config={"MesosHTTPSOn": True,
                                          "MesosHTTPSInsecure": True})
     wait_serves(d, m)
@@ -377,20 +316,16 @@ def test_https_insecure_without_ca_served(pki, master_factory, daemon_factory):
 
 @pytest.mark.parametrize("with_cert", [True, False], ids=["with-cert", "without-cert"])
 def test_client_certificate_required(pki, master_factory, daemon_factory, with_cert):
-    m = start_master(master_factory, "127.0.0.2", "mtls",
-                     tls_cert=pki.server_pem, tls_key=pki.server_key,
-                     tls_client_ca=pki.ca_pem)
+    m = start_tagged_master(master_factory, "127.0.0.2", "mtls",
+                            tls_cert=pki.server_pem, tls_key=pki.server_key,
+                            tls_client_ca=pki.ca_pem)
     extra = {"CertFile": pki.client_pem, "KeyFile": pki.client_key} if with_cert else {}
     d = daemon_factory(master=m, config=https(pki, **extra), ready=with_cert)
     if with_cert:
         wait_serves(d, m)
         return
-    d.wait_log(r"^ERROR: .*Error generating records: fetching state from master %s: "
-               r".*%s" % (re.escape(m.address), KEEP), timeout=5)
-    time.sleep(1.0)
-    assert d.returncode is None
-    with pytest.raises(OSError):
-        d.get("/v1/version", timeout=1.0)
+    assert_never_ready(d, r"^ERROR: .*Error generating records: fetching state from "
+                          r"master %s: .*%s" % (re.escape(m.address), KEEP))
     assert not m.state_requests()
     assert [r for r in m.requests() if r["method"] == "TLS"]
 
@@ -419,8 +354,8 @@ def test_tls_file_errors_exit_1(pki, daemon_factory, tmp_path, setting, message)
 
 
 def test_basic_auth_accepted(master_factory, daemon_factory):
-    m = start_master(master_factory, "127.0.0.2", "basic",
-                     basic_auth="dns-principal:pa55:word")
+    m = start_tagged_master(master_factory, "127.0.0.2", "basic",
+                            basic_auth="dns-principal:pa55:word")
     d = daemon_factory(master=m, config={
         "MesosAuthentication": "basic",
         "MesosCredentials": {"principal": "dns-principal", "secret": "pa55:word"}})
@@ -436,8 +371,8 @@ def test_basic_auth_rejected_keeps_zone_secret_hidden(master_factory, daemon_fac
     kept; the secret shows neither in the log (even at -v=2) nor in
     /v1/config."""
     secret = "Zebra-Secret-7781"
-    m = start_master(master_factory, "127.0.0.2", "before",
-                     basic_auth="dns:" + secret)
+    m = start_tagged_master(master_factory, "127.0.0.2", "before",
+                            basic_auth="dns:" + secret)
     d = daemon_factory(master=m, refresh_seconds=1, args=["-v=2"], config={
         "MesosAuthentication": "basic",
         "MesosCredentials": {"Principal": "dns", "Secret": secret}})
@@ -445,8 +380,8 @@ def test_basic_auth_rejected_keeps_zone_secret_hidden(master_factory, daemon_fac
     axfr = d.axfr()["Records"]
     log = LogCursor(d)
     m.stop()
-    m2 = start_master(master_factory, m.host, "after", port=m.port,
-                      basic_auth="dns:another-secret")
+    m2 = start_tagged_master(master_factory, m.host, "after", port=m.port,
+                             basic_auth="dns:another-secret")
     line = (r"^ERROR: .*Error generating records: master %s answered HTTP 401 "
             r"\(authentication refused\)%s" % (re.escape(m.address), KEEP))
     log.wait(line)
@@ -464,16 +399,12 @@ def test_basic_auth_rejected_keeps_zone_secret_hidden(master_factory, daemon_fac
 
 
 def test_basic_auth_wrong_secret_never_served(master_factory, daemon_factory):
-    m = start_master(master_factory, "127.0.0.2", "locked", basic_auth="dns:right")
+    m = start_tagged_master(master_factory, "127.0.0.2", "locked", basic_auth="dns:right")
     d = daemon_factory(master=m, ready=False, config={
         "MesosAuthentication": "basic", "stateTimeoutSeconds": 2,
         "MesosCredentials": {"principal": "dns", "secret": "wrong"}})
-    d.wait_log(r"^ERROR: .*master %s answered HTTP 401 \(authentication refused\)%s"
-               % (re.escape(m.address), KEEP), timeout=5)
-    time.sleep(1.0)
-    assert d.returncode is None
-    with pytest.raises(OSError):
-        d.get("/v1/version", timeout=1.0)
+    assert_never_ready(d, r"^ERROR: .*master %s answered HTTP 401 \(authentication "
+                          r"refused\)%s" % (re.escape(m.address), KEEP))
     assert "wrong" not in d.log_text()
 
 
@@ -495,7 +426,7 @@ def iam_master(master_factory, pki, tag, token, port=None, tls=False):
     kw = dict(iam_public_key=pki.iam_pub, iam_uid="dns-svc", iam_token=token)
     if tls:
         kw.update(tls_cert=pki.server_pem, tls_key=pki.server_key)
-    return start_master(master_factory, "127.0.0.2", tag, port=port, **kw)
+    return start_tagged_master(master_factory, "127.0.0.2", tag, port=port, **kw)
 
 
 def login_url(m):

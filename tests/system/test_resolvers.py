@@ -33,6 +33,7 @@ from pathlib import Path
 import pytest
 
 import harness
+from harness import big_ip, ip_state, ip_task
 
 HERE = Path(__file__).resolve().parent
 LOOKUP_JAVA = HERE / "resolvers" / "Lookup.java"
@@ -53,37 +54,15 @@ VARIANTS = sorted(RESOLV)
 WEB = {"10.1.0.1"}
 DUAL = {"10.1.0.2", "fd00::2"}
 V6ONLY = {"2001:db8::6"}
-BIG = {"10.2.%d.%d" % (i // 200, i % 200 + 1) for i in range(100)}
-
-
-def _task(tid, name, slave, ips=(), ports=None):
-    t = {"id": tid, "name": name, "framework_id": "F1", "slave_id": slave,
-         "state": "TASK_RUNNING",
-         "statuses": [{"state": "TASK_RUNNING", "timestamp": 1.0}]}
-    if ports:
-        t["resources"] = {"ports": ports}
-    if ips:
-        t["statuses"][0]["container_status"] = {"network_infos": [
-            {"ip_addresses": [{"ip_address": ip} for ip in ips]}]}
-    return t
+BIG = {big_ip(i) for i in range(100)}
 
 
 def resolver_state():
-    tasks = [_task("web.1", "web", "S-AGENT-0", ["10.1.0.1"], "[31000-31001]"),
-             _task("dual.1", "dual", "S-AGENT-0", ["10.1.0.2", "fd00::2"]),
-             _task("v6only.1", "v6only", "S-AGENT-6", [], "[32000-32000]")]
-    tasks += [_task("big.%d" % i, "big", "S-AGENT-0",
-                    ["10.2.%d.%d" % (i // 200, i % 200 + 1)]) for i in range(100)]
-    return {
-        "leader": "master@127.0.0.1:5050", "hostname": "localhost",
-        "pid": "master@127.0.0.1:5050",
-        "slaves": [
-            {"id": "S-AGENT-0", "hostname": "a0", "pid": "slave(1)@10.0.0.3:5051"},
-            {"id": "S-AGENT-6", "hostname": "a6", "pid": "slave(1)@[2001:db8::6]:5051"},
-        ],
-        "frameworks": [{"id": "F1", "name": "marathon",
-                        "pid": "scheduler-1@10.0.0.2:8080", "tasks": tasks}],
-    }
+    tasks = [ip_task("web.1", "web", "S-AGENT-0", ["10.1.0.1"], "[31000-31001]"),
+             ip_task("dual.1", "dual", "S-AGENT-0", ["10.1.0.2", "fd00::2"]),
+             ip_task("v6only.1", "v6only", "S-AGENT-6", [], "[32000-32000]")]
+    tasks += [ip_task("big.%d" % i, "big", "S-AGENT-0", [big_ip(i)]) for i in range(100)]
+    return ip_state(tasks)
 
 
 def _private_netns():

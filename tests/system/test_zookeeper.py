@@ -30,6 +30,8 @@ import time
 import pytest
 
 import harness
+from harness import (LogCursor, a_records, hold_serving, serves, start_tagged_master,
+                     tagged_state, wait_serves)
 import zkserver
 
 pytestmark = pytest.mark.skipif(zkserver.available() is not None,
@@ -108,22 +110,6 @@ def own_zk(tmp_path):
         s.stop()
 
 
-def tagged_state(ip, port, tag):
-    """A state whose leader is master@ip:port, with one task named tag."""
-    state = harness.minimal_state("master@%s:%d" % (ip, port))
-    state["frameworks"][0]["tasks"][0]["name"] = tag
-    return state
-
-
-def start_master(master_factory, ip, tag, port=None):
-    """A fake master on ip serving tagged_state(ip, its port, tag)."""
-    extra = ["--port", str(port)] if port else []
-    m = master_factory(state=harness.minimal_state(), host=ip, extra_args=extra)
-    m.set_state(tagged_state(ip, m.port, tag))
-    m.tag = tag
-    return m
-
-
 def zk_config(server, path, **extra):
     cfg = {"zk": "zk://%s%s" % (server if isinstance(server, str) else server.address,
                                 path),
@@ -132,55 +118,13 @@ def zk_config(server, path, **extra):
     return cfg
 
 
-def a_records(d, name):
-    """The A records DNS answers for name (sorted texts)."""
-    return sorted(harness.rrset_values(d.dns(name), "answer", "A"))
-
-
-def serves(d, m):
-    """True if DNS answers with master m's state: leader.mesos. is m and
-    m's task exists."""
-    return (a_records(d, "leader.mesos.") == [m.host]
-            and a_records(d, "%s.marathon.mesos." % m.tag) == ["10.0.0.3"])
-
-
-def wait_serves(d, m, timeout=10.0):
-    return harness.wait_until(lambda: serves(d, m), timeout, 0.02,
-                              "DNS to answer with %s's state (%s)" % (m.tag, m.address))
-
-
-class LogCursor:
-    def __init__(self, d):
-        self.d = d
-        self.start = len(d.log_text())
-
-    def text(self):
-        return self.d.log_text()[self.start:]
-
-    def wait(self, regex, timeout=10.0):
-        pattern = re.compile(regex, re.M)
-        return harness.wait_until(lambda: pattern.search(self.text()), timeout, 0.05,
-                                  "log line /%s/ in\n%s" % (regex, self.text()))
-
-
-def hold_serving(d, m, seconds, axfr=None):
-    """For `seconds`, every DNS (and /v1/axfr) answer is m's state."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert d.returncode is None, d.log_text()
-        assert serves(d, m), "zone changed during the fault:\n%s" % d.log_text()[-3000:]
-        if axfr is not None:
-            assert d.axfr()["Records"] == axfr
-        time.sleep(0.1)
-
-
 # --------------------------------------------------------------------------
 # leader election
 
 
 def test_leader_elected_is_served(zk, mesos, master_factory, daemon_factory):
-    lead = start_master(master_factory, "127.0.0.2", "alpha")
-    other = start_master(master_factory, "127.0.0.3", "beta")
+    lead = start_tagged_master(master_factory, "127.0.0.2", "alpha")
+    other = start_tagged_master(master_factory, "127.0.0.3", "beta")
     # What else lives under the Mesos path is ignored.
     mesos.add_plain("log_replicas")
     mesos.add_plain("json.info_notanumber", b"{}")
@@ -205,7 +149,7 @@ def test_leader_elected_is_served(zk, mesos, master_factory, daemon_factory):
 
 
 def test_healthy_start_logs_no_error(zk, mesos, master_factory, daemon_factory):
-    m = start_master(master_factory, "127.0.0.2", "healthy")
+    m = start_tagged_master(master_factory, "127.0.0.2", "healthy")
     mesos.register(m.host, m.port)
     d = daemon_factory(config=zk_config(zk, mesos.path))
     wait_serves(d, m)
@@ -217,7 +161,7 @@ def test_master_joining_updates_master_records(zk, mesos, master_factory,
                                                daemon_factory):
     """A second master registers: master.mesos./master1.mesos. follow without
     waiting for the next refresh (refreshSeconds 60)."""
-    lead = start_master(master_factory, "127.0.0.2", "lead")
+    lead = start_tagged_master(master_factory, "127.0.0.2", "lead")
     mesos.register(lead.host, lead.port)
     d = daemon_factory(config=zk_config(zk, mesos.path), refresh_seconds=60)
     wait_serves(d, lead)
@@ -248,8 +192,8 @@ def test_leader_change_served_within_1s(zk, mesos, master_factory, daemon_factor
     """The leader's znode goes away and the next lowest takes over: its state
     is served within 1 s, without waiting for the next refresh
     (refreshSeconds is 60)."""
-    old = start_master(master_factory, "127.0.0.2", "oldleader")
-    new = start_master(master_factory, "127.0.0.3", "newleader")
+    old = start_tagged_master(master_factory, "127.0.0.2", "oldleader")
+    new = start_tagged_master(master_factory, "127.0.0.3", "newleader")
     node = mesos.register(old.host, old.port)
     mesos.register(new.host, new.port)
     d = daemon_factory(config=zk_config(zk, mesos.path), refresh_seconds=60)
@@ -268,8 +212,8 @@ def test_new_leader_znode_served_at_once(zk, mesos, master_factory, daemon_facto
     """The leader's znode goes away (no leader for a moment) and a new
     master's znode appears 0.3 s later: the watch fires and its state is
     served at once."""
-    old = start_master(master_factory, "127.0.0.2", "oldleader")
-    new = start_master(master_factory, "127.0.0.3", "newleader")
+    old = start_tagged_master(master_factory, "127.0.0.2", "oldleader")
+    new = start_tagged_master(master_factory, "127.0.0.3", "newleader")
     node = mesos.register(old.host, old.port)
     d = daemon_factory(config=zk_config(zk, mesos.path), refresh_seconds=60)
     wait_serves(d, old)
@@ -285,7 +229,7 @@ def test_new_leader_znode_served_at_once(zk, mesos, master_factory, daemon_facto
 def test_protobuf_master_info(zk, mesos, master_factory, daemon_factory, kind):
     """Only a legacy info_N znode (protobuf MasterInfo, with `address` or
     only the uint32 ip)."""
-    m = start_master(master_factory, "127.0.0.2", "proto")
+    m = start_tagged_master(master_factory, "127.0.0.2", "proto")
     node = mesos.register(m.host, m.port, kind=kind)
     assert node.startswith("info_")
     d = daemon_factory(config=zk_config(zk, mesos.path))
@@ -295,8 +239,8 @@ def test_protobuf_master_info(zk, mesos, master_factory, daemon_factory, kind):
 
 def test_json_info_preferred_over_protobuf(zk, mesos, master_factory, daemon_factory):
     """A json.info_ znode wins over an info_ znode with a lower number."""
-    pb = start_master(master_factory, "127.0.0.2", "pbmaster")
-    js = start_master(master_factory, "127.0.0.3", "jsonmaster")
+    pb = start_tagged_master(master_factory, "127.0.0.2", "pbmaster")
+    js = start_tagged_master(master_factory, "127.0.0.3", "jsonmaster")
     first = mesos.register(pb.host, pb.port, kind="protobuf")
     second = mesos.register(js.host, js.port, kind="json")
     assert int(first.rsplit("_", 1)[1]) < int(second.rsplit("_", 1)[1])
@@ -310,7 +254,7 @@ def test_zk_leader_unreachable_other_master_asked(zk, mesos, master_factory,
     """The leader in ZooKeeper does not answer: the other masters found in
     ZooKeeper are asked in turn; one whose state names itself is served."""
     dead_port = harness.free_port("127.0.0.2")
-    other = start_master(master_factory, "127.0.0.3", "survivor")
+    other = start_tagged_master(master_factory, "127.0.0.3", "survivor")
     mesos.register("127.0.0.2", dead_port)
     mesos.register(other.host, other.port)
     d = daemon_factory(config=zk_config(zk, mesos.path))
@@ -324,8 +268,8 @@ def test_undecodable_leader_znode_keeps_zone(zk, mesos, master_factory,
                                              daemon_factory):
     """The leading znode holds garbage: the leader is unknown, the last zone
     stays, and a good leader is followed again afterwards."""
-    a = start_master(master_factory, "127.0.0.2", "before")
-    b = start_master(master_factory, "127.0.0.3", "after")
+    a = start_tagged_master(master_factory, "127.0.0.2", "before")
+    b = start_tagged_master(master_factory, "127.0.0.3", "after")
     node = mesos.register(a.host, a.port)
     d = daemon_factory(config=zk_config(zk, mesos.path, zkDetectionTimeout=0),
                        refresh_seconds=1)
@@ -360,8 +304,8 @@ def test_zk_down_at_start_static_masters_then_zk(own_zk, master_factory,
                                                  daemon_factory):
     server = own_zk()
     port = harness.free_port()
-    static = start_master(master_factory, "127.0.0.4", "static")
-    lead = start_master(master_factory, "127.0.0.2", "zkleader")
+    static = start_tagged_master(master_factory, "127.0.0.4", "static")
+    lead = start_tagged_master(master_factory, "127.0.0.2", "zkleader")
     d = daemon_factory(master=static, config=zk_config("127.0.0.1:%d" % port, "/mesos"),
                        refresh_seconds=60)
     # No ZooKeeper: the configured masters are asked.
@@ -385,7 +329,7 @@ def test_zk_down_at_start_static_masters_then_zk(own_zk, master_factory,
 def test_zk_down_at_start_no_masters(own_zk, master_factory, daemon_factory):
     server = own_zk()
     port = harness.free_port()
-    lead = start_master(master_factory, "127.0.0.2", "late")
+    lead = start_tagged_master(master_factory, "127.0.0.2", "late")
     d = daemon_factory(config=zk_config("127.0.0.1:%d" % port, "/mesos"), ready=False)
     time.sleep(2.0)
     # Still trying, nothing to serve yet.
@@ -407,7 +351,7 @@ def test_zk_silent_at_start_abandoned_soon(zk, mesos, own_zk, master_factory,
     a ZooKeeper that is starting does); the next one works.  The daemon
     gives up on the silent one soon and finds the leader well within the
     default zkDetectionTimeout."""
-    m = start_master(master_factory, "127.0.0.2", "patient")
+    m = start_tagged_master(master_factory, "127.0.0.2", "patient")
     mesos.register(m.host, m.port)
     port = harness.free_port()
     fwd = own_zk.forwarder(port, zk, hold_first=1).start()
@@ -426,7 +370,7 @@ def test_zk_restarted_while_running(own_zk, master_factory, daemon_factory):
     own client is gone before the restart, so that only the daemon has to
     reconnect."""
     server = own_zk(max_session_ms=10000).start()
-    m = start_master(master_factory, "127.0.0.2", "before")
+    m = start_tagged_master(master_factory, "127.0.0.2", "before")
     kz = zkserver.kazoo_client(server.address)
     zkserver.MesosZk(kz, "/mesos").register(m.host, m.port, ephemeral=False)
     kz.stop()
@@ -459,8 +403,8 @@ def test_session_expired_daemon_frozen(own_zk, master_factory, daemon_factory):
     server = own_zk(max_session_ms=2000).start()
     kz = own_zk.client(server)
     mesos = zkserver.MesosZk(kz, "/mesos")
-    old = start_master(master_factory, "127.0.0.2", "oldleader")
-    new = start_master(master_factory, "127.0.0.3", "newleader")
+    old = start_tagged_master(master_factory, "127.0.0.2", "oldleader")
+    new = start_tagged_master(master_factory, "127.0.0.3", "newleader")
     node = mesos.register(old.host, old.port)
     mesos.register(new.host, new.port)
     d = daemon_factory(config=zk_config(server, "/mesos", zkDetectionTimeout=0),
@@ -494,8 +438,8 @@ def test_session_expired_zk_restarted_empty(own_zk, master_factory, daemon_facto
     Mesos path gone): the last zone is served until the masters register
     again, then the new leader is."""
     server = own_zk(max_session_ms=2000).start()
-    m1 = start_master(master_factory, "127.0.0.2", "first")
-    m2 = start_master(master_factory, "127.0.0.3", "second")
+    m1 = start_tagged_master(master_factory, "127.0.0.2", "first")
+    m2 = start_tagged_master(master_factory, "127.0.0.3", "second")
     mesos = zkserver.MesosZk(own_zk.client(server), "/mesos")
     mesos.register(m1.host, m1.port)
     d = daemon_factory(config=zk_config(server, "/mesos", zkDetectionTimeout=0),
@@ -544,7 +488,7 @@ def test_leader_lost_later_exits_after_timeout(own_zk, master_factory, daemon_fa
     served for zkDetectionTimeout seconds, then the daemon exits 1."""
     server = own_zk(max_session_ms=2000).start()
     mesos = zkserver.MesosZk(own_zk.client(server), "/mesos")
-    m = start_master(master_factory, "127.0.0.2", "lost")
+    m = start_tagged_master(master_factory, "127.0.0.2", "lost")
     node = mesos.register(m.host, m.port)
     d = daemon_factory(config=zk_config(server, "/mesos", zkDetectionTimeout=3),
                        refresh_seconds=1)
@@ -582,7 +526,7 @@ def test_ensemble_one_member_down_at_start(tmp_path, master_factory, daemon_fact
         for member in ens.members[1:]:
             member.wait_serving(30)
         kz = zkserver.kazoo_client(",".join(x.address for x in ens.members[1:]))
-        m = start_master(master_factory, "127.0.0.5", "quorum")
+        m = start_tagged_master(master_factory, "127.0.0.5", "quorum")
         zkserver.MesosZk(kz, "/mesos").register(m.host, m.port)
         hosts = ",".join(x.address for x in ens.members)
         assert hosts.startswith(ens.members[0].address)
@@ -602,7 +546,7 @@ def test_ensemble_one_member_down_at_start(tmp_path, master_factory, daemon_fact
 def test_unresolvable_member_listed_first(zk, mesos, master_factory, daemon_factory):
     """A member whose host name does not resolve (a host taken out of DNS)
     does not keep the daemon from the live member."""
-    m = start_master(master_factory, "127.0.0.2", "resolved")
+    m = start_tagged_master(master_factory, "127.0.0.2", "resolved")
     mesos.register(m.host, m.port)
     hosts = "zk-gone.invalid:2181,%s" % zk.address
     d = daemon_factory(config=zk_config(hosts, mesos.path, zkDetectionTimeout=10),
@@ -614,7 +558,7 @@ def test_unresolvable_member_listed_first(zk, mesos, master_factory, daemon_fact
 def test_mesos_path_created_later(zk, kz, master_factory, daemon_factory):
     """The Mesos path does not exist yet when the daemon starts."""
     path = "/late%d" % next(_paths)
-    m = start_master(master_factory, "127.0.0.2", "latepath")
+    m = start_tagged_master(master_factory, "127.0.0.2", "latepath")
     d = daemon_factory(config=zk_config(zk, path, zkDetectionTimeout=0), ready=False)
     time.sleep(1.5)
     assert d.returncode is None, d.log_text()
@@ -629,7 +573,7 @@ def test_mesos_path_created_later(zk, kz, master_factory, daemon_factory):
 
 def test_zk_url_credentials_ignored(zk, mesos, master_factory, daemon_factory):
     """zk://user:secret@hosts/path: the credentials are parsed away."""
-    m = start_master(master_factory, "127.0.0.2", "withcreds")
+    m = start_tagged_master(master_factory, "127.0.0.2", "withcreds")
     mesos.register(m.host, m.port)
     d = daemon_factory(config=zk_config("user:secret@" + zk.address, mesos.path))
     wait_serves(d, m)
@@ -637,7 +581,7 @@ def test_zk_url_credentials_ignored(zk, mesos, master_factory, daemon_factory):
 
 def test_zk_url_from_file(zk, mesos, master_factory, daemon_factory, tmp_path):
     """zk "file://PATH": the URL is read from that file."""
-    m = start_master(master_factory, "127.0.0.2", "fromfile")
+    m = start_tagged_master(master_factory, "127.0.0.2", "fromfile")
     mesos.register(m.host, m.port)
     spec = tmp_path / "zk.url"
     spec.write_text("zk://%s%s\n" % (zk.address, mesos.path))

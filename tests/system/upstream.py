@@ -44,36 +44,10 @@ try:
     import dns.rrset
 except ImportError:  # the script mode needs none of it
     dns = None
+else:
+    import harness  # needs dnspython too
 
 KNOTD = "/usr/sbin/knotd"
-
-
-def _wait(predicate, timeout, what):
-    end = time.monotonic() + timeout
-    while True:
-        v = predicate()
-        if v:
-            return v
-        if time.monotonic() > end:
-            raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, what))
-        time.sleep(0.05)
-
-
-def _stop_pid(proc, grace=5.0):
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        os.kill(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        try:
-            os.kill(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait()
 
 
 def ask(host, port, qname, rdtype="A", tcp=False, edns=None, flags=None,
@@ -153,11 +127,11 @@ class Knot:
                 return False
             return r.answer and t.answer
 
-        _wait(up, timeout, "knotd on %s@%d" % (self.host, self.port))
+        harness.wait_until(up, timeout, 0.05, "knotd on %s@%d" % (self.host, self.port))
         return self
 
     def stop(self):
-        _stop_pid(self.proc)
+        harness._stop_process(self.proc)
 
     @property
     def address(self):
