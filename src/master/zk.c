@@ -360,9 +360,13 @@ read_master(zhandle_t *zh, const char *name, char *addr, size_t addrlen,
 	return rc;
 }
 
-static void
+/* Reads the leader and the masters from the children of the path; false
+ * when the leader's MasterInfo could not be read (it is retried, no more
+ * often than a failed watch). */
+static bool
 detection_cycle(zhandle_t *zh, const struct String_vector *kids)
 {
+	bool leader_read = true;
 	const char *best = NULL;
 	uint64_t best_n = 0, n;
 	char addr[300], id[128];
@@ -387,11 +391,9 @@ detection_cycle(zhandle_t *zh, const struct String_vector *kids)
 		}
 	} else if (strcmp(best, zk.leader_node) != 0) {
 		if (read_master(zh, best, addr, sizeof addr, id, sizeof id) < 0) {
-			/* Unknown for now; read again on the next cycle. */
+			/* Unknown for now. */
 			addr[0] = '\0';
-			pthread_mutex_lock(&zk.lock);
-			zk.dirty = true;
-			pthread_mutex_unlock(&zk.lock);
+			leader_read = false;
 		} else {
 			snprintf(zk.leader_node, sizeof zk.leader_node, "%s",
 			    best);
@@ -430,6 +432,7 @@ out:
 		free(list[j]);
 	free(list);
 	free(ids);
+	return leader_read;
 }
 
 static void
@@ -528,7 +531,8 @@ zk_main(void *arg)
 			continue;
 		}
 		/* A change is read at once; only a watch that could not be
-		 * set is retried at most once a second (masters.md §2). */
+		 * set, or a leader that could not be read, is retried at most
+		 * once a second (masters.md §2). */
 		if (zh != NULL && zk.connected && zk.dirty &&
 		    clock_ms() - last_failure >= ZK_CYCLE_MS) {
 			struct String_vector kids = { 0, NULL };
@@ -539,9 +543,15 @@ zk_main(void *arg)
 			rc = zoo_wget_children(zh, zk.url.path, watcher, NULL,
 			    &kids);
 			if (rc == ZOK) {
-				last_failure = 0;
-				detection_cycle(zh, &kids);
+				bool read = detection_cycle(zh, &kids);
+
 				deallocate_String_vector(&kids);
+				last_failure = read ? 0 : clock_ms();
+				if (!read) {
+					pthread_mutex_lock(&zk.lock);
+					zk.dirty = true;
+					pthread_mutex_unlock(&zk.lock);
+				}
 			} else {
 				last_failure = clock_ms();
 				log_error_every(10000, "zk: cannot watch %s: %s",

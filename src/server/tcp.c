@@ -289,6 +289,12 @@ tcp_main(void *arg)
 			}
 			if (conns[slot] == NULL)
 				continue;
+			/* A reset or closed connection: epoll reports it even
+			 * while nothing is asked for (a pending forward). */
+			if (evs[i].events & (EPOLLERR | EPOLLHUP)) {
+				conn_close((int)slot);
+				continue;
+			}
 			if (evs[i].events & EPOLLOUT) {
 				if (!conn_flush((int)slot) ||
 				    !conn_process((int)slot))

@@ -20,6 +20,7 @@ own (127.0.0.2 and up; the daemon is on 127.0.0.1):
 import os
 import re
 import socket
+import struct
 import time
 
 import dns.flags
@@ -697,6 +698,33 @@ def test_forward_no_cache_by_default(daemon_factory, master, upstreams):
         r = d.dns("every.example.org.", "A", tcp=tcp)
         assert values(r) == {"192.0.2.83"} and r.answer[0].ttl == 300
     assert u.count("every.example.org") == 3
+
+
+def _cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_forward_tcp_client_reset_while_forwarding(daemon_factory, master, upstreams):
+    """A TCP client resets its connection while its query waits 2 s for the
+    upstream: the connection is closed at once, the daemon stays idle (a
+    reset socket is reported by epoll even when nothing is asked of it; the
+    TCP thread once spun on it until the upstream answered), and answers
+    over TCP go on."""
+    u = upstreams(default_a="192.0.2.92", delay=2.0)
+    d = daemon_factory(master=master, config=fwd_config([u.address], timeout=3))
+    s = socket.create_connection((d.host, d.port), timeout=3)
+    w = dns.message.make_query("reset.example.org.", "A").to_wire()
+    s.sendall(len(w).to_bytes(2, "big") + w)
+    harness.wait_until(lambda: u.count() >= 1, 1.0, 0.005, "the query at the upstream")
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()                                           # RST
+    cpu0 = _cpu_seconds(d.proc.pid)
+    time.sleep(1.0)
+    busy = _cpu_seconds(d.proc.pid) - cpu0
+    assert busy < 0.5, "the daemon used %.2f CPU-s in 1 s after the reset" % busy
+    assert values(d.dns("web.marathon.mesos.", "A", tcp=True)) == {"10.0.0.3"}
 
 
 # --------------------------------------------------------------------------
