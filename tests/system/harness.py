@@ -7,6 +7,7 @@ here and ended here by its own PID; nothing else on the machine is touched.
 Only loopback addresses are ever used.
 """
 
+import hashlib
 import http.client
 import json
 import os
@@ -62,6 +63,16 @@ def free_port(host=LOOPBACK):
         _handed_out.add(port)
         return port
     raise RuntimeError("no free TCP+UDP port on %s" % host)
+
+
+ZBASE32 = "ybndrfg8ejkmcpqxot1uwisza345h769"
+
+
+def task_hash(task_id):
+    """records.md §7.3: the first 5 zbase32 characters of SHA-1(id), as in
+    a task's canonical name."""
+    bits = "".join(format(b, "08b") for b in hashlib.sha1(task_id.encode()).digest())
+    return "".join(ZBASE32[int(bits[5 * i:5 * i + 5], 2)] for i in range(5))
 
 
 def wait_until(predicate, timeout=10.0, interval=0.05, message=None):

@@ -22,7 +22,6 @@ owners, TTLs; the question echoed byte for byte.  Answer order is random
 (dns.md §4.5), so answers are compared as sets.
 """
 
-import hashlib
 import os
 import random
 import signal
@@ -45,16 +44,9 @@ import dns.rdataclass
 import dns.rdatatype
 
 import harness
-from harness import big_ip, ip_state, ip_task
+from harness import big_ip, ip_state, ip_task, task_hash
 
 TTL = 60
-ZBASE32 = "ybndrfg8ejkmcpqxot1uwisza345h769"
-
-
-def task_hash(task_id):
-    """records.md §7.3: zbase32 of the SHA1, 5 characters."""
-    bits = "".join(format(b, "08b") for b in hashlib.sha1(task_id.encode()).digest())
-    return "".join(ZBASE32[int(bits[5 * i:5 * i + 5], 2)] for i in range(5))
 
 
 def dns_state():

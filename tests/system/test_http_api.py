@@ -7,7 +7,6 @@ state (two agents, one IPv6; marathon with two `web` instances, a killed
 task and a DiscoveryInfo task `api`; chronos without pid or tasks).
 """
 
-import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -15,18 +14,10 @@ from pathlib import Path
 import pytest
 
 import harness
+from harness import task_hash
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 STATE = DATA / "http_api_state.json"
-
-ZBASE32 = "ybndrfg8ejkmcpqxot1uwisza345h769"
-
-
-def task_hash(task_id):
-    """records.md §7.3: the first 5 zbase32 characters of SHA-1(id)."""
-    bits = "".join(format(b, "08b") for b in hashlib.sha1(task_id.encode()).digest())
-    return "".join(ZBASE32[int(bits[5 * i:5 * i + 5], 2)] for i in range(5))
-
 
 WEB1 = "web-%s-s0.marathon" % task_hash("web.0001")
 WEB2 = "web-%s-s1.marathon" % task_hash("web.0002")

@@ -10,21 +10,15 @@ framework names that normalise to the same label.  The expected records
 are worked out by hand from the spec; record lists are compared as sets.
 """
 
-import hashlib
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
+from harness import task_hash
+
 DATA = Path(__file__).resolve().parents[1] / "data"
 STATE = DATA / "records_state.json"
-ZBASE32 = "ybndrfg8ejkmcpqxot1uwisza345h769"
-
-
-def task_hash(task_id):
-    """records.md §7.3."""
-    bits = "".join(format(b, "08b") for b in hashlib.sha1(task_id.encode()).digest())
-    return "".join(ZBASE32[int(bits[5 * i:5 * i + 5], 2)] for i in range(5))
 
 
 class Expected:
