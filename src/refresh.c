@@ -11,7 +11,6 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <sys/resource.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 #include "state/cluster.h"
 #include "state/resolve.h"
 #include "util/clock.h"
+#include "util/priority.h"
 
 #define RESOLVE_TIMEOUT_MS 5000
 #define PUBLISH_DELAY_MS 50	/* events are coalesced this long */
@@ -656,12 +656,11 @@ reload(void)
 }
 
 /* Answers come first: a refresh that shares a core with a DNS worker under
- * full load takes longer rather than slowing the answers down.  (CFS gives
- * a nice-10 thread a tenth of a contended core, and all of an idle one.) */
+ * full load takes longer rather than slowing the answers down. */
 static void
 lower_priority(void)
 {
-	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 10) < 0)
+	if (!priority_lower_thread(PRIORITY_BACKGROUND))
 		log_verbose("refresh: cannot lower the reload thread's "
 		    "priority");
 }

@@ -2,7 +2,9 @@
  * thread (see forward.h).
  *
  * Not on the authoritative hot path: a UDP worker only copies a forwarded
- * query into the forwarder's queue.  Each attempt uses its own connected
+ * query into the forwarder's queue, and the forwarder thread runs at
+ * background priority, so that on a saturated core forwarded names are
+ * shed (queue or table full: SERVFAIL) before answers slow down.  Each attempt uses its own connected
  * socket, so the kernel picks a random source port and accepts replies
  * from that upstream only; the ID is random per attempt and the question
  * must match.  Failures are logged at most once per 10 s per kind.
@@ -29,6 +31,7 @@
 #include "log.h"
 #include "util/clock.h"
 #include "util/hostport.h"
+#include "util/priority.h"
 
 /* Queries in flight per engine: a 500 ms upstream then still passes
  * ~16k answers a second; beyond it SERVFAIL at once. */
@@ -83,6 +86,9 @@ struct fwd_engine {
 	size_t n_zones;
 	struct pend pend[FWD_MAX_PENDING];
 	size_t n_pending;
+	uint16_t free_slot[FWD_MAX_PENDING];	/* stack of unused pend[] */
+	uint8_t rnd[1024];	/* getrandom() bytes for query IDs */
+	size_t rnd_used;
 	int64_t next_deadline;	/* no pending query expires before this:
 				   fwd_expire scans the table only then */
 	uint8_t buf[WIRE_MAX_MSG + 2];	/* UDP receive and reply assembly */
@@ -405,8 +411,11 @@ fwd_engine_new(const struct config *cfg, int epoll_fd, struct fwd_cache *cache)
 	e->epoll_fd = epoll_fd;
 	e->cache = cache;
 	e->timeout_ms = (cfg->timeout > 0 ? cfg->timeout : 5) * 1000;
-	for (size_t i = 0; i < FWD_MAX_PENDING; i++)
+	for (size_t i = 0; i < FWD_MAX_PENDING; i++) {
 		e->pend[i].fd = -1;
+		e->free_slot[i] = (uint16_t)(FWD_MAX_PENDING - 1 - i);
+	}
+	e->rnd_used = sizeof e->rnd;
 	if (cfg->external_on) {
 		if (parse_upstreams(&cfg->resolvers, &e->deflt) < 0)
 			goto fail;
@@ -426,11 +435,10 @@ fail:
 }
 
 static void
-pend_close(struct fwd_engine *e, struct pend *p)
+pend_close(struct pend *p)
 {
 	if (p->fd >= 0) {
-		epoll_ctl(e->epoll_fd, EPOLL_CTL_DEL, p->fd, NULL);
-		close(p->fd);
+		close(p->fd);	/* also leaves the epoll set: never dup'ed */
 		p->fd = -1;
 	}
 	free(p->rbuf);
@@ -442,11 +450,11 @@ pend_close(struct fwd_engine *e, struct pend *p)
 static void
 pend_free(struct fwd_engine *e, struct pend *p)
 {
-	pend_close(e, p);
+	pend_close(p);
 	free(p->query);
 	p->query = NULL;
 	p->used = false;
-	e->n_pending--;
+	e->free_slot[FWD_MAX_PENDING - e->n_pending--] = (uint16_t)(p - e->pend);
 }
 
 void
@@ -570,13 +578,29 @@ next_upstream(struct fwd_engine *e, struct pend *p, const char *why)
 
 	log_error_every(FWD_LOG_MS, "forwarding to %s failed: %s",
 	    r->v[p->upstream].text, why);
-	pend_close(e, p);
+	pend_close(p);
 	p->tc_retried = false;
 	p->tcp = p->client_tcp;
 	while (++p->upstream < r->n)
 		if (start_attempt(e, p))
 			return;
 	finish(e, p, NULL, 0);
+}
+
+/* A random query ID; getrandom() is asked for many at a time. */
+static uint16_t
+random_id(struct fwd_engine *e)
+{
+	uint16_t id;
+
+	if (e->rnd_used + sizeof id > sizeof e->rnd) {
+		if (getrandom(e->rnd, sizeof e->rnd, 0) != sizeof e->rnd)
+			return (uint16_t)(clock_us() * 2654435761U);
+		e->rnd_used = 0;
+	}
+	memcpy(&id, e->rnd + e->rnd_used, sizeof id);
+	e->rnd_used += sizeof id;
+	return id;
 }
 
 static bool
@@ -587,8 +611,7 @@ start_attempt(struct fwd_engine *e, struct pend *p)
 	uint16_t id;
 	int fd;
 
-	if (getrandom(&id, sizeof id, 0) != sizeof id)
-		id = (uint16_t)(clock_us() * 2654435761U);
+	id = random_id(e);
 	p->up_id = id;
 	wire_write_u16(p->query + WIRE_OFF_ID, id);
 	fd = socket(u->addr.ss_family, (p->tcp ? SOCK_STREAM : SOCK_DGRAM) |
@@ -663,11 +686,8 @@ fwd_submit(struct fwd_engine *e, const struct dns_query *q, int route,
 			n = truncated_reply(e, &probe, out, n, cap);
 		return n;
 	}
-	for (size_t i = 0; i < FWD_MAX_PENDING; i++)
-		if (!e->pend[i].used) {
-			p = &e->pend[i];
-			break;
-		}
+	if (e->n_pending < FWD_MAX_PENDING)
+		p = &e->pend[e->free_slot[FWD_MAX_PENDING - 1 - e->n_pending]];
 	if (p == NULL || (probe.query = malloc(len)) == NULL) {
 		log_error_every(FWD_LOG_MS, "forwarding: %d queries in flight, "
 		    "answering SERVFAIL", FWD_MAX_PENDING);
@@ -728,7 +748,7 @@ udp_readable(struct fwd_engine *e, struct pend *p)
 		if ((wire_read_u16(e->buf + WIRE_OFF_FLAGS) & WIRE_TC) &&
 		    !p->tc_retried) {
 			/* Truncated: the same upstream again over TCP. */
-			pend_close(e, p);
+			pend_close(p);
 			p->tcp = true;
 			p->tc_retried = true;
 			if (!start_attempt(e, p))
@@ -923,11 +943,15 @@ fwd_udp_enqueue(const struct dns_query *q, int route, const uint8_t *pkt,
 {
 	struct queued *slot;
 	uint64_t one = 1;
+	bool wake;
 
 	if (len > QUEUE_QUERY_MAX)
 		return false;
 	pthread_mutex_lock(&fu.lock);
 	if (!fu.started || fu.count == QUEUE_SLOTS) {
+		if (fu.started)
+			log_error_every(FWD_LOG_MS, "forwarding: %d queries "
+			    "queued, answering SERVFAIL", QUEUE_SLOTS);
 		pthread_mutex_unlock(&fu.lock);
 		return false;
 	}
@@ -939,9 +963,11 @@ fwd_udp_enqueue(const struct dns_query *q, int route, const uint8_t *pkt,
 	slot->peerlen = peerlen;
 	slot->len = len;
 	memcpy(slot->pkt, pkt, len);
-	fu.count++;
+	/* The forwarder drains until it sees the queue empty: only the
+	 * first query after that needs to wake it. */
+	wake = fu.count++ == 0;
 	pthread_mutex_unlock(&fu.lock);
-	if (write(fu.wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+	if (wake && write(fu.wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
 		log_error_every(FWD_LOG_MS, "forwarder wake-up: %s",
 		    strerror(errno));
 	return true;
@@ -1010,6 +1036,10 @@ fwd_udp_main(void *arg)
 
 	(void)arg;
 	pthread_setname_np(pthread_self(), "mdns-forward");
+	/* Under full load the authoritative answers come first: the
+	 * forwarder then sheds (SERVFAIL) rather than take their core. */
+	if (!priority_lower_thread(PRIORITY_BACKGROUND))
+		log_verbose("forwarder: cannot lower its thread's priority");
 	while (!atomic_load(&fu.stopping)) {
 		int n = epoll_wait(fu.epoll_fd, evs, 64,
 		    fwd_pending(fu.engine) ? 50 : 500);
