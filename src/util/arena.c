@@ -1,9 +1,12 @@
 /* arena.c -- chunked bump allocator behind arena.h. */
 #include "util/arena.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define ARENA_FIRST_CHUNK ((size_t)64 << 10)
 
 struct arena_chunk {
 	struct arena_chunk *next;
@@ -31,8 +34,18 @@ arena_alloc(struct arena *a, size_t n)
 	if (need < n)
 		return NULL;
 	if (c == NULL || c->size - c->pos < need) {
-		size_t size = need > a->chunk_size / 4 ? need : a->chunk_size;
+		/* Chunks grow from ARENA_FIRST_CHUNK, each as big as all before
+		 * it, up to chunk_size: a small state does not reserve a MiB
+		 * per arena, a big one soon allocates in whole chunks. */
+		size_t size = a->reserved < ARENA_FIRST_CHUNK ? ARENA_FIRST_CHUNK :
+		    a->reserved;
+		bool big;
 
+		if (size > a->chunk_size)
+			size = a->chunk_size;
+		big = need > size / 4;
+		if (big)
+			size = need;
 		/* Big requests get a chunk of their own, put behind the current
 		 * one so that its free space is not wasted. */
 		c = malloc(sizeof *c + size);
@@ -41,7 +54,7 @@ arena_alloc(struct arena *a, size_t n)
 		c->size = size;
 		c->pos = 0;
 		a->reserved += size;
-		if (size != a->chunk_size && a->head != NULL) {
+		if (big && a->head != NULL) {
 			c->next = a->head->next;
 			a->head->next = c;
 		} else {
