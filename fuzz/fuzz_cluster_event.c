@@ -43,14 +43,15 @@ axfr(struct mesos_state *view)
 	struct buf b = { 0 };
 	char err[512];
 
-	assert(view != NULL);
+	if (view == NULL)
+		abort();
 	in.cfg = &cfg;
 	in.state = view;
 	in.masters = (const char *const *)cfg.masters.v;
 	in.n_masters = cfg.masters.n;
 	/* No resolver: host names give no addresses. */
-	snap = gen_build(&in, err, sizeof err);
-	assert(snap != NULL);
+	if ((snap = gen_build(&in, err, sizeof err)) == NULL)
+		abort();
 	http_write_axfr(&cfg, snap, &b);
 	assert(!b.failed);
 	snapshot_free(snap);
@@ -74,13 +75,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		start = state_parse((const uint8_t *)start_state,
 		    sizeof start_state - 1, err, sizeof err);
-		assert(start != NULL);
+		if (start == NULL)
+			abort();
 	}
 	if ((c = cluster_new()) == NULL || (text = malloc(size + 1)) == NULL) {
 		cluster_free(c);
 		return 0;
 	}
-	assert(cluster_load(c, start) == 0);
+	if (cluster_load(c, start) != 0)
+		abort();
 	memcpy(text, data, size);
 	text[size] = '\0';
 	for (line = text; line != NULL && events < 16; line = next, events++) {
@@ -113,7 +116,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (again != NULL) {
 		struct mesos_state *v = cluster_view(c);
 
-		assert(cluster_load(again, v) == 0);
+		if (cluster_load(again, v) != 0)
+			abort();
 		mesos_state_free(v);
 		b = axfr(cluster_view(again));
 		assert(strcmp(a, b) == 0);

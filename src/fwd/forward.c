@@ -87,7 +87,8 @@ struct fwd_engine {
 	struct pend pend[FWD_MAX_PENDING];
 	size_t n_pending;
 	uint16_t free_slot[FWD_MAX_PENDING];	/* stack of unused pend[] */
-	uint8_t rnd[1024];	/* getrandom() bytes for query IDs */
+	uint8_t rnd[256];	/* getrandom() bytes for query IDs (up to
+				   256 bytes a call is never cut short) */
 	size_t rnd_used;
 	int64_t next_deadline;	/* no pending query expires before this:
 				   fwd_expire scans the table only then */
@@ -901,6 +902,7 @@ fwd_udp_limit(const uint8_t *reply, size_t len)
 /* ---- the UDP forwarder thread ---- */
 
 #define QUEUE_SLOTS 1024
+#define QUEUE_BATCH 64		/* queries taken between epoll waits */
 #define QUEUE_QUERY_MAX 4096
 
 /* A query handed over by a UDP worker, and where its reply goes. */
@@ -943,16 +945,19 @@ fwd_udp_enqueue(const struct dns_query *q, int route, const uint8_t *pkt,
 {
 	struct queued *slot;
 	uint64_t one = 1;
-	bool wake;
+	bool wake, full;
 
 	if (len > QUEUE_QUERY_MAX)
 		return false;
 	pthread_mutex_lock(&fu.lock);
 	if (!fu.started || fu.count == QUEUE_SLOTS) {
-		if (fu.started)
+		full = fu.started;
+		pthread_mutex_unlock(&fu.lock);
+		/* Outside the lock: a blocked stderr must not hold up the
+		 * other workers. */
+		if (full)
 			log_error_every(FWD_LOG_MS, "forwarding: %d queries "
 			    "queued, answering SERVFAIL", QUEUE_SLOTS);
-		pthread_mutex_unlock(&fu.lock);
 		return false;
 	}
 	slot = &fu.ring[(fu.head + fu.count) % QUEUE_SLOTS];
@@ -986,18 +991,23 @@ udp_done(void *ctx, const uint8_t *reply, size_t len)
 	fu.free_clients = c;
 }
 
-static void
+/* Takes up to QUEUE_BATCH queued queries into the engine, so that
+ * replies and timeouts are seen between batches however fast the queue
+ * fills; true when more are waiting. */
+static bool
 drain_queue(void)
 {
-	for (;;) {
+	for (int taken = 0;; taken++) {
 		struct queued item;
 		struct udp_client *c;
 		size_t n;
 
 		pthread_mutex_lock(&fu.lock);
-		if (fu.count == 0) {
+		if (fu.count == 0 || taken == QUEUE_BATCH) {
+			bool more = fu.count > 0;
+
 			pthread_mutex_unlock(&fu.lock);
-			return;
+			return more;
 		}
 		/* Copy out, so that the workers are not held up meanwhile. */
 		item.q = fu.ring[fu.head].q;
@@ -1033,6 +1043,7 @@ static void *
 fwd_udp_main(void *arg)
 {
 	struct epoll_event evs[64];
+	bool more = false;
 
 	(void)arg;
 	pthread_setname_np(pthread_self(), "mdns-forward");
@@ -1041,7 +1052,7 @@ fwd_udp_main(void *arg)
 	if (!priority_lower_thread(PRIORITY_BACKGROUND))
 		log_verbose("forwarder: cannot lower its thread's priority");
 	while (!atomic_load(&fu.stopping)) {
-		int n = epoll_wait(fu.epoll_fd, evs, 64,
+		int n = epoll_wait(fu.epoll_fd, evs, 64, more ? 0 :
 		    fwd_pending(fu.engine) ? 50 : 500);
 
 		for (int i = 0; i < n; i++) {
@@ -1052,12 +1063,15 @@ fwd_udp_main(void *arg)
 				    errno != EAGAIN)
 					log_error_every(FWD_LOG_MS, "forwarder "
 					    "wake-up: %s", strerror(errno));
-				drain_queue();
 			} else {
 				fwd_event(fu.engine, evs[i].data.u32,
 				    evs[i].events);
 			}
 		}
+		/* Every turn, not only after a wake-up: a batch may have left
+		 * queries behind (and those queued meanwhile sent no wake-up),
+		 * and a lost wake-up must not strand the queue. */
+		more = drain_queue();
 		fwd_expire(fu.engine);
 	}
 	return NULL;

@@ -133,7 +133,8 @@ zk_master_info_json(const char *data, size_t len, char *addr, size_t addrlen,
 	if ((a = json_get(root, "address")) != NULL && YAJL_IS_OBJECT(a)) {
 		yajl_val aip = json_get(a, "ip"), aport = json_get(a, "port");
 
-		if (!YAJL_IS_STRING(aip))
+		/* No host name is longer (and "host:port" must fit). */
+		if (!YAJL_IS_STRING(aip) || strlen(aip->u.string) > 255)
 			goto out;
 		if (YAJL_IS_INTEGER(aport))
 			port = (long)aport->u.number.i;

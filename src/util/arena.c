@@ -31,7 +31,7 @@ arena_alloc(struct arena *a, size_t n)
 	size_t need = (n + 7) & ~(size_t)7;
 	void *p;
 
-	if (need < n)
+	if (need < n || need > SIZE_MAX - sizeof *c)
 		return NULL;
 	if (c == NULL || c->size - c->pos < need) {
 		/* Chunks grow from ARENA_FIRST_CHUNK, each as big as all before

@@ -10,11 +10,11 @@
 
 #include <stdbool.h>
 
-/** The nice value of the background threads. */
+/** How much nicer than the process the background threads are. */
 #define PRIORITY_BACKGROUND 10
 
-/** Sets the calling thread's (not the process's) nice value; false when
- *  the system refuses. */
-bool priority_lower_thread(int nice);
+/** Raises the calling thread's (not the process's) nice value by `by`,
+ *  at most to 19; false when the system refuses. */
+bool priority_lower_thread(int by);
 
 #endif

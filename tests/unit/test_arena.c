@@ -84,7 +84,9 @@ test_big_requests_keep_the_current_chunk(void **state)
 	next = arena_alloc(&a, 16);
 	assert_ptr_equal(next, small + 16);
 	assert_int_equal(big[((size_t)3 << 20) - 1], 0xab);
+	/* Sizes that wrap when rounded up or when the header is added. */
 	assert_null(arena_alloc(&a, SIZE_MAX - 3));
+	assert_null(arena_alloc(&a, SIZE_MAX - 40));
 	arena_free(&a);
 }
 
