@@ -412,10 +412,10 @@ fwd_engine_new(const struct config *cfg, int epoll_fd, struct fwd_cache *cache)
 	e->epoll_fd = epoll_fd;
 	e->cache = cache;
 	e->timeout_ms = (cfg->timeout > 0 ? cfg->timeout : 5) * 1000;
-	for (size_t i = 0; i < FWD_MAX_PENDING; i++) {
-		e->pend[i].fd = -1;
+	/* Slots are set up when taken (fwd_submit), so that the table's
+	 * pages are touched only as deep as the load has ever gone. */
+	for (size_t i = 0; i < FWD_MAX_PENDING; i++)
 		e->free_slot[i] = (uint16_t)(FWD_MAX_PENDING - 1 - i);
-	}
 	e->rnd_used = sizeof e->rnd;
 	if (cfg->external_on) {
 		if (parse_upstreams(&cfg->resolvers, &e->deflt) < 0)
@@ -921,7 +921,6 @@ struct udp_client {
 	int fd;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
-	struct udp_client *next_free;
 };
 
 static struct {
@@ -934,7 +933,10 @@ static struct {
 	atomic_bool stopping;
 	struct fwd_engine *engine;
 	struct udp_client clients[FWD_MAX_PENDING];
-	struct udp_client *free_clients;
+	/* Unused clients[] as a stack of indices: the table's pages are
+	 * touched only as deep as the load has ever gone. */
+	uint16_t free_client[FWD_MAX_PENDING];
+	size_t n_free_clients;
 	uint8_t out[WIRE_MAX_MSG];
 } fu = { .lock = PTHREAD_MUTEX_INITIALIZER, .epoll_fd = -1, .wake_fd = -1 };
 
@@ -987,8 +989,7 @@ udp_done(void *ctx, const uint8_t *reply, size_t len)
 	    c->peerlen) < 0)
 		log_error_every(FWD_LOG_MS, "forwarded reply to a client: %s",
 		    strerror(errno));
-	c->next_free = fu.free_clients;
-	fu.free_clients = c;
+	fu.free_client[fu.n_free_clients++] = (uint16_t)(c - fu.clients);
 }
 
 /* Takes up to QUEUE_BATCH queued queries into the engine, so that
@@ -1020,7 +1021,7 @@ drain_queue(void)
 		fu.head = (fu.head + 1) % QUEUE_SLOTS;
 		fu.count--;
 		pthread_mutex_unlock(&fu.lock);
-		if ((c = fu.free_clients) == NULL) {
+		if (fu.n_free_clients == 0) {
 			n = dns_rcode_reply(&item.q, RCODE_SERVFAIL,
 			    (uint16_t)fu.engine->cfg->edns0_max_udp_size, fu.out,
 			    sizeof fu.out);
@@ -1028,7 +1029,7 @@ drain_queue(void)
 			    (const struct sockaddr *)&item.peer, item.peerlen);
 			continue;
 		}
-		fu.free_clients = c->next_free;
+		c = &fu.clients[fu.free_client[--fu.n_free_clients]];
 		c->fd = item.fd;
 		c->peer = item.peer;
 		c->peerlen = item.peerlen;
@@ -1085,11 +1086,9 @@ fwd_udp_start(const struct config *cfg, struct fwd_cache *cache, char *err,
 
 	atomic_store(&fu.stopping, false);
 	fu.head = fu.count = 0;
-	fu.free_clients = NULL;
-	for (size_t i = 0; i < FWD_MAX_PENDING; i++) {
-		fu.clients[i].next_free = fu.free_clients;
-		fu.free_clients = &fu.clients[i];
-	}
+	fu.n_free_clients = FWD_MAX_PENDING;
+	for (size_t i = 0; i < FWD_MAX_PENDING; i++)
+		fu.free_client[i] = (uint16_t)(FWD_MAX_PENDING - 1 - i);
 	if ((fu.ring = calloc(QUEUE_SLOTS, sizeof *fu.ring)) == NULL ||
 	    (fu.epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
 	    (fu.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
