@@ -1019,7 +1019,10 @@ drain_queue(void)
 		item.len = fu.ring[fu.head].len;
 		memcpy(item.pkt, fu.ring[fu.head].pkt, item.len);
 		fu.head = (fu.head + 1) % QUEUE_SLOTS;
-		fu.count--;
+		/* Empty: start again at slot 0, so that the ring's pages are
+		 * touched only as deep as bursts have gone. */
+		if (--fu.count == 0)
+			fu.head = 0;
 		pthread_mutex_unlock(&fu.lock);
 		if (fu.n_free_clients == 0) {
 			n = dns_rcode_reply(&item.q, RCODE_SERVFAIL,
