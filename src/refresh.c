@@ -655,16 +655,6 @@ reload(void)
 	return ok;
 }
 
-/* Answers come first: a refresh that shares a core with a DNS worker under
- * full load takes longer rather than slowing the answers down. */
-static void
-lower_priority(void)
-{
-	if (!priority_lower_thread(PRIORITY_BACKGROUND))
-		log_verbose("refresh: cannot lower the reload thread's "
-		    "priority");
-}
-
 static void *
 refresh_main(void *arg)
 {
@@ -675,7 +665,11 @@ refresh_main(void *arg)
 
 	(void)arg;
 	pthread_setname_np(pthread_self(), "mdns-refresh");
-	lower_priority();
+	/* Answers come first: a refresh that shares a core with a DNS worker
+	 * under full load takes longer rather than slow the answers down. */
+	if (!priority_lower_thread(PRIORITY_BACKGROUND))
+		log_verbose("refresh: cannot lower the reload thread's "
+		    "priority");
 	for (;;) {
 		bool ok = true;
 		int64_t due;

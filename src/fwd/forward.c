@@ -4,10 +4,10 @@
  * Not on the authoritative hot path: a UDP worker only copies a forwarded
  * query into the forwarder's queue, and the forwarder thread runs at
  * background priority, so that on a saturated core forwarded names are
- * shed (queue or table full: SERVFAIL) before answers slow down.  Each attempt uses its own connected
- * socket, so the kernel picks a random source port and accepts replies
- * from that upstream only; the ID is random per attempt and the question
- * must match.  Failures are logged at most once per 10 s per kind.
+ * shed (queue or table full: SERVFAIL) before answers slow down.  Each
+ * attempt uses its own connected socket, so the kernel picks a random
+ * source port and accepts replies from that upstream only; the ID is
+ * random per attempt and the question must match.  Failures are logged at most once per 10 s per kind.
  */
 #include "fwd/forward.h"
 
@@ -37,6 +37,23 @@
  * ~16k answers a second; beyond it SERVFAIL at once. */
 #define FWD_MAX_PENDING 8192
 #define FWD_LOG_MS 10000	/* one failure line per kind per 10 s */
+
+/* Unused entries of a table of FWD_MAX_PENDING, as a stack of indices:
+ * taken and given back in O(1), and the table's pages are touched only
+ * as deep as the load has ever gone. */
+struct free_stack {
+	uint16_t v[FWD_MAX_PENDING];
+	size_t n;
+};
+
+/* Every entry free; entry 0 is taken first. */
+static void
+free_stack_fill(struct free_stack *f)
+{
+	for (size_t i = 0; i < FWD_MAX_PENDING; i++)
+		f->v[i] = (uint16_t)(FWD_MAX_PENDING - 1 - i);
+	f->n = FWD_MAX_PENDING;
+}
 
 /* One upstream resolver. */
 struct upstream {
@@ -85,8 +102,7 @@ struct fwd_engine {
 	struct route_list *zones;
 	size_t n_zones;
 	struct pend pend[FWD_MAX_PENDING];
-	size_t n_pending;
-	uint16_t free_slot[FWD_MAX_PENDING];	/* stack of unused pend[] */
+	struct free_stack free_pend;	/* unused pend[]; the rest are in flight */
 	uint8_t rnd[256];	/* getrandom() bytes for query IDs (up to
 				   256 bytes a call is never cut short) */
 	size_t rnd_used;
@@ -412,10 +428,8 @@ fwd_engine_new(const struct config *cfg, int epoll_fd, struct fwd_cache *cache)
 	e->epoll_fd = epoll_fd;
 	e->cache = cache;
 	e->timeout_ms = (cfg->timeout > 0 ? cfg->timeout : 5) * 1000;
-	/* Slots are set up when taken (fwd_submit), so that the table's
-	 * pages are touched only as deep as the load has ever gone. */
-	for (size_t i = 0; i < FWD_MAX_PENDING; i++)
-		e->free_slot[i] = (uint16_t)(FWD_MAX_PENDING - 1 - i);
+	/* Slots are set up when taken (fwd_submit), not here. */
+	free_stack_fill(&e->free_pend);
 	e->rnd_used = sizeof e->rnd;
 	if (cfg->external_on) {
 		if (parse_upstreams(&cfg->resolvers, &e->deflt) < 0)
@@ -455,7 +469,7 @@ pend_free(struct fwd_engine *e, struct pend *p)
 	free(p->query);
 	p->query = NULL;
 	p->used = false;
-	e->free_slot[FWD_MAX_PENDING - e->n_pending--] = (uint16_t)(p - e->pend);
+	e->free_pend.v[e->free_pend.n++] = (uint16_t)(p - e->pend);
 }
 
 void
@@ -476,7 +490,7 @@ fwd_engine_free(struct fwd_engine *e)
 size_t
 fwd_pending(const struct fwd_engine *e)
 {
-	return e->n_pending;
+	return FWD_MAX_PENDING - e->free_pend.n;
 }
 
 static const struct route_list *
@@ -687,8 +701,8 @@ fwd_submit(struct fwd_engine *e, const struct dns_query *q, int route,
 			n = truncated_reply(e, &probe, out, n, cap);
 		return n;
 	}
-	if (e->n_pending < FWD_MAX_PENDING)
-		p = &e->pend[e->free_slot[FWD_MAX_PENDING - 1 - e->n_pending]];
+	if (e->free_pend.n > 0)
+		p = &e->pend[e->free_pend.v[e->free_pend.n - 1]];
 	if (p == NULL || (probe.query = malloc(len)) == NULL) {
 		log_error_every(FWD_LOG_MS, "forwarding: %d queries in flight, "
 		    "answering SERVFAIL", FWD_MAX_PENDING);
@@ -696,6 +710,7 @@ fwd_submit(struct fwd_engine *e, const struct dns_query *q, int route,
 		return rcode_reply(e, &probe, RCODE_SERVFAIL, out, cap);
 	}
 	memcpy(probe.query, pkt, len);
+	e->free_pend.n--;
 	*p = probe;
 	p->used = true;
 	p->fd = -1;
@@ -703,7 +718,6 @@ fwd_submit(struct fwd_engine *e, const struct dns_query *q, int route,
 	p->tcp = client_tcp;
 	p->done = done;
 	p->ctx = ctx;
-	e->n_pending++;
 	for (p->upstream = 0; p->upstream < r->n; p->upstream++)
 		if (start_attempt(e, p))
 			return 0;
@@ -854,7 +868,7 @@ fwd_expire(struct fwd_engine *e)
 {
 	int64_t now = clock_ms();
 
-	if (e->n_pending == 0 || now < e->next_deadline)
+	if (fwd_pending(e) == 0 || now < e->next_deadline)
 		return;
 	/* Deadlines set meanwhile (next_upstream) lower it again. */
 	e->next_deadline = INT64_MAX;
@@ -933,10 +947,7 @@ static struct {
 	atomic_bool stopping;
 	struct fwd_engine *engine;
 	struct udp_client clients[FWD_MAX_PENDING];
-	/* Unused clients[] as a stack of indices: the table's pages are
-	 * touched only as deep as the load has ever gone. */
-	uint16_t free_client[FWD_MAX_PENDING];
-	size_t n_free_clients;
+	struct free_stack free_clients;
 	uint8_t out[WIRE_MAX_MSG];
 } fu = { .lock = PTHREAD_MUTEX_INITIALIZER, .epoll_fd = -1, .wake_fd = -1 };
 
@@ -970,8 +981,8 @@ fwd_udp_enqueue(const struct dns_query *q, int route, const uint8_t *pkt,
 	slot->peerlen = peerlen;
 	slot->len = len;
 	memcpy(slot->pkt, pkt, len);
-	/* The forwarder drains until it sees the queue empty: only the
-	 * first query after that needs to wake it. */
+	/* The forwarder keeps draining, turn after turn, until it finds the
+	 * queue empty: only the first query after that needs to wake it. */
 	wake = fu.count++ == 0;
 	pthread_mutex_unlock(&fu.lock);
 	if (wake && write(fu.wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
@@ -989,7 +1000,7 @@ udp_done(void *ctx, const uint8_t *reply, size_t len)
 	    c->peerlen) < 0)
 		log_error_every(FWD_LOG_MS, "forwarded reply to a client: %s",
 		    strerror(errno));
-	fu.free_client[fu.n_free_clients++] = (uint16_t)(c - fu.clients);
+	fu.free_clients.v[fu.free_clients.n++] = (uint16_t)(c - fu.clients);
 }
 
 /* Takes up to QUEUE_BATCH queued queries into the engine, so that
@@ -1024,7 +1035,7 @@ drain_queue(void)
 		if (--fu.count == 0)
 			fu.head = 0;
 		pthread_mutex_unlock(&fu.lock);
-		if (fu.n_free_clients == 0) {
+		if (fu.free_clients.n == 0) {
 			n = dns_rcode_reply(&item.q, RCODE_SERVFAIL,
 			    (uint16_t)fu.engine->cfg->edns0_max_udp_size, fu.out,
 			    sizeof fu.out);
@@ -1032,7 +1043,7 @@ drain_queue(void)
 			    (const struct sockaddr *)&item.peer, item.peerlen);
 			continue;
 		}
-		c = &fu.clients[fu.free_client[--fu.n_free_clients]];
+		c = &fu.clients[fu.free_clients.v[--fu.free_clients.n]];
 		c->fd = item.fd;
 		c->peer = item.peer;
 		c->peerlen = item.peerlen;
@@ -1089,9 +1100,7 @@ fwd_udp_start(const struct config *cfg, struct fwd_cache *cache, char *err,
 
 	atomic_store(&fu.stopping, false);
 	fu.head = fu.count = 0;
-	fu.n_free_clients = FWD_MAX_PENDING;
-	for (size_t i = 0; i < FWD_MAX_PENDING; i++)
-		fu.free_client[i] = (uint16_t)(FWD_MAX_PENDING - 1 - i);
+	free_stack_fill(&fu.free_clients);
 	if ((fu.ring = calloc(QUEUE_SLOTS, sizeof *fu.ring)) == NULL ||
 	    (fu.epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
 	    (fu.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||

@@ -701,10 +701,18 @@ def test_forward_no_cache_by_default(daemon_factory, master, upstreams):
     assert u.count("every.example.org") == 3
 
 
+def _proc_stat(path):
+    """(name, fields from the third on) of a /proc/.../stat file: the name
+    is between the first "(" and the last ")", and may hold spaces."""
+    with open(path) as f:
+        stat = f.read()
+    return (stat[stat.index("(") + 1:stat.rindex(")")],
+            stat[stat.rindex(")") + 2:].split())
+
+
 def _cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    fields = _proc_stat("/proc/%d/stat" % pid)[1]
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")   # utime, stime
 
 
 def test_forward_tcp_client_reset_while_forwarding(daemon_factory, master, upstreams):
@@ -855,12 +863,9 @@ def _thread_nice(pid):
     out = {}
     for task in os.listdir("/proc/%d/task" % pid):
         try:
-            with open("/proc/%d/task/%s/stat" % (pid, task)) as f:
-                stat = f.read()
+            name, fields = _proc_stat("/proc/%d/task/%s/stat" % (pid, task))
         except FileNotFoundError:       # a look-up thread that just ended
             continue
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
         out.setdefault(name, set()).add(int(fields[16]))    # field 19: nice
     return out
 
