@@ -31,6 +31,7 @@
 #include "util/ipaddr.h"
 #include "util/jsonw.h"
 #include "util/pem.h"
+#include "util/utf8lower.h"
 
 enum field_type {
 	F_INT, F_INT32, F_UINT16, F_UINT32, F_STRING, F_BOOL, F_STRV,
@@ -717,8 +718,11 @@ config_validate(struct config *c, char *err, size_t errlen)
 	if (c->refresh_seconds <= 0)
 		return fail(err, errlen, "invalid RefreshSeconds: %" PRId64
 		    " (must be at least 1)", c->refresh_seconds);
-	for (p = c->domain; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
+	if ((p = malloc(UTF8LOWER_MAX(strlen(c->domain)) + 1)) == NULL)
+		return fail(err, errlen, "out of memory");
+	utf8lower(c->domain, strlen(c->domain), p);
+	free(c->domain);
+	c->domain = p;
 	if (!domain_valid(c->domain))
 		return fail(err, errlen, "%s is not a valid domain name",
 		    c->domain);

@@ -10,7 +10,6 @@
 #include "http/api.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -23,6 +22,7 @@
 #include "records/snapshot.h"
 #include "util/ipaddr.h"
 #include "util/jsonw.h"
+#include "util/utf8lower.h"
 
 static struct MHD_Daemon *daemon_handle;
 static const struct config *cfg;
@@ -149,19 +149,28 @@ accept_ok(const char *accept)
 	return false;
 }
 
-/* The look-up key of the original: ".*" removed, lowercased, one dot. */
+/* Bytes of a look-up argument used for the key (the rest is cut off). */
+#define KEY_ARG_MAX 1024
+/* Room for the key: the argument lowercased (it may grow), a dot, a NUL. */
+#define KEY_CAP (UTF8LOWER_MAX(KEY_ARG_MAX) + 2)
+
+/* The look-up key of the original: ".*" removed, then lowercased with Go's
+ * strings.ToLower (Unicode, invalid bytes as U+FFFD), one dot.  out holds
+ * KEY_CAP bytes. */
 static size_t
-lookup_key(const char *arg, size_t len, char *out, size_t cap)
+lookup_key(const char *arg, size_t len, char *out)
 {
+	char stripped[KEY_ARG_MAX];
 	size_t n = 0;
 
-	for (size_t i = 0; i < len && n + 2 < cap; i++) {
+	for (size_t i = 0; i < len && n < sizeof stripped; i++) {
 		if (arg[i] == '.' && i + 1 < len && arg[i + 1] == '*') {
 			i++;
 			continue;
 		}
-		out[n++] = (char)tolower((unsigned char)arg[i]);
+		stripped[n++] = arg[i];
 	}
+	n = utf8lower(stripped, n, out);
 	if (n == 0 || out[n - 1] != '.')
 		out[n++] = '.';
 	out[n] = '\0';
@@ -248,8 +257,8 @@ val_pseudo(struct jsonw *w, const void *arg, const struct snapshot *s)
 static void
 write_hosts(const char *arg, size_t len, struct buf *out)
 {
-	char key[1024];
-	size_t klen = lookup_key(arg, len, key, sizeof key);
+	char key[KEY_CAP];
+	size_t klen = lookup_key(arg, len, key);
 	const struct snapshot *s, *part = NULL;
 	struct jsonw w;
 	uint32_t node;
@@ -310,8 +319,8 @@ service_entry(struct jsonw *w, const char *service, size_t slen,
 static void
 write_services(const char *arg, size_t len, struct buf *out)
 {
-	char key[1024], target[65600];
-	size_t klen = lookup_key(arg, len, key, sizeof key);
+	char key[KEY_CAP], target[65600];
+	size_t klen = lookup_key(arg, len, key);
 	const struct snapshot *s, *part = NULL;
 	struct jsonw w;
 	uint32_t node;

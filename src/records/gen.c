@@ -8,7 +8,6 @@
  */
 #include "records/gen.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "records/taskhash.h"
 #include "util/buf.h"
 #include "util/hostport.h"
+#include "util/utf8lower.h"
 
 #define MAX_HOST_IPS 64
 #define MAX_LOGGED_PROBLEMS 10
@@ -681,10 +681,9 @@ gen_tasks(struct gen *g)
 			dash = strrchr(t->slave_id, '-');
 			sid_src = dash ? dash + 1 : t->slave_id;
 			sid_len = strlen(sid_src);
-			if ((sid = malloc(sid_len + 1)) == NULL)
+			if ((sid = malloc(UTF8LOWER_MAX(sid_len) + 1)) == NULL)
 				continue;
-			for (size_t i = 0; i <= sid_len; i++)
-				sid[i] = (char)tolower((unsigned char)sid_src[i]);
+			utf8lower(sid_src, sid_len, sid);
 			n_ips = task_ips(g, t, a, ips, MAX_HOST_IPS);
 			if (t->ports != NULL) {
 				n_ports = gen_resource_ports(t->ports, g->ports,
