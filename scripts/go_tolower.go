@@ -1,7 +1,9 @@
 // go_tolower.go -- prints Go's strings.ToLower of every input line (hex in,
 // hex out).  Where the expected bytes of tests/unit/test_utf8lower.c come
 // from, and a cross-check of src/util/utf8lower.c:
-//   go run scripts/go_tolower.go < inputs.hex
+//
+//	go run scripts/go_tolower.go < inputs.hex
+//
 // Not needed to build or test (golang-go is not in scripts/deps.sh).
 package main
 
