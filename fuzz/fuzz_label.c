@@ -1,8 +1,12 @@
-/* fuzz_label.c -- libFuzzer target for label_normalise/label_domain_frag.
+/* fuzz_label.c -- libFuzzer target for label_normalise/label_domain_frag
+ * and utf8lower (Go's strings.ToLower, used for the agent-id part of names).
  *
  * Checks the output alphabet and length limits, and compares the one-pass
  * implementation with a literal transcription of records.md §7.1 (map the
- * whole input, strip, cut, trim, refill) that allocates freely.
+ * whole input, strip, cut, trim, refill) that allocates freely.  For
+ * utf8lower: the output fits UTF8LOWER_MAX, is valid UTF-8 (as Go's
+ * utf8.ValidString sees it), lowering it again changes nothing, and ASCII
+ * input is lowered byte for byte.
  */
 #include <assert.h>
 #include <stdbool.h>
@@ -11,6 +15,7 @@
 #include <string.h>
 
 #include "records/label.h"
+#include "util/utf8lower.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -112,10 +117,75 @@ fuzz_variant(const uint8_t *data, size_t size, bool rfc952)
 	free(frag);
 }
 
+/* Length of the valid UTF-8 sequence at p (shortest form, no surrogates,
+ * at most U+10FFFF), 0 if there is none; written from RFC 3629 §4. */
+static size_t
+utf8_valid_len(const uint8_t *p, size_t n)
+{
+	uint32_t cp;
+	size_t len, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xE0) == 0xC0)
+		len = 2, cp = p[0] & 0x1F;
+	else if ((p[0] & 0xF0) == 0xE0)
+		len = 3, cp = p[0] & 0x0F;
+	else if ((p[0] & 0xF8) == 0xF0)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3F);
+	}
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+	    (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+	    (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return len;
+}
+
+static void
+fuzz_lower(const uint8_t *data, size_t size)
+{
+	/* exactly the documented room so that ASan sees any overrun */
+	char *out = malloc(UTF8LOWER_MAX(size) + 1), *again;
+	size_t n, m, i, k;
+	bool ascii = true;
+
+	assert(out != NULL);
+	n = utf8lower((const char *)data, size, out);
+	assert(n <= UTF8LOWER_MAX(size) && out[n] == '\0');
+	for (i = 0; i < n; i += k) {
+		k = utf8_valid_len((const uint8_t *)out + i, n - i);
+		assert(k > 0);
+		assert(!(out[i] >= 'A' && out[i] <= 'Z'));
+	}
+	again = malloc(UTF8LOWER_MAX(n) + 1);
+	assert(again != NULL);
+	m = utf8lower(out, n, again);
+	assert(m == n && memcmp(out, again, n) == 0);
+	for (i = 0; i < size; i++)
+		ascii = ascii && data[i] < 0x80;
+	if (ascii) {
+		assert(n == size);
+		for (i = 0; i < size; i++)
+			assert((uint8_t)out[i] == (data[i] >= 'A' &&
+			    data[i] <= 'Z' ? data[i] + 32 : data[i]));
+	}
+	free(again);
+	free(out);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fuzz_variant(data, size, false);
 	fuzz_variant(data, size, true);
+	fuzz_lower(data, size);
 	return 0;
 }
