@@ -104,8 +104,12 @@ size_t
 utf8lower(const char *s, size_t len, char *out)
 {
 	const uint8_t *p = (const uint8_t *)s;
-	size_t i = 0, n = 0, width;
+	size_t i = 0, n, width;
 
+	/* ASCII prefix (usually all of it): output and input stay aligned. */
+	for (; i < len && p[i] < 0x80; i++)
+		out[i] = (char)(p[i] + ((unsigned)(p[i] - 'A') < 26 ? 32 : 0));
+	n = i;
 	while (i < len) {
 		uint8_t b = p[i];
 
