@@ -945,8 +945,7 @@ def test_forward_cache_compressed_question_served_intact(daemon_factory, master,
     assert replies[0][12] == 0xC0          # really the upstream's pointer form
 
 
-def test_forward_descriptor_limit_servfail_at_once(daemon_factory, master, upstreams,
-                                                  tmp_path):
+def test_forward_descriptor_limit_servfail_at_once(master, upstreams, tmp_path):
     """Started under `prlimit --nofile=256` with an upstream that never
     answers: 3,000 forwarded queries in 1.5 s all get SERVFAIL (the
     forwarder keeps to its share of the descriptors and answers the rest
@@ -957,9 +956,23 @@ def test_forward_descriptor_limit_servfail_at_once(daemon_factory, master, upstr
     wrapper.write_text('#!/bin/sh\nexec prlimit --nofile=256 -- "%s" "$@"\n'
                        % harness.daemon_binary())
     wrapper.chmod(0o755)
-    d = daemon_factory(master=master, binary=wrapper,
-                       config=fwd_config([u.address], timeout=2))
-    limits = open("/proc/%d/limits" % d.proc.pid).read()
+    # 5 s: the forwarder's sockets are all still open while the daemon is
+    # asked for its own names.
+    d = harness.Daemon(tmp_path / "daemon", master=master, binary=wrapper,
+                       config=fwd_config([u.address], timeout=5))
+    d.start()
+    try:
+        d.wait_ready(10.0)
+        _descriptor_limit_burst(d)
+    except BaseException:
+        print(d.log_text()[-4000:])
+        raise
+    finally:
+        d.stop()
+
+
+def _descriptor_limit_burst(d):
+    limits = open("/proc/%d/limits" % d.pid).read()
     assert re.search(r"Max open files\s+256\s+256", limits), limits
     n = 3000
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -996,7 +1009,7 @@ def test_forward_descriptor_limit_servfail_at_once(daemon_factory, master, upstr
             auth.append((tcp, values(r), time.monotonic() - t1))
         code, _, body = d.get("/v1/version", timeout=1.0)
         assert code == 200, (code, body)
-        reader.join(15)
+        reader.join(25)
     finally:
         stop.set()
         reader.join()
