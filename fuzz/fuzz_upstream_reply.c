@@ -16,7 +16,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct fwd_cache *cache;
 static uint8_t out[65536];
 
 static void
@@ -43,10 +42,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rr_iter it;
 	struct rr q;
 	struct fwd_cache_key k;
+	struct fwd_cache *cache;
 	size_t n;
 
-	if (cache == NULL)
-		cache = fwd_cache_new(64);
 	walk(data, size, RR_STRICT);
 	walk(data, size, RR_LENIENT);
 	(void)fwd_udp_limit(data, size);
@@ -56,6 +54,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dname_lower(q.name);
 	k = (struct fwd_cache_key){ .qname = q.name, .qname_len = q.name_len,
 	    .qtype = q.type, .qclass = q.class };
+	/* A cache per input: a hit is this input's. */
+	if ((cache = fwd_cache_new(4)) == NULL)
+		return 0;
 	fwd_cache_store(cache, &k, data, size);
 	if ((n = fwd_cache_lookup(cache, &k, out, sizeof out)) > 0) {
 		assert(n == size && n <= FWD_CACHE_MAX_REPLY);
@@ -66,5 +67,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			assert((b | 0x20) == (q.name[i] | 0x20));
 		}
 	}
+	fwd_cache_free(cache);
 	return 0;
 }
