@@ -267,6 +267,23 @@ fwd_cache_store(struct fwd_cache *c, const struct fwd_cache_key *k,
 	pthread_mutex_unlock(&c->lock);
 }
 
+int64_t
+fwd_cache_ms_left(struct fwd_cache *c, const struct fwd_cache_key *k)
+{
+	struct cache_entry *e;
+	int64_t left = -1;
+	uint64_t h;
+
+	if (c == NULL)
+		return -1;
+	h = key_hash(k);
+	pthread_mutex_lock(&c->lock);
+	if ((e = cache_find(c, k, h)) != NULL)
+		left = e->expires_ms - clock_ms();
+	pthread_mutex_unlock(&c->lock);
+	return left;
+}
+
 size_t
 fwd_cache_lookup(struct fwd_cache *c, const struct fwd_cache_key *k,
     uint8_t *out, size_t cap)

@@ -51,6 +51,10 @@ void fwd_cache_store(struct fwd_cache *c, const struct fwd_cache_key *k,
 size_t fwd_cache_lookup(struct fwd_cache *c, const struct fwd_cache_key *k,
     uint8_t *out, size_t cap);
 
+/** Milliseconds the entry for k is still kept, -1 when there is none
+ *  (for tests: the TTL ceiling). */
+int64_t fwd_cache_ms_left(struct fwd_cache *c, const struct fwd_cache_key *k);
+
 /** Entries held (for tests). */
 size_t fwd_cache_count(struct fwd_cache *c);
 

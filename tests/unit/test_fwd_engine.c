@@ -4,7 +4,8 @@
  * client's; a reply with another question is ignored; a reply naming the
  * question by a compression pointer is passed on intact and never served
  * from the cache; the cache keeps nothing oversized or with a TTL whose
- * top bit is set and takes any ForwardCacheSize; the table is sized to the
+ * top bit is set, nothing longer than an hour, and takes any
+ * ForwardCacheSize; the table is sized to the
  * descriptor budget, and a query beyond it, or one that gets no socket
  * (EMFILE), is answered SERVFAIL at once.
  *
@@ -308,10 +309,18 @@ test_cache_bounds(void **state)
 	n = cache_reply(r, 0x80000000U, 0);
 	fwd_cache_store(c, &key, r, n);
 	assert_int_equal(fwd_cache_lookup(c, &key, out, sizeof out), 0);
-	/* A huge TTL is kept (at most FWD_CACHE_MAX_TTL) and served as is. */
+	/* A week's TTL is kept FWD_CACHE_MAX_TTL at most, and served with
+	 * the upstream's TTL. */
 	n = cache_reply(r, 86400 * 7, 0);
 	fwd_cache_store(c, &key, r, n);
+	assert_true(fwd_cache_ms_left(c, &key) <= FWD_CACHE_MAX_TTL * 1000);
+	assert_true(fwd_cache_ms_left(c, &key) > FWD_CACHE_MAX_TTL * 1000 - 5000);
 	assert_int_equal(fwd_cache_lookup(c, &key, out, sizeof out), n);
+	assert_int_equal(wire_read_u32(out + n - 10), 86400 * 7);
+	/* A short one keeps its own. */
+	n = cache_reply(r, 30, 0);
+	fwd_cache_store(c, &key, r, n);
+	assert_true(fwd_cache_ms_left(c, &key) <= 30000);
 	assert_int_equal(fwd_cache_count(c), 1);
 	fwd_cache_free(c);
 }
