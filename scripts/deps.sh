@@ -9,7 +9,7 @@ PACKAGES=(
 	build-essential cmake ninja-build pkg-config clang
 	libclang-rt-14-dev llvm # libFuzzer runtime, llvm-symbolizer for ASan
 	libcurl4-openssl-dev libyajl-dev libmicrohttpd-dev liburcu-dev
-	libcmocka-dev libzookeeper-mt-dev libssl-dev
+	libcmocka-dev libzookeeper-mt-dev libssl-dev libsodium-dev
 	# system tests: a real ZooKeeper, Python tests, DNS tools and peers
 	zookeeper default-jre-headless python3 python3-pytest python3-dnspython python3-kazoo
 	dnsutils knot nsd dnsperf openssl iproute2 curl util-linux

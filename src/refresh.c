@@ -27,6 +27,7 @@
 #include "state/cluster.h"
 #include "state/resolve.h"
 #include "util/clock.h"
+#include "util/hash.h"
 #include "util/priority.h"
 
 #define RESOLVE_TIMEOUT_MS 5000
@@ -110,26 +111,16 @@ interface_addrs(struct ipaddr *out, size_t max)
 	return n;
 }
 
-static uint64_t
-mix64(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ULL;
-	return h;
-}
-
 /* Digest of a refresh's inputs besides the configuration (fixed). */
 static uint64_t
 inputs_digest(uint64_t body, const struct masters_list *m,
     const struct ipaddr *ifs, size_t n_ifs)
 {
-	uint64_t h = mix64(0xcbf29ce484222325ULL, &body, sizeof body);
+	uint64_t h = hash_bytes(&body, sizeof body);
 
 	for (size_t i = 0; i < m->n; i++)
-		h = mix64(h, m->v[i], strlen(m->v[i]) + 1);
-	h = mix64(h, ifs, n_ifs * sizeof *ifs);
+		h = hash_more(h, m->v[i], strlen(m->v[i]) + 1);
+	h = hash_more(h, ifs, n_ifs * sizeof *ifs);
 	return h | 1;	/* never 0, the "nothing published" value */
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dns/dname.h"
+#include "dns/rr.h"
 
 /* Bytes that presentation text escapes (so text length != wire length). */
 static const uint8_t escaped[256] = {
@@ -19,46 +20,29 @@ static const uint8_t escaped[256] = {
 	[' '] = 1, ['@'] = 1, ['"'] = 1, ['\\'] = 1, [127 ... 255] = 1,
 };
 
+/* miekg's checks of one RR's content (it unpacks known types and refuses
+ * a wrong length); notes the query's OPT.  -1 when malformed. */
 static int
-skip_rrs(const uint8_t *pkt, size_t len, size_t *pos, unsigned count,
-    struct dns_query *q, bool additional)
+check_rr(const uint8_t *pkt, const struct rr *rr, struct dns_query *q)
 {
-	for (unsigned i = 0; i < count; i++) {
-		uint8_t name[WIRE_MAX_NAME];
-		size_t nlen, p = *pos;
-		uint16_t type, rdlen;
+	if ((rr->type == TYPE_A && rr->rdlen != 0 && rr->rdlen != 4) ||
+	    (rr->type == TYPE_AAAA && rr->rdlen != 0 && rr->rdlen != 16))
+		return -1;
+	if (rr->section == RR_ADDITIONAL && rr->type == TYPE_OPT) {
+		size_t o = rr->rdata_off, end = rr->rdata_off + rr->rdlen;
 
-		if (p == len)
-			return 0;	/* the count was a lie: miekg stops here */
-		if (dname_parse(pkt, len, &p, name, &nlen) < 0)
-			return -1;
-		if (p + 10 > len)
-			return -1;
-		type = wire_read_u16(pkt + p);
-		rdlen = wire_read_u16(pkt + p + 8);
-		if (p + 10 + rdlen > len)
-			return -1;
-		/* miekg unpacks known types and refuses a wrong length. */
-		if ((type == TYPE_A && rdlen != 0 && rdlen != 4) ||
-		    (type == TYPE_AAAA && rdlen != 0 && rdlen != 16))
-			return -1;
-		if (additional && type == TYPE_OPT) {
-			size_t o = p + 10, end = p + 10 + rdlen;
-
-			/* Options must tile the rdata exactly. */
-			while (o < end) {
-				if (o + 4 > end)
-					return -1;
-				o += 4 + wire_read_u16(pkt + o + 2);
-			}
-			if (o != end)
+		/* Options must tile the rdata exactly. */
+		while (o < end) {
+			if (end - o < 4)
 				return -1;
-			q->has_opt = true;
-			q->udp_size = wire_read_u16(pkt + p + 2);
-			q->edns_version = pkt[p + 5];
-			q->do_bit = (pkt[p + 6] & 0x80) != 0;
+			o += 4 + wire_read_u16(pkt + o + 2);
 		}
-		*pos = p + 10 + rdlen;
+		if (o != end)
+			return -1;
+		q->has_opt = true;
+		q->udp_size = rr->class;
+		q->edns_version = (uint8_t)(rr->ttl >> 16);
+		q->do_bit = (rr->ttl & 0x8000) != 0;
 	}
 	return 0;
 }
@@ -66,8 +50,10 @@ skip_rrs(const uint8_t *pkt, size_t len, size_t *pos, unsigned count,
 enum parse_result
 msg_parse_query(const uint8_t *pkt, size_t len, struct dns_query *q)
 {
-	size_t pos = WIRE_HEADER_SIZE;
-	unsigned qd, an, ns, ar;
+	struct rr_iter it;
+	struct rr rr;
+	enum rr_step step;
+	bool first = true;
 
 	memset(q, 0, offsetof(struct dns_query, qname));
 	q->qname_len = 0;
@@ -75,55 +61,30 @@ msg_parse_query(const uint8_t *pkt, size_t len, struct dns_query *q)
 	q->udp_size = 0;
 	q->edns_version = 0;
 	q->do_bit = false;
-	if (len < WIRE_HEADER_SIZE)
+	if (!rr_iter_init(&it, pkt, len, RR_LENIENT))
 		return PARSE_FORMERR;
 	q->id = wire_read_u16(pkt + WIRE_OFF_ID);
 	q->flags = wire_read_u16(pkt + WIRE_OFF_FLAGS);
-	qd = wire_read_u16(pkt + WIRE_OFF_QDCOUNT);
-	an = wire_read_u16(pkt + WIRE_OFF_ANCOUNT);
-	ns = wire_read_u16(pkt + WIRE_OFF_NSCOUNT);
-	ar = wire_read_u16(pkt + WIRE_OFF_ARCOUNT);
-	if (pos == len)
+	if (len == WIRE_HEADER_SIZE)
 		return (q->flags & WIRE_QR) ? PARSE_DROP : PARSE_NO_QUESTION;
-	for (unsigned i = 0; i < qd; i++) {
-		uint8_t name[WIRE_MAX_NAME];
-		size_t nlen, start = pos;
-		uint16_t type = 0, class = 0;
-
-		if (dname_parse(pkt, len, &pos, name, &nlen) < 0)
-			return PARSE_FORMERR;
-		if (pos < len) {
-			if (pos + 2 > len)
+	while ((step = rr_next(&it, &rr)) == RR_NEXT) {
+		if (rr.section != RR_QUESTION) {
+			if (check_rr(pkt, &rr, q) < 0)
 				return PARSE_FORMERR;
-			type = wire_read_u16(pkt + pos);
-			pos += 2;
-			if (pos < len) {
-				/* A class cut at the end of the message is
-				 * ignored, as miekg v1.0.15 does. */
-				if (pos + 2 > len) {
-					pos = len;
-				} else {
-					class = wire_read_u16(pkt + pos);
-					pos += 2;
-				}
-			}
-		}
-		if (pos == start)
-			break;
-		if (i == 0) {
-			memcpy(q->qname, name, nlen);
-			q->qname_len = nlen;
-			q->qtype = type;
-			q->qclass = class;
+		} else if (first) {
+			memcpy(q->qname, rr.name, rr.name_len);
+			q->qname_len = rr.name_len;
+			q->qtype = rr.type;
+			q->qclass = rr.class;
+			first = false;
 		}
 	}
-	if (skip_rrs(pkt, len, &pos, an, q, false) < 0 ||
-	    skip_rrs(pkt, len, &pos, ns, q, false) < 0 ||
-	    skip_rrs(pkt, len, &pos, ar, q, true) < 0)
+	if (step == RR_ERROR)
 		return PARSE_FORMERR;
 	/* miekg v1.0.15 fails a message with TC set that it read to the end
 	 * (ErrTruncated), so the original answers FORMERR. */
-	if ((q->flags & WIRE_TC) && !(q->flags & WIRE_QR) && pos == len)
+	if ((q->flags & WIRE_TC) && !(q->flags & WIRE_QR) &&
+	    rr_iter_pos(&it) == len)
 		return PARSE_FORMERR;
 	if (q->flags & WIRE_QR)
 		return PARSE_DROP;
@@ -187,6 +148,15 @@ msg_shuffle_answers(struct msg_ctx *m)
 /* Label start offsets of a wire name (without the root) and the hash of
  * every suffix, computed right to left (case-sensitive); returns the
  * number of labels. */
+/* Not the keyed hash of util/hash.h, on purpose: this table lives for one
+ * response (1024 slots, reset per packet) and holds the suffixes of the
+ * names packed into it, all from the snapshot but the echoed question, so
+ * a client controls at most the 127 suffixes of its own name; a collision
+ * costs a probe and a compare, and a miss only a lost compression.  FNV
+ * chained right to left hashes every suffix in one pass; SipHash-2-4 per
+ * suffix measured 3.5-3.7x slower per name (240 vs 890 ns, 321 vs 1050 ns
+ * on this loaded 2-core machine, a 4-label SRV name), paid for several
+ * names on every answer. */
 static size_t
 name_suffixes(const uint8_t *name, uint16_t *starts, uint32_t *h)
 {

@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "config.h"
-#include "fwd/forward.h"
+#include "fwd/cache.h"
+#include "fwd/udp.h"
 #include "server/tcp.h"
 #include "server/udp.h"
 

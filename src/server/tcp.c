@@ -24,7 +24,8 @@
 
 #include "config.h"
 #include "dns/answer.h"
-#include "fwd/forward.h"
+#include "fwd/cache.h"
+#include "fwd/engine.h"
 #include "log.h"
 #include "records/snapshot.h"
 #include "util/clock.h"

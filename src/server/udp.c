@@ -21,7 +21,7 @@
 
 #include "config.h"
 #include "dns/answer.h"
-#include "fwd/forward.h"
+#include "fwd/udp.h"
 #include "log.h"
 #include "records/snapshot.h"
 

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "records/label.h"
+#include "util/hash.h"
 #include "util/jsontree.h"
 
 /* ---- a small string map ---- */
@@ -25,22 +26,12 @@ struct smap {
 	size_t cap, n, used;	/* used counts tombstones too */
 };
 
-static uint32_t
-shash(const char *s)
-{
-	uint32_t h = 0x811c9dc5U;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x01000193U;
-	return h;
-}
-
 static void *
 smap_get(const struct smap *m, const char *key)
 {
 	if (m->cap == 0)
 		return NULL;
-	for (size_t i = shash(key) & (m->cap - 1); m->keys[i] != NULL;
+	for (size_t i = (size_t)hash_str(key) & (m->cap - 1); m->keys[i] != NULL;
 	    i = (i + 1) & (m->cap - 1))
 		if (m->keys[i] != TOMBSTONE && strcmp(m->keys[i], key) == 0)
 			return m->vals[i];
@@ -84,7 +75,7 @@ smap_put(struct smap *m, const char *key, void *val)
 
 	if (smap_grow(m) < 0)
 		return -1;
-	for (i = shash(key) & (m->cap - 1); m->keys[i] != NULL;
+	for (i = (size_t)hash_str(key) & (m->cap - 1); m->keys[i] != NULL;
 	    i = (i + 1) & (m->cap - 1))
 		if (m->keys[i] != TOMBSTONE && strcmp(m->keys[i], key) == 0) {
 			m->vals[i] = val;
@@ -103,7 +94,7 @@ smap_del(struct smap *m, const char *key)
 {
 	if (m->cap == 0)
 		return NULL;
-	for (size_t i = shash(key) & (m->cap - 1); m->keys[i] != NULL;
+	for (size_t i = (size_t)hash_str(key) & (m->cap - 1); m->keys[i] != NULL;
 	    i = (i + 1) & (m->cap - 1))
 		if (m->keys[i] != TOMBSTONE && strcmp(m->keys[i], key) == 0) {
 			void *v = m->vals[i];

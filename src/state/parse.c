@@ -17,6 +17,8 @@
 #include <strings.h>
 #include <yajl/yajl_parse.h>
 
+#include "util/hash.h"
+
 enum ctx {
 	C_TOP, C_STATE, C_FRAMEWORKS, C_FRAMEWORK, C_TASKS, C_TASK,
 	C_RESOURCES, C_STATUSES, C_STATUS, C_LABELS, C_LABEL, C_CSTATUS,
@@ -225,16 +227,6 @@ dup_in(struct state_parser *p, enum place where, const char *s, size_t len)
 	return arena_strndup(a, s, len);
 }
 
-static uint32_t
-id_hash(const char *s, size_t len)
-{
-	uint32_t h = 0x811c9dc5U;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x01000193U;
-	return h;
-}
-
 /* One copy of every agent id, so tasks share it (4000 agents, 100k
  * tasks: the ids would otherwise be a tenth of the model). */
 static const char *
@@ -251,7 +243,7 @@ intern_id(struct state_parser *p, const char *s, size_t len)
 		for (uint32_t k = 0; p->ids && k <= p->ids_mask; k++) {
 			if (p->ids[k] == NULL)
 				continue;
-			i = id_hash(p->ids[k], strlen(p->ids[k])) & (cap - 1);
+			i = (uint32_t)hash_str(p->ids[k]) & (cap - 1);
 			while (t[i] != NULL)
 				i = (i + 1) & (cap - 1);
 			t[i] = p->ids[k];
@@ -260,7 +252,7 @@ intern_id(struct state_parser *p, const char *s, size_t len)
 		p->ids = t;
 		p->ids_mask = cap - 1;
 	}
-	for (i = id_hash(s, len) & p->ids_mask; p->ids[i] != NULL;
+	for (i = (uint32_t)hash_bytes(s, len) & p->ids_mask; p->ids[i] != NULL;
 	    i = (i + 1) & p->ids_mask)
 		if (strnlen(p->ids[i], len + 1) == len &&
 		    memcmp(p->ids[i], s, len) == 0)

@@ -920,3 +920,103 @@ def test_forward_ipv6_resolvers(daemon_factory, master, upstreams):
         assert values(d.dns("www.fiftythree.test.", "A", tcp=tcp)) == {"192.0.2.67"}
     assert u.count("www.six.test") == 2
     assert u53.count("www.fiftythree.test") == 2
+
+
+# --------------------------------------------------------------------------
+# hardening (issue 11): the cache and the descriptor budget
+
+
+def test_forward_cache_compressed_question_served_intact(daemon_factory, master, upstreams):
+    """An upstream whose reply names the question by a compression pointer
+    (to the answer's owner, written after it): with the cache on, the
+    second client gets the same bytes as the first (the cache used to
+    paste the question name over the pointer and serve a corrupted reply)."""
+    u = upstreams(mode="compressed_question",
+                  records={("cq.example.org.", "A"): (300, ["192.0.2.85"])})
+    d = daemon_factory(master=master, config=fwd_config([u.address], ForwardCacheSize=100))
+    replies = []
+    for qid in (0x1111, 0x2222):
+        q = dns.message.make_query("cq.example.org.", "A")
+        q.id = qid
+        r = d.dns_raw(q.to_wire(), timeout=3)
+        assert r is not None and r[:2] == qid.to_bytes(2, "big")
+        replies.append(r)
+    assert replies[1][2:] == replies[0][2:], (replies[0].hex(), replies[1].hex())
+    assert replies[0][12] == 0xC0          # really the upstream's pointer form
+
+
+def test_forward_descriptor_limit_servfail_at_once(master, upstreams, tmp_path):
+    """Started under `prlimit --nofile=256` with an upstream that never
+    answers: 3,000 forwarded queries in 1.5 s all get SERVFAIL (the
+    forwarder keeps to its share of the descriptors and answers the rest
+    at once), and meanwhile authoritative names answer over UDP and TCP
+    and the HTTP API answers: descriptors are left for them."""
+    u = upstreams(mode="silent")
+    wrapper = tmp_path / "mesos-dns-nofile256"
+    wrapper.write_text('#!/bin/sh\nexec prlimit --nofile=256 -- "%s" "$@"\n'
+                       % harness.daemon_binary())
+    wrapper.chmod(0o755)
+    # 5 s: the forwarder's sockets are all still open while the daemon is
+    # asked for its own names.
+    d = harness.Daemon(tmp_path / "daemon", master=master, binary=wrapper,
+                       config=fwd_config([u.address], timeout=5))
+    d.start()
+    try:
+        d.wait_ready(10.0)
+        _descriptor_limit_burst(d)
+    except BaseException:
+        print(d.log_text()[-4000:])
+        raise
+    finally:
+        d.stop()
+
+
+def _descriptor_limit_burst(d):
+    limits = open("/proc/%d/limits" % d.pid).read()
+    assert re.search(r"Max open files\s+256\s+256", limits), limits
+    n = 3000
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+    s.settimeout(0.2)
+    got = {}
+    stop = threading.Event()
+
+    def read():
+        while not stop.is_set() and len(got) < n:
+            try:
+                r = dns.message.from_wire(s.recv(4096))
+            except socket.timeout:
+                continue
+            got[r.id] = r.rcode()
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    t0 = time.monotonic()
+    auth = []
+    try:
+        for i in range(n):
+            q = dns.message.make_query("fd%d.example.org." % i, "A")
+            q.id = i
+            s.sendto(q.to_wire(), (d.host, d.port))
+            if i % 500 == 250:
+                # Paced: 3,000 in about 1.5 s.
+                time.sleep(max(0.0, (i / n) * 1.5 - (time.monotonic() - t0)))
+        sent = time.monotonic() - t0
+        # While the forwarder holds every descriptor it may have.
+        for tcp in (False, True):
+            t1 = time.monotonic()
+            r = d.dns("web.marathon.mesos.", "A", tcp=tcp, timeout=1.0)
+            auth.append((tcp, values(r), time.monotonic() - t1))
+        code, _, body = d.get("/v1/version", timeout=1.0)
+        assert code == 200, (code, body)
+        reader.join(25)
+    finally:
+        stop.set()
+        reader.join()
+        s.close()
+    assert sent < 3.0, "sending took %.2f s: too slow to prove anything" % sent
+    for tcp, vals, took in auth:
+        assert vals == {"10.0.0.3"} and took < 1.0, (tcp, vals, took)
+    assert len(got) == n, "%d of %d forwarded queries answered" % (len(got), n)
+    assert set(got.values()) == {dns.rcode.SERVFAIL}
+    assert d.returncode is None

@@ -147,7 +147,19 @@ class Knot:
 
 SPOOF_ADDR = "6.6.6.6"
 MODES = ("normal", "silent", "wrong_id", "wrong_question", "other_port",
-         "other_addr", "truncate_udp", "tcp_dribble")
+         "other_addr", "truncate_udp", "tcp_dribble", "compressed_question")
+
+
+def compress_question(w):
+    """A reply with one answer whose owner is the question name, rewritten
+    so that the question's name is a pointer to the answer's owner written
+    out after it (legal wire form that some servers send)."""
+    end = _question_end(w)
+    name = w[12:end - 4]
+    rest = w[end:]
+    assert rest[:2] == b"\xc0\x0c", rest[:2]   # the owner points at the question
+    owner_off = 12 + 2 + 4
+    return (w[:12] + bytes([0xC0, owner_off]) + w[end - 4:end] + name + rest[2:])
 
 
 class FakeUpstream:
@@ -349,6 +361,8 @@ class FakeUpstream:
 
         def send(r, sock=None, dest=src):
             w = r.to_wire(max_size=65535)
+            if self.mode == "compressed_question":
+                w = compress_question(w)
             if conn is not None:
                 framed = len(w).to_bytes(2, "big") + w
                 if self.mode == "tcp_dribble":

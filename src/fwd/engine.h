@@ -1,4 +1,4 @@
-/* forward.h -- names outside the domain: forwarded to the upstream
+/* engine.h -- names outside the domain: forwarded to the upstream
  * resolvers without blocking any thread (dns.md §6).
  *
  * An engine keeps a bounded table of queries in flight, each on its own
@@ -7,16 +7,19 @@
  * accepted only when ID and question match.  Upstreams are tried in the
  * configured order, each for `timeout` seconds; a truncated UDP reply is
  * fetched again over TCP.  The engine lives in its owner's epoll loop: the
- * UDP forwarder thread (queries handed over by the UDP workers) and the TCP
- * thread each own one.
+ * UDP forwarder thread (fwd/udp.h) and the TCP thread each own one.
+ *
+ * Descriptors: every engine of the process shares one budget of sockets,
+ * taken from RLIMIT_NOFILE when the first engine starts, with a reserve
+ * left for TCP clients, HTTP, libcurl and ZooKeeper.  A query that gets
+ * no socket (budget spent, EMFILE, ENFILE) is answered SERVFAIL at once.
  */
-#ifndef MDNS_FORWARD_H
-#define MDNS_FORWARD_H
+#ifndef MDNS_FWD_ENGINE_H
+#define MDNS_FWD_ENGINE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/socket.h>
 
 #include "dns/msg.h"
 
@@ -26,6 +29,10 @@ struct fwd_cache;
 
 /** epoll data.u32 values at or above this belong to an engine. */
 #define FWD_EVENT_BASE 0x80000000U
+
+/** Most queries in flight per engine: a 500 ms upstream then still passes
+ *  ~16k answers a second; beyond it SERVFAIL at once. */
+#define FWD_MAX_PENDING 8192
 
 /** Called once per submitted query with the reply for the client (never
  *  NULL: SERVFAIL when every upstream failed). */
@@ -41,7 +48,8 @@ void fwd_engine_free(struct fwd_engine *e);
 /** Forwards query pkt (parsed as q) for route (a zone index, or -1 for the
  *  default resolvers).  Returns 0 when done() will be called later, or
  *  the length of an immediate reply written to out (REFUSED without
- *  upstreams, SERVFAIL when the table is full, a cached answer). */
+ *  upstreams, SERVFAIL when the table is full or no socket can be had, a
+ *  cached answer). */
 size_t fwd_submit(struct fwd_engine *e, const struct dns_query *q, int route,
     const uint8_t *pkt, size_t len, bool client_tcp, fwd_done_fn done,
     void *ctx, uint8_t *out, size_t cap);
@@ -56,28 +64,12 @@ void fwd_expire(struct fwd_engine *e);
 /** Queries in flight. */
 size_t fwd_pending(const struct fwd_engine *e);
 
-/** A cache of forwarded answers shared by engines; NULL when size is 0. */
-struct fwd_cache *fwd_cache_new(size_t entries);
+/** Queries the engine may hold in flight (its table's size). */
+size_t fwd_capacity(const struct fwd_engine *e);
 
-/** Frees a cache. */
-void fwd_cache_free(struct fwd_cache *c);
-
-/** The cache every engine uses (set before the servers start; NULL when
- *  ForwardCacheSize is 0). */
-extern struct fwd_cache *fwd_shared_cache;
-
-/** Starts the UDP forwarder thread (one engine for every UDP worker). */
-int fwd_udp_start(const struct config *cfg, struct fwd_cache *cache,
-    char *err, size_t errlen);
-
-/** Stops it. */
-void fwd_udp_stop(void);
-
-/** Hands a UDP query over to the forwarder thread, which answers the peer
- *  through fd; false (then answer SERVFAIL) when its queue is full. */
-bool fwd_udp_enqueue(const struct dns_query *q, int route, const uint8_t *pkt,
-    size_t len, int fd, const struct sockaddr_storage *peer,
-    socklen_t peerlen);
+/** Sockets all engines together may hold open (computed once from
+ *  RLIMIT_NOFILE and the descriptors open then). */
+size_t fwd_socket_budget(void);
 
 /** The original's limit for a forwarded UDP reply: the reply's OPT size
  *  when it has one, else 512 (exposed for tests). */
