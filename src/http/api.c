@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "config.h"
+#include "http/enum_extra.h"
 #include "log.h"
 #include "records/snapshot.h"
 #include "util/ipaddr.h"
@@ -455,6 +456,7 @@ http_write_enumerate(const struct snapshot *s, struct buf *out)
 			jsonw_cstr(&w, s->tasks[t].name);
 			jsonw_key(&w, "id");
 			jsonw_cstr(&w, s->tasks[t].id);
+			enum_write_health(&w, s, &s->tasks[t]);
 			jsonw_key(&w, "records");
 			if (s->tasks[t].first_rec == r_end) {
 				jsonw_null(&w);
@@ -474,6 +476,7 @@ http_write_enumerate(const struct snapshot *s, struct buf *out)
 		jsonw_object_end(&w);
 	}
 	jsonw_array_end(&w);
+	enum_write_reverse(&w, s);
 	jsonw_object_end(&w);
 	buf_free(&tmp);
 }
