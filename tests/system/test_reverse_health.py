@@ -352,5 +352,20 @@ def test_health_flip_event_moves_answer(tmp_path, daemon_factory):
                    if e["type"] == "TASK_UPDATED" and e.get("task_id") == "api.2"]
         assert len(updates) >= 2, m.events()[-5:]
         assert len(m.requests()) == n_requests, m.requests()[n_requests:]
+        # PTR records follow events too: a task started by an event is
+        # named at once, a task killed by one is not any more
+        state = copy.deepcopy(state)
+        fw = marathon(state)
+        fw["tasks"].append(api_task(fw["id"], "api.3", "10.7.0.3", 31003, None,
+                                    ts=1700000100.0))
+        fw["tasks"] = [t for t in fw["tasks"] if t["id"] != "api.2"]
+        m.set_state(state)
+        test_events.wait_answer(d, "api.marathon.mesos.", {HEALTHY_IP, "10.7.0.3"}, 5.0)
+        names = [v for _, v in dig_answers(dig(d, "-x", "10.7.0.3"), "PTR")]
+        assert names == ["api.marathon.mesos.", canonical("api.3")], names
+        out = dig(d, "-x", SICK_IP)
+        assert dig_status(out) == "NXDOMAIN" and "aa" in dig_flags(out), out
+        names = [v for _, v in dig_answers(dig(d, "-x", HEALTHY_IP), "PTR")]
+        assert names == ["api.marathon.mesos.", canonical("api.1")], names
     finally:
         m.stop()
