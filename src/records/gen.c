@@ -715,6 +715,7 @@ health_apps_of(struct gen *g, const struct mesos_framework *f,
 	if (h->labels == NULL || h->kept == NULL) {
 		free(h->labels);
 		free(h->kept);
+		memset(h, 0, sizeof *h);
 		return false;
 	}
 	h->mask = cap - 1;
