@@ -75,7 +75,7 @@ struct config {
 	int64_t forward_cache_size;	/**< forwarded-answer cache entries; 0 = off */
 	bool events_on;			/**< follow the operator API event stream */
 	int64_t state_max_bytes;	/**< largest state body accepted */
-	bool reverse_on;		/**< PTR records for the zone's addresses */
+	bool reverse_on;		/**< PTR records for the addresses */
 	struct strv reverse_zones_text;	/**< ReverseZones, as configured */
 	struct rev_prefix *reverse_zones;	/**< parsed; none: /24 and /64 */
 	size_t n_reverse_zones;

@@ -5,6 +5,7 @@
  * 192.0.2.0/24, "8.b.d.0.1.0.0.2.ip6.arpa." is 2001:db8::/32.  Labels must
  * be canonical (decimal octets without leading zeros, single hexadecimal
  * nibbles): any other label under a reverse zone names no address.
+ * Parsing runs on the DNS hot path: no allocation, bounded by the name.
  */
 #ifndef MDNS_REVERSE_H
 #define MDNS_REVERSE_H
@@ -19,14 +20,14 @@
 struct rev_prefix {
 	uint8_t v6;		/**< 1: ip6.arpa., 0: in-addr.arpa. */
 	uint8_t bits;		/**< 8 per octet label, 4 per nibble label */
-	uint8_t b[16];		/**< address bytes (IPv4 in b[0..4)), zero past bits */
+	uint8_t b[16];		/**< address (IPv4: b[0..4)); zero past bits */
 };
 
 /** How a name relates to the reverse trees. */
 enum rev_kind {
 	REV_OUTSIDE,		/**< not under in-addr.arpa. or ip6.arpa. */
-	REV_PREFIX,		/**< an address prefix (the full address at 32/128 bits) */
-	REV_OTHER,		/**< under a tree, but a label is not an octet/nibble */
+	REV_PREFIX,		/**< an address prefix (full at 32/128 bits) */
+	REV_OTHER,		/**< under a tree, a label not an octet/nibble */
 };
 
 /** Classifies a wire-form name (any case) and fills p for REV_PREFIX;

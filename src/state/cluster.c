@@ -420,7 +420,8 @@ cluster_load(struct cluster *c, const struct mesos_state *s)
 			t->running = pt->running;
 			t->best_ts = pt->best_ts;
 			t->health = pt->health;
-			t->health_ts = -1;	/* events are newer than the poll */
+			/* events are newer than the poll */
+			t->health_ts = -1;
 			for (int k = 0; k < TASK_IP_SOURCES; k++) {
 				if (pt->n_ips[k] == 0)
 					continue;
