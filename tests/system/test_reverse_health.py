@@ -305,7 +305,6 @@ def test_glibc_getnameinfo_names_task_address(tmp_path, master_factory, daemon_f
     if shutil.which("unshare") is None or subprocess.run(
             ["unshare", "-m", "true"], capture_output=True).returncode != 0:
         pytest.skip("cannot make a mount namespace")
-    subprocess.run(["ip", "addr", "add", "127.0.0.53/8", "dev", "lo"], capture_output=True)
     d = start(master_factory, daemon_factory,
               {"ReverseOn": reverse_on, "listener": "127.0.0.53", "port": 53})
     rc, name = getnameinfo(tmp_path, HEALTHY_IP)
