@@ -1,6 +1,7 @@
 /* fuzz_msg.c -- libFuzzer target for the whole DNS path: any bytes as a
  * query (UDP and TCP, with and without EDNS0 enabled) against a fixed zone
- * with awkward names; the reply must parse back and respect its limit. */
+ * with awkward names, PTR records and an unhealthy task (ReverseOn,
+ * HealthAwareOn); the reply must parse back and respect its limit. */
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,6 +23,10 @@ static const char state_json[] =
     "\"tasks\":["
     "{\"id\":\"web.1\",\"name\":\"web\",\"slave_id\":\"S0\",\"state\":"
     "\"TASK_RUNNING\",\"resources\":{\"ports\":\"[31000-31040]\"}},"
+    "{\"id\":\"web.2\",\"name\":\"web\",\"slave_id\":\"S0\",\"state\":"
+    "\"TASK_RUNNING\",\"statuses\":[{\"state\":\"TASK_RUNNING\","
+    "\"timestamp\":1,\"healthy\":false,\"container_status\":{"
+    "\"network_infos\":[{\"ip_address\":\"10.1.1.2\"}]}}]},"
     "{\"id\":\"x.2\",\"name\":\"A b.C\",\"slave_id\":\"S1\",\"state\":"
     "\"TASK_RUNNING\",\"discovery\":{\"name\":\"Raw Name.x\",\"ports\":"
     "{\"ports\":[{\"number\":80,\"name\":\"http\"},{\"number\":70000}]}},"
@@ -39,7 +44,8 @@ static void
 setup(void)
 {
 	static const char conf[] = "{\"masters\":[\"10.0.0.1:5050\"],"
-	    "\"externalon\":false,\"listener\":\"10.0.0.9\"}";
+	    "\"externalon\":false,\"listener\":\"10.0.0.9\","
+	    "\"ReverseOn\":true,\"HealthAwareOn\":true}";
 	struct gen_input in = { 0 };
 	struct mesos_state *st;
 	char err[256];

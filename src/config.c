@@ -90,6 +90,9 @@ static const struct field fields[] = {
 	FLD("ForwardCacheSize", F_INT, forward_cache_size),
 	FLD("EventsOn", F_BOOL, events_on),
 	FLD("StateMaxBytes", F_INT, state_max_bytes),
+	FLD("ReverseOn", F_BOOL, reverse_on),
+	FLD("ReverseZones", F_STRV, reverse_zones_text),
+	FLD("HealthAwareOn", F_BOOL, health_aware_on),
 };
 #undef FLD
 
@@ -685,6 +688,33 @@ validate_ip_sources(struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* ReverseZones: names of in-addr.arpa./ip6.arpa. zones, parsed once. */
+static int
+validate_reverse_zones(struct config *c, char *err, size_t errlen)
+{
+	const struct strv *l = &c->reverse_zones_text;
+
+	free(c->reverse_zones);
+	c->reverse_zones = NULL;
+	c->n_reverse_zones = 0;
+	if (l->n == 0)
+		return 0;
+	if (l->n > CONFIG_MAX_REVERSE_ZONES)
+		return fail(err, errlen, "ReverseZones: %zu zones, at most %d",
+		    l->n, CONFIG_MAX_REVERSE_ZONES);
+	if ((c->reverse_zones = calloc(l->n, sizeof *c->reverse_zones)) == NULL)
+		return fail(err, errlen, "out of memory");
+	for (size_t i = 0; i < l->n; i++) {
+		if (reverse_parse_text(l->v[i], strlen(l->v[i]),
+		    &c->reverse_zones[i]) != REV_PREFIX)
+			return fail(err, errlen, "ReverseZones: \"%s\" is not "
+			    "a zone of in-addr.arpa. or ip6.arpa. (labels: "
+			    "decimal octets or hexadecimal nibbles)", l->v[i]);
+		c->n_reverse_zones++;
+	}
+	return 0;
+}
+
 static int
 config_validate(struct config *c, char *err, size_t errlen)
 {
@@ -710,6 +740,8 @@ config_validate(struct config *c, char *err, size_t errlen)
 			return -1;
 	}
 	if (validate_ip_sources(c, err, errlen) < 0)
+		return -1;
+	if (validate_reverse_zones(c, err, errlen) < 0)
 		return -1;
 	if (c->state_timeout_seconds <= 0)
 		return fail(err, errlen, "Invalid HTTP Timeout: %" PRId64,
@@ -1013,6 +1045,9 @@ config_write_json(const struct config *c, uint32_t serial, struct buf *out)
 	INT("ForwardCacheSize", c->forward_cache_size);
 	BOOL("EventsOn", c->events_on);
 	INT("StateMaxBytes", c->state_max_bytes);
+	BOOL("ReverseOn", c->reverse_on);
+	write_strv(&w, "ReverseZones", &c->reverse_zones_text);
+	BOOL("HealthAwareOn", c->health_aware_on);
 #undef INT
 #undef STR
 #undef BOOL
@@ -1036,6 +1071,10 @@ config_free(struct config *c)
 	strv_clear(&c->masters);
 	strv_clear(&c->resolvers);
 	strv_clear(&c->ip_sources_text);
+	strv_clear(&c->reverse_zones_text);
+	free(c->reverse_zones);
+	c->reverse_zones = NULL;
+	c->n_reverse_zones = 0;
 	for (size_t i = 0; i < c->n_zone_resolvers; i++) {
 		free(c->zone_resolvers[i].zone);
 		strv_clear(&c->zone_resolvers[i].resolvers);

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "records/reverse.h"
+
 struct buf;
 
 /** A list of strings; `v` and every string are malloc'ed. `present` is false
@@ -73,7 +75,15 @@ struct config {
 	int64_t forward_cache_size;	/**< forwarded-answer cache entries; 0 = off */
 	bool events_on;			/**< follow the operator API event stream */
 	int64_t state_max_bytes;	/**< largest state body accepted */
+	bool reverse_on;		/**< PTR records for the addresses */
+	struct strv reverse_zones_text;	/**< ReverseZones, as configured */
+	struct rev_prefix *reverse_zones;	/**< parsed; none: /24 and /64 */
+	size_t n_reverse_zones;
+	bool health_aware_on;		/**< unhealthy tasks out of app names */
 };
+
+/** Most ReverseZones entries (each reverse query scans them). */
+#define CONFIG_MAX_REVERSE_ZONES 64
 
 /** Loads and validates `path` like the original (spec/config.md §4).
  *  Returns 0, or -1 with one message (naming file, field and problem) in

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "dns/dname.h"
+#include "records/reverse.h"
 
 int
 answer_init(struct answer_ctx *a, const struct config *cfg, uint64_t seed,
@@ -227,7 +228,8 @@ add_srv(struct answer_ctx *a, const struct snapshot *s, uint32_t node,
 }
 
 static void
-add_soa(struct answer_ctx *a, const struct snapshot *s, const uint8_t *owner)
+add_soa_at(struct answer_ctx *a, const struct snapshot *s,
+    const uint8_t *owner, enum msg_section sec)
 {
 	struct msg_rr rr = { 0 };
 	const struct config *c = a->cfg;
@@ -242,11 +244,17 @@ add_soa(struct answer_ctx *a, const struct snapshot *s, const uint8_t *owner)
 	rr.u.soa.retry = c->soa_retry;
 	rr.u.soa.expire = c->soa_expire;
 	rr.u.soa.minimum = (uint32_t)c->ttl;	/* not SOAMinttl: gaps.md #11 */
-	msg_add(&a->msg, SEC_AUTHORITY, &rr);
+	msg_add(&a->msg, sec, &rr);
 }
 
 static void
-add_ns(struct answer_ctx *a, const uint8_t *owner)
+add_soa(struct answer_ctx *a, const struct snapshot *s, const uint8_t *owner)
+{
+	add_soa_at(a, s, owner, SEC_AUTHORITY);
+}
+
+static void
+add_ns_at(struct answer_ctx *a, const uint8_t *owner, enum msg_section sec)
 {
 	struct msg_rr rr = { 0 };
 
@@ -254,7 +262,112 @@ add_ns(struct answer_ctx *a, const uint8_t *owner)
 	rr.owner = owner;
 	rr.ttl = (uint32_t)a->cfg->ttl;
 	rr.u.ns = a->mname;
-	msg_add(&a->msg, SEC_AUTHORITY, &rr);
+	msg_add(&a->msg, sec, &rr);
+}
+
+static void
+add_ns(struct answer_ctx *a, const uint8_t *owner)
+{
+	add_ns_at(a, owner, SEC_AUTHORITY);
+}
+
+/* A reverse zone s (or its base) serves for p: the longest. */
+static const struct rev_prefix *
+reverse_zone(const struct snapshot *s, const struct rev_prefix *p)
+{
+	const struct rev_prefix *z = snap_rzone(s, p), *bz;
+
+	if (s->base != NULL && (bz = snap_rzone(s->base, p)) != NULL &&
+	    (z == NULL || bz->bits > z->bits))
+		z = bz;
+	return z;
+}
+
+/* Walks the names that hold an address inside prefix p, in answer order:
+ * task names (the base's, then an overlay's), then the others; stops
+ * after `max` and returns how many it found.  With add, each full
+ * address's names are added as PTR answers owned by the query name. */
+static uint32_t
+reverse_names(struct answer_ctx *a, const struct snapshot *s,
+    const struct rev_prefix *p, uint32_t max, bool add)
+{
+	/* (part, which names): 0 tasks, 1 others, 2 all. */
+	const struct snapshot *part[3] = { s, s, NULL };
+	int want[3] = { 0, 1, 0 };
+	uint32_t found = 0;
+	enum rr_kind k = p->v6 ? RK_AAAA : RK_A;
+	struct msg_rr rr = { 0 };
+
+	if (s->base != NULL) {
+		part[0] = s->base;	/* the base's tasks not hidden */
+		part[1] = s;		/* an overlay holds task names only */
+		want[1] = 2;
+		part[2] = s->base;	/* the base's other names */
+		want[2] = 1;
+	}
+	rr.type = TYPE_PTR;
+	rr.owner = a->query.qname;
+	rr.ttl = (uint32_t)a->cfg->ttl;
+	for (int i = 0; i < 3 && part[i] != NULL && found < max; i++) {
+		const struct snapshot *ps = part[i];
+		uint32_t lo, hi;
+
+		snap_ptr_range(ps, p, &lo, &hi);
+		for (uint32_t e = lo; e < hi && found < max; e++) {
+			uint32_t v = p->v6 ? ps->ptr6[e] : ps->ptr4[e];
+			uint32_t node = snap_value_owner(ps, k, v);
+			int other = ps->app_of == NULL ||
+			    ps->app_of[node] == SNAP_NONE;
+			const uint8_t *target;
+
+			if ((want[i] != 2 && want[i] != other) ||
+			    (ps != s && snap_base_hidden(s, node)))
+				continue;
+			found++;
+			if (!add || (target = node_wire(a, ps, node)) == NULL)
+				continue;
+			rr.u.ns = target;
+			if (!msg_add(&a->msg, SEC_ANSWER, &rr))
+				return found;
+		}
+	}
+	return found;
+}
+
+/* The answer for a name inside a reverse zone served: SOA and NS at the
+ * zone's apex, PTR for an address the zone's records hold, NODATA for
+ * a prefix that holds some, NXDOMAIN with the zone's SOA for the rest. */
+static uint16_t
+reverse_answer(struct answer_ctx *a, const struct snapshot *s,
+    const struct dns_query *q)
+{
+	char text[REV_NAME_MAX];
+	uint8_t *apex = a->scratch + a->scratch_used;
+	size_t n = reverse_name(&a->rzone, text), wlen;
+	const struct rev_prefix *p = &a->rname_p;
+	uint16_t qt = q->qtype;
+	bool full = p->bits == (p->v6 ? 128 : 32);
+	uint32_t names = 0;
+
+	if (dname_from_text(text, n, apex, &wlen) < 0)
+		return RCODE_SERVFAIL;
+	a->scratch_used += wlen;
+	if (a->rkind == REV_PREFIX && p->bits == a->rzone.bits) {
+		if (qt == TYPE_SOA || qt == TYPE_ANY)
+			add_soa_at(a, s, q->qname, SEC_ANSWER);
+		if (qt == TYPE_NS || qt == TYPE_ANY)
+			add_ns_at(a, q->qname, SEC_ANSWER);
+	}
+	if (a->rkind == REV_PREFIX)
+		names = reverse_names(a, s, p, full &&
+		    (qt == TYPE_PTR || qt == TYPE_ANY) ? UINT32_MAX : 1,
+		    full && (qt == TYPE_PTR || qt == TYPE_ANY));
+	if (a->msg.n[SEC_ANSWER] == 0)
+		add_soa_at(a, s, apex, SEC_AUTHORITY);
+	if (names == 0 && !(a->rkind == REV_PREFIX &&
+	    p->bits == a->rzone.bits))
+		return RCODE_NXDOMAIN;
+	return RCODE_NOERROR;
 }
 
 /* Presentation text, lowercased, ".*" removed; the wire form of that
@@ -349,6 +462,11 @@ authoritative(struct answer_ctx *a, const struct snapshot *s,
 		msg_add(m, SEC_ADDITIONAL, &opt);
 		return msg_finish(m, out, cap, max, c->set_truncate_bit, true);
 	}
+	if (a->reverse) {
+		/* Names in answer order: not shuffled. */
+		m->flags |= reverse_answer(a, s, q);
+		goto finish;
+	}
 	klen = lookup_key(a, q, key);
 	node = snap_find(s, key, klen, &part);
 	if (node != SNAP_NONE) {
@@ -393,6 +511,7 @@ authoritative(struct answer_ctx *a, const struct snapshot *s,
 	}
 	m->flags |= rcode;
 	msg_shuffle_answers(m);
+finish:
 	if (edns) {
 		struct msg_rr opt = { .type = TYPE_OPT, .owner = (const uint8_t *)"" };
 
@@ -402,6 +521,25 @@ authoritative(struct answer_ctx *a, const struct snapshot *s,
 			max = dns_udp_limit(c, q);
 	}
 	return msg_finish(m, out, cap, max, c->set_truncate_bit, edns);
+}
+
+/* ReverseOn: is the query name inside a reverse zone served (and not
+ * inside a longer zoneResolvers zone)?  Fills a->rname_p and a->rzone. */
+static bool
+reverse_route(struct answer_ctx *a, const struct snapshot *s,
+    const struct dns_query *q)
+{
+	const struct rev_prefix *z;
+	char text[REV_NAME_MAX];
+	size_t zlen;
+
+	a->rkind = reverse_parse_wire(q->qname, &a->rname_p);
+	if (a->rkind == REV_OUTSIDE ||
+	    (z = reverse_zone(s, &a->rname_p)) == NULL)
+		return false;
+	a->rzone = *z;
+	zlen = reverse_name(z, text) + 1;	/* its wire length */
+	return a->route < 0 || a->zone_lens[a->route] <= zlen;
 }
 
 enum handle_result
@@ -426,7 +564,10 @@ dns_handle(struct answer_ctx *a, const struct snapshot *s,
 	case PARSE_OK:
 		break;
 	}
-	if ((a->route = answer_route(a, q->qname)) != -2)
+	a->route = answer_route(a, q->qname);
+	a->reverse = a->route != -2 && s != NULL && a->cfg->reverse_on &&
+	    reverse_route(a, s, q);
+	if (a->route != -2 && !a->reverse)
 		return HANDLE_FORWARD;
 	if (s == NULL) {
 		*outlen = dns_rcode_reply(q, RCODE_SERVFAIL,

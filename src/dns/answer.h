@@ -41,6 +41,11 @@ struct answer_ctx {
 	size_t *zone_lens;
 	size_t n_zones;
 	int route;			/**< after HANDLE_FORWARD: zone, or -1 */
+	/* A query inside a reverse zone served (ReverseOn). */
+	bool reverse;
+	enum rev_kind rkind;
+	struct rev_prefix rname_p;	/**< the query name's prefix */
+	struct rev_prefix rzone;	/**< the zone it falls in */
 };
 
 /** Prepares a context for cfg; -1 with err when SOAMname/SOARname or the

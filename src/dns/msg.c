@@ -318,6 +318,7 @@ put_rr(struct packer *p, const struct msg_rr *rr)
 		put_name(p, rr->u.srv.target, false);
 		break;
 	case TYPE_NS:
+	case TYPE_PTR:
 		put_name(p, rr->u.ns, true);
 		break;
 	case TYPE_SOA:
@@ -477,6 +478,7 @@ estimate(struct msg_ctx *m, size_t n_answers, size_t n_additional)
 				x += 6 + (long)text_len(rr->u.srv.target) + 1;
 				break;
 			case TYPE_NS:
+			case TYPE_PTR:
 				x += (long)text_len(rr->u.ns) + 1;
 				break;
 			case TYPE_SOA:
@@ -488,7 +490,7 @@ estimate(struct msg_ctx *m, size_t n_answers, size_t n_additional)
 			if ((k = est_longest(&e, rr->owner)) >= 0)
 				x += 1 - k;
 			est_register(&e, rr->owner, l);
-			if (rr->type == TYPE_NS &&
+			if ((rr->type == TYPE_NS || rr->type == TYPE_PTR) &&
 			    (k = est_longest(&e, rr->u.ns)) >= 0)
 				x += 1 - k;
 			if (rr->type == TYPE_SOA &&
@@ -498,7 +500,7 @@ estimate(struct msg_ctx *m, size_t n_answers, size_t n_additional)
 			l += (size_t)x;
 			if (rr->type == TYPE_SRV)
 				est_register(&e, rr->u.srv.target, l);
-			else if (rr->type == TYPE_NS)
+			else if (rr->type == TYPE_NS || rr->type == TYPE_PTR)
 				est_register(&e, rr->u.ns, l);
 			else if (rr->type == TYPE_SOA) {
 				est_register(&e, rr->u.soa.mname, l);

@@ -56,7 +56,7 @@ struct msg_rr {
 			uint16_t weight;
 			const uint8_t *target;
 		} srv;
-		const uint8_t *ns;
+		const uint8_t *ns;	/**< NS, and PTR's target */
 		struct {
 			const uint8_t *mname, *rname;
 			uint32_t serial, refresh, retry, expire, minimum;

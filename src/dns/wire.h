@@ -36,8 +36,8 @@ enum wire_offset {
 #define WIRE_OPCODE(f) (((f) >> 11) & 0xf)
 
 enum wire_type {
-	TYPE_A = 1, TYPE_NS = 2, TYPE_SOA = 6, TYPE_AAAA = 28, TYPE_SRV = 33,
-	TYPE_OPT = 41, TYPE_ANY = 255,
+	TYPE_A = 1, TYPE_NS = 2, TYPE_SOA = 6, TYPE_PTR = 12, TYPE_AAAA = 28,
+	TYPE_SRV = 33, TYPE_OPT = 41, TYPE_ANY = 255,
 };
 
 enum wire_rcode {

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "config.h"
+#include "http/enum_extra.h"
 #include "log.h"
 #include "records/snapshot.h"
 #include "util/ipaddr.h"
@@ -464,6 +465,7 @@ http_write_enumerate(const struct snapshot *s, struct buf *out)
 			jsonw_cstr(&w, s->tasks[t].name);
 			jsonw_key(&w, "id");
 			jsonw_cstr(&w, s->tasks[t].id);
+			enum_write_health(&w, s, &s->tasks[t]);
 			jsonw_key(&w, "records");
 			if (s->tasks[t].first_rec == r_end) {
 				jsonw_null(&w);
@@ -483,6 +485,7 @@ http_write_enumerate(const struct snapshot *s, struct buf *out)
 		jsonw_object_end(&w);
 	}
 	jsonw_array_end(&w);
+	enum_write_reverse(&w, s);
 	jsonw_object_end(&w);
 	buf_free(&tmp);
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "state/model.h"
+
 /* A value as inserted (12 bytes: a 100k-task cluster has 1.2M of them). */
 struct brec {
 	uint32_t node_kind;	/* kind << 30 | node */
@@ -62,6 +64,9 @@ struct builder {
 	struct vec app_keys;	/* char *, malloc'ed */
 	struct set app_set;	/* app index + 1 */
 	uint32_t cur_app;	/* SNAP_NONE outside tasks */
+	bool reverse;		/* index addresses for PTR at the freeze */
+	const struct rev_prefix *rzones;	/* the caller's; none: derived */
+	size_t n_rzones;
 };
 
 static void *
@@ -800,9 +805,29 @@ builder_enum_task(struct builder *b, const char *name, size_t nlen,
 	t->name = b->borrowed ? name : arena_strndup(b->strings, name, nlen);
 	t->id = b->borrowed ? id : arena_strndup(b->strings, id, idlen);
 	t->first_rec = (uint32_t)b->task_recs.n;
+	t->health = TASK_HEALTH_UNKNOWN;
 	if (t->name == NULL || t->id == NULL)
 		b->failed = true;
 	b->in_task = true;
+}
+
+void
+builder_enum_health(struct builder *b, int health)
+{
+	struct snap_task *t = b->tasks.n > 0 ?
+	    (struct snap_task *)b->tasks.p + b->tasks.n - 1 : NULL;
+
+	b->snap->health_on = true;
+	if (t != NULL && b->in_task)
+		t->health = (int8_t)health;
+}
+
+void
+builder_reverse(struct builder *b, const struct rev_prefix *zones, size_t n)
+{
+	b->reverse = true;
+	b->rzones = zones;
+	b->n_rzones = n;
 }
 
 bool
@@ -948,6 +973,8 @@ builder_finish(struct builder *b)
 	s->tasks = vec_take(&b->tasks);
 	s->n_recs = (uint32_t)b->task_recs.n;
 	s->recs = vec_take(&b->task_recs);
+	if (b->reverse && !snap_index_reverse(s, b->rzones, b->n_rzones))
+		goto fail;
 	b->snap = NULL;
 	builder_free(b);
 	return s;

@@ -70,6 +70,16 @@ void builder_enum_framework(struct builder *b, const char *name, size_t len);
 void builder_enum_task(struct builder *b, const char *name, size_t nlen,
     const char *id, size_t idlen);
 
+/** Sets the health (TASK_HEALTH_*) of the task entry just started, and
+ *  makes /v1/enumerate show every task's health (HealthAwareOn). */
+void builder_enum_health(struct builder *b, int health);
+
+/** Makes the freeze index every A and AAAA value for PTR answers
+ *  (ReverseOn) within these zones (kept by the caller until then; n 0:
+ *  each address's /24 or /64). */
+void builder_reverse(struct builder *b, const struct rev_prefix *zones,
+    size_t n);
+
 /** True once any allocation failed; the build must then be dropped. */
 bool builder_failed(const struct builder *b);
 

@@ -535,7 +535,7 @@ static void
 gen_context(struct gen *g, const struct mesos_task *t, const char *T,
     size_t tlen, const char *hash, const char *sid, const char *fname,
     const struct ipaddr *ips, size_t n_ips, const struct agent *a,
-    bool has_di, const int32_t *ports, size_t n_ports)
+    bool has_di, const int32_t *ports, size_t n_ports, bool canon_only)
 {
 	char mid[TASKHASH_LEN + 80];
 	uint32_t arec[2], canon[2];	/* [0] plain, [1] ".slave" */
@@ -569,23 +569,30 @@ gen_context(struct gen *g, const struct mesos_task *t, const char *T,
 			    builder_name(g->b, nm->data, nm->len);
 		}
 	}
-	/* 1: task IPs, arec then canonical for each. */
+	/* 1: task IPs, arec then canonical for each (canon_only: an
+	 * unhealthy task keeps its own names, not its app's). */
 	for (size_t i = 0; i < n_ips; i++) {
-		builder_add_ip(g->b, arec[0], &ips[i]);
+		if (!canon_only)
+			builder_add_ip(g->b, arec[0], &ips[i]);
 		builder_add_ip(g->b, canon[0], &ips[i]);
 	}
 	/* 2: agent IPs under .slave (or the #509 host-name value). */
 	if (a->n_ips > 0) {
 		for (size_t i = 0; i < a->n_ips; i++) {
-			builder_add_ip(g->b, arec[1], &a->ips[i]);
+			if (!canon_only)
+				builder_add_ip(g->b, arec[1], &a->ips[i]);
 			builder_add_ip(g->b, canon[1], &a->ips[i]);
 		}
 	} else if (a->pseudo != NULL) {
 		size_t plen = strlen(a->pseudo);
 
-		builder_add_pseudo(g->b, arec[1], a->pseudo, plen);
+		if (!canon_only)
+			builder_add_pseudo(g->b, arec[1], a->pseudo, plen);
 		builder_add_pseudo(g->b, canon[1], a->pseudo, plen);
 	}
+	/* Every SRV name is an app name. */
+	if (canon_only)
+		return;
 	/* 3: resource ports, target canonical.slave. */
 	if (n_ports > 0) {
 		uint32_t srv[4];
@@ -649,14 +656,114 @@ gen_set_app(struct gen *g, const char *fname, const char *label)
 	builder_set_app(g->b, key);
 }
 
+/* The app label of a task: its DiscoveryInfo name or its name. */
+static void
+task_label(const struct gen *g, const struct mesos_task *t, char label[64])
+{
+	if (t->di_name != NULL && t->di_name_len > 0)
+		label_normalise(t->di_name, t->di_name_len, g->rfc952, label);
+	else
+		label_normalise(t->name, t->name_len, g->rfc952, label);
+}
+
+/* HealthAwareOn, one framework: the labels of its unhealthy running
+ * tasks, each with whether its app has another task that is kept (one
+ * that is healthy or has no health check).  An unhealthy task is left
+ * out of its app's names only then: an app whose every task is
+ * unhealthy answers with all of them rather than with nothing. */
+struct health_apps {
+	char (*labels)[64];
+	bool *kept;
+	uint32_t mask;
+};
+
+static uint32_t
+health_slot(const struct health_apps *h, const char *label)
+{
+	uint32_t i = snap_hash(label, strlen(label)) & h->mask;
+
+	while (h->labels[i][0] != '\0' && strcmp(h->labels[i], label) != 0)
+		i = (i + 1) & h->mask;
+	return i;
+}
+
+static bool
+task_counts(struct gen *g, const struct mesos_task *t)
+{
+	return t->running && agent_find(g, t->slave_id) != NULL;
+}
+
+/* Fills h for framework f; false when no task of f is unhealthy (or out
+ * of memory: then every task is kept). */
+static bool
+health_apps_of(struct gen *g, const struct mesos_framework *f,
+    struct health_apps *h)
+{
+	uint32_t n_bad = 0, cap = 4;
+	char label[64];
+
+	memset(h, 0, sizeof *h);
+	for (const struct mesos_task *t = f->tasks; t; t = t->next)
+		if (t->health == TASK_HEALTH_BAD && task_counts(g, t))
+			n_bad++;
+	if (n_bad == 0)
+		return false;
+	while (cap < n_bad * 2)
+		cap *= 2;
+	h->labels = calloc(cap, sizeof *h->labels);
+	h->kept = calloc(cap, sizeof *h->kept);
+	if (h->labels == NULL || h->kept == NULL) {
+		free(h->labels);
+		free(h->kept);
+		memset(h, 0, sizeof *h);
+		return false;
+	}
+	h->mask = cap - 1;
+	for (const struct mesos_task *t = f->tasks; t; t = t->next) {
+		if (t->health != TASK_HEALTH_BAD || !task_counts(g, t))
+			continue;
+		task_label(g, t, label);
+		if (label[0] == '\0')
+			continue;
+		memcpy(h->labels[health_slot(h, label)], label, sizeof label);
+	}
+	for (const struct mesos_task *t = f->tasks; t; t = t->next) {
+		uint32_t i;
+
+		if (t->health == TASK_HEALTH_BAD || !task_counts(g, t))
+			continue;
+		task_label(g, t, label);
+		i = health_slot(h, label);
+		if (h->labels[i][0] != '\0')
+			h->kept[i] = true;
+	}
+	return true;
+}
+
+/* True when task t leaves its app's names (HealthAwareOn). */
+static bool
+health_leaves_app(const struct health_apps *h, const struct mesos_task *t,
+    const char *label)
+{
+	uint32_t i;
+
+	if (h->labels == NULL || t->health != TASK_HEALTH_BAD ||
+	    label[0] == '\0')
+		return false;
+	i = health_slot(h, label);
+	return h->labels[i][0] != '\0' && h->kept[i];
+}
+
 /* §6: tasks, framework by framework, with their enumeration entries. */
 static void
 gen_tasks(struct gen *g)
 {
 	const struct mesos_state *st = g->in->state;
 	struct ipaddr ips[MAX_HOST_IPS];
+	bool health_on = g->in->cfg->health_aware_on;
 
 	for (const struct mesos_framework *f = st->frameworks; f; f = f->next) {
+		struct health_apps health = { 0 };
 		char *fname;
 
 		if (f->invalid)
@@ -664,6 +771,8 @@ gen_tasks(struct gen *g)
 		builder_enum_framework(g->b, f->name, f->name_len);
 		if ((fname = malloc(f->name_len + 1)) == NULL)
 			continue;
+		if (health_on)
+			health_apps_of(g, f, &health);
 		label_domain_frag(f->name, f->name_len, g->rfc952, fname);
 		for (const struct mesos_task *t = f->tasks; t; t = t->next) {
 			const struct agent *a = agent_find(g, t->slave_id);
@@ -672,11 +781,14 @@ gen_tasks(struct gen *g)
 			char *sid;
 			size_t n_ips, n_ports = 0, sid_len;
 			bool has_di = t->di_name != NULL && t->di_name_len > 0;
+			bool out;
 
 			if (a == NULL || !t->running)
 				continue;
 			builder_enum_task(g->b, t->name, t->name_len, t->id,
 			    t->id_len);
+			if (health_on)
+				builder_enum_health(g->b, t->health);
 			taskhash(t->id, t->id_len, hash);
 			dash = strrchr(t->slave_id, '-');
 			sid_src = dash ? dash + 1 : t->slave_id;
@@ -692,23 +804,22 @@ gen_tasks(struct gen *g)
 					problem(g, "task %s: %s; range skipped",
 					    t->id, why);
 			}
-			if (has_di)
-				label_normalise(t->di_name, t->di_name_len,
-				    g->rfc952, label);
-			else
-				label_normalise(t->name, t->name_len,
-				    g->rfc952, label);
+			task_label(g, t, label);
+			out = health_leaves_app(&health, t, label);
 			gen_set_app(g, fname, label);
 			if (has_di) {
 				/* The legacy pass stores the raw name. */
 				gen_context(g, t, t->di_name, t->di_name_len,
 				    hash, sid, fname, ips, n_ips, a, true,
-				    g->ports, n_ports);
+				    g->ports, n_ports, out);
 			}
 			gen_context(g, t, label, strlen(label), hash, sid,
-			    fname, ips, n_ips, a, has_di, g->ports, n_ports);
+			    fname, ips, n_ips, a, has_di, g->ports, n_ports,
+			    out);
 			free(sid);
 		}
+		free(health.labels);
+		free(health.kept);
 		free(fname);
 	}
 	builder_set_app(g->b, NULL);
@@ -734,6 +845,9 @@ gen_records(const struct gen_input *in, char *err, size_t errlen)
 	    (size_t)in->state->n_tasks * 13 + 4096);
 	if (in->adopt_names != NULL)
 		builder_adopt_strings(g.b, in->adopt_names);
+	if (in->cfg->reverse_on)
+		builder_reverse(g.b, in->cfg->reverse_zones,
+		    in->cfg->n_reverse_zones);
 	/* An overlay (tasks_only) holds the names of tasks alone. */
 	if (!in->tasks_only)
 		gen_frameworks(&g);

@@ -121,6 +121,16 @@ snap_find(const struct snapshot *s, const char *text, size_t len,
 }
 
 bool
+snap_base_hidden(const struct snapshot *ov, uint32_t node)
+{
+	const struct snapshot *base = ov->base;
+
+	return base != NULL && base->app_of != NULL &&
+	    base->app_of[node] != SNAP_NONE &&
+	    app_hidden(ov, base->app_of[node]);
+}
+
+bool
 snap_overlay_clashes(const struct snapshot *ov)
 {
 	const struct snapshot *base = ov->base;
@@ -281,6 +291,9 @@ snapshot_free(struct snapshot *s)
 	free(s->app_keys);
 	free(s->app_table);
 	free(s->hidden);
+	free(s->ptr4);
+	free(s->ptr6);
+	free(s->rzones);
 	if (s->base != NULL)
 		snapshot_release(s->base);
 	arena_free(&s->arena);

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "records/reverse.h"
 #include "util/arena.h"
 
 #define SNAP_NONE UINT32_MAX
@@ -64,6 +65,7 @@ struct snap_task {
 	const char *name;	/**< raw task name */
 	const char *id;
 	uint32_t first_rec;	/**< its records: recs[first_rec .. next task's) */
+	int8_t health;		/**< TASK_HEALTH_* (state/model.h) */
 };
 
 /** One framework of /v1/enumerate. */
@@ -123,7 +125,19 @@ struct snapshot {
 	struct snapshot *base;		/**< one reference held; NULL: full */
 	uint32_t *hidden;
 	uint32_t n_hidden;
+
+	/* Reverse look-ups (ReverseOn; all NULL/0 otherwise): the A and AAAA
+	 * values as indexes into `a` / `aaaa`, sorted by address, then task
+	 * names before other names, then name order; and the reverse zones
+	 * served, sorted (reverse_cmp). */
+	uint32_t *ptr4, *ptr6;
+	uint32_t n_ptr4, n_ptr6;
+	struct rev_prefix *rzones;
+	uint32_t n_rzones;
+	bool reverse_on;
+	bool health_on;			/**< /v1/enumerate shows task health */
 };
+
 
 /** Returns the number of values of kind k at node. */
 static inline uint32_t
@@ -166,6 +180,29 @@ uint32_t snap_find(const struct snapshot *s, const char *text, size_t len,
  *  owner the overlay does not hide (another app, a framework, an agent):
  *  answers for it would lose the base's values, so a full build is due. */
 bool snap_overlay_clashes(const struct snapshot *ov);
+
+/** The range [*lo, *hi) of s->ptr4 (p IPv4) or s->ptr6 whose addresses
+ *  lie inside prefix p. */
+void snap_ptr_range(const struct snapshot *s, const struct rev_prefix *p,
+    uint32_t *lo, uint32_t *hi);
+
+/** The node that owns value i of kind k (RK_A or RK_AAAA). */
+uint32_t snap_value_owner(const struct snapshot *s, enum rr_kind k,
+    uint32_t i);
+
+/** The longest reverse zone of s that covers p, or NULL. */
+const struct rev_prefix *snap_rzone(const struct snapshot *s,
+    const struct rev_prefix *p);
+
+/** True when base node `node` of an overlay's base belongs to an app the
+ *  overlay hides (false for a full snapshot). */
+bool snap_base_hidden(const struct snapshot *ov, uint32_t node);
+
+/** Builds the reverse index and zones of a frozen snapshot (zones: the
+ *  configured ones, or NULL for every address's /24 or /64); false when
+ *  out of memory. */
+bool snap_index_reverse(struct snapshot *s, const struct rev_prefix *zones,
+    size_t n_zones);
 
 /** The app number of a key in s, or SNAP_NONE. */
 uint32_t snap_app(const struct snapshot *s, const char *key);

@@ -134,6 +134,8 @@ struct cl_task {
 	bool running;
 	bool has_di;
 	double best_ts;		/* of the latest TASK_RUNNING status; -1 none */
+	int8_t health;		/* TASK_HEALTH_* of the latest status */
+	double health_ts;	/* that status's time; -1 none */
 	struct ipaddr *ips[TASK_IP_SOURCES];
 	uint16_t n_ips[TASK_IP_SOURCES];
 	struct cl_port *di_ports;
@@ -408,6 +410,9 @@ cluster_load(struct cluster *c, const struct mesos_state *s)
 			t->ports = pt->ports ? strdup(pt->ports) : NULL;
 			t->running = pt->running;
 			t->best_ts = pt->best_ts;
+			t->health = pt->health;
+			/* events are newer than the poll */
+			t->health_ts = -1;
 			for (int k = 0; k < TASK_IP_SOURCES; k++) {
 				if (pt->n_ips[k] == 0)
 					continue;
@@ -512,7 +517,15 @@ apply_status(struct cl_task *t, yajl_val st)
 	double when = YAJL_IS_NUMBER(ts) ? ts->u.number.d : 0;
 	struct ipaddr *ips[TASK_IP_SOURCES] = { NULL };
 	uint16_t n[TASK_IP_SOURCES] = { 0 };
+	yajl_val healthy = json_get(st, "healthy");
 
+	/* Health is the latest status's, whatever its state (parse.c). */
+	if (when >= t->health_ts) {
+		t->health_ts = when;
+		t->health = YAJL_IS_TRUE(healthy) ? TASK_HEALTH_OK :
+		    YAJL_IS_FALSE(healthy) ? TASK_HEALTH_BAD :
+		    TASK_HEALTH_UNKNOWN;
+	}
 	if (state == NULL || strcmp(state, "TASK_RUNNING") != 0 ||
 	    when <= t->best_ts)
 		return;
@@ -616,6 +629,7 @@ task_from_json(yajl_val j, const char **fw_id)
 	t->running = strcmp(state, "TASK_RUNNING") == 0;
 	t->ports = ports_text(json_get(j, "resources"));
 	t->best_ts = -1;
+	t->health_ts = -1;
 	for (size_t i = 0; i < json_len(statuses); i++)
 		apply_status(t, jat(statuses, i));
 	if (YAJL_IS_OBJECT(disc)) {
@@ -1049,6 +1063,7 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
 			mt->ports = t->ports ? in_arena(A, t->ports, NULL,
 			    borrow) : NULL;
 			mt->running = t->running;
+			mt->health = t->health;
 			for (int src = 0; src < TASK_IP_SOURCES; src++) {
 				mt->n_ips[src] = t->n_ips[src];
 				if (borrow)

@@ -39,6 +39,11 @@ struct di_port {
 	const char *name;	/**< "" when absent */
 };
 
+/** A task's health: the "healthy" of its latest status (HealthAwareOn). */
+#define TASK_HEALTH_UNKNOWN 0	/* absent: no health checks */
+#define TASK_HEALTH_OK 1
+#define TASK_HEALTH_BAD 2
+
 /** A task that may produce records. */
 struct mesos_task {
 	struct mesos_task *next;
@@ -54,6 +59,7 @@ struct mesos_task {
 	struct ipaddr *ips[TASK_IP_SOURCES];
 	uint16_t n_ips[TASK_IP_SOURCES];
 	double best_ts;		/**< timestamp of that status; -1 when none */
+	int8_t health;		/**< TASK_HEALTH_* of the latest status */
 	const char *di_name;	/**< discovery.name; NULL or "" = no DiscoveryInfo */
 	uint32_t di_name_len;
 	struct di_port *di_ports, *di_ports_tail;

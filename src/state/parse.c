@@ -31,7 +31,7 @@ enum key {
 	K_TASKS, K_ID, K_SLAVE_ID, K_STATE, K_RESOURCES, K_PORTS, K_STATUSES,
 	K_TIMESTAMP, K_LABELS, K_KEY, K_VALUE, K_CONTAINER_STATUS,
 	K_NETWORK_INFOS, K_IP_ADDRESSES, K_IP_ADDRESS, K_DISCOVERY, K_NUMBER,
-	K_PROTOCOL,
+	K_PROTOCOL, K_HEALTHY,
 };
 
 enum vkind { V_NULL, V_BOOL, V_NUMBER, V_STRING, V_MAP, V_ARRAY };
@@ -110,6 +110,7 @@ static const struct keydef keydefs[] = {
 	{ C_STATUS, "timestamp", K_TIMESTAMP },
 	{ C_STATUS, "labels", K_LABELS },
 	{ C_STATUS, "container_status", K_CONTAINER_STATUS },
+	{ C_STATUS, "healthy", K_HEALTHY },
 	{ C_LABEL, "key", K_KEY },
 	{ C_LABEL, "value", K_VALUE },
 	{ C_CSTATUS, "network_infos", K_NETWORK_INFOS },
@@ -165,6 +166,9 @@ struct state_parser {
 	double st_ts;
 	struct strlist st_ips[TASK_IP_SOURCES];
 	double best_ts;
+	/* The status being read's "healthy", and the latest status's time. */
+	int8_t st_health;
+	double latest_ts;
 
 	/* Interned agent ids (open addressing, NULL = empty). */
 	const char **ids;
@@ -345,6 +349,7 @@ begin_status(struct state_parser *p)
 {
 	p->st_running = false;
 	p->st_ts = 0;
+	p->st_health = TASK_HEALTH_UNKNOWN;
 	for (int k = 0; k < TASK_IP_SOURCES; k++)
 		strlist_clear(&p->st_ips[k]);
 }
@@ -357,6 +362,8 @@ reset_task_ips(struct state_parser *p)
 		p->task->n_ips[k] = 0;
 	}
 	p->best_ts = -1;
+	p->task->health = TASK_HEALTH_UNKNOWN;
+	p->latest_ts = -1;
 }
 
 /* The status just read is the best so far: keep its parsable addresses. */
@@ -420,6 +427,7 @@ element(struct state_parser *p, enum ctx ctx, enum vkind k)
 		memset(p->task, 0, sizeof *p->task);
 		p->task->id = p->task->name = p->task->slave_id = "";
 		p->best_ts = -1;
+		p->latest_ts = -1;
 		p->task_index++;
 		return push(p, C_TASK);
 	case C_STATUSES:
@@ -688,6 +696,15 @@ field(struct state_parser *p, enum ctx ctx, enum key f, enum vkind k,
 		case K_CONTAINER_STATUS:
 			return object_field(p, "container_status", k,
 			    C_CSTATUS);
+		case K_HEALTHY:
+			/* The original does not read it: another type is
+			 * taken as no health check, not as a bad task. */
+			if (k == V_BOOL)
+				p->st_health = len == 4 ? TASK_HEALTH_OK :
+				    TASK_HEALTH_BAD;
+			else if (k == V_MAP || k == V_ARRAY)
+				p->skip = 1;
+			return 1;
 		default:
 			break;
 		}
@@ -877,6 +894,12 @@ pop(struct state_parser *p)
 		arena_reset(&p->scratch);
 		break;
 	case C_STATUS:
+		/* Health is the latest status's, whatever its state; the
+		 * last one on ties (statuses are listed oldest first). */
+		if (p->st_ts >= p->latest_ts) {
+			p->latest_ts = p->st_ts;
+			p->task->health = p->st_health;
+		}
 		/* The latest TASK_RUNNING status wins; the first on ties. */
 		if (p->st_running && p->st_ts > p->best_ts) {
 			p->best_ts = p->st_ts;

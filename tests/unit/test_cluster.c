@@ -1373,6 +1373,37 @@ test_load_equals_poll_odd_states(void **state)
 	}
 }
 
+/* A task's health follows the latest status of TASK_UPDATED events, and
+ * a health flip of a running task asks for a rebuild. */
+static void
+test_health_follows_events(void **state)
+{
+	struct cluster *c = load_q(state_a);
+	struct mesos_state *v;
+
+	(void)state;
+	v = cluster_view(c);
+	assert_int_equal(v->frameworks->tasks->health, TASK_HEALTH_UNKNOWN);
+	mesos_state_free(v);
+	expect_change(apply(c, EV_UPDATE("web.1", "F1", "TASK_RUNNING",
+	    ",'timestamp':200,'healthy':false")), CLUSTER_CHANGED);
+	v = cluster_view(c);
+	assert_int_equal(v->frameworks->tasks->health, TASK_HEALTH_BAD);
+	mesos_state_free(v);
+	/* an older status does not undo it */
+	apply(c, EV_UPDATE("web.1", "F1", "TASK_RUNNING",
+	    ",'timestamp':150,'healthy':true"));
+	v = cluster_view(c);
+	assert_int_equal(v->frameworks->tasks->health, TASK_HEALTH_BAD);
+	mesos_state_free(v);
+	expect_change(apply(c, EV_UPDATE("web.1", "F1", "TASK_RUNNING",
+	    ",'timestamp':300,'healthy':true")), CLUSTER_CHANGED);
+	v = cluster_view(c);
+	assert_int_equal(v->frameworks->tasks->health, TASK_HEALTH_OK);
+	mesos_state_free(v);
+	cluster_free(c);
+}
+
 int
 main(void)
 {
@@ -1411,6 +1442,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_load_equals_poll_odd_states, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_health_follows_events,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -797,6 +797,36 @@ test_our_keys(void **state)
 	    "100");
 }
 
+/* ReverseOn, ReverseZones (parsed to prefixes) and HealthAwareOn. */
+static void
+test_reverse_and_health_keys(void **state)
+{
+	struct config c;
+
+	(void)state;
+	parse_ok(&c, "{" M1 "}");
+	assert_false(c.reverse_on);
+	assert_false(c.health_aware_on);
+	assert_int_equal(c.n_reverse_zones, 0);
+	config_free(&c);
+	parse_ok(&c, "{" M1 ",\"reverseon\":true,\"HEALTHAWAREON\":true,"
+	    "\"ReverseZones\":[\"10.in-addr.arpa\",\"8.b.d.0.1.0.0.2.ip6.arpa.\"]}");
+	assert_true(c.reverse_on);
+	assert_true(c.health_aware_on);
+	assert_int_equal(c.n_reverse_zones, 2);
+	assert_int_equal(c.reverse_zones[0].bits, 8);
+	assert_int_equal(c.reverse_zones[0].b[0], 10);
+	assert_int_equal(c.reverse_zones[1].v6, 1);
+	assert_int_equal(c.reverse_zones[1].bits, 32);
+	config_free(&c);
+	expect_error_has("{" M1 ",\"ReverseZones\":[\"10.example.com\"]}",
+	    "ReverseZones", "10.example.com");
+	expect_error_has("{" M1 ",\"ReverseZones\":[\"010.in-addr.arpa\"]}",
+	    "ReverseZones", "010.in-addr.arpa");
+	expect_error_has("{" M1 ",\"ReverseZones\":\"10.in-addr.arpa\"}",
+	    "ReverseZones", "string");
+}
+
 /* Each pair: a config with two problems; the earlier check's message. */
 static void
 test_first_failure_wins(void **state)
@@ -961,7 +991,10 @@ test_write_json_layout(void **state)
 	    "  \"MesosHTTPSInsecure\": false,\n"
 	    "  \"ForwardCacheSize\": 0,\n"
 	    "  \"EventsOn\": true,\n"
-	    "  \"StateMaxBytes\": 134217728\n"
+	    "  \"StateMaxBytes\": 134217728,\n"
+	    "  \"ReverseOn\": false,\n"
+	    "  \"ReverseZones\": null,\n"
+	    "  \"HealthAwareOn\": false\n"
 	    " }";
 	struct config c;
 	char *doc;
@@ -1040,6 +1073,7 @@ main(void)
 		cmocka_unit_test(test_listener),
 		cmocka_unit_test(test_tls_and_auth),
 		cmocka_unit_test(test_our_keys),
+		cmocka_unit_test(test_reverse_and_health_keys),
 		cmocka_unit_test(test_first_failure_wins),
 		cmocka_unit_test(test_load_missing_file),
 		cmocka_unit_test(test_load_file_and_paths),

@@ -21,7 +21,9 @@
 #include "config.h"
 #include "http/api.h"
 #include "records/gen.h"
+#include "records/reverse.h"
 #include "records/snapshot.h"
+#include "records/taskhash.h"
 #include "state/parse.h"
 #include "util/buf.h"
 #include "util/ipaddr.h"
@@ -1111,6 +1113,224 @@ test_duplicate_names(void **state)
 	A("slave.mesos.", "10.0.0.3,10.0.0.4");
 }
 
+/* ---- HealthAwareOn ---------------------------------------------------------- */
+
+/* Tasks of app "web" (and "db") on agent S-0, each with one status that
+ * has the given "healthy" text ("" for none), address 10.1.0.<i+1>,
+ * port 3100<i>. */
+static char *
+health_state(const char *const *healthy, size_t n, const char *db_healthy)
+{
+	struct buf b = { 0 };
+
+	buf_puts(&b, "{\"leader\":\"master@10.0.0.1:5050\",\"slaves\":["
+	    "{\"id\":\"S-0\",\"pid\":\"slave(1)@10.0.0.3:5051\"}],"
+	    "\"frameworks\":[{\"name\":\"marathon\",\"tasks\":[");
+	for (size_t i = 0; i <= n; i++) {
+		char t[600];
+		const char *h = i < n ? healthy[i] : db_healthy;
+
+		snprintf(t, sizeof t, "%s{\"id\":\"%s.%zu\",\"name\":\"%s\","
+		    "\"slave_id\":\"S-0\",\"state\":\"TASK_RUNNING\","
+		    "\"resources\":{\"ports\":\"[3100%zu-3100%zu]\"},"
+		    "\"statuses\":[{\"state\":\"TASK_RUNNING\",\"timestamp\":1,"
+		    "\"healthy\":true},{\"state\":\"TASK_RUNNING\","
+		    "\"timestamp\":2%s%s,\"container_status\":{\"network_infos\":"
+		    "[{\"ip_address\":\"10.1.0.%zu\"}]}}]}",
+		    i ? "," : "", i < n ? "web" : "db", i, i < n ? "web" : "db",
+		    i, i, h[0] ? ",\"healthy\":" : "", h, i + 1);
+		buf_puts(&b, t);
+	}
+	buf_puts(&b, "]}]}");
+	buf_putc(&b, '\0');
+	return b.data;
+}
+
+static void
+build_health(bool on, const char *const *healthy, size_t n,
+    const char *db_healthy)
+{
+	char *json = health_state(healthy, n, db_healthy);
+
+	build(on ? "\"masters\":[\"10.0.0.1:5050\"],\"HealthAwareOn\":true" :
+	    "\"masters\":[\"10.0.0.1:5050\"]", json);
+	free(json);
+}
+
+/* The canonical name of task web.<i>. */
+static void
+web_canonical(size_t i, const char *tail, char *out, size_t cap)
+{
+	char id[32], hash[8];
+
+	snprintf(id, sizeof id, "web.%zu", i);
+	taskhash(id, strlen(id), hash);
+	snprintf(out, cap, "web-%s-0.marathon%s.mesos.", hash, tail);
+}
+
+/* "canonical.slave:port" of web.<i> for each index in which[] (sorted
+ * by the caller's order, which the test keeps sorted). */
+static void
+web_srv(const size_t *which, size_t n, char *out, size_t cap)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t k = 0; k < n; k++) {
+		char canon[128];
+
+		web_canonical(which[k], ".slave", canon, sizeof canon);
+		len += (size_t)snprintf(out + len, cap - len, "%s%s:3100%zu",
+		    k ? "," : "", canon, which[k]);
+	}
+}
+
+static void
+test_health_unhealthy_leaves_app_names(void **state)
+{
+	static const char *const h[] = { "true", "false", "" };
+	char canon[128], want[512];
+	const size_t kept[] = { 0, 2 };
+
+	(void)state;
+	build_health(true, h, 3, "false");
+	/* web.1's latest status says false: out of the app's A, .slave and
+	 * SRV names; web.0 (true) and web.2 (no health check) stay */
+	A("web.marathon.mesos.", "10.1.0.1,10.1.0.3");
+	A("web.marathon.slave.mesos.", "10.0.0.3");
+	web_srv(kept, 2, want, sizeof want);
+	/* the sorted order of the two targets decides the expected string */
+	{
+		char *got = values("_web._tcp.marathon.mesos.", RK_SRV);
+		char c0[128], c2[128];
+
+		web_canonical(0, ".slave", c0, sizeof c0);
+		web_canonical(2, ".slave", c2, sizeof c2);
+		assert_non_null(strstr(got, c0));
+		assert_non_null(strstr(got, c2));
+		assert_int_equal(strlen(got), strlen(want));
+		free(got);
+	}
+	/* its own canonical names keep answering */
+	web_canonical(1, "", canon, sizeof canon);
+	A(canon, "10.1.0.2");
+	web_canonical(1, ".slave", canon, sizeof canon);
+	A(canon, "10.0.0.3");
+	/* an app whose every task is unhealthy answers with all of them */
+	A("db.marathon.mesos.", "10.1.0.4");
+	assert_int_equal(snap->health_on, true);
+	assert_int_equal(snap->tasks[1].health, TASK_HEALTH_BAD);
+	assert_int_equal(snap->tasks[0].health, TASK_HEALTH_OK);
+	assert_int_equal(snap->tasks[2].health, TASK_HEALTH_UNKNOWN);
+}
+
+static void
+test_health_off_keeps_everything(void **state)
+{
+	static const char *const h[] = { "false", "true" };
+
+	(void)state;
+	build_health(false, h, 2, "false");
+	A("web.marathon.mesos.", "10.1.0.1,10.1.0.2");
+	assert_int_equal(snap->health_on, false);
+}
+
+static void
+test_health_all_unhealthy_answers_all(void **state)
+{
+	static const char *const h[] = { "false", "false" };
+	const size_t both[] = { 0, 1 };
+	char want[512];
+
+	(void)state;
+	build_health(true, h, 2, "");
+	A("web.marathon.mesos.", "10.1.0.1,10.1.0.2");
+	web_srv(both, 2, want, sizeof want);
+	{
+		char *got = values("_web._tcp.marathon.mesos.", RK_SRV);
+
+		assert_int_equal(strlen(got), strlen(want));
+		free(got);
+	}
+}
+
+/* ---- ReverseOn: the PTR index -------------------------------------------- */
+
+/* The names of the index entries for an address, in answer order,
+ * joined with ",". */
+static char *
+ptr_names(const char *ip_text)
+{
+	struct ipaddr ip;
+	struct rev_prefix p;
+	struct buf b = { 0 };
+	uint32_t lo, hi;
+
+	assert_true(ipaddr_parse(ip_text, strlen(ip_text), &ip));
+	reverse_of_ip(&ip, &p);
+	snap_ptr_range(snap, &p, &lo, &hi);
+	for (uint32_t e = lo; e < hi; e++) {
+		char name[512];
+		uint32_t v = p.v6 ? snap->ptr6[e] : snap->ptr4[e];
+		uint32_t node = snap_value_owner(snap, p.v6 ? RK_AAAA : RK_A, v);
+
+		snap_name(snap, node, name, sizeof name);
+		if (e > lo)
+			buf_putc(&b, ',');
+		buf_puts(&b, name);
+	}
+	buf_putc(&b, '\0');
+	return b.data;
+}
+
+static void
+test_ptr_index_order_and_zones(void **state)
+{
+	static const char *const h[] = { "", "" };
+	char *got, want[512], c0[128], c0s[128], c1s[128];
+	char zname[REV_NAME_MAX];
+
+	(void)state;
+	build_health(false, h, 2, "");
+	assert_null(snap->ptr4);
+	snapshot_free(snap);
+	snap = NULL;
+	config_free(&cfg);
+	{
+		char *json = health_state(h, 2, "");
+
+		build("\"masters\":[\"10.0.0.1:5050\"],\"ReverseOn\":true", json);
+		free(json);
+	}
+	web_canonical(0, "", c0, sizeof c0);
+	snprintf(want, sizeof want, "web.marathon.mesos.,%s", c0);
+	got = ptr_names("10.1.0.1");
+	assert_string_equal(got, want);
+	free(got);
+	/* the agent's address: task names first (insertion order), then the
+	 * agent's own name */
+	web_canonical(0, ".slave", c0s, sizeof c0s);
+	web_canonical(1, ".slave", c1s, sizeof c1s);
+	snprintf(want, sizeof want, "web.marathon.slave.mesos.,%s,%s,"
+	    "db.marathon.slave.mesos.", c0s, c1s);
+	got = ptr_names("10.0.0.3");
+	assert_non_null(strstr(got, want));
+	assert_non_null(strstr(got, ",slave.mesos."));
+	assert_string_equal(strstr(got, ",slave.mesos."), ",slave.mesos.");
+	free(got);
+	got = ptr_names("10.1.0.9");
+	assert_string_equal(got, "");
+	free(got);
+	/* zones: each address's /24, sorted */
+	assert_int_equal(snap->n_rzones, 3);
+	reverse_name(&snap->rzones[0], zname);
+	assert_string_equal(zname, "0.0.10.in-addr.arpa.");
+	reverse_name(&snap->rzones[1], zname);
+	assert_string_equal(zname, "0.1.10.in-addr.arpa.");
+	reverse_name(&snap->rzones[2], zname);
+	assert_string_equal(zname, "0.0.127.in-addr.arpa.");
+}
+
 int
 main(void)
 {
@@ -1135,6 +1355,10 @@ main(void)
 		T(test_discovery_passes),
 		T(test_enumerate_null_records),
 		T(test_duplicate_names),
+		T(test_health_unhealthy_leaves_app_names),
+		T(test_health_off_keeps_everything),
+		T(test_health_all_unhealthy_answers_all),
+		T(test_ptr_index_order_and_zones),
 	};
 #undef T
 

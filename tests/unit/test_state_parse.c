@@ -827,6 +827,38 @@ test_every_prefix(void **state)
 	}
 }
 
+/* HealthAwareOn reads "healthy" of the latest status (by timestamp, the
+ * last on ties), whatever its state; another type counts as absent. */
+static void
+test_task_health(void **state)
+{
+	static const char json[] =
+	    "{\"frameworks\":[{\"name\":\"m\",\"tasks\":["
+	    "{\"id\":\"a\",\"statuses\":[{\"timestamp\":5,\"healthy\":false},"
+	    "{\"timestamp\":3,\"healthy\":true}]},"
+	    "{\"id\":\"b\",\"statuses\":[{\"timestamp\":1,\"healthy\":false},"
+	    "{\"timestamp\":2,\"state\":\"TASK_RUNNING\"}]},"
+	    "{\"id\":\"c\",\"statuses\":[{\"timestamp\":1,\"healthy\":false},"
+	    "{\"timestamp\":1,\"healthy\":true}]},"
+	    "{\"id\":\"d\",\"statuses\":[{\"healthy\":\"no\"}]},"
+	    "{\"id\":\"e\",\"statuses\":[{\"healthy\":{\"x\":[1]}}]},"
+	    "{\"id\":\"f\"}]}]}";
+	struct mesos_state *s = parse_ok(json, sizeof json - 1);
+	const struct mesos_task *t = s->frameworks->tasks;
+	const int want[] = { TASK_HEALTH_BAD, TASK_HEALTH_UNKNOWN,
+	    TASK_HEALTH_OK, TASK_HEALTH_UNKNOWN, TASK_HEALTH_UNKNOWN,
+	    TASK_HEALTH_UNKNOWN };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++, t = t->next) {
+		assert_non_null(t);
+		assert_false(t->invalid);
+		assert_int_equal(t->health, want[i]);
+	}
+	assert_null(t);
+	mesos_state_free(s);
+}
+
 int
 main(void)
 {
@@ -850,6 +882,7 @@ main(void)
 		cmocka_unit_test(test_huge_strings),
 		cmocka_unit_test(test_nul_and_utf8),
 		cmocka_unit_test(test_every_prefix),
+		cmocka_unit_test(test_task_health),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
