@@ -45,7 +45,7 @@ static struct {
 	struct fetch_opts opts;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-} st = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+} st = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* One subscription in progress. */
 struct sub {
@@ -369,12 +369,9 @@ subscribe(struct sub *b)
 static void
 pause_ms(int64_t ms)
 {
-	struct timespec ts;
-
-	ts = clock_deadline(ms);
 	pthread_mutex_lock(&st.lock);
 	if (!atomic_load(&st.stopping))
-		pthread_cond_timedwait(&st.wake, &st.lock, &ts);
+		clock_cond_wait_ms(&st.wake, &st.lock, ms);
 	pthread_mutex_unlock(&st.lock);
 }
 
@@ -440,7 +437,8 @@ stream_start(const struct config *cfg, const struct fetch_opts *opts)
 	st.cfg = cfg;
 	st.opts = *opts;
 	atomic_store(&st.stopping, false);
-	if (pthread_create(&st.thread, NULL, stream_main, NULL) != 0)
+	if (clock_cond_init(&st.wake) != 0 ||
+	    pthread_create(&st.thread, NULL, stream_main, NULL) != 0)
 		return -1;
 	st.started = true;
 	return 0;
