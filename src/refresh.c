@@ -35,7 +35,7 @@
 #define EVENT_LOG_MAX 200000	/* events kept while a poll is in flight */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t wake;	/* clock_cond_init in refresh_start */
 static bool triggered, stopping, loaded;
 static int64_t publish_due;	/* 0: nothing to publish from the model */
 static int64_t reconcile_due;	/* 0: no early poll wanted */
@@ -708,7 +708,6 @@ refresh_main(void *arg)
 			retry = retry * 2 > period ? period : retry * 2;
 		}
 		for (;;) {
-			struct timespec ts;
 			int64_t now = clock_ms(), until = due, left;
 
 			if (triggered || stopping || now >= due)
@@ -724,8 +723,7 @@ refresh_main(void *arg)
 				until = publish_due;
 
 			left = until - now;
-			ts = clock_deadline(left);
-			pthread_cond_timedwait(&wake, &lock, &ts);
+			clock_cond_wait_ms(&wake, &lock, left);
 		}
 		if (stopping) {
 			pthread_mutex_unlock(&lock);
@@ -753,7 +751,7 @@ refresh_start(const struct config *c, const struct fetch_opts *o)
 {
 	cfg = c;
 	opts = *o;
-	if ((hosts = hostcache_new()) == NULL)
+	if (clock_cond_init(&wake) != 0 || (hosts = hostcache_new()) == NULL)
 		return -1;
 	if (c->events_on) {
 		if ((model = cluster_new()) == NULL)
