@@ -21,6 +21,7 @@
 #include "config.h"
 #include "log.h"
 #include "master/masters.h"
+#include "records/appkey.h"
 #include "records/builder.h"
 #include "records/gen.h"
 #include "records/snapshot.h"
@@ -243,8 +244,8 @@ schedule(int64_t *due, int64_t delay_ms)
 	pthread_cond_broadcast(&wake);
 }
 
-void
-refresh_event(const char *json, size_t len)
+static void
+refresh_event(void *ctx, const char *json, size_t len)
 {
 	enum cluster_change ch = CLUSTER_NONE;
 	char *text = malloc(len + 1);
@@ -277,8 +278,8 @@ refresh_event(const char *json, size_t len)
 	pthread_mutex_unlock(&lock);
 }
 
-void
-refresh_subscribed(void)
+static void
+refresh_subscribed(void *ctx)
 {
 	/* SUBSCRIBED replaces the model: a poll loads it now (the stream's
 	 * own snapshot is not parsed, see stream.c). */
@@ -287,8 +288,8 @@ refresh_subscribed(void)
 	pthread_mutex_unlock(&lock);
 }
 
-void
-refresh_reconcile_soon(void)
+static void
+refresh_reconcile_soon(void *ctx)
 {
 	pthread_mutex_lock(&lock);
 	schedule(&reconcile_due, RECONCILE_DELAY_MS);
@@ -636,7 +637,7 @@ reload(void)
 			    "%zu after the poll (%zu events replayed)",
 			    running_before, running_after, replayed);
 		if (overflow)
-			refresh_reconcile_soon();
+			refresh_reconcile_soon(NULL);
 		/* Unchanged body and no event since: the records stay.  The
 		 * view borrows the model's strings; the lock is held until the
 		 * records are generated. */
@@ -754,9 +755,9 @@ refresh_start(const struct config *c, const struct fetch_opts *o)
 	if (clock_cond_init(&wake) != 0 || (hosts = hostcache_new()) == NULL)
 		return -1;
 	if (c->events_on) {
-		if ((model = cluster_new()) == NULL)
+		if ((model = cluster_new(appkey_naming(c->enforce_rfc952))) ==
+		    NULL)
 			return -1;
-		cluster_set_rfc952(model, c->enforce_rfc952);
 	}
 	if (pthread_create(&thread, NULL, refresh_main, NULL) != 0)
 		return -1;
@@ -770,6 +771,36 @@ refresh_trigger(void)
 	triggered = true;
 	pthread_cond_broadcast(&wake);
 	pthread_mutex_unlock(&lock);
+}
+
+static void
+masters_changed(void *ctx)
+{
+	(void)ctx;
+	refresh_trigger();
+}
+
+/* The stream subscribes where the masters list says: with ZooKeeper the
+ * leader it names, else the master of the last good state. */
+static bool
+stream_leader(void *ctx, char *out, size_t len)
+{
+	(void)ctx;
+	return masters_stream_target(cfg->zk[0] != '\0', out, len);
+}
+
+void
+refresh_stream_sink(struct stream_sink *out)
+{
+	*out = (struct stream_sink){ .leader = stream_leader,
+		.event = refresh_event, .subscribed = refresh_subscribed,
+		.reconcile_soon = refresh_reconcile_soon };
+}
+
+void
+refresh_masters_listener(struct masters_listener *out)
+{
+	*out = (struct masters_listener){ .changed = masters_changed };
 }
 
 bool

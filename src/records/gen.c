@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "records/appkey.h"
 #include "records/builder.h"
 #include "records/label.h"
 #include "records/taskhash.h"
@@ -645,7 +646,7 @@ gen_set_app(struct gen *g, const char *fname, const char *label)
 {
 	char key[1024];
 
-	snprintf(key, sizeof key, "%s\x01%s", fname, label);
+	appkey_join(key, sizeof key, fname, label);
 	builder_set_app(g->b, key);
 }
 
@@ -662,12 +663,12 @@ gen_tasks(struct gen *g)
 		if (f->invalid)
 			continue;
 		builder_enum_framework(g->b, f->name, f->name_len);
-		if ((fname = malloc(f->name_len + 1)) == NULL)
+		if ((fname = appkey_fname(f->name, f->name_len,
+		    g->rfc952)) == NULL)
 			continue;
-		label_domain_frag(f->name, f->name_len, g->rfc952, fname);
 		for (const struct mesos_task *t = f->tasks; t; t = t->next) {
 			const struct agent *a = agent_find(g, t->slave_id);
-			char label[64], hash[8], why[160];
+			char label[APPKEY_LABEL_SIZE], hash[8], why[160];
 			const char *dash, *sid_src;
 			char *sid;
 			size_t n_ips, n_ports = 0, sid_len;
@@ -693,12 +694,8 @@ gen_tasks(struct gen *g)
 					problem(g, "task %s: %s; range skipped",
 					    t->id, why);
 			}
-			if (has_di)
-				label_normalise(t->di_name, t->di_name_len,
-				    g->rfc952, label);
-			else
-				label_normalise(t->name, t->name_len,
-				    g->rfc952, label);
+			appkey_label(t->name, t->name_len, t->di_name,
+			    t->di_name_len, g->rfc952, label);
 			gen_set_app(g, fname, label);
 			if (has_di) {
 				/* The legacy pass stores the raw name. */
