@@ -23,8 +23,8 @@
 #include "records/appkey.h"
 #include "state/cluster.h"
 
-#define EVENT_LOG_MAX 200000	/* events kept while a poll is in flight */
-#define OVERLAY_MAX_APPS 2000	/* beyond this a full build is cheaper */
+#define EVENT_LOG_MAX 200000  /* events kept while a poll is in flight */
+#define OVERLAY_MAX_APPS 2000 /* beyond this a full build is cheaper */
 
 /* A set of app keys, each malloc'ed. */
 struct apps {
@@ -36,16 +36,16 @@ struct events {
 	/* Guarded by lock: the stream's intake and the reload loop. */
 	pthread_mutex_t lock;
 	struct cluster *model;
-	struct event_log replay;	/* since the poll in flight began */
-	struct event_log held;		/* arrived while a build borrows */
+	struct event_log replay; /* since the poll in flight began */
+	struct event_log held;	 /* arrived while a build borrows */
 	bool poll_in_flight;
-	bool building;			/* a view borrows the model */
-	bool dirty;			/* events changed it since a build */
-	struct apps pending;		/* changed since the last publication */
-	bool pending_full;		/* ... and any name may have */
+	bool building;	     /* a view borrows the model */
+	bool dirty;	     /* events changed it since a build */
+	struct apps pending; /* changed since the last publication */
+	bool pending_full;   /* ... and any name may have */
 	/* The reload loop's alone. */
-	struct apps changed;		/* changed since the last full build */
-	struct snapshot *base;		/* that full build */
+	struct apps changed;   /* changed since the last full build */
+	struct snapshot *base; /* that full build */
 };
 
 void
@@ -68,7 +68,8 @@ event_log_push(struct event_log *l, const char *json, size_t len)
 		 * pointer is freed by a successful realloc. */
 		if ((j = realloc(l->json, cap * sizeof *j)) != NULL)
 			l->json = j;
-		if (j == NULL || (n = realloc(l->len, cap * sizeof *n)) == NULL) {
+		if (j == NULL ||
+		    (n = realloc(l->len, cap * sizeof *n)) == NULL) {
 			l->overflow = true;
 			return;
 		}
@@ -183,8 +184,8 @@ apply_json(struct events *e, const char *json, bool track)
 	int scope;
 
 	if (ev == NULL) {
-		log_error_every(10000, "event stream: an event is not JSON: "
-		    "%s", yerr);
+		log_error_every(10000, "event stream: an event is not JSON: %s",
+		    yerr);
 		return CLUSTER_UNKNOWN;
 	}
 	scope = track ? cluster_event_apps(e->model, ev, &apps, &n) : 0;
@@ -269,8 +270,8 @@ events_poll_load(struct events *e, const struct mesos_state *state,
 {
 	pthread_mutex_lock(&e->lock);
 	assert(!e->building);
-	out->running_before = cluster_loaded(e->model) ?
-	    cluster_running_tasks(e->model) : 0;
+	out->running_before =
+	    cluster_loaded(e->model) ? cluster_running_tasks(e->model) : 0;
 	if (cluster_load(e->model, state) < 0) {
 		pthread_mutex_unlock(&e->lock);
 		return -1;

@@ -23,7 +23,7 @@ struct event_log {
 	char **json;
 	size_t *len;
 	size_t n, cap, max;
-	bool overflow;		/**< an event could not be kept */
+	bool overflow; /**< an event could not be kept */
 };
 
 /** Appends a copy of json; on overflow (full, out of memory) it sets
@@ -40,8 +40,8 @@ struct events;
 
 /** What events ask of the reload loop. */
 struct events_outcome {
-	bool changed;		/**< records must be published again */
-	bool reconcile;		/**< a poll should come soon */
+	bool changed;	/**< records must be published again */
+	bool reconcile; /**< a poll should come soon */
 };
 
 /** An empty model with EnforceRFC952's label rules or not; NULL when out
@@ -53,8 +53,8 @@ void events_free(struct events *e);
 
 /** One event from the stream (its JSON, not terminated): applied, or
  *  logged for the poll in flight, or held back until the build ends. */
-struct events_outcome events_intake(struct events *e, const char *json,
-    size_t len);
+struct events_outcome
+events_intake(struct events *e, const char *json, size_t len);
 
 /** A poll begins: events from now on are replayed onto its result. */
 void events_poll_begin(struct events *e);
@@ -64,10 +64,10 @@ void events_poll_abandon(struct events *e);
 
 /** What loading a poll's state did. */
 struct events_loaded {
-	size_t replayed;	/**< events replayed onto it */
+	size_t replayed; /**< events replayed onto it */
 	size_t running_before, running_after;
-	bool quiet;		/**< no event since the poll began */
-	bool overflow;		/**< events were lost: poll again soon */
+	bool quiet;    /**< no event since the poll began */
+	bool overflow; /**< events were lost: poll again soon */
 };
 
 /** Replaces the model with a polled state and replays the log; -1 out of
@@ -77,8 +77,8 @@ int events_poll_load(struct events *e, const struct mesos_state *state,
 
 /** A build from the model in progress. */
 struct events_build {
-	struct mesos_state *view;	/**< borrows the model's strings */
-	bool overlay;			/**< only the changed apps' tasks */
+	struct mesos_state *view; /**< borrows the model's strings */
+	bool overlay;		  /**< only the changed apps' tasks */
 };
 
 /** Starts a build: an overlay of the apps changed since the last full
@@ -89,8 +89,7 @@ bool events_build_begin(struct events *e, bool full, struct events_build *b);
 
 /** The records are generated: frees the view and applies the events held
  *  back meanwhile. */
-struct events_outcome events_release(struct events *e,
-    struct events_build *b);
+struct events_outcome events_release(struct events *e, struct events_build *b);
 
 /** Makes snap an overlay of the last full build (base's names of the
  *  changed apps hidden); false when one of snap's names is also another

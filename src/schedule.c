@@ -9,8 +9,10 @@ schedule_init(struct schedule *s, int64_t period_ms, bool events_on,
 {
 	assert(period_ms > 0);
 	*s = (struct schedule){ .period_ms = period_ms,
-		.next_tick = now + period_ms, .due = now,
-		.retry_ms = SCHEDULE_RETRY_FIRST_MS, .events_on = events_on,
+		.next_tick = now + period_ms,
+		.due = now,
+		.retry_ms = SCHEDULE_RETRY_FIRST_MS,
+		.events_on = events_on,
 		.triggered = true };
 }
 
@@ -59,7 +61,8 @@ schedule_done(struct schedule *s, bool poll, bool ok, int64_t now)
 			s->reconcile_retry_ms = 0;
 		} else {
 			int64_t r = s->reconcile_retry_ms ?
-			    s->reconcile_retry_ms * 2 : SCHEDULE_RETRY_FIRST_MS;
+			    s->reconcile_retry_ms * 2 :
+			    SCHEDULE_RETRY_FIRST_MS;
 
 			if (r > s->period_ms)
 				r = s->period_ms;
@@ -79,7 +82,7 @@ schedule_done(struct schedule *s, bool poll, bool ok, int64_t now)
 		if (now + s->retry_ms < s->due)
 			s->due = now + s->retry_ms;
 		s->retry_ms = s->retry_ms * 2 > s->period_ms ? s->period_ms :
-		    s->retry_ms * 2;
+							       s->retry_ms * 2;
 	}
 	return first;
 }

@@ -13,24 +13,24 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SCHEDULE_PUBLISH_DELAY_MS 50	/* events are coalesced this long */
+#define SCHEDULE_PUBLISH_DELAY_MS 50	 /* events are coalesced this long */
 #define SCHEDULE_RECONCILE_DELAY_MS 1000 /* a poll after events not applied */
-#define SCHEDULE_RETRY_FIRST_MS 1000	/* first retry before the first load */
-#define SCHEDULE_RECONCILE_MAX_MS 30000	/* longest reconciliation back-off */
+#define SCHEDULE_RETRY_FIRST_MS 1000	 /* first retry before the first load */
+#define SCHEDULE_RECONCILE_MAX_MS 30000	 /* longest reconciliation back-off */
 
 /** Times are monotonic milliseconds; 0 in a *_due field means "none". */
 struct schedule {
-	int64_t period_ms;	/**< refreshSeconds */
-	int64_t next_tick;	/**< the next periodic poll */
-	int64_t due;		/**< the next poll: next_tick, or a retry */
-	int64_t retry_ms;	/**< back-off before the first load */
+	int64_t period_ms;	    /**< refreshSeconds */
+	int64_t next_tick;	    /**< the next periodic poll */
+	int64_t due;		    /**< the next poll: next_tick, or a retry */
+	int64_t retry_ms;	    /**< back-off before the first load */
 	int64_t reconcile_retry_ms; /**< back-off of failed reconciliations */
-	int64_t publish_due;	/**< publish the event model then */
-	int64_t reconcile_due;	/**< an early poll then */
-	int64_t last_publish;	/**< when records were last published */
-	bool events_on;		/**< polls reconcile an event model */
-	bool triggered;		/**< a poll is wanted at once */
-	bool loaded;		/**< records have been published */
+	int64_t publish_due;	    /**< publish the event model then */
+	int64_t reconcile_due;	    /**< an early poll then */
+	int64_t last_publish;	    /**< when records were last published */
+	bool events_on;		    /**< polls reconcile an event model */
+	bool triggered;		    /**< a poll is wanted at once */
+	bool loaded;		    /**< records have been published */
 };
 
 /** A schedule whose first run (a poll) is now. */

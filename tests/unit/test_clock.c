@@ -44,7 +44,7 @@ test_wait_ignores_wall_clock(void **state)
 	int64_t t0, waited;
 
 	(void)state;
-	alarm(30);	/* a wait on the wall clock would take an hour */
+	alarm(30); /* a wait on the wall clock would take an hour */
 	assert_int_equal(clock_cond_init(&c), 0);
 	pthread_mutex_lock(&m);
 	t0 = clock_ms();

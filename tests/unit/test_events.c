@@ -47,7 +47,8 @@ static struct mesos_state *
 parse_q(const char *q)
 {
 	char *json = dq(q), err[256] = "";
-	struct mesos_state *s = state_parse(json, strlen(json), err, sizeof err);
+	struct mesos_state *s =
+	    state_parse(json, strlen(json), err, sizeof err);
 
 	if (s == NULL)
 		fail_msg("state_parse: %s", err);
@@ -126,10 +127,10 @@ test_intake_not_blocked_by_build(void **state)
 	assert_true(events_build_begin(e, true, &b));
 	assert_false(b.overlay);
 	assert_non_null(b.view);
-	alarm(30);	/* intake waiting for the build would hang here */
+	alarm(30); /* intake waiting for the build would hang here */
 	o = intake_q(e, ev_api_running);
 	alarm(0);
-	assert_false(o.changed);	/* held back: the view is unchanged */
+	assert_false(o.changed); /* held back: the view is unchanged */
 	assert_int_equal(b.view->n_tasks, 1);
 	o = events_release(e, &b);
 	assert_null(b.view);
@@ -155,7 +156,7 @@ test_replay_onto_poll(void **state)
 	(void)state;
 	events_poll_begin(e);
 	assert_true(intake_q(e, ev_api_running).changed);
-	s = parse_q(state_a);	/* fetched before the event */
+	s = parse_q(state_a); /* fetched before the event */
 	assert_int_equal(events_poll_load(e, s, &el), 0);
 	assert_int_equal(el.replayed, 1);
 	assert_false(el.quiet);

@@ -64,7 +64,7 @@ static int
 setup(void **state)
 {
 	static const char *const zk[] = { "", "10.0.0.1:5050",
-	    "10.0.0.2:5050" };
+		"10.0.0.2:5050" };
 	struct masters_listener l = { changed, NULL };
 
 	(void)state;
@@ -94,7 +94,7 @@ static void
 test_all_masters_event(void **state)
 {
 	static const char *const all[] = { "10.0.0.7:5050", "10.0.0.2:5050",
-	    "10.0.0.8:5050" };
+		"10.0.0.8:5050" };
 
 	(void)state;
 	masters_on_leader("10.0.0.2:5050");
@@ -156,10 +156,10 @@ test_detection_timer(void **state)
 	(void)state;
 	masters_timer_start(3600);
 	assert_false(masters_timer_expired());
-	masters_on_leader("10.0.0.2:5050");	/* a leader stops it */
-	masters_on_leader("");			/* none restarts it */
+	masters_on_leader("10.0.0.2:5050"); /* a leader stops it */
+	masters_on_leader("");		    /* none restarts it */
 	assert_false(masters_timer_expired());
-	masters_timer_start(0);			/* off */
+	masters_timer_start(0); /* off */
 	assert_false(masters_timer_expired());
 }
 

@@ -11,7 +11,7 @@
 
 #include "schedule.h"
 
-#define T0 1000000	/* any monotonic start */
+#define T0 1000000 /* any monotonic start */
 
 static void
 test_first_poll_now_then_backoff(void **state)
@@ -55,7 +55,7 @@ test_ticks_keep_phase(void **state)
 	(void)state;
 	schedule_init(&s, 10000, false, now);
 	assert_true(schedule_take(&s, now));
-	schedule_done(&s, true, true, now + 700);	/* a slow poll */
+	schedule_done(&s, true, true, now + 700); /* a slow poll */
 	assert_int_equal(schedule_wait_ms(&s, now + 700), 9300);
 	now = T0 + 10000;
 	assert_true(schedule_take(&s, now));
@@ -103,10 +103,10 @@ test_events_coalesced(void **state)
 	schedule_changed(&s, now + 10);
 	assert_int_equal(schedule_wait_ms(&s, now + 10),
 	    SCHEDULE_PUBLISH_DELAY_MS - 10);
-	schedule_changed(&s, now + 20);	/* ... with the rest of its burst */
+	schedule_changed(&s, now + 20); /* ... with the rest of its burst */
 	now += SCHEDULE_PUBLISH_DELAY_MS;
 	assert_int_equal(schedule_wait_ms(&s, now), 0);
-	assert_false(schedule_take(&s, now));	/* a publication, not a poll */
+	assert_false(schedule_take(&s, now)); /* a publication, not a poll */
 	schedule_published(&s, now);
 	schedule_done(&s, false, true, now);
 	assert_int_equal(s.publish_due, 0);
@@ -126,7 +126,7 @@ test_reconcile_backoff(void **state)
 	struct schedule s;
 	int64_t now = T0;
 	static const int64_t want[] = { 1000, 2000, 4000, 8000, 16000, 30000,
-	    30000 };
+		30000 };
 
 	(void)state;
 	schedule_init(&s, 600000, true, now);
@@ -136,7 +136,7 @@ test_reconcile_backoff(void **state)
 	now += SCHEDULE_RECONCILE_DELAY_MS;
 	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
 		assert_true(schedule_take(&s, now));
-		schedule_done(&s, true, false, now);	/* fails */
+		schedule_done(&s, true, false, now); /* fails */
 		assert_int_equal(schedule_wait_ms(&s, now), want[i]);
 		now += want[i];
 	}
