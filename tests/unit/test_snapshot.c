@@ -136,6 +136,7 @@ test_overlay(void **state)
 	assert_int_equal(snap_app(base, "marathon\x01nope"), SNAP_NONE);
 	ov->hidden = hidden;
 	ov->n_hidden = 1;
+	atomic_store(&base->refs, 1);
 	ov->base = base; /* the overlay's reference */
 	assert_false(snap_overlay_clashes(ov));
 	assert_ptr_equal(snap_full(ov), base);
@@ -163,6 +164,7 @@ test_overlay_clash(void **state)
 	hidden[0] = snap_app(base, WEB);
 	ov->hidden = hidden;
 	ov->n_hidden = 1;
+	atomic_store(&base->refs, 1);
 	ov->base = base;
 	assert_true(snap_overlay_clashes(ov));
 	snapshot_free(ov);
