@@ -420,8 +420,6 @@ poll(void)
 static void *
 refresh_main(void *arg)
 {
-	bool poll_now = true;
-
 	(void)arg;
 	pthread_setname_np(pthread_self(), "mdns-refresh");
 	/* Answers come first: a refresh that shares a core with a DNS worker
@@ -430,13 +428,11 @@ refresh_main(void *arg)
 		log_verbose("refresh: cannot lower the reload thread's "
 		    "priority");
 	for (;;) {
-		bool ok;
+		bool ok, poll_now;
 		int64_t left;
 
-		ok = poll_now ? poll() : publish_model() || refresh_loaded();
+		/* The first run, a poll, is due at once. */
 		pthread_mutex_lock(&R.lock);
-		if (schedule_done(&R.sched, poll_now, ok, clock_ms()))
-			pthread_cond_broadcast(&R.wake);
 		while (!R.stopping &&
 		    (left = schedule_wait_ms(&R.sched, clock_ms())) > 0)
 			clock_cond_wait_ms(&R.wake, &R.lock, left);
@@ -445,6 +441,10 @@ refresh_main(void *arg)
 			break;
 		}
 		poll_now = schedule_take(&R.sched, clock_ms());
+		pthread_mutex_unlock(&R.lock);
+		ok = poll_now ? poll() : publish_model() || refresh_loaded();
+		pthread_mutex_lock(&R.lock);
+		schedule_done(&R.sched, poll_now, ok, clock_ms());
 		pthread_mutex_unlock(&R.lock);
 	}
 	return NULL;
