@@ -39,9 +39,9 @@
  * Set by refresh_start before the thread runs, read-only afterwards: cfg,
  * opts, hosts, events, thread.  Guarded by lock (the refresh thread, the
  * stream's intake, the signal loop, the HTTP API): sched, stopping, stats.
- * The refresh thread's alone: last_inputs.  `loaded` is written under
- * lock by the refresh thread and read by anyone.  events has its own lock
- * (events.h); no thread holds both locks at once. */
+ * The refresh thread's alone: last_inputs.  sched.loaded is written
+ * under lock by the refresh thread and read by anyone (refresh_loaded).
+ * events has its own lock (events.h); no thread holds both at once. */
 static struct {
 	const struct config *cfg;
 	struct fetch_opts opts;
@@ -199,20 +199,19 @@ release_model(struct build_job *job)
 static void
 publish(struct snapshot *snap)
 {
-	int64_t now = clock_ms();
-
 	if (snap == NULL) {
 		snapshot_read_lock();
 		snap = snapshot_current();
 		assert(snap != NULL);
 		atomic_store(&snap->serial, next_serial());
 		snapshot_read_unlock();
-	} else {
-		atomic_store(&snap->serial, next_serial());
-		snapshot_publish(snap);
+		return;
 	}
+	atomic_store(&snap->serial, next_serial());
+	snapshot_publish(snap);
+	/* Events coalesce after new records, not after a serial bump. */
 	pthread_mutex_lock(&R.lock);
-	schedule_published(&R.sched, now);
+	schedule_published(&R.sched, clock_ms());
 	pthread_mutex_unlock(&R.lock);
 }
 
