@@ -14,6 +14,7 @@
 #include "http/api.h"
 #include "records/gen.h"
 #include "records/snapshot.h"
+#include "records/appkey.h"
 #include "state/cluster.h"
 #include "state/parse.h"
 #include "util/buf.h"
@@ -78,7 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (start == NULL)
 			abort();
 	}
-	if ((c = cluster_new()) == NULL || (text = malloc(size + 1)) == NULL) {
+	if ((c = cluster_new(appkey_naming(false))) == NULL || (text = malloc(size + 1)) == NULL) {
 		cluster_free(c);
 		return 0;
 	}
@@ -112,7 +113,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	b = axfr(cluster_view_borrowed(c, NULL, 0));
 	assert(strcmp(a, b) == 0);
 	free(b);
-	again = cluster_new();
+	again = cluster_new(appkey_naming(false));
 	if (again != NULL) {
 		struct mesos_state *v = cluster_view(c);
 

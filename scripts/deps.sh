@@ -8,6 +8,7 @@ PACKAGES=(
 	# build
 	build-essential cmake ninja-build pkg-config clang
 	libclang-rt-14-dev llvm # libFuzzer runtime, llvm-symbolizer for ASan
+	clang-format # scripts/check-format.sh
 	libcurl4-openssl-dev libyajl-dev libmicrohttpd-dev liburcu-dev
 	libcmocka-dev libzookeeper-mt-dev libssl-dev libsodium-dev
 	# system tests: a real ZooKeeper, Python tests, DNS tools and peers

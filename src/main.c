@@ -170,7 +170,9 @@ main(int argc, char **argv)
 	char err[2048];
 	sigset_t sigs;
 	int sig, status = 1;
-	bool serving = false, refreshing = false;
+	bool serving = false, refreshing = false, ok;
+	struct masters_listener listener;
+	struct stream_sink sink;
 
 	/* Big buffers always from mmap, so that a refresh gives its memory
 	 * back to the system instead of leaving the heap fragmented. */
@@ -209,6 +211,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	fopts.cfg = &cfg;
+	/* The reload loop hears of every change: a new leader, an event. */
+	refresh_masters_listener(&listener);
+	masters_listen(&listener);
+	refresh_stream_sink(&sink);
 	if (cfg.zk[0] != '\0') {
 		/* ZooKeeper: M = ["", masters...] until the detector reports;
 		 * no leader for zkDetectionTimeout seconds ends the process. */
@@ -220,8 +226,10 @@ main(int argc, char **argv)
 		m.v[m.n++] = "";
 		for (size_t i = 0; i < cfg.masters.n; i++)
 			m.v[m.n++] = cfg.masters.v[i];
-		masters_set((const char *const *)m.v, m.n);
+		ok = masters_set((const char *const *)m.v, m.n);
 		free(m.v);
+		if (!ok)
+			goto fail;
 		masters_timer_start(cfg.zk_detection_timeout);
 		if (zk_start(&cfg, err, sizeof err) < 0) {
 			log_error("%s", err);
@@ -229,14 +237,16 @@ main(int argc, char **argv)
 		}
 	} else {
 		/* Static masters: M = masters, the first presumed leader. */
-		masters_set((const char *const *)cfg.masters.v, cfg.masters.n);
+		if (!masters_set((const char *const *)cfg.masters.v,
+		    cfg.masters.n))
+			goto fail;
 	}
 	if (refresh_start(&cfg, &fopts) < 0) {
 		log_error("cannot start the reload thread");
 		goto fail;
 	}
 	refreshing = true;
-	if (cfg.events_on && stream_start(&cfg, &fopts) < 0) {
+	if (cfg.events_on && stream_start(&cfg, &fopts, &sink) < 0) {
 		log_error("cannot start the event stream thread");
 		goto fail;
 	}

@@ -1,78 +1,64 @@
-/* refresh.c -- the reload thread behind refresh.h.
+/* refresh.c -- the reload loop behind refresh.h, the one orchestrator.
  *
- * Polls build the records from the fetched state.  With the event stream
- * (EventsOn), the poll loads the cluster model instead, the events that
- * arrived while it was being fetched are replayed on top (they are at
- * least as new), and events between polls change the model and publish
- * new records at most every PUBLISH_DELAY_MS, one rebuild per burst.
+ * One thread runs polls and publications one at a time; the masters list,
+ * the event stream and signals only ask for them (refresh_trigger, the
+ * stream sink).  A poll fetches the state and builds the records from it,
+ * or with the event stream (EventsOn) loads the event model from it and
+ * builds from the model (events.c); between polls the events' changes
+ * are published as overlays (schedule.c says when).  Every new snapshot
+ * goes out through publish().
  */
 #include "refresh.h"
 
+#include <assert.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <unistd.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <yajl/yajl_tree.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "events.h"
 #include "log.h"
-#include "master/masters.h"
 #include "records/builder.h"
 #include "records/gen.h"
 #include "records/snapshot.h"
-#include "state/cluster.h"
+#include "schedule.h"
 #include "state/resolve.h"
 #include "util/clock.h"
 #include "util/hash.h"
 #include "util/priority.h"
 
 #define RESOLVE_TIMEOUT_MS 5000
-#define PUBLISH_DELAY_MS 50	/* events are coalesced this long */
-#define RECONCILE_DELAY_MS 1000	/* a poll after events we could not apply */
-#define EVENT_LOG_MAX 200000	/* events kept while a poll is in flight */
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
-static bool triggered, stopping, loaded;
-static int64_t publish_due;	/* 0: nothing to publish from the model */
-static int64_t reconcile_due;	/* 0: no early poll wanted */
-static pthread_t thread;
-static const struct config *cfg;
-static struct fetch_opts opts;
-static struct hostcache *hosts;
-static struct refresh_stats stats;
-static uint64_t last_inputs;	/* digest of what the published records came from */
-
-/* The event model and the events received since the poll in flight was
- * sent (replayed onto its result).  Guarded by model_lock. */
-static pthread_mutex_t model_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct cluster *model;
+/* The reload loop's state.
+ *
+ * Set by refresh_start before the thread runs, read-only afterwards: cfg,
+ * opts, hosts, events, thread.  Guarded by lock (the refresh thread, the
+ * stream's intake, the signal loop, the HTTP API): sched, stopping, stats.
+ * The refresh thread's alone: last_inputs.  sched.loaded is written
+ * under lock by the refresh thread and read by anyone (refresh_loaded).
+ * events has its own lock (events.h); no thread holds both at once. */
 static struct {
-	char **json;
-	size_t *len;
-	size_t n, cap;
-	bool overflow;
-} evlog;
-static bool model_dirty;	/* events changed it since the last publish */
+	const struct config *cfg;
+	struct fetch_opts opts;
+	struct hostcache *hosts;
+	struct events *events;		/* NULL without EventsOn */
+	pthread_t thread;
 
-/* Incremental publication: apps whose names events changed since the
- * last publication (pending) and since the last full build (dirty, on the
- * refresh thread only); `base` is that full build. */
-#define OVERLAY_MAX_APPS 2000	/* beyond this a full build is cheaper */
-static char **pending_apps;
-static size_t n_pending_apps;
-static bool pending_full;
-static char **dirty_apps;
-static size_t n_dirty_apps;
-static struct snapshot *base;
-static bool poll_in_flight;	/* events are logged for replay meanwhile */
-static _Atomic int64_t last_publish_ms;	/* events are published at most every
-				   PUBLISH_DELAY_MS */
-static int64_t reconcile_retry_ms;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;		/* sched changed, or stopping */
+	struct schedule sched;
+	bool stopping;
+	struct refresh_stats stats;
+
+	uint64_t last_inputs;		/* digest of what the published
+					   records came from; 0: none */
+} R = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* This host's non-loopback addresses, for the name-server record when
  * listening on 0.0.0.0 (records.md §5). */
@@ -125,168 +111,6 @@ inputs_digest(uint64_t body, const struct masters_list *m,
 }
 
 static void
-evlog_clear(void)
-{
-	for (size_t i = 0; i < evlog.n; i++)
-		free(evlog.json[i]);
-	evlog.n = 0;
-	evlog.overflow = false;
-}
-
-static void
-evlog_push(const char *json, size_t len)
-{
-	char *copy;
-
-	if (evlog.n == evlog.cap) {
-		size_t cap = evlog.cap ? evlog.cap * 2 : 256;
-		char **j = realloc(evlog.json, cap * sizeof *j);
-		size_t *l = j ? realloc(evlog.len, cap * sizeof *l) : NULL;
-
-		if (j != NULL)
-			evlog.json = j;
-		if (j == NULL || l == NULL || evlog.n >= EVENT_LOG_MAX) {
-			evlog.overflow = true;
-			return;
-		}
-		evlog.len = l;
-		evlog.cap = cap;
-	}
-	if ((copy = malloc(len + 1)) == NULL) {
-		evlog.overflow = true;
-		return;
-	}
-	memcpy(copy, json, len);
-	copy[len] = '\0';
-	evlog.json[evlog.n] = copy;
-	evlog.len[evlog.n++] = len;
-}
-
-static void
-apps_add(char ***v, size_t *n, char *key)
-{
-	char **nv;
-
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*v)[i], key) == 0) {
-			free(key);
-			return;
-		}
-	if ((nv = realloc(*v, (*n + 1) * sizeof *nv)) == NULL) {
-		free(key);
-		return;
-	}
-	*v = nv;
-	nv[(*n)++] = key;
-}
-
-static void
-apps_clear(char ***v, size_t *n)
-{
-	for (size_t i = 0; i < *n; i++)
-		free((*v)[i]);
-	free(*v);
-	*v = NULL;
-	*n = 0;
-}
-
-/* Applies one event's JSON to the model and notes which apps it changed
- * (model_lock held). */
-static enum cluster_change
-apply_json(const char *json, bool track)
-{
-	char yerr[128];
-	yajl_val ev = yajl_tree_parse(json, yerr, sizeof yerr);
-	enum cluster_change ch;
-	char **apps = NULL;
-	size_t n = 0;
-	int scope;
-
-	if (ev == NULL) {
-		log_error_every(10000, "event stream: an event is not JSON: "
-		    "%s", yerr);
-		return CLUSTER_UNKNOWN;
-	}
-	scope = track ? cluster_event_apps(model, ev, &apps, &n) : 0;
-	ch = cluster_apply(model, ev);
-	if (track && ch != CLUSTER_NONE) {
-		if (scope < 0)
-			pending_full = true;
-		for (size_t i = 0; i < n; i++) {
-			apps_add(&pending_apps, &n_pending_apps, apps[i]);
-			apps[i] = NULL;
-		}
-	}
-	for (size_t i = 0; i < n; i++)
-		free(apps[i]);
-	free(apps);
-	yajl_tree_free(ev);
-	return ch;
-}
-
-static void
-schedule(int64_t *due, int64_t delay_ms)
-{
-	int64_t at = clock_ms() + delay_ms;
-
-	if (*due == 0 || at < *due)
-		*due = at;
-	pthread_cond_broadcast(&wake);
-}
-
-void
-refresh_event(const char *json, size_t len)
-{
-	enum cluster_change ch = CLUSTER_NONE;
-	char *text = malloc(len + 1);
-
-	if (text == NULL)
-		return;
-	memcpy(text, json, len);
-	text[len] = '\0';
-	pthread_mutex_lock(&model_lock);
-	/* A poll in flight replays what arrives meanwhile onto its result. */
-	if (poll_in_flight || model == NULL || !cluster_loaded(model))
-		evlog_push(text, len);
-	if (model != NULL && cluster_loaded(model))
-		ch = apply_json(text, true);
-	if (ch != CLUSTER_NONE)
-		model_dirty = true;
-	pthread_mutex_unlock(&model_lock);
-	free(text);
-	pthread_mutex_lock(&lock);
-	stats.events++;
-	if (ch != CLUSTER_NONE) {
-		/* At once after a quiet spell; bursts at most every
-		 * PUBLISH_DELAY_MS, one rebuild each. */
-		int64_t wait = last_publish_ms + PUBLISH_DELAY_MS - clock_ms();
-
-		schedule(&publish_due, wait > 0 ? wait : 0);
-	}
-	if (ch == CLUSTER_UNKNOWN || ch == CLUSTER_NEEDS_POLL)
-		schedule(&reconcile_due, RECONCILE_DELAY_MS);
-	pthread_mutex_unlock(&lock);
-}
-
-void
-refresh_subscribed(void)
-{
-	/* SUBSCRIBED replaces the model: a poll loads it now (the stream's
-	 * own snapshot is not parsed, see stream.c). */
-	pthread_mutex_lock(&lock);
-	schedule(&reconcile_due, 0);
-	pthread_mutex_unlock(&lock);
-}
-
-void
-refresh_reconcile_soon(void)
-{
-	pthread_mutex_lock(&lock);
-	schedule(&reconcile_due, RECONCILE_DELAY_MS);
-	pthread_mutex_unlock(&lock);
-}
-
-static void
 log_skipped(const struct mesos_state *state)
 {
 	for (uint32_t i = 0; i < state->n_reasons; i++)
@@ -297,9 +121,6 @@ log_skipped(const struct mesos_state *state)
 		    state->n_skipped - state->n_reasons);
 }
 
-/* Builds the records of a state and publishes them; frees the state.
- * body_hash != 0 allows keeping the published records when nothing they
- * depend on changed. */
 /* The SOA serial of a new publication: the time, as the original sets it,
  * but always above the last one (several event builds a second). */
 static uint32_t
@@ -315,226 +136,6 @@ next_serial(void)
 	return now > prev ? now : prev + 1;
 }
 
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Makes snap an overlay of `base`: base's names of the dirty apps are
- * hidden, snap's own names (those apps' current ones) answer instead. */
-static bool overlay_clash;	/* the last make_overlay found a clash */
-
-static bool
-make_overlay(struct snapshot *snap)
-{
-	uint32_t *hidden = malloc((n_dirty_apps + 1) * sizeof *hidden);
-	uint32_t n = 0;
-
-	overlay_clash = false;
-	if (hidden == NULL)
-		return false;
-	for (size_t i = 0; i < n_dirty_apps; i++) {
-		uint32_t app = snap_app(base, dirty_apps[i]);
-
-		if (app != SNAP_NONE)
-			hidden[n++] = app;
-	}
-	qsort(hidden, n, sizeof *hidden, cmp_u32);
-	snap->hidden = hidden;
-	snap->n_hidden = n;
-	atomic_fetch_add(&base->refs, 1);
-	snap->base = base;
-	if (snap_overlay_clashes(snap)) {
-		overlay_clash = true;
-		return false;
-	}
-	return true;
-}
-
-/* True when a dirty app shares a name of base with another owner: an
- * overlay cannot hide its part alone. */
-static bool
-dirty_entangled(void)
-{
-	if (base == NULL || base->app_entangled == NULL)
-		return false;
-	for (size_t i = 0; i < n_dirty_apps; i++) {
-		uint32_t app = snap_app(base, dirty_apps[i]);
-
-		if (app != SNAP_NONE && base->app_entangled[app])
-			return true;
-	}
-	return false;
-}
-
-/* After a full build: it is the base of the overlays to come. */
-static void
-new_base(void)
-{
-	struct snapshot *old = base;
-
-	base = snapshot_acquire();
-	if (old != NULL)
-		snapshot_release(old);
-	apps_clear(&dirty_apps, &n_dirty_apps);
-}
-
-static bool
-build_and_publish(struct mesos_state *state, struct masters_list *m,
-    uint64_t body_hash, int64_t t0, int64_t t1, const char *what,
-    bool overlay, pthread_mutex_t *held)
-{
-	struct snapshot *snap;
-	struct builder *b;
-	uint32_t n_tasks = state->n_tasks;
-	size_t n_hostnames;
-	uint64_t inputs;
-	struct gen_input in = { 0 };
-	struct ipaddr ifs[64];
-	char err[1024];
-	int64_t t2, t3;
-
-	n_hostnames = hostcache_prepare(hosts, state,
-	    (const char *const *)m->v, m->n, RESOLVE_TIMEOUT_MS);
-	t2 = clock_us();
-	if (strcmp(cfg->listener, "0.0.0.0") == 0) {
-		in.if_addrs = ifs;
-		in.n_if_addrs = interface_addrs(ifs, 64);
-	}
-	/* The same body, masters and interfaces, and no host names whose
-	 * look-ups could have changed: the records would come out equal, so
-	 * the published ones stay and only the serial moves, as it would. */
-	inputs = inputs_digest(body_hash, m, ifs, in.n_if_addrs);
-	if (body_hash != 0 && n_hostnames == 0 && inputs == last_inputs &&
-	    refresh_loaded()) {
-		if (held != NULL)
-			pthread_mutex_unlock(held);
-		snapshot_read_lock();
-		snap = snapshot_current();
-		atomic_store(&snap->serial, next_serial());
-		snapshot_read_unlock();
-		mesos_state_free(state);
-		log_verbose("refresh: state unchanged (%lld ms); records kept",
-		    (long long)(clock_us() - t0) / 1000);
-		return true;
-	}
-	in.cfg = cfg;
-	in.state = state;
-	in.masters = (const char *const *)m->v;
-	in.n_masters = m->n;
-	in.resolve = hostcache_lookup;
-	in.resolve_ctx = hosts;
-	in.adopt_names = overlay || held != NULL ? NULL : &state->names;
-	in.tasks_only = overlay;
-	b = gen_records(&in, err, sizeof err);
-	/* A view borrowed from the event model is done with: events may go
-	 * on while the records are indexed. */
-	if (held != NULL)
-		pthread_mutex_unlock(held);
-	/* The model goes before the records are frozen: the two are never
-	 * in memory at the same time as the index. */
-	mesos_state_free(state);
-	if (b == NULL || (snap = builder_finish(b)) == NULL) {
-		log_error("Warning: Error generating records: %s; keeping old "
-		    "DNS state", b == NULL ? err : "out of memory while "
-		    "indexing records");
-		return false;
-	}
-	t3 = clock_us();
-	if (overlay && !make_overlay(snap)) {
-		snapshot_free(snap);
-		return false;
-	}
-	atomic_store(&snap->serial, next_serial());
-	snapshot_publish(snap);
-	last_publish_ms = clock_ms();
-	if (!overlay)
-		new_base();
-	last_inputs = body_hash != 0 && n_hostnames == 0 ? inputs : 0;
-	pthread_mutex_lock(&lock);
-	stats.fetch_parse_us = t1 - t0;
-	stats.resolve_us = t2 - t1;
-	stats.build_us = t3 - t2;
-	stats.publish_us = clock_us() - t3;
-	stats.tasks = n_tasks;
-	stats.names = snap->n_nodes;
-	stats.records = snap->n[RK_A] + snap->n[RK_AAAA] + snap->n[RK_SRV] +
-	    snap->n[RK_APSEUDO];
-	stats.count++;
-	log_verbose("%s: %u tasks, %u names, %u records; fetch+parse "
-	    "%lld ms, resolve %lld ms, build %lld ms, publish %lld ms", what,
-	    stats.tasks, stats.names, stats.records,
-	    (long long)stats.fetch_parse_us / 1000,
-	    (long long)stats.resolve_us / 1000,
-	    (long long)stats.build_us / 1000,
-	    (long long)stats.publish_us / 1000);
-	pthread_mutex_unlock(&lock);
-	return true;
-}
-
-/* Records from the event model (model_lock not held): an overlay of the
- * changed apps over the last full build, or a full build when an event
- * may have changed any name (agents, frameworks), when too many apps
- * changed, or when `full`.  Polls (every refreshSeconds) build in full
- * too, which also brings /v1/enumerate up to date. */
-static bool
-publish_model(bool full)
-{
-	struct masters_list m;
-	struct mesos_state *view = NULL;
-	int64_t t0 = clock_us();
-	bool ok, overlay;
-
-	overlay_clash = false;
-	pthread_mutex_lock(&model_lock);
-	model_dirty = false;
-	overlay = !full && !pending_full && base != NULL &&
-	    n_dirty_apps + n_pending_apps <= OVERLAY_MAX_APPS;
-	if (overlay) {
-		for (size_t i = 0; i < n_pending_apps; i++) {
-			apps_add(&dirty_apps, &n_dirty_apps, pending_apps[i]);
-			pending_apps[i] = NULL;
-		}
-		n_pending_apps = 0;
-		/* Names shared with other owners are rebuilt in full. */
-		if (dirty_entangled())
-			overlay = false;
-	}
-	if (cluster_loaded(model))
-		view = overlay ? cluster_view_borrowed(model, dirty_apps,
-		    n_dirty_apps) : cluster_view_borrowed(model, NULL, 0);
-	if (!overlay) {
-		apps_clear(&pending_apps, &n_pending_apps);
-		pending_full = false;
-	}
-	if (view == NULL) {
-		pthread_mutex_unlock(&model_lock);
-		return false;
-	}
-	/* The lock stays held until the records are generated from the
-	 * borrowed view; build_and_publish releases it. */
-	masters_get(&m);
-	ok = build_and_publish(view, &m, 0, t0, t0, overlay ? "events" :
-	    "events (full build)", overlay, &model_lock);
-	masters_list_free(&m);
-	if (overlay && !ok && overlay_clash) {
-		/* A new name of a changed app is also another owner's. */
-		log_verbose("events: a changed app shares a name with another; "
-		    "building in full");
-		return publish_model(true);
-	}
-	if (!ok && !overlay) {
-		/* The changes are still to be published. */
-		pthread_mutex_lock(&model_lock);
-		pending_full = true;
-		pthread_mutex_unlock(&model_lock);
-	}
-	return ok;
-}
-
 static bool
 masters_any(const struct masters_list *m)
 {
@@ -544,104 +145,264 @@ masters_any(const struct masters_list *m)
 	return false;
 }
 
+
+/* What a build is asked to do. */
+struct build_job {
+	struct mesos_state *state;	/* freed (or released) by the build */
+	struct events_build *from_model; /* state is this borrowed view */
+	const struct masters_list *masters;
+	uint64_t body_hash;	/* != 0: keep the records if nothing changed */
+	int64_t t0, t1;		/* start, end of fetch and parse */
+	const char *what;	/* for the log line */
+};
+
+enum build_result { BUILD_OK, BUILD_FAILED, BUILD_CLASH };
+
+/* Events held back during a build, or reported by the stream: when to
+ * publish or poll (lock not held). */
+static void
+heed(struct events_outcome o)
+{
+	int64_t now = clock_ms();
+
+	if (!o.changed && !o.reconcile)
+		return;
+	pthread_mutex_lock(&R.lock);
+	if (o.changed)
+		schedule_changed(&R.sched, now);
+	if (o.reconcile)
+		schedule_reconcile(&R.sched, now, SCHEDULE_RECONCILE_DELAY_MS);
+	pthread_cond_broadcast(&R.wake);
+	pthread_mutex_unlock(&R.lock);
+}
+
+/* The model is done with: events held back meanwhile are applied. */
+static void
+release_model(struct build_job *job)
+{
+	heed(events_release(R.events, job->from_model));
+	job->state = NULL;
+}
+
+/* Every publication goes through here: snap becomes what is served, or
+ * with snap NULL the served records stay under a new serial.  Zone
+ * transfer and metrics hook in here. */
+static void
+publish(struct snapshot *snap)
+{
+	if (snap == NULL) {
+		snapshot_read_lock();
+		snap = snapshot_current();
+		assert(snap != NULL);
+		atomic_store(&snap->serial, next_serial());
+		snapshot_read_unlock();
+		return;
+	}
+	atomic_store(&snap->serial, next_serial());
+	snapshot_publish(snap);
+	/* Events coalesce after new records, not after a serial bump. */
+	pthread_mutex_lock(&R.lock);
+	schedule_published(&R.sched, clock_ms());
+	pthread_mutex_unlock(&R.lock);
+}
+
+/* Builds the records of job->state and publishes them.  The state is
+ * freed, or released back to the event model as soon as the records are
+ * generated (host look-ups and generation never hold the model's lock). */
+static enum build_result
+build(struct build_job *job)
+{
+	const struct masters_list *m = job->masters;
+	bool overlay = job->from_model != NULL && job->from_model->overlay;
+	struct snapshot *snap;
+	struct builder *b;
+	uint32_t n_tasks = job->state->n_tasks;
+	size_t n_hostnames;
+	uint64_t inputs;
+	struct gen_input in = { 0 };
+	struct ipaddr ifs[64];
+	char err[1024];
+	int64_t t2, t3;
+
+	n_hostnames = hostcache_prepare(R.hosts, job->state,
+	    (const char *const *)m->v, m->n, RESOLVE_TIMEOUT_MS);
+	t2 = clock_us();
+	if (strcmp(R.cfg->listener, "0.0.0.0") == 0) {
+		in.if_addrs = ifs;
+		in.n_if_addrs = interface_addrs(ifs, 64);
+	}
+	/* The same body, masters and interfaces, and no host names whose
+	 * look-ups could have changed: the records would come out equal, so
+	 * the published ones stay and only the serial moves, as it would. */
+	inputs = inputs_digest(job->body_hash, m, ifs, in.n_if_addrs);
+	if (job->body_hash != 0 && n_hostnames == 0 &&
+	    inputs == R.last_inputs && refresh_loaded()) {
+		if (job->from_model != NULL)
+			release_model(job);
+		else
+			mesos_state_free(job->state);
+		publish(NULL);
+		log_verbose("refresh: state unchanged (%lld ms); records kept",
+		    (long long)(clock_us() - job->t0) / 1000);
+		return BUILD_OK;
+	}
+	in.cfg = R.cfg;
+	in.state = job->state;
+	in.masters = (const char *const *)m->v;
+	in.n_masters = m->n;
+	in.resolve = hostcache_lookup;
+	in.resolve_ctx = R.hosts;
+	in.adopt_names = job->from_model != NULL ? NULL : &job->state->names;
+	in.tasks_only = overlay;
+	b = gen_records(&in, err, sizeof err);
+	/* The model goes before the records are frozen: the two are never
+	 * in memory at the same time as the index. */
+	if (job->from_model != NULL)
+		release_model(job);
+	else
+		mesos_state_free(job->state);
+	job->state = NULL;
+	if (b == NULL || (snap = builder_finish(b)) == NULL) {
+		log_error("Warning: Error generating records: %s; keeping old "
+		    "DNS state", b == NULL ? err : "out of memory while "
+		    "indexing records");
+		return BUILD_FAILED;
+	}
+	t3 = clock_us();
+	if (overlay && !events_make_overlay(R.events, snap)) {
+		snapshot_free(snap);
+		return BUILD_CLASH;
+	}
+	publish(snap);
+	R.last_inputs = job->body_hash != 0 && n_hostnames == 0 ? inputs : 0;
+	pthread_mutex_lock(&R.lock);
+	R.stats.fetch_parse_us = job->t1 - job->t0;
+	R.stats.resolve_us = t2 - job->t1;
+	R.stats.build_us = t3 - t2;
+	R.stats.publish_us = clock_us() - t3;
+	R.stats.tasks = n_tasks;
+	R.stats.names = snap->n_nodes;
+	R.stats.records = snap->n[RK_A] + snap->n[RK_AAAA] + snap->n[RK_SRV] +
+	    snap->n[RK_APSEUDO];
+	R.stats.count++;
+	log_verbose("%s: %u tasks, %u names, %u records; fetch+parse "
+	    "%lld ms, resolve %lld ms, build %lld ms, publish %lld ms",
+	    job->what, R.stats.tasks, R.stats.names, R.stats.records,
+	    (long long)R.stats.fetch_parse_us / 1000,
+	    (long long)R.stats.resolve_us / 1000,
+	    (long long)R.stats.build_us / 1000,
+	    (long long)R.stats.publish_us / 1000);
+	pthread_mutex_unlock(&R.lock);
+	return BUILD_OK;
+}
+
+/* Records from the event model: an overlay of the changed apps over the
+ * last full build, or a full build (see events.h).  Polls (every
+ * refreshSeconds) build in full too, which also brings /v1/enumerate up
+ * to date. */
+static bool
+build_from_model(bool full, const struct masters_list *m, uint64_t body,
+    int64_t t0, int64_t t1, const char *what)
+{
+	struct events_build eb;
+	struct build_job job = { .from_model = &eb, .masters = m,
+		.body_hash = body, .t0 = t0, .t1 = t1, .what = what };
+	enum build_result r;
+
+	if (!events_build_begin(R.events, full, &eb))
+		return false;
+	job.state = eb.view;
+	if (eb.overlay)
+		job.what = "events";
+	r = build(&job);
+	events_built(R.events, &eb, r == BUILD_OK);
+	if (r == BUILD_CLASH) {
+		/* A new name of a changed app is also another owner's. */
+		log_verbose("events: a changed app shares a name with another; "
+		    "building in full");
+		return build_from_model(true, m, 0, t0, t1,
+		    "events (full build)");
+	}
+	return r == BUILD_OK;
+}
+
+static bool
+publish_model(void)
+{
+	struct masters_list m;
+	int64_t t0 = clock_us();
+	bool ok;
+
+	masters_get(&m);
+	ok = build_from_model(false, &m, 0, t0, t0, "events (full build)");
+	masters_list_free(&m);
+	return ok;
+}
+
 /* A poll: fetch /master/state and build (or, with events, reconcile the
  * model with it and build from the model). */
 static bool
-reload(void)
+poll(void)
 {
 	struct masters_list m;
 	struct mesos_state *state;
+	struct events_loaded el;
+	uint64_t body;
 	char err[1024];
 	int64_t t0 = clock_us(), t1;
 	bool ok;
 
-	if (model != NULL) {
-		/* Events from now on are replayed onto this poll's result. */
-		pthread_mutex_lock(&model_lock);
-		evlog_clear();
-		poll_in_flight = true;
-		pthread_mutex_unlock(&model_lock);
-	}
+	/* Events from now on are replayed onto this poll's result. */
+	if (R.events != NULL)
+		events_poll_begin(R.events);
 	masters_get(&m);
-	if (!loaded && !masters_any(&m)) {
+	if (!refresh_loaded() && !masters_any(&m)) {
 		/* ZooKeeper has not named a leader yet and no master is
 		 * configured: nothing to ask, and nothing wrong yet. */
 		masters_list_free(&m);
-		if (model != NULL) {
-			pthread_mutex_lock(&model_lock);
-			poll_in_flight = false;
-			pthread_mutex_unlock(&model_lock);
-		}
+		if (R.events != NULL)
+			events_poll_abandon(R.events);
 		return false;
 	}
-	state = masters_fetch_state(&opts, &m, err, sizeof err);
+	state = masters_fetch_state(&R.opts, &m, err, sizeof err);
 	t1 = clock_us();
 	if (state == NULL) {
 		log_error("Warning: Error generating records: %s; keeping old "
 		    "DNS state", err);
 		masters_list_free(&m);
-		if (model != NULL) {
-			pthread_mutex_lock(&model_lock);
-			poll_in_flight = false;
-			if (cluster_loaded(model))
-				evlog_clear();
-			pthread_mutex_unlock(&model_lock);
-		}
+		if (R.events != NULL)
+			events_poll_abandon(R.events);
 		return false;
 	}
 	log_skipped(state);
-	if (model == NULL) {
-		ok = build_and_publish(state, &m, state->body_hash, t0, t1,
-		    "refresh", false, NULL);
-	} else {
-		size_t replayed, running_before, running_after;
-		bool quiet, overflow;
-		uint64_t body = state->body_hash;
+	if (R.events == NULL) {
+		struct build_job job = { .state = state, .masters = &m,
+			.body_hash = state->body_hash, .t0 = t0, .t1 = t1,
+			.what = "refresh" };
 
-		pthread_mutex_lock(&model_lock);
-		running_before = cluster_loaded(model) ?
-		    cluster_running_tasks(model) : 0;
-		if (cluster_load(model, state) < 0) {
-			pthread_mutex_unlock(&model_lock);
-			log_error("Warning: Error generating records: out of "
-			    "memory; keeping old DNS state");
-			mesos_state_free(state);
-			masters_list_free(&m);
-			return false;
-		}
-		replayed = evlog.n;
-		overflow = evlog.overflow;
-		for (size_t i = 0; i < evlog.n; i++)
-			apply_json(evlog.json[i], false);
-		poll_in_flight = false;
-		/* The full build below covers every change so far. */
-		apps_clear(&pending_apps, &n_pending_apps);
-		pending_full = false;
-		evlog_clear();
-		running_after = cluster_running_tasks(model);
-		quiet = replayed == 0 && !model_dirty;
-		pthread_mutex_unlock(&model_lock);
-		mesos_state_free(state);
-		if (running_before != running_after && loaded)
-			log_verbose("reconcile: %zu running tasks from events, "
-			    "%zu after the poll (%zu events replayed)",
-			    running_before, running_after, replayed);
-		if (overflow)
-			refresh_reconcile_soon();
-		/* Unchanged body and no event since: the records stay.  The
-		 * view borrows the model's strings; the lock is held until the
-		 * records are generated. */
-		pthread_mutex_lock(&model_lock);
-		state = cluster_view_borrowed(model, NULL, 0);
-		model_dirty = false;
-		if (state == NULL) {
-			pthread_mutex_unlock(&model_lock);
-			ok = false;
-		} else {
-			ok = build_and_publish(state, &m, quiet ? body : 0, t0,
-			    t1, "refresh", false, &model_lock);
-		}
+		ok = build(&job) == BUILD_OK;
+		masters_list_free(&m);
+		return ok;
 	}
+	if (events_poll_load(R.events, state, &el) < 0) {
+		log_error("Warning: Error generating records: out of memory; "
+		    "keeping old DNS state");
+		events_poll_abandon(R.events);
+		mesos_state_free(state);
+		masters_list_free(&m);
+		return false;
+	}
+	if (el.running_before != el.running_after && refresh_loaded())
+		log_verbose("reconcile: %zu running tasks from events, %zu "
+		    "after the poll (%zu events replayed)", el.running_before,
+		    el.running_after, el.replayed);
+	if (el.overflow)
+		heed((struct events_outcome){ .reconcile = true });
+	/* The polled state goes before the records are built from the
+	 * model.  Unchanged body and no event since: the records stay. */
+	body = el.quiet ? state->body_hash : 0;
+	mesos_state_free(state);
+	ok = build_from_model(true, &m, body, t0, t1, "refresh");
 	masters_list_free(&m);
 	return ok;
 }
@@ -649,11 +410,6 @@ reload(void)
 static void *
 refresh_main(void *arg)
 {
-	int64_t period = cfg->refresh_seconds * 1000;
-	int64_t next = clock_ms() + period;
-	int64_t retry = 1000;
-	bool poll = true, full = false;
-
 	(void)arg;
 	pthread_setname_np(pthread_self(), "mdns-refresh");
 	/* Answers come first: a refresh that shares a core with a DNS worker
@@ -662,79 +418,24 @@ refresh_main(void *arg)
 		log_verbose("refresh: cannot lower the reload thread's "
 		    "priority");
 	for (;;) {
-		bool ok = true;
-		int64_t due;
+		bool ok, poll_now;
+		int64_t left;
 
-		if (poll)
-			ok = reload();
-		else
-			ok = publish_model(full) || loaded;
-		pthread_mutex_lock(&lock);
-		/* With the event stream, a failed poll (one that SUBSCRIBED or
-		 * an unknown event asked for, say) is tried again soon. */
-		if (poll && model != NULL && loaded) {
-			if (ok) {
-				reconcile_retry_ms = 0;
-			} else {
-				reconcile_retry_ms = reconcile_retry_ms ?
-				    reconcile_retry_ms * 2 : 1000;
-				if (reconcile_retry_ms > period)
-					reconcile_retry_ms = period;
-				if (reconcile_retry_ms > 30000)
-					reconcile_retry_ms = 30000;
-				schedule(&reconcile_due, reconcile_retry_ms);
-			}
-		}
-		if (ok && !loaded) {
-			loaded = true;
-			pthread_cond_broadcast(&wake);
-		}
-		/* Until the first success, retry sooner than the period (with
-		 * backoff): the same answers, only earlier than the original
-		 * would give them. */
-		due = next;
-		if (!loaded) {
-			if (clock_ms() + retry < due)
-				due = clock_ms() + retry;
-			retry = retry * 2 > period ? period : retry * 2;
-		}
-		for (;;) {
-			struct timespec ts;
-			int64_t now = clock_ms(), until = due, left;
-
-			if (triggered || stopping || now >= due)
-				break;
-			if (reconcile_due != 0 && now >= reconcile_due)
-				break;
-			if (publish_due != 0 && now >= publish_due)
-				break;
-
-			if (reconcile_due != 0 && reconcile_due < until)
-				until = reconcile_due;
-			if (publish_due != 0 && publish_due < until)
-				until = publish_due;
-
-			left = until - now;
-			ts = clock_deadline(left);
-			pthread_cond_timedwait(&wake, &lock, &ts);
-		}
-		if (stopping) {
-			pthread_mutex_unlock(&lock);
+		/* The first run, a poll, is due at once. */
+		pthread_mutex_lock(&R.lock);
+		while (!R.stopping &&
+		    (left = schedule_wait_ms(&R.sched, clock_ms())) > 0)
+			clock_cond_wait_ms(&R.wake, &R.lock, left);
+		if (R.stopping) {
+			pthread_mutex_unlock(&R.lock);
 			break;
 		}
-		/* A poll (tick, trigger, reconciliation) covers a pending
-		 * publication too. */
-		poll = triggered || clock_ms() >= due ||
-		    (reconcile_due != 0 && clock_ms() >= reconcile_due);
-		full = false;
-		triggered = false;
-		publish_due = 0;
-		if (poll)
-			reconcile_due = 0;
-		pthread_mutex_unlock(&lock);
-		/* Ticks keep their phase, as a Go ticker does. */
-		while (next <= clock_ms())
-			next += period;
+		poll_now = schedule_take(&R.sched, clock_ms());
+		pthread_mutex_unlock(&R.lock);
+		ok = poll_now ? poll() : publish_model() || refresh_loaded();
+		pthread_mutex_lock(&R.lock);
+		schedule_done(&R.sched, poll_now, ok, clock_ms());
+		pthread_mutex_unlock(&R.lock);
 	}
 	return NULL;
 }
@@ -742,16 +443,17 @@ refresh_main(void *arg)
 int
 refresh_start(const struct config *c, const struct fetch_opts *o)
 {
-	cfg = c;
-	opts = *o;
-	if ((hosts = hostcache_new()) == NULL)
+	R.cfg = c;
+	R.opts = *o;
+	assert(c->refresh_seconds > 0);
+	schedule_init(&R.sched, c->refresh_seconds * 1000, c->events_on,
+	    clock_ms());
+	if (clock_cond_init(&R.wake) != 0 ||
+	    (R.hosts = hostcache_new()) == NULL)
 		return -1;
-	if (c->events_on) {
-		if ((model = cluster_new()) == NULL)
-			return -1;
-		cluster_set_rfc952(model, c->enforce_rfc952);
-	}
-	if (pthread_create(&thread, NULL, refresh_main, NULL) != 0)
+	if (c->events_on && (R.events = events_new(c->enforce_rfc952)) == NULL)
+		return -1;
+	if (pthread_create(&R.thread, NULL, refresh_main, NULL) != 0)
 		return -1;
 	return 0;
 }
@@ -759,10 +461,10 @@ refresh_start(const struct config *c, const struct fetch_opts *o)
 void
 refresh_trigger(void)
 {
-	pthread_mutex_lock(&lock);
-	triggered = true;
-	pthread_cond_broadcast(&wake);
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_lock(&R.lock);
+	schedule_trigger(&R.sched);
+	pthread_cond_broadcast(&R.wake);
+	pthread_mutex_unlock(&R.lock);
 }
 
 bool
@@ -770,29 +472,93 @@ refresh_loaded(void)
 {
 	bool ok;
 
-	pthread_mutex_lock(&lock);
-	ok = loaded;
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_lock(&R.lock);
+	ok = R.sched.loaded;
+	pthread_mutex_unlock(&R.lock);
 	return ok;
 }
 
 void
 refresh_get_stats(struct refresh_stats *out)
 {
-	pthread_mutex_lock(&lock);
-	*out = stats;
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_lock(&R.lock);
+	*out = R.stats;
+	pthread_mutex_unlock(&R.lock);
+}
+
+static void
+stream_event(void *ctx, const char *json, size_t len)
+{
+	struct events_outcome o;
+
+	(void)ctx;
+	o = events_intake(R.events, json, len);
+	pthread_mutex_lock(&R.lock);
+	R.stats.events++;
+	pthread_mutex_unlock(&R.lock);
+	heed(o);
+}
+
+/* SUBSCRIBED replaces the model: a poll loads it now (the stream's own
+ * snapshot is not parsed, see stream.c). */
+static void
+stream_subscribed(void *ctx)
+{
+	(void)ctx;
+	pthread_mutex_lock(&R.lock);
+	schedule_reconcile(&R.sched, clock_ms(), 0);
+	pthread_cond_broadcast(&R.wake);
+	pthread_mutex_unlock(&R.lock);
+}
+
+static void
+stream_reconcile_soon(void *ctx)
+{
+	(void)ctx;
+	heed((struct events_outcome){ .reconcile = true });
+}
+
+/* The stream subscribes where the masters list says: with ZooKeeper the
+ * leader it names, else the master of the last good state. */
+static bool
+stream_leader(void *ctx, char *out, size_t len)
+{
+	(void)ctx;
+	return masters_stream_target(R.cfg->zk[0] != '\0', out, len);
+}
+
+void
+refresh_stream_sink(struct stream_sink *out)
+{
+	*out = (struct stream_sink){ .leader = stream_leader,
+		.event = stream_event, .subscribed = stream_subscribed,
+		.reconcile_soon = stream_reconcile_soon };
+}
+
+static void
+masters_changed(void *ctx)
+{
+	(void)ctx;
+	refresh_trigger();
+}
+
+void
+refresh_masters_listener(struct masters_listener *out)
+{
+	*out = (struct masters_listener){ .changed = masters_changed };
 }
 
 void
 refresh_stop(void)
 {
 	fetch_abort_all();
-	pthread_mutex_lock(&lock);
-	stopping = true;
-	pthread_cond_broadcast(&wake);
-	pthread_mutex_unlock(&lock);
-	pthread_join(thread, NULL);
-	hostcache_free(hosts);
-	hosts = NULL;
+	pthread_mutex_lock(&R.lock);
+	R.stopping = true;
+	pthread_cond_broadcast(&R.wake);
+	pthread_mutex_unlock(&R.lock);
+	pthread_join(R.thread, NULL);
+	hostcache_free(R.hosts);
+	R.hosts = NULL;
+	events_free(R.events);
+	R.events = NULL;
 }

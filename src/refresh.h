@@ -11,7 +11,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "master/masters.h"
 #include "state/fetch.h"
+#include "state/stream.h"
 
 struct config;
 
@@ -35,15 +37,14 @@ void refresh_trigger(void);
 /** True once a reload has published records. */
 bool refresh_loaded(void);
 
-/** An event of the operator API stream (its JSON): applied to the
- *  cluster model, records republished within ~50 ms. */
-void refresh_event(const char *json, size_t len);
+/** The reload loop as the event stream's sink: events are applied to the
+ *  cluster model and republished within ~50 ms, a new subscription or a
+ *  lost event asks for a poll. */
+void refresh_stream_sink(struct stream_sink *out);
 
-/** A new stream was subscribed: reload the model with a poll now. */
-void refresh_subscribed(void);
-
-/** Something could not be applied from the stream: poll soon. */
-void refresh_reconcile_soon(void);
+/** The reload loop as the masters list's listener: a change of M polls
+ *  at once. */
+void refresh_masters_listener(struct masters_listener *out);
 
 /** Copies the statistics of the last successful reload. */
 void refresh_get_stats(struct refresh_stats *out);

@@ -6,6 +6,7 @@
  */
 #include "dns/answer.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,7 @@ node_wire(struct answer_ctx *a, const struct snapshot *s, uint32_t node)
 	if (plain) {
 		out[n++] = 0;
 		a->scratch_used += n;
+	assert(a->scratch_used <= ANSWER_SCRATCH);
 		return out;
 	}
 	tlen = snap_name(s, node, text, sizeof text);

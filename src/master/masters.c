@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "log.h"
-#include "refresh.h"
 #include "util/clock.h"
 #include "util/hostport.h"
 
@@ -16,6 +15,23 @@ static struct masters_list current;
 static char last_good[300];		/* host:port of the last good state */
 static int64_t timer_ms;		/* zkDetectionTimeout; 0 = off */
 static int64_t timer_deadline;		/* 0 = stopped */
+static struct masters_listener listener;	/* set once at start */
+
+void
+masters_listen(const struct masters_listener *l)
+{
+	if (l != NULL)
+		listener = *l;
+	else
+		listener = (struct masters_listener){ 0 };
+}
+
+static void
+tell_listener(void)
+{
+	if (listener.changed != NULL)
+		listener.changed(listener.ctx);
+}
 
 void
 masters_list_free(struct masters_list *l)
@@ -27,37 +43,51 @@ masters_list_free(struct masters_list *l)
 	l->n = 0;
 }
 
-static void
+/* A copy of every entry or, out of memory, of none (out is then empty
+ * and the failure logged): never a list missing some. */
+static bool
 copy_list(struct masters_list *out, const char *const *v, size_t n)
 {
 	out->v = calloc(n + 1, sizeof *out->v);
 	out->n = 0;
-	if (out->v == NULL)
-		return;
-	for (size_t i = 0; i < n; i++)
-		if ((out->v[out->n] = strdup(v[i])) != NULL)
-			out->n++;
+	for (size_t i = 0; out->v != NULL && i < n; i++) {
+		if ((out->v[i] = strdup(v[i])) == NULL) {
+			masters_list_free(out);
+			break;
+		}
+		out->n++;
+	}
+	if (out->v == NULL) {
+		log_error("masters: out of memory copying the masters list");
+		return false;
+	}
+	return true;
 }
 
-void
+bool
 masters_set(const char *const *v, size_t n)
 {
 	struct masters_list next, old;
 
-	copy_list(&next, v, n);
+	if (!copy_list(&next, v, n))
+		return false;
 	pthread_mutex_lock(&masters_lock);
 	old = current;
 	current = next;
 	pthread_mutex_unlock(&masters_lock);
 	masters_list_free(&old);
+	return true;
 }
 
-void
+bool
 masters_get(struct masters_list *out)
 {
+	bool ok;
+
 	pthread_mutex_lock(&masters_lock);
-	copy_list(out, (const char *const *)current.v, current.n);
+	ok = copy_list(out, (const char *const *)current.v, current.n);
 	pthread_mutex_unlock(&masters_lock);
+	return ok;
 }
 
 void
@@ -95,46 +125,69 @@ replace_locked(struct masters_list *next)
 		timer_deadline = clock_ms() + timer_ms;
 }
 
+/* Appends a copy of entry to l (room for it allocated); false when out of
+ * memory. */
+static bool
+list_add(struct masters_list *l, const char *entry)
+{
+	if ((l->v[l->n] = strdup(entry)) == NULL)
+		return false;
+	l->n++;
+	return true;
+}
+
+/* M = [first] + (rest without first); false (M unchanged) when out of
+ * memory, so that M never loses an entry or holds a NULL. */
+static bool
+replace_with(const char *first, const char *const *rest, size_t n_rest)
+{
+	struct masters_list next = { calloc(n_rest + 2, sizeof(char *)), 0 };
+	bool ok = next.v != NULL && list_add(&next, first);
+
+	for (size_t i = 0; ok && i < n_rest; i++)
+		if (strcmp(rest[i], first) != 0)
+			ok = list_add(&next, rest[i]);
+	if (!ok) {
+		masters_list_free(&next);
+		log_error("masters: out of memory; the masters list stays as "
+		    "it was");
+		return false;
+	}
+	replace_locked(&next);
+	return true;
+}
+
 void
 masters_on_leader(const char *leader)
 {
-	struct masters_list next;
+	bool ok;
 
 	pthread_mutex_lock(&masters_lock);
-	next.v = calloc(current.n + 2, sizeof *next.v);
-	next.n = 0;
-	if (next.v == NULL) {
-		pthread_mutex_unlock(&masters_lock);
-		return;
-	}
-	next.v[next.n++] = strdup(leader);
-	for (size_t i = 1; i < current.n; i++)
-		if (strcmp(current.v[i], leader) != 0)
-			next.v[next.n++] = strdup(current.v[i]);
-	replace_locked(&next);
+	ok = replace_with(leader, current.n > 1 ?
+	    (const char *const *)current.v + 1 : NULL,
+	    current.n > 1 ? current.n - 1 : 0);
 	pthread_mutex_unlock(&masters_lock);
-	refresh_trigger();
+	if (ok)
+		tell_listener();
 }
 
 void
 masters_on_all(const char *const *list, size_t n)
 {
-	struct masters_list next;
+	char *first;
+	bool ok = false;
 
 	pthread_mutex_lock(&masters_lock);
-	next.v = calloc(n + 2, sizeof *next.v);
-	next.n = 0;
-	if (next.v == NULL) {
-		pthread_mutex_unlock(&masters_lock);
-		return;
-	}
-	next.v[next.n++] = strdup(current.n > 0 ? current.v[0] : "");
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(list[i], next.v[0]) != 0)
-			next.v[next.n++] = strdup(list[i]);
-	replace_locked(&next);
+	/* M[0] is copied: replacing M frees it. */
+	if ((first = strdup(current.n > 0 ? current.v[0] : "")) != NULL)
+		ok = replace_with(first, list, n);
+	else
+		log_error("masters: out of memory; the masters list stays as "
+		    "it was");
 	pthread_mutex_unlock(&masters_lock);
-	refresh_trigger();
+	free(first);
+	if (ok)
+		tell_listener();
 }
 
 static void
@@ -154,6 +207,25 @@ masters_last_good(char *out, size_t len)
 	ok = last_good[0] != '\0';
 	if (ok)
 		snprintf(out, len, "%s", last_good);
+	pthread_mutex_unlock(&masters_lock);
+	return ok;
+}
+
+bool
+masters_stream_target(bool detected, char *out, size_t len)
+{
+	bool ok = false;
+
+	pthread_mutex_lock(&masters_lock);
+	if (!detected && last_good[0] != '\0') {
+		snprintf(out, len, "%s", last_good);
+		ok = true;
+	}
+	for (size_t i = 0; i < current.n && !ok; i++)
+		if (current.v[i][0] != '\0') {
+			snprintf(out, len, "%s", current.v[i]);
+			ok = true;
+		}
 	pthread_mutex_unlock(&masters_lock);
 	return ok;
 }

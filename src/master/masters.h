@@ -22,20 +22,36 @@ struct masters_list {
 	size_t n;
 };
 
-/** Sets M (copied); safe against concurrent masters_get. */
-void masters_set(const char *const *v, size_t n);
+/** Who hears that M changed (the reload loop, which polls at once):
+ *  changed(ctx) runs after a detector's event replaced M, outside the
+ *  masters lock. */
+struct masters_listener {
+	void (*changed)(void *ctx);
+	void *ctx;
+};
 
-/** Copies the current M into out (free with masters_list_free). */
-void masters_get(struct masters_list *out);
+/** Sets the listener (copied; NULL: nobody), once at start, before a
+ *  detector runs. */
+void masters_listen(const struct masters_listener *l);
+
+/** Sets M (copied); safe against concurrent masters_get.  False (M
+ *  unchanged, logged) when out of memory. */
+bool masters_set(const char *const *v, size_t n);
+
+/** Copies the current M into out (free with masters_list_free); false,
+ *  with out empty and a line logged, when out of memory. */
+bool masters_get(struct masters_list *out);
 
 /** Frees a copy. */
 void masters_list_free(struct masters_list *l);
 
 /** A leader event of the detector: M = [L] + (M[1:] without L); L may be
- *  "" (no leader known).  Triggers a reload and runs the detection timer. */
+ *  "" (no leader known).  Tells the listener and runs the detection
+ *  timer.  Out of memory, M stays as it was (and a line is logged). */
 void masters_on_leader(const char *leader);
 
-/** An all-masters event: M = [M[0]] + (list without M[0]). */
+/** An all-masters event: M = [M[0]] + (list without M[0]); tells the
+ *  listener. */
 void masters_on_all(const char *const *list, size_t n);
 
 /** Starts the zkDetectionTimeout timer (seconds; 0 = never fires). */
@@ -49,6 +65,12 @@ bool masters_timer_expired(void);
  *  leader), into out; false before the first one.  The event stream
  *  subscribes there when no detector names the leader. */
 bool masters_last_good(char *out, size_t len);
+
+/** The master an event stream subscribes to, into out: with a detector
+ *  (`detected`) the first known entry of M (the leader it names); without
+ *  one the master that served the last good state, else M's first entry.
+ *  False when M names none. */
+bool masters_stream_target(bool detected, char *out, size_t len);
 
 /** Fetches a state following M; NULL with the last error in err. */
 struct mesos_state *masters_fetch_state(const struct fetch_opts *o,

@@ -46,7 +46,7 @@ static struct {
 	struct zk_url url;
 	char leader_node[256];	/* the znode chosen last time */
 	bool leader_known;
-} zk = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+} zk = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static int
 read_file_spec(const char *path, char *out, size_t outlen)
@@ -485,7 +485,6 @@ zk_main(void *arg)
 	pthread_setname_np(pthread_self(), "mdns-zk");
 	pthread_mutex_lock(&zk.lock);
 	while (!zk.stopping) {
-		struct timespec ts;
 		bool was_connected = zk.connected;
 
 		if (zh != NULL && !zk.connected && !zk.expired &&
@@ -565,8 +564,7 @@ zk_main(void *arg)
 			pthread_mutex_lock(&zk.lock);
 			continue;
 		}
-		ts = clock_deadline(200);
-		pthread_cond_timedwait(&zk.wake, &zk.lock, &ts);
+		clock_cond_wait_ms(&zk.wake, &zk.lock, 200);
 		if (!zk.connected && was_connected) {
 			pthread_mutex_unlock(&zk.lock);
 			lost_leader("connection lost");
@@ -598,7 +596,8 @@ zk_start(const struct config *cfg, char *err, size_t errlen)
 	}
 	zk.stopping = false;
 	zk.dirty = true;
-	if (pthread_create(&zk.thread, NULL, zk_main, NULL) != 0) {
+	if (clock_cond_init(&zk.wake) != 0 ||
+	    pthread_create(&zk.thread, NULL, zk_main, NULL) != 0) {
 		snprintf(err, errlen, "failed to create master detector: "
 		    "cannot start a thread");
 		return -1;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "records/appkey.h"
 #include "records/builder.h"
 #include "records/label.h"
 #include "records/taskhash.h"
@@ -652,18 +653,17 @@ gen_set_app(struct gen *g, const char *fname, const char *label)
 {
 	char key[1024];
 
-	snprintf(key, sizeof key, "%s\x01%s", fname, label);
+	appkey_join(key, sizeof key, fname, label);
 	builder_set_app(g->b, key);
 }
 
 /* The app label of a task: its DiscoveryInfo name or its name. */
 static void
-task_label(const struct gen *g, const struct mesos_task *t, char label[64])
+task_label(const struct gen *g, const struct mesos_task *t,
+    char label[APPKEY_LABEL_SIZE])
 {
-	if (t->di_name != NULL && t->di_name_len > 0)
-		label_normalise(t->di_name, t->di_name_len, g->rfc952, label);
-	else
-		label_normalise(t->name, t->name_len, g->rfc952, label);
+	appkey_label(t->name, t->name_len, t->di_name, t->di_name_len,
+	    g->rfc952, label);
 }
 
 /* HealthAwareOn, one framework: the labels of its unhealthy running
@@ -672,7 +672,7 @@ task_label(const struct gen *g, const struct mesos_task *t, char label[64])
  * out of its app's names only then: an app whose every task is
  * unhealthy answers with all of them rather than with nothing. */
 struct health_apps {
-	char (*labels)[64];
+	char (*labels)[APPKEY_LABEL_SIZE];
 	bool *kept;
 	uint32_t mask;
 };
@@ -700,7 +700,7 @@ health_apps_of(struct gen *g, const struct mesos_framework *f,
     struct health_apps *h)
 {
 	uint32_t n_bad = 0, cap = 4;
-	char label[64];
+	char label[APPKEY_LABEL_SIZE];
 
 	memset(h, 0, sizeof *h);
 	for (const struct mesos_task *t = f->tasks; t; t = t->next)
@@ -769,14 +769,14 @@ gen_tasks(struct gen *g)
 		if (f->invalid)
 			continue;
 		builder_enum_framework(g->b, f->name, f->name_len);
-		if ((fname = malloc(f->name_len + 1)) == NULL)
+		if ((fname = appkey_fname(f->name, f->name_len,
+		    g->rfc952)) == NULL)
 			continue;
 		if (health_on)
 			health_apps_of(g, f, &health);
-		label_domain_frag(f->name, f->name_len, g->rfc952, fname);
 		for (const struct mesos_task *t = f->tasks; t; t = t->next) {
 			const struct agent *a = agent_find(g, t->slave_id);
-			char label[64], hash[8], why[160];
+			char label[APPKEY_LABEL_SIZE], hash[8], why[160];
 			const char *dash, *sid_src;
 			char *sid;
 			size_t n_ips, n_ports = 0, sid_len;

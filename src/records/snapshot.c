@@ -1,6 +1,7 @@
 /* snapshot.c -- look-ups in a snapshot and its RCU publication. */
 #include "records/snapshot.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <urcu-bp.h>
@@ -305,6 +306,7 @@ snapshot_publish(struct snapshot *next)
 {
 	struct snapshot *old;
 
+	assert(next != NULL && next != rcu_dereference(current_snapshot));
 	atomic_store(&next->refs, 1);
 	old = rcu_xchg_pointer(&current_snapshot, next);
 	if (old == NULL)
@@ -347,6 +349,12 @@ snapshot_acquire(void)
 void
 snapshot_release(struct snapshot *s)
 {
-	if (s != NULL && atomic_fetch_sub(&s->refs, 1) == 1)
+	int before;
+
+	if (s == NULL)
+		return;
+	before = atomic_fetch_sub(&s->refs, 1);
+	assert(before >= 1);
+	if (before == 1)
 		snapshot_free(s);
 }

@@ -7,14 +7,16 @@
  */
 #include "state/cluster.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
-#include "records/label.h"
 #include "util/hash.h"
 #include "util/jsontree.h"
+
+#define APP_LABEL_MAX 64	/* room for a label part of an app key */
 
 /* ---- a small string map ---- */
 
@@ -161,7 +163,7 @@ struct cluster {
 	char *leader;
 	uint64_t next_order;
 	bool loaded;
-	bool rfc952;		/* label rules, for app keys */
+	const struct cluster_naming *naming;	/* app keys */
 };
 
 static void
@@ -215,55 +217,46 @@ agent_free(void *p)
 }
 
 struct cluster *
-cluster_new(void)
+cluster_new(const struct cluster_naming *naming)
 {
-	return calloc(1, sizeof(struct cluster));
+	struct cluster *c = calloc(1, sizeof(struct cluster));
+
+	assert(naming != NULL && naming->label_size <= APP_LABEL_MAX);
+	if (c != NULL)
+		c->naming = naming;
+	return c;
 }
 
-void
-cluster_set_rfc952(struct cluster *c, bool rfc952)
-{
-	c->rfc952 = rfc952;
-}
-
-/* The first part of an app key: the framework name as a domain fragment
- * (malloc'ed; NULL when out of memory). */
+/* The first part of an app key (malloc'ed; NULL when out of memory). */
 static char *
 app_fname(const struct cluster *c, const char *fw_name)
 {
-	size_t n = strlen(fw_name);
-	char *fname = malloc(n + 1);
-
-	if (fname != NULL)
-		label_domain_frag(fw_name, n, c->rfc952, fname);
-	return fname;
+	return c->naming->fname(fw_name, strlen(fw_name), c->naming->rfc952);
 }
 
-/* The second part: the label of the task's DiscoveryInfo name, or of its
- * name (out holds LABEL_MAX_RFC1123 + 1 bytes). */
+/* The second part, of the task's DiscoveryInfo name or of its name. */
 static void
 app_label(const struct cluster *c, const char *name, const char *di_name,
-    char *out)
+    char out[APP_LABEL_MAX])
 {
-	const char *eff = di_name && *di_name ? di_name : name;
-
-	label_normalise(eff, strlen(eff), c->rfc952, out);
+	c->naming->label(name, strlen(name), di_name,
+	    di_name ? strlen(di_name) : 0, c->naming->rfc952, out);
 }
 
-/* "fname\x01label": the app a task's names belong to (see gen.c). */
-static void
+/* The app a task's names belong to; false (out "") when out of memory. */
+static bool
 app_key(const struct cluster *c, const char *fw_name, const char *name,
     const char *di_name, char *out, size_t len)
 {
-	char *fname = app_fname(c, fw_name), label[LABEL_MAX_RFC1123 + 1];
+	char *fname = app_fname(c, fw_name), label[APP_LABEL_MAX];
 
-	if (fname == NULL) {
-		out[0] = '\0';
-		return;
-	}
+	out[0] = '\0';
+	if (fname == NULL)
+		return false;
 	app_label(c, name, di_name, label);
-	snprintf(out, len, "%s\x01%s", fname, label);
+	c->naming->join(out, len, fname, label);
 	free(fname);
+	return true;
 }
 
 
@@ -794,30 +787,33 @@ cluster_apply(struct cluster *c, yajl_val ev)
 	return CLUSTER_NONE;	/* HEARTBEAT, unknown types */
 }
 
-static void
+/* Adds key to the set; false when out of memory (the caller then says
+ * that any name may change: an app left out would keep stale names). */
+static bool
 add_app(char ***apps, size_t *n, const char *key)
 {
 	char **v;
 
 	for (size_t i = 0; i < *n; i++)
 		if (strcmp((*apps)[i], key) == 0)
-			return;
+			return true;
 	if ((v = realloc(*apps, (*n + 1) * sizeof *v)) == NULL)
-		return;
+		return false;
 	*apps = v;
-	if ((v[*n] = strdup(key)) != NULL)
-		(*n)++;
+	if ((v[*n] = strdup(key)) == NULL)
+		return false;
+	(*n)++;
+	return true;
 }
 
-static void
+static bool
 add_task_app(const struct cluster *c, const struct cl_framework *f,
     const struct cl_task *t, char ***apps, size_t *n)
 {
 	char key[1024];
 
-	app_key(c, f->name, t->name, t->has_di ? t->di_name : NULL, key,
-	    sizeof key);
-	add_app(apps, n, key);
+	return app_key(c, f->name, t->name, t->has_di ? t->di_name : NULL,
+	    key, sizeof key) && add_app(apps, n, key);
 }
 
 int
@@ -843,11 +839,13 @@ cluster_event_apps(const struct cluster *c, yajl_val ev, char ***apps,
 		if (fw_id == NULL || id == NULL ||
 		    (f = smap_get(&c->frameworks, fw_id)) == NULL || !f->known)
 			return -1;
-		app_key(c, f->name, name ? name : "", json_str(disc, "name"), key,
-		    sizeof key);
-		add_app(apps, n, key);
-		if ((old = smap_get(&f->tasks, id)) != NULL)
-			add_task_app(c, f, old, apps, n);
+		if (!app_key(c, f->name, name ? name : "",
+		    json_str(disc, "name"), key, sizeof key) ||
+		    !add_app(apps, n, key))
+			return -1;
+		if ((old = smap_get(&f->tasks, id)) != NULL &&
+		    !add_task_app(c, f, old, apps, n))
+			return -1;
 		return 0;
 	}
 	if (strcmp(type, "TASK_UPDATED") == 0) {
@@ -860,8 +858,9 @@ cluster_event_apps(const struct cluster *c, yajl_val ev, char ***apps,
 		if (fw_id == NULL || id == NULL ||
 		    (f = smap_get(&c->frameworks, fw_id)) == NULL)
 			return 0;	/* unknown: nothing to rebuild */
-		if ((t = smap_get(&f->tasks, id)) != NULL)
-			add_task_app(c, f, t, apps, n);
+		if ((t = smap_get(&f->tasks, id)) != NULL &&
+		    !add_task_app(c, f, t, apps, n))
+			return -1;
 		return 0;
 	}
 	return -1;	/* agents and frameworks: everything may change */
@@ -962,21 +961,27 @@ struct wanted {
 static bool
 wanted_of(struct wanted *w, const char *fw_name, char *const *apps, size_t n)
 {
-	char *fname = app_fname(w->c, fw_name);
-	size_t flen;
+	char *fname = app_fname(w->c, fw_name), *prefix = NULL;
+	int plen = -1;
 
 	w->n = 0;
-	w->labels = fname ? malloc((n + 1) * sizeof *w->labels) : NULL;
+	w->labels = NULL;
+	/* The key of this framework's app with an empty label. */
+	if (fname != NULL &&
+	    (plen = w->c->naming->join(NULL, 0, fname, "")) >= 0 &&
+	    (prefix = malloc((size_t)plen + 1)) != NULL)
+		w->c->naming->join(prefix, (size_t)plen + 1, fname, "");
+	if (prefix != NULL)
+		w->labels = malloc((n + 1) * sizeof *w->labels);
+	free(fname);
 	if (w->labels == NULL) {
-		free(fname);
+		free(prefix);
 		return false;
 	}
-	flen = strlen(fname);
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(apps[i], fname, flen) == 0 &&
-		    apps[i][flen] == '\x01')
-			w->labels[w->n++] = apps[i] + flen + 1;
-	free(fname);
+		if (strncmp(apps[i], prefix, (size_t)plen) == 0)
+			w->labels[w->n++] = apps[i] + plen;
+	free(prefix);
 	qsort(w->labels, w->n, sizeof *w->labels, by_string);
 	return true;
 }
@@ -986,7 +991,7 @@ task_wanted(const void *val, const void *ctx)
 {
 	const struct cl_task *t = val;
 	const struct wanted *w = ctx;
-	char label[LABEL_MAX_RFC1123 + 1];
+	char label[APP_LABEL_MAX];
 	const char *key = label;
 
 	app_label(w->c, t->name, t->has_di ? t->di_name : NULL, label);

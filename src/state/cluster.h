@@ -29,11 +29,26 @@ enum cluster_change {
 				     poll has its pid */
 };
 
-/** An empty model; NULL when out of memory. */
-struct cluster *cluster_new(void);
+/** How app keys are named: the rule lives with the record generator
+ *  (records/appkey.h, appkey_naming), which tags names with the same keys;
+ *  the model only applies it. */
+struct cluster_naming {
+	/** The framework part, malloc'ed (NULL when out of memory). */
+	char *(*fname)(const char *fw_name, size_t len, bool rfc952);
+	/** The label part: of di_name when not empty, else of name, into
+	 *  out (label_size bytes); its length. */
+	size_t (*label)(const char *name, size_t name_len,
+	    const char *di_name, size_t di_len, bool rfc952, char *out);
+	/** fname and label joined into a key, cut to len. */
+	int (*join)(char *out, size_t len, const char *fname,
+	    const char *label);
+	size_t label_size;
+	bool rfc952;	/**< EnforceRFC952's label rules */
+};
 
-/** Label rules of EnforceRFC952, for app keys (default RFC 1123). */
-void cluster_set_rfc952(struct cluster *c, bool rfc952);
+/** An empty model naming apps by `naming` (kept, not copied); NULL when
+ *  out of memory. */
+struct cluster *cluster_new(const struct cluster_naming *naming);
 
 /** Frees it. */
 void cluster_free(struct cluster *c);

@@ -67,7 +67,7 @@ hostcache_new(void)
 		return NULL;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->work, NULL);
-	pthread_cond_init(&c->done, NULL);
+	clock_cond_init(&c->done);
 	c->tail = &c->head;
 	c->refs = 1;
 	return c;

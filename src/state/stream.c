@@ -1,8 +1,8 @@
 /* stream.c -- the operator API subscriber (see stream.h).
  *
  * One thread, one libcurl exchange at a time: POST /api/v1 SUBSCRIBE to
- * the leader the masters list names, RecordIO records as they arrive.
- * Small records are parsed whole and handed to the reload loop; the
+ * the leader the sink names, RecordIO records as they arrive.
+ * Small records are parsed whole and handed to the sink; the
  * SUBSCRIBED snapshot of a big cluster is only sniffed for its type and
  * heartbeat interval (the model is then loaded by a poll, which the reload
  * loop runs at once), so it is never held in memory.  A leader change, a
@@ -23,8 +23,6 @@
 
 #include "config.h"
 #include "log.h"
-#include "master/masters.h"
-#include "refresh.h"
 #include "state/recordio.h"
 #include "util/clock.h"
 #include "util/hostport.h"
@@ -43,9 +41,10 @@ static struct {
 	atomic_int connected;
 	const struct config *cfg;
 	struct fetch_opts opts;
+	struct stream_sink sink;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-} st = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+} st = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* One subscription in progress. */
 struct sub {
@@ -160,7 +159,7 @@ on_subscribed(struct sub *b)
 	atomic_store(&st.connected, 1);
 	log_verbose("event stream: subscribed to %s (heartbeat %.0f s)",
 	    b->leader, b->heartbeat_s);
-	refresh_subscribed();
+	st.sink.subscribed(st.sink.ctx);
 }
 
 /* Starts sniffing a record: its top-level "type" and, for SUBSCRIBED,
@@ -196,11 +195,11 @@ record_done(struct sub *b, const uint8_t *data, size_t len, uint64_t total)
 		log_error_every(10000, "event stream: a %s event of %llu bytes "
 		    "was not applied; polling instead", b->sniff_type,
 		    (unsigned long long)total);
-		refresh_reconcile_soon();
+		st.sink.reconcile_soon(st.sink.ctx);
 		return 0;
 	}
 	b->events++;
-	refresh_event((const char *)data, len);
+	st.sink.event(st.sink.ctx, (const char *)data, len);
 	return 0;
 }
 
@@ -237,28 +236,6 @@ on_body(char *data, size_t size, size_t n, void *ctx)
 	return len;
 }
 
-/* The leader to subscribe to: the one ZooKeeper names (M[0]); without a
- * detector, the master that served the last good state (static masters
- * are tried in order, and a dead first one must not hold the stream);
- * else the first configured master. */
-static bool
-current_leader(char *out, size_t len)
-{
-	struct masters_list m;
-	bool ok = false;
-
-	if (st.cfg->zk[0] == '\0' && masters_last_good(out, len))
-		return true;
-	masters_get(&m);
-	for (size_t i = 0; i < m.n && !ok; i++)
-		if (m.v[i][0] != '\0') {
-			snprintf(out, len, "%s", m.v[i]);
-			ok = true;
-		}
-	masters_list_free(&m);
-	return ok;
-}
-
 static int
 on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut,
     curl_off_t un)
@@ -287,7 +264,7 @@ on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 		return 1;
 	}
 	/* A new leader (ZooKeeper) ends this stream. */
-	if (current_leader(leader, sizeof leader) &&
+	if (st.sink.leader(st.sink.ctx, leader, sizeof leader) &&
 	    strcmp(leader, b->leader) != 0) {
 		log_verbose("event stream: leader is now %s", leader);
 		return 1;
@@ -369,12 +346,9 @@ subscribe(struct sub *b)
 static void
 pause_ms(int64_t ms)
 {
-	struct timespec ts;
-
-	ts = clock_deadline(ms);
 	pthread_mutex_lock(&st.lock);
 	if (!atomic_load(&st.stopping))
-		pthread_cond_timedwait(&st.wake, &st.lock, &ts);
+		clock_cond_wait_ms(&st.wake, &st.lock, ms);
 	pthread_mutex_unlock(&st.lock);
 }
 
@@ -392,7 +366,7 @@ stream_main(void *arg)
 		int64_t jittered;
 		long status;
 
-		if (!current_leader(b.leader, sizeof b.leader)) {
+		if (!st.sink.leader(st.sink.ctx, b.leader, sizeof b.leader)) {
 			pause_ms(1000);
 			continue;
 		}
@@ -418,7 +392,7 @@ stream_main(void *arg)
 			if (clock_ms() - b.subscribed_ms >= STABLE_MS)
 				backoff = BACKOFF_FIRST_MS;
 			/* Events may have been missed: poll now. */
-			refresh_reconcile_soon();
+			st.sink.reconcile_soon(st.sink.ctx);
 		} else if (status != 0 && status != 200) {
 			log_error_every(10000, "event stream: %s answered HTTP "
 			    "%ld to SUBSCRIBE", b.leader, status);
@@ -435,12 +409,15 @@ stream_main(void *arg)
 }
 
 int
-stream_start(const struct config *cfg, const struct fetch_opts *opts)
+stream_start(const struct config *cfg, const struct fetch_opts *opts,
+    const struct stream_sink *sink)
 {
 	st.cfg = cfg;
 	st.opts = *opts;
+	st.sink = *sink;
 	atomic_store(&st.stopping, false);
-	if (pthread_create(&st.thread, NULL, stream_main, NULL) != 0)
+	if (clock_cond_init(&st.wake) != 0 ||
+	    pthread_create(&st.thread, NULL, stream_main, NULL) != 0)
 		return -1;
 	st.started = true;
 	return 0;

@@ -1,6 +1,7 @@
 /* arena.c -- chunked bump allocator behind arena.h. */
 #include "util/arena.h"
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -64,6 +65,7 @@ arena_alloc(struct arena *a, size_t n)
 	}
 	p = c->data + c->pos;
 	c->pos += need;
+	assert(c->pos <= c->size);
 	a->used += need;
 	return p;
 }

@@ -30,6 +30,7 @@
 #include "http/api.h"
 #include "records/gen.h"
 #include "records/snapshot.h"
+#include "records/appkey.h"
 #include "state/cluster.h"
 #include "state/parse.h"
 #include "util/buf.h"
@@ -90,7 +91,7 @@ parse_q(const char *single_quoted)
 static struct cluster *
 load_q(const char *single_quoted)
 {
-	struct cluster *c = cluster_new();
+	struct cluster *c = cluster_new(appkey_naming(false));
 	struct mesos_state *s = parse_q(single_quoted);
 
 	assert_non_null(c);

@@ -1,0 +1,414 @@
+/* events.c -- the cluster model between polls and its incremental
+ * publication (see events.h).
+ *
+ * Polls load the model; the events that arrived while a poll was being
+ * fetched are replayed on top (they are at least as new).  Events between
+ * polls change the model and name the apps whose names they change
+ * (pending); a publication moves them to the apps changed since the last
+ * full build (dirty) and builds only those apps' tasks, published as an
+ * overlay over that build (base).  Agents and frameworks may change any
+ * name, so their events, a name shared between apps, or more than
+ * OVERLAY_MAX_APPS changed apps build in full.
+ */
+#include "events.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_tree.h>
+
+#include "log.h"
+#include "records/appkey.h"
+#include "state/cluster.h"
+
+#define EVENT_LOG_MAX 200000  /* events kept while a poll is in flight */
+#define OVERLAY_MAX_APPS 2000 /* beyond this a full build is cheaper */
+
+/* A set of app keys, each malloc'ed. */
+struct apps {
+	char **v;
+	size_t n;
+};
+
+struct events {
+	/* Guarded by lock: the stream's intake and the reload loop. */
+	pthread_mutex_t lock;
+	struct cluster *model;
+	struct event_log replay; /* since the poll in flight began */
+	struct event_log held;	 /* arrived while a build borrows */
+	bool poll_in_flight;
+	bool building;	     /* a view borrows the model */
+	bool dirty;	     /* events changed it since a build */
+	struct apps pending; /* changed since the last publication */
+	bool pending_full;   /* ... and any name may have */
+	/* The reload loop's alone. */
+	struct apps changed;   /* changed since the last full build */
+	struct snapshot *base; /* that full build */
+};
+
+void
+event_log_push(struct event_log *l, const char *json, size_t len)
+{
+	char *copy;
+
+	if (l->overflow)
+		return;
+	if (l->n >= l->max) {
+		l->overflow = true;
+		return;
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		char **j;
+		size_t *n;
+
+		/* Each array is stored as soon as it is reallocated: the old
+		 * pointer is freed by a successful realloc. */
+		if ((j = realloc(l->json, cap * sizeof *j)) != NULL)
+			l->json = j;
+		if (j == NULL ||
+		    (n = realloc(l->len, cap * sizeof *n)) == NULL) {
+			l->overflow = true;
+			return;
+		}
+		l->len = n;
+		l->cap = cap;
+	}
+	if ((copy = malloc(len + 1)) == NULL) {
+		l->overflow = true;
+		return;
+	}
+	memcpy(copy, json, len);
+	copy[len] = '\0';
+	l->json[l->n] = copy;
+	l->len[l->n++] = len;
+}
+
+void
+event_log_clear(struct event_log *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->json[i]);
+	l->n = 0;
+	l->overflow = false;
+}
+
+void
+event_log_free(struct event_log *l)
+{
+	event_log_clear(l);
+	free(l->json);
+	free(l->len);
+	l->json = NULL;
+	l->len = NULL;
+	l->cap = 0;
+}
+
+/* Adds key (taken over) to the set; false when out of memory, and the
+ * caller must then build in full (the app would keep stale names). */
+static bool
+apps_add(struct apps *a, char *key)
+{
+	char **nv;
+
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], key) == 0) {
+			free(key);
+			return true;
+		}
+	if ((nv = realloc(a->v, (a->n + 1) * sizeof *nv)) == NULL) {
+		free(key);
+		return false;
+	}
+	a->v = nv;
+	nv[a->n++] = key;
+	return true;
+}
+
+static void
+apps_clear(struct apps *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	a->v = NULL;
+	a->n = 0;
+}
+
+struct events *
+events_new(bool rfc952)
+{
+	struct events *e = calloc(1, sizeof *e);
+
+	if (e == NULL)
+		return NULL;
+	if ((e->model = cluster_new(appkey_naming(rfc952))) == NULL) {
+		free(e);
+		return NULL;
+	}
+	pthread_mutex_init(&e->lock, NULL);
+	e->replay.max = EVENT_LOG_MAX;
+	e->held.max = EVENT_LOG_MAX;
+	return e;
+}
+
+void
+events_free(struct events *e)
+{
+	if (e == NULL)
+		return;
+	assert(!e->building);
+	cluster_free(e->model);
+	event_log_free(&e->replay);
+	event_log_free(&e->held);
+	apps_clear(&e->pending);
+	apps_clear(&e->changed);
+	if (e->base != NULL)
+		snapshot_release(e->base);
+	pthread_mutex_destroy(&e->lock);
+	free(e);
+}
+
+/* Applies one event's JSON to the model and, with `track`, notes which
+ * apps it changes (lock held). */
+static enum cluster_change
+apply_json(struct events *e, const char *json, bool track)
+{
+	char yerr[128];
+	yajl_val ev = yajl_tree_parse(json, yerr, sizeof yerr);
+	enum cluster_change ch;
+	char **apps = NULL;
+	size_t n = 0;
+	int scope;
+
+	if (ev == NULL) {
+		log_error_every(10000, "event stream: an event is not JSON: %s",
+		    yerr);
+		return CLUSTER_UNKNOWN;
+	}
+	scope = track ? cluster_event_apps(e->model, ev, &apps, &n) : 0;
+	ch = cluster_apply(e->model, ev);
+	if (track && ch != CLUSTER_NONE) {
+		if (scope < 0)
+			e->pending_full = true;
+		for (size_t i = 0; i < n; i++) {
+			if (!apps_add(&e->pending, apps[i]))
+				e->pending_full = true;
+			apps[i] = NULL;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(apps[i]);
+	free(apps);
+	yajl_tree_free(ev);
+	if (ch != CLUSTER_NONE)
+		e->dirty = true;
+	return ch;
+}
+
+static void
+note(struct events_outcome *o, enum cluster_change ch)
+{
+	if (ch != CLUSTER_NONE)
+		o->changed = true;
+	if (ch == CLUSTER_UNKNOWN || ch == CLUSTER_NEEDS_POLL)
+		o->reconcile = true;
+}
+
+struct events_outcome
+events_intake(struct events *e, const char *json, size_t len)
+{
+	struct events_outcome o = { false, false };
+	char *text = malloc(len + 1);
+	bool loaded;
+
+	if (text == NULL) {
+		/* Lost: only a poll brings the model up to date. */
+		o.reconcile = true;
+		return o;
+	}
+	memcpy(text, json, len);
+	text[len] = '\0';
+	pthread_mutex_lock(&e->lock);
+	loaded = cluster_loaded(e->model);
+	/* A poll in flight replays what arrives meanwhile onto its result. */
+	if (e->poll_in_flight || !loaded)
+		event_log_push(&e->replay, text, len);
+	if (loaded && e->building)
+		event_log_push(&e->held, text, len);
+	else if (loaded)
+		note(&o, apply_json(e, text, true));
+	pthread_mutex_unlock(&e->lock);
+	free(text);
+	return o;
+}
+
+void
+events_poll_begin(struct events *e)
+{
+	pthread_mutex_lock(&e->lock);
+	event_log_clear(&e->replay);
+	e->poll_in_flight = true;
+	pthread_mutex_unlock(&e->lock);
+}
+
+void
+events_poll_abandon(struct events *e)
+{
+	pthread_mutex_lock(&e->lock);
+	e->poll_in_flight = false;
+	if (cluster_loaded(e->model))
+		event_log_clear(&e->replay);
+	pthread_mutex_unlock(&e->lock);
+}
+
+int
+events_poll_load(struct events *e, const struct mesos_state *state,
+    struct events_loaded *out)
+{
+	pthread_mutex_lock(&e->lock);
+	assert(!e->building);
+	out->running_before =
+	    cluster_loaded(e->model) ? cluster_running_tasks(e->model) : 0;
+	if (cluster_load(e->model, state) < 0) {
+		pthread_mutex_unlock(&e->lock);
+		return -1;
+	}
+	out->replayed = e->replay.n;
+	out->overflow = e->replay.overflow;
+	for (size_t i = 0; i < e->replay.n; i++)
+		apply_json(e, e->replay.json[i], false);
+	e->poll_in_flight = false;
+	/* The full build that follows covers every change so far. */
+	apps_clear(&e->pending);
+	e->pending_full = false;
+	event_log_clear(&e->replay);
+	out->running_after = cluster_running_tasks(e->model);
+	out->quiet = out->replayed == 0 && !e->dirty;
+	pthread_mutex_unlock(&e->lock);
+	return 0;
+}
+
+/* True when a changed app shares a name of base with another owner: an
+ * overlay cannot hide its part alone. */
+static bool
+changed_entangled(const struct events *e)
+{
+	if (e->base == NULL || e->base->app_entangled == NULL)
+		return false;
+	for (size_t i = 0; i < e->changed.n; i++) {
+		uint32_t app = snap_app(e->base, e->changed.v[i]);
+
+		if (app != SNAP_NONE && e->base->app_entangled[app])
+			return true;
+	}
+	return false;
+}
+
+bool
+events_build_begin(struct events *e, bool full, struct events_build *b)
+{
+	bool overlay;
+
+	pthread_mutex_lock(&e->lock);
+	assert(!e->building);
+	e->dirty = false;
+	overlay = !full && !e->pending_full && e->base != NULL &&
+	    e->changed.n + e->pending.n <= OVERLAY_MAX_APPS;
+	if (overlay) {
+		for (size_t i = 0; i < e->pending.n; i++) {
+			if (!apps_add(&e->changed, e->pending.v[i]))
+				overlay = false;
+			e->pending.v[i] = NULL;
+		}
+		e->pending.n = 0;
+		/* Names shared with other owners are rebuilt in full. */
+		if (overlay && changed_entangled(e))
+			overlay = false;
+	}
+	b->overlay = overlay;
+	b->view = NULL;
+	if (cluster_loaded(e->model))
+		b->view = cluster_view_borrowed(e->model,
+		    overlay ? e->changed.v : NULL, overlay ? e->changed.n : 0);
+	if (!overlay) {
+		apps_clear(&e->pending);
+		e->pending_full = false;
+	}
+	e->building = b->view != NULL;
+	pthread_mutex_unlock(&e->lock);
+	return b->view != NULL;
+}
+
+struct events_outcome
+events_release(struct events *e, struct events_build *b)
+{
+	struct events_outcome o = { false, false };
+
+	pthread_mutex_lock(&e->lock);
+	assert(e->building);
+	e->building = false;
+	for (size_t i = 0; i < e->held.n; i++)
+		note(&o, apply_json(e, e->held.json[i], true));
+	if (e->held.overflow)
+		o.reconcile = true;
+	event_log_clear(&e->held);
+	pthread_mutex_unlock(&e->lock);
+	mesos_state_free(b->view);
+	b->view = NULL;
+	return o;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+bool
+events_make_overlay(struct events *e, struct snapshot *snap)
+{
+	uint32_t *hidden = malloc((e->changed.n + 1) * sizeof *hidden);
+	uint32_t n = 0;
+
+	assert(e->base != NULL);
+	if (hidden == NULL)
+		return false;
+	for (size_t i = 0; i < e->changed.n; i++) {
+		uint32_t app = snap_app(e->base, e->changed.v[i]);
+
+		if (app != SNAP_NONE)
+			hidden[n++] = app;
+	}
+	qsort(hidden, n, sizeof *hidden, cmp_u32);
+	snap->hidden = hidden;
+	snap->n_hidden = n;
+	atomic_fetch_add(&e->base->refs, 1);
+	snap->base = e->base;
+	return !snap_overlay_clashes(snap);
+}
+
+void
+events_built(struct events *e, const struct events_build *b, bool ok)
+{
+	if (b->overlay)
+		return;
+	if (ok) {
+		/* The base of the overlays to come. */
+		struct snapshot *old = e->base;
+
+		e->base = snapshot_acquire();
+		if (old != NULL)
+			snapshot_release(old);
+		apps_clear(&e->changed);
+		return;
+	}
+	/* The changes are still to be published. */
+	pthread_mutex_lock(&e->lock);
+	e->pending_full = true;
+	pthread_mutex_unlock(&e->lock);
+}

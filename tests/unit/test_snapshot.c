@@ -1,0 +1,210 @@
+/* test_snapshot.c -- the published snapshot (src/records/snapshot.h):
+ * name look-up and text round trips, the bytewise order /v1/axfr walks,
+ * overlays (a changed app's names answer from the overlay, its old ones
+ * are hidden, other names come from the base), clash detection, and
+ * publication with references that outlive a newer snapshot.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "records/builder.h"
+#include "records/snapshot.h"
+#include "util/ipaddr.h"
+
+#define WEB "marathon\x01web"
+#define API "marathon\x01api"
+
+static void
+add_a(struct builder *b, const char *name, const char *ip)
+{
+	struct ipaddr a;
+
+	assert_true(ipaddr_parse(ip, strlen(ip), &a));
+	assert_true(builder_insert_ip(b, name, strlen(name), &a));
+}
+
+/* The A values of name in s (through an overlay), "" when not found. */
+static const char *
+a_of(const struct snapshot *s, const char *name)
+{
+	static char out[128];
+	const struct snapshot *part;
+	uint32_t node = snap_find(s, name, strlen(name), &part);
+
+	out[0] = '\0';
+	if (node == SNAP_NONE)
+		return out;
+	for (uint32_t i = 0; i < snap_count(part, node, RK_A); i++) {
+		uint32_t v = part->a[part->nodes[node].first[RK_A] + i];
+		const uint8_t *b = (const uint8_t *)&v;
+		size_t n = strlen(out);
+
+		snprintf(out + n, sizeof out - n, "%s%u.%u.%u.%u", n ? "," : "",
+		    b[0], b[1], b[2], b[3]);
+	}
+	return out;
+}
+
+/* web.marathon.mesos. (app web), api.marathon.mesos. (app api), and the
+ * leader (no app). */
+static struct snapshot *
+base_snapshot(void)
+{
+	struct builder *b = builder_new();
+	struct snapshot *s;
+
+	assert_non_null(b);
+	add_a(b, "leader.mesos.", "10.0.0.1");
+	builder_set_app(b, WEB);
+	add_a(b, "web.marathon.mesos.", "10.0.1.1");
+	add_a(b, "web.marathon.mesos.", "10.0.1.2");
+	add_a(b, "web-old.marathon.mesos.", "10.0.1.3");
+	builder_set_app(b, API);
+	add_a(b, "api.marathon.mesos.", "10.0.2.1");
+	builder_set_app(b, NULL);
+	s = builder_finish(b);
+	assert_non_null(s);
+	return s;
+}
+
+static void
+test_lookup_and_names(void **state)
+{
+	struct snapshot *s = base_snapshot();
+	char text[256];
+
+	(void)state;
+	assert_string_equal(a_of(s, "web.marathon.mesos."),
+	    "10.0.1.1,10.0.1.2");
+	assert_string_equal(a_of(s, "leader.mesos."), "10.0.0.1");
+	assert_string_equal(a_of(s, "nope.marathon.mesos."), "");
+	assert_int_equal(snap_lookup(s, "web.marathon.mesos", 18), SNAP_NONE);
+	/* Suffixes are names too (the tree shares them). */
+	assert_int_not_equal(snap_lookup(s, "mesos.", 6), SNAP_NONE);
+	/* Every node's text finds that node again. */
+	for (uint32_t i = 0; i < s->n_nodes; i++) {
+		size_t n = snap_name(s, i, text, sizeof text);
+
+		assert_true(n > 0 && text[n - 1] == '.');
+		assert_int_equal(n, snap_name_len(s, i));
+		assert_int_equal(snap_lookup(s, text, n), i);
+	}
+	assert_int_equal(snap_name(s, 0, text, 2), 0); /* does not fit */
+	snapshot_free(s);
+}
+
+static void
+test_sorted_bytewise(void **state)
+{
+	struct snapshot *s = base_snapshot();
+	const uint32_t *order = snap_sorted(s);
+	char prev[256] = "", cur[256];
+
+	(void)state;
+	assert_non_null(order);
+	assert_ptr_equal(snap_sorted(s), order); /* computed once */
+	for (uint32_t i = 0; i < s->n_nodes; i++) {
+		snap_name(s, order[i], cur, sizeof cur);
+		assert_true(strcmp(prev, cur) < 0);
+		strcpy(prev, cur);
+	}
+	snapshot_free(s);
+}
+
+static void
+test_overlay(void **state)
+{
+	struct snapshot *base = base_snapshot(), *ov;
+	struct builder *b = builder_new();
+	uint32_t *hidden = malloc(sizeof *hidden);
+
+	(void)state;
+	/* web now runs on one new address; web-old is gone. */
+	builder_set_app(b, WEB);
+	add_a(b, "web.marathon.mesos.", "10.0.1.9");
+	ov = builder_finish(b);
+	assert_non_null(ov && hidden);
+	hidden[0] = snap_app(base, WEB);
+	assert_int_not_equal(hidden[0], SNAP_NONE);
+	assert_int_equal(snap_app(base, "marathon\x01nope"), SNAP_NONE);
+	ov->hidden = hidden;
+	ov->n_hidden = 1;
+	atomic_store(&base->refs, 1);
+	ov->base = base; /* the overlay's reference */
+	assert_false(snap_overlay_clashes(ov));
+	assert_ptr_equal(snap_full(ov), base);
+	assert_string_equal(a_of(ov, "web.marathon.mesos."), "10.0.1.9");
+	assert_string_equal(a_of(ov, "web-old.marathon.mesos."), "");
+	assert_string_equal(a_of(ov, "api.marathon.mesos."), "10.0.2.1");
+	assert_string_equal(a_of(ov, "leader.mesos."), "10.0.0.1");
+	snapshot_free(ov); /* releases base */
+}
+
+/* An overlay app that takes a name another owner has in base cannot be
+ * served alone. */
+static void
+test_overlay_clash(void **state)
+{
+	struct snapshot *base = base_snapshot(), *ov;
+	struct builder *b = builder_new();
+	uint32_t *hidden = malloc(sizeof *hidden);
+
+	(void)state;
+	builder_set_app(b, WEB);
+	add_a(b, "api.marathon.mesos.", "10.0.1.9");
+	ov = builder_finish(b);
+	assert_non_null(ov && hidden);
+	hidden[0] = snap_app(base, WEB);
+	ov->hidden = hidden;
+	ov->n_hidden = 1;
+	atomic_store(&base->refs, 1);
+	ov->base = base;
+	assert_true(snap_overlay_clashes(ov));
+	snapshot_free(ov);
+}
+
+static void
+test_publish_and_references(void **state)
+{
+	struct snapshot *one = base_snapshot(), *two = base_snapshot(), *held;
+
+	(void)state;
+	assert_null(snapshot_acquire());
+	atomic_store(&one->serial, 7);
+	snapshot_publish(one);
+	snapshot_read_lock();
+	assert_ptr_equal(snapshot_current(), one);
+	assert_int_equal(snap_serial(snapshot_current()), 7);
+	snapshot_read_unlock();
+	held = snapshot_acquire();
+	assert_ptr_equal(held, one);
+	snapshot_publish(two);
+	snapshot_read_lock();
+	assert_ptr_equal(snapshot_current(), two);
+	snapshot_read_unlock();
+	/* The reference keeps the old generation readable (ASan would see
+	 * a read of freed memory otherwise). */
+	assert_string_equal(a_of(held, "api.marathon.mesos."), "10.0.2.1");
+	snapshot_release(held);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lookup_and_names),
+		cmocka_unit_test(test_sorted_bytewise),
+		cmocka_unit_test(test_overlay),
+		cmocka_unit_test(test_overlay_clash),
+		cmocka_unit_test(test_publish_and_references),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
