@@ -73,6 +73,9 @@ struct config {
 	int64_t forward_cache_size;	/**< forwarded-answer cache entries; 0 = off */
 	bool events_on;			/**< follow the operator API event stream */
 	int64_t state_max_bytes;	/**< largest state body accepted */
+	int64_t http_max_conns_per_ip;	/**< open HTTP connections per client address */
+	int64_t enum_max_concurrent;	/**< /v1/enumerate and /v1/axfr bodies at once */
+	int64_t enum_lifetime_seconds;	/**< longest an enumeration body may take */
 };
 
 /** Loads and validates `path` like the original (spec/config.md §4).

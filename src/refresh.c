@@ -27,6 +27,7 @@
 #include "state/cluster.h"
 #include "state/resolve.h"
 #include "util/clock.h"
+#include "util/jsontree.h"
 #include "util/priority.h"
 
 #define RESOLVE_TIMEOUT_MS 5000
@@ -205,7 +206,7 @@ static enum cluster_change
 apply_json(const char *json, bool track)
 {
 	char yerr[128];
-	yajl_val ev = yajl_tree_parse(json, yerr, sizeof yerr);
+	yajl_val ev = json_parse(json, yerr, sizeof yerr);
 	enum cluster_change ch;
 	char **apps = NULL;
 	size_t n = 0;
