@@ -290,8 +290,11 @@ snapshot_free(struct snapshot *s)
 void
 snapshot_publish(struct snapshot *next)
 {
+	static uint64_t full_builds;
 	struct snapshot *old;
 
+	next->generation = next->base ? next->base->generation :
+	    ++full_builds;
 	atomic_store(&next->refs, 1);
 	old = rcu_xchg_pointer(&current_snapshot, next);
 	if (old == NULL)
