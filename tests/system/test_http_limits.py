@@ -79,7 +79,9 @@ def test_slow_readers_hold_little_memory_and_dns_answers(state20k, master_factor
     peak, probes = idle, 0
     try:
         for s in clients:
-            assert read_head(s).startswith("HTTP/1.1 200")
+            head = read_head(s)
+            peak = max(peak, rss_mib(d.pid))
+            assert head.startswith("HTTP/1.1 200"), "RSS %.1f MiB, got %r" % (peak, head)
         end = time.monotonic() + 24
         while time.monotonic() < end:
             for s in clients:
