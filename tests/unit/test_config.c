@@ -797,6 +797,48 @@ test_our_keys(void **state)
 	    "100");
 }
 
+/* The HTTP API limits of issue 11: read, bounded. */
+static void
+test_http_limit_keys(void **state)
+{
+	struct config c;
+
+	(void)state;
+	parse_ok(&c, "{" M1 ",\"httpmaxconnectionsperip\":4,"
+	    "\"EnumerationMaxConcurrent\":2,\"EnumerationLifetimeSeconds\":9}");
+	assert_int_equal(c.http_max_conns_per_ip, 4);
+	assert_int_equal(c.enum_max_concurrent, 2);
+	assert_int_equal(c.enum_lifetime_seconds, 9);
+	config_free(&c);
+	expect_error_has("{" M1 ",\"HTTPMaxConnectionsPerIP\":0}",
+	    "HTTPMaxConnectionsPerIP", "0");
+	expect_error_has("{" M1 ",\"EnumerationMaxConcurrent\":257}",
+	    "EnumerationMaxConcurrent", "257");
+	expect_error_has("{" M1 ",\"EnumerationLifetimeSeconds\":-1}",
+	    "EnumerationLifetimeSeconds", "-1");
+}
+
+/* zk://user:pass@...: the credentials are masked in /v1/config. */
+static void
+test_write_json_zk_masked(void **state)
+{
+	struct config c;
+	char *doc;
+
+	(void)state;
+	parse_ok(&c, "{\"zk\":\"zk://ops:hunter2@10.0.0.1:2181,10.0.0.2:2181"
+	    "/mesos\"}");
+	doc_has(&c, "\"Zk\":\"zk://******@10.0.0.1:2181,10.0.0.2:2181/mesos\"");
+	doc = config_doc(&c, 1);
+	assert_null(strstr(doc, "hunter2"));
+	assert_null(strstr(doc, "ops"));
+	free(doc);
+	config_free(&c);
+	parse_ok(&c, "{\"zk\":\"zk://10.0.0.1:2181/mesos\"}");
+	doc_has(&c, "\"Zk\":\"zk://10.0.0.1:2181/mesos\"");
+	config_free(&c);
+}
+
 /* Each pair: a config with two problems; the earlier check's message. */
 static void
 test_first_failure_wins(void **state)
@@ -961,7 +1003,10 @@ test_write_json_layout(void **state)
 	    "  \"MesosHTTPSInsecure\": false,\n"
 	    "  \"ForwardCacheSize\": 0,\n"
 	    "  \"EventsOn\": true,\n"
-	    "  \"StateMaxBytes\": 134217728\n"
+	    "  \"StateMaxBytes\": 134217728,\n"
+	    "  \"HTTPMaxConnectionsPerIP\": 32,\n"
+	    "  \"EnumerationMaxConcurrent\": 16,\n"
+	    "  \"EnumerationLifetimeSeconds\": 300\n"
 	    " }";
 	struct config c;
 	char *doc;
@@ -1046,6 +1091,8 @@ main(void)
 		cmocka_unit_test(test_file_key_quirk),
 		cmocka_unit_test(test_write_json_layout),
 		cmocka_unit_test(test_write_json_secret_masked),
+		cmocka_unit_test(test_write_json_zk_masked),
+		cmocka_unit_test(test_http_limit_keys),
 		cmocka_unit_test(test_write_json_escaping),
 	};
 
