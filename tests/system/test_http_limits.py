@@ -162,7 +162,7 @@ def test_reader_is_cut_after_the_lifetime(state20k, master_factory, daemon_facto
     finally:
         s.close()
     assert got < len(whole), "the whole document came through"
-    assert took < 15, "connection closed only after %.1f s" % took
+    assert took < 30, "connection closed only after %.1f s" % took
     # the daemon goes on serving, and the slot was given back
     assert d.get("/v1/version")[0] == 200
 
@@ -202,9 +202,11 @@ def test_connections_per_client_address_are_limited(master_factory, daemon_facto
     idle = []
     try:
         for _ in range(3):
-            s = socket.create_connection((d.http_host, d.http_port), timeout=5)
+            # each answered once (so accepted), then kept open idle
+            s = socket.create_connection((d.http_host, d.http_port), timeout=10)
             idle.append(s)
-        time.sleep(0.2)
+            s.sendall(b"GET /v1/version HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert read_head(s).startswith("HTTP/1.1 200")
         extra = socket.create_connection((d.http_host, d.http_port), timeout=5)
         try:
             extra.sendall(b"GET /v1/version HTTP/1.1\r\nHost: x\r\n\r\n")
