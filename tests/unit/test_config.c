@@ -818,6 +818,25 @@ test_http_limit_keys(void **state)
 	    "EnumerationLifetimeSeconds", "-1");
 }
 
+/* A config nested deeper than 64 is refused before yajl builds a tree
+ * (1.5M deep crashed the parse's recursive free). */
+static void
+test_deep_nesting_refused(void **state)
+{
+	size_t depth = 1500000;
+	char *json = malloc(2 * depth + 32);
+
+	(void)state;
+	assert_non_null(json);
+	strcpy(json, "{\"x\":");
+	memset(json + 5, '[', depth);
+	memset(json + 5 + depth, ']', depth);
+	strcpy(json + 5 + 2 * depth, "}");
+	expect_error_has(json, "failed to unmarshal config file",
+	    "nesting deeper than 64");
+	free(json);
+}
+
 /* zk://user:pass@...: the credentials are masked in /v1/config. */
 static void
 test_write_json_zk_masked(void **state)
@@ -1093,6 +1112,7 @@ main(void)
 		cmocka_unit_test(test_write_json_secret_masked),
 		cmocka_unit_test(test_write_json_zk_masked),
 		cmocka_unit_test(test_http_limit_keys),
+		cmocka_unit_test(test_deep_nesting_refused),
 		cmocka_unit_test(test_write_json_escaping),
 	};
 
