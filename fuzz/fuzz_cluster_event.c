@@ -18,6 +18,7 @@
 #include "state/cluster.h"
 #include "state/parse.h"
 #include "util/buf.h"
+#include "util/jsontree.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -94,7 +95,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
-		if ((ev = yajl_tree_parse(line, NULL, 0)) == NULL)
+		if ((ev = json_parse(line, NULL, 0)) == NULL)
 			continue;
 		if (cluster_event_apps(c, ev, &apps, &n) == 0) {
 			/* An overlay's input: only those apps' tasks. */

@@ -29,6 +29,7 @@
 #include "util/buf.h"
 #include "util/hostport.h"
 #include "util/ipaddr.h"
+#include "util/jsontree.h"
 #include "util/jsonw.h"
 #include "util/pem.h"
 #include "util/utf8lower.h"
@@ -93,6 +94,9 @@ static const struct field fields[] = {
 	FLD("ReverseOn", F_BOOL, reverse_on),
 	FLD("ReverseZones", F_STRV, reverse_zones_text),
 	FLD("HealthAwareOn", F_BOOL, health_aware_on),
+	FLD("HTTPMaxConnectionsPerIP", F_INT, http_max_conns_per_ip),
+	FLD("EnumerationMaxConcurrent", F_INT, enum_max_concurrent),
+	FLD("EnumerationLifetimeSeconds", F_INT, enum_lifetime_seconds),
 };
 #undef FLD
 
@@ -206,6 +210,13 @@ config_defaults(struct config *c)
 	/* A 100k-task state is ~35 MB; this leaves room for clusters over
 	 * three times larger while refusing a runaway body. */
 	c->state_max_bytes = 128LL << 20;
+	/* Enough for any scraper or proxy; one client cannot take the 256
+	 * connections of the HTTP server. */
+	c->http_max_conns_per_ip = 32;
+	/* Each enumeration streams with a small buffer (issue 11): these
+	 * bound the old snapshots and the CPU slow readers can hold. */
+	c->enum_max_concurrent = 16;
+	c->enum_lifetime_seconds = 300;
 	/* A nil map prints as null, the default empty map as {}. */
 	c->zone_resolvers_present = true;
 }
@@ -804,6 +815,16 @@ config_validate(struct config *c, char *err, size_t errlen)
 	if (c->state_max_bytes < 1024)
 		return fail(err, errlen, "invalid StateMaxBytes: %" PRId64
 		    " (at least 1024)", c->state_max_bytes);
+	if (c->http_max_conns_per_ip < 1 || c->http_max_conns_per_ip > 256)
+		return fail(err, errlen, "invalid HTTPMaxConnectionsPerIP: %"
+		    PRId64 " (1 to 256)", c->http_max_conns_per_ip);
+	if (c->enum_max_concurrent < 1 || c->enum_max_concurrent > 256)
+		return fail(err, errlen, "invalid EnumerationMaxConcurrent: %"
+		    PRId64 " (1 to 256)", c->enum_max_concurrent);
+	if (c->enum_lifetime_seconds < 1 ||
+	    c->enum_lifetime_seconds > 86400)
+		return fail(err, errlen, "invalid EnumerationLifetimeSeconds: %"
+		    PRId64 " (1 to 86400)", c->enum_lifetime_seconds);
 	return 0;
 }
 
@@ -863,7 +884,7 @@ config_parse(struct config *c, const char *json, size_t len,
 		return fail(err, errlen, "failed to unmarshal config file %s: "
 		    "NUL byte at offset %zu", quoted, at);
 	}
-	root = yajl_tree_parse(text, yerr, sizeof yerr);
+	root = json_parse(text, yerr, sizeof yerr);
 	free(text);
 	if (root == NULL) {
 		for (char *q = yerr; *q; q++)
@@ -946,6 +967,37 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 	return rc;
 }
 
+/* The Zk URL with the user:pass of "scheme://user:pass@hosts/path"
+ * replaced by "******". */
+static void
+write_zk_masked(struct jsonw *w, const char *url)
+{
+	const char *hosts = strstr(url, "://"), *slash, *at;
+	struct buf b = { 0 };
+
+	if (hosts == NULL) {
+		jsonw_key(w, "Zk");
+		jsonw_cstr(w, url);
+		return;
+	}
+	hosts += 3;
+	slash = strchr(hosts, '/');
+	at = memchr(hosts, '@', slash ? (size_t)(slash - hosts) :
+	    strlen(hosts));
+	jsonw_key(w, "Zk");
+	if (at == NULL) {
+		jsonw_cstr(w, url);
+		return;
+	}
+	buf_put(&b, url, (size_t)(hosts - url));
+	buf_puts(&b, "******");
+	buf_puts(&b, at);
+	if (b.failed)
+		w->out->failed = true;
+	jsonw_string(w, b.data ? b.data : "", b.len);
+	buf_free(&b);
+}
+
 static void
 write_strv(struct jsonw *w, const char *key, const struct strv *l)
 {
@@ -1016,7 +1068,8 @@ config_write_json(const struct config *c, uint32_t serial, struct buf *out)
 	}
 	write_strv(&w, "Resolvers", &c->resolvers);
 	write_strv(&w, "IPSources", &c->ip_sources_text);
-	STR("Zk", c->zk);
+	/* user:pass@ in the URL is a credential like the secret. */
+	write_zk_masked(&w, c->zk);
 	STR("Domain", c->domain);
 	STR("File", c->file);
 	STR("Listener", c->listener);
@@ -1048,6 +1101,9 @@ config_write_json(const struct config *c, uint32_t serial, struct buf *out)
 	BOOL("ReverseOn", c->reverse_on);
 	write_strv(&w, "ReverseZones", &c->reverse_zones_text);
 	BOOL("HealthAwareOn", c->health_aware_on);
+	INT("HTTPMaxConnectionsPerIP", c->http_max_conns_per_ip);
+	INT("EnumerationMaxConcurrent", c->enum_max_concurrent);
+	INT("EnumerationLifetimeSeconds", c->enum_lifetime_seconds);
 #undef INT
 #undef STR
 #undef BOOL

@@ -80,6 +80,9 @@ struct config {
 	struct rev_prefix *reverse_zones;	/**< parsed; none: /24 and /64 */
 	size_t n_reverse_zones;
 	bool health_aware_on;		/**< unhealthy tasks out of app names */
+	int64_t http_max_conns_per_ip;	/**< open HTTP connections per client address */
+	int64_t enum_max_concurrent;	/**< /v1/enumerate and /v1/axfr bodies at once */
+	int64_t enum_lifetime_seconds;	/**< longest an enumeration body may take */
 };
 
 /** Most ReverseZones entries (each reverse query scans them). */

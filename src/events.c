@@ -22,6 +22,7 @@
 #include "log.h"
 #include "records/appkey.h"
 #include "state/cluster.h"
+#include "util/jsontree.h"
 
 #define EVENT_LOG_MAX 200000  /* events kept while a poll is in flight */
 #define OVERLAY_MAX_APPS 2000 /* beyond this a full build is cheaper */
@@ -177,7 +178,7 @@ static enum cluster_change
 apply_json(struct events *e, const char *json, bool track)
 {
 	char yerr[128];
-	yajl_val ev = yajl_tree_parse(json, yerr, sizeof yerr);
+	yajl_val ev = json_parse(json, yerr, sizeof yerr);
 	enum cluster_change ch;
 	char **apps = NULL;
 	size_t n = 0;

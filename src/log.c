@@ -13,11 +13,46 @@
 
 int log_verbosity;
 
+/* Appends msg to buf[*n..cap) with control bytes written as \n, \r, \t
+ * or \xHH, so that text from the state (a task id with a newline) can
+ * neither forge a log line nor send escape sequences to a terminal. */
+static void
+log_escape(char *buf, size_t *n, size_t cap, const char *msg)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+		char e[4] = { '\\', 0, 0, 0 };
+		size_t el = 2;
+
+		if (*p >= 0x20 && *p != 0x7f) {
+			if (*n >= cap)
+				return;
+			buf[(*n)++] = (char)*p;
+			continue;
+		}
+		switch (*p) {
+		case '\n': e[1] = 'n'; break;
+		case '\r': e[1] = 'r'; break;
+		case '\t': e[1] = 't'; break;
+		default:
+			e[1] = 'x';
+			e[2] = hex[*p >> 4];
+			e[3] = hex[*p & 15];
+			el = 4;
+		}
+		if (*n + el > cap)
+			return;
+		memcpy(buf + *n, e, el);
+		*n += el;
+	}
+}
+
 void
 log_line(int to_stderr, const char *prefix, const char *file, int line,
     const char *fmt, ...)
 {
-	char buf[2048];
+	char buf[2048], msg[2048];
 	struct tm tm;
 	time_t now = time(NULL);
 	size_t n;
@@ -29,14 +64,14 @@ log_line(int to_stderr, const char *prefix, const char *file, int line,
 	    prefix, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, file, line);
 	n = k < 0 ? 0 : (size_t)k;
-	if (n < sizeof buf) {
-		va_start(ap, fmt);
-		k = vsnprintf(buf + n, sizeof buf - n, fmt, ap);
-		va_end(ap);
-		n += k < 0 ? 0 : (size_t)k;
-	}
-	if (n > sizeof buf - 2)
-		n = sizeof buf - 2;
+	if (n > sizeof buf - 1)
+		n = sizeof buf - 1;
+	va_start(ap, fmt);
+	k = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		msg[0] = '\0';
+	log_escape(buf, &n, sizeof buf - 1, msg);
 	buf[n++] = '\n';
 	/* A short write of a log line is not worth failing over. */
 	if (write(to_stderr ? STDERR_FILENO : STDOUT_FILENO, buf, n) < 0)

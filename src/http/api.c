@@ -15,12 +15,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "config.h"
 #include "http/enum_extra.h"
 #include "log.h"
 #include "records/snapshot.h"
+#include "util/clock.h"
 #include "util/ipaddr.h"
 #include "util/jsonw.h"
 #include "util/utf8lower.h"
@@ -434,68 +437,136 @@ write_enum_record(struct jsonw *w, const struct snapshot *s, uint32_t rec,
 	jsonw_object_end(w);
 }
 
-void
-http_write_enumerate(const struct snapshot *s, struct buf *out)
-{
+/*
+ * The enumeration documents are written by a resumable cursor: each
+ * doc_step() writes one small piece (an opening, one record, one value)
+ * and the cursor says where the next one starts.  A streamed response
+ * keeps only the cursor and a buffer of about one network block, whatever
+ * the size of the document.
+ */
+enum doc_phase {
+	/* /v1/enumerate */
+	E_BEGIN, E_FRAMEWORK, E_TASK, E_RECORD,
+	/* /v1/axfr */
+	X_BEGIN, X_KIND, X_NAME, X_VALUE,
+	DOC_END,
+};
+
+struct doc_cursor {
+	const struct config *cfg;
+	struct snapshot *s;	/**< axfr: as served; enumerate: a full build */
 	struct jsonw w;
-	struct buf tmp = { 0 };
+	struct buf tmp;		/**< scratch for SRV values */
+	enum doc_phase phase;
+	uint32_t f, t, r;	/**< enumerate: framework, task, record */
+	enum rr_kind kind;	/**< axfr: the map being written */
+	size_t i, j;		/**< axfr: positions in the sorted names of the
+				     full build and of the overlay */
+	const struct snapshot *part;	/**< axfr: the current name's values */
+	uint32_t node, v;	/**< axfr: the current name, its next value */
+};
 
-	jsonw_init(&w, out);
-	jsonw_object_begin(&w);
-	jsonw_key(&w, "frameworks");
-	if (s->n_frameworks == 0) {
-		jsonw_null(&w);
-		jsonw_object_end(&w);
-		return;
-	}
-	jsonw_array_begin(&w);
-	for (uint32_t f = 0; f < s->n_frameworks; f++) {
-		uint32_t t_end = f + 1 < s->n_frameworks ?
-		    s->frameworks[f + 1].first_task : s->n_tasks;
-
-		jsonw_object_begin(&w);
-		jsonw_key(&w, "tasks");
-		jsonw_array_begin(&w);
-		for (uint32_t t = s->frameworks[f].first_task; t < t_end; t++) {
-			uint32_t r_end = t + 1 < s->n_tasks ?
-			    s->tasks[t + 1].first_rec : s->n_recs;
-
-			jsonw_object_begin(&w);
-			jsonw_key(&w, "name");
-			jsonw_cstr(&w, s->tasks[t].name);
-			jsonw_key(&w, "id");
-			jsonw_cstr(&w, s->tasks[t].id);
-			enum_write_health(&w, s, &s->tasks[t]);
-			jsonw_key(&w, "records");
-			if (s->tasks[t].first_rec == r_end) {
-				jsonw_null(&w);
-			} else {
-				jsonw_array_begin(&w);
-				for (uint32_t r = s->tasks[t].first_rec;
-				    r < r_end; r++)
-					write_enum_record(&w, s, s->recs[r],
-					    &tmp);
-				jsonw_array_end(&w);
-			}
-			jsonw_object_end(&w);
-		}
-		jsonw_array_end(&w);
-		jsonw_key(&w, "name");
-		jsonw_cstr(&w, s->frameworks[f].name);
-		jsonw_object_end(&w);
-	}
-	jsonw_array_end(&w);
-	enum_write_reverse(&w, s);
-	jsonw_object_end(&w);
-	buf_free(&tmp);
+static void
+doc_init(struct doc_cursor *d, const struct config *c, struct snapshot *s,
+    bool axfr, struct buf *out)
+{
+	memset(d, 0, sizeof *d);
+	d->cfg = c;
+	d->s = s;
+	d->phase = axfr ? X_BEGIN : E_BEGIN;
+	jsonw_init(&d->w, out);
 }
 
-/* One name of /v1/axfr and the snapshot (a base or an overlay) that
- * holds its values. */
-struct axfr_name {
-	const struct snapshot *part;
-	uint32_t node;
-};
+static void
+doc_free(struct doc_cursor *d)
+{
+	buf_free(&d->tmp);
+}
+
+/* One piece of /v1/enumerate. */
+static void
+enumerate_step(struct doc_cursor *d)
+{
+	const struct snapshot *s = d->s;
+	struct jsonw *w = &d->w;
+	uint32_t t_end, r_end;
+
+	switch (d->phase) {
+	case E_BEGIN:
+		jsonw_object_begin(w);
+		jsonw_key(w, "frameworks");
+		if (s->n_frameworks == 0) {
+			jsonw_null(w);
+			jsonw_object_end(w);
+			d->phase = DOC_END;
+			return;
+		}
+		jsonw_array_begin(w);
+		d->f = 0;
+		d->phase = E_FRAMEWORK;
+		return;
+	case E_FRAMEWORK:
+		if (d->f == s->n_frameworks) {
+			jsonw_array_end(w);
+			/* ReverseOn only: bounded by the zone's PTR records. */
+			enum_write_reverse(w, s);
+			jsonw_object_end(w);
+			d->phase = DOC_END;
+			return;
+		}
+		jsonw_object_begin(w);
+		jsonw_key(w, "tasks");
+		jsonw_array_begin(w);
+		d->t = s->frameworks[d->f].first_task;
+		d->phase = E_TASK;
+		return;
+	case E_TASK:
+		t_end = d->f + 1 < s->n_frameworks ?
+		    s->frameworks[d->f + 1].first_task : s->n_tasks;
+		if (d->t == t_end) {
+			jsonw_array_end(w);
+			jsonw_key(w, "name");
+			jsonw_cstr(w, s->frameworks[d->f].name);
+			jsonw_object_end(w);
+			d->f++;
+			d->phase = E_FRAMEWORK;
+			return;
+		}
+		r_end = d->t + 1 < s->n_tasks ? s->tasks[d->t + 1].first_rec :
+		    s->n_recs;
+		jsonw_object_begin(w);
+		jsonw_key(w, "name");
+		jsonw_cstr(w, s->tasks[d->t].name);
+		jsonw_key(w, "id");
+		jsonw_cstr(w, s->tasks[d->t].id);
+		enum_write_health(w, s, &s->tasks[d->t]);
+		jsonw_key(w, "records");
+		if (s->tasks[d->t].first_rec == r_end) {
+			jsonw_null(w);
+			jsonw_object_end(w);
+			d->t++;
+			return;
+		}
+		jsonw_array_begin(w);
+		d->r = s->tasks[d->t].first_rec;
+		d->phase = E_RECORD;
+		return;
+	case E_RECORD:
+		r_end = d->t + 1 < s->n_tasks ? s->tasks[d->t + 1].first_rec :
+		    s->n_recs;
+		if (d->r == r_end) {
+			jsonw_array_end(w);
+			jsonw_object_end(w);
+			d->t++;
+			d->phase = E_TASK;
+			return;
+		}
+		write_enum_record(w, s, s->recs[d->r++], &d->tmp);
+		return;
+	default:
+		return;
+	}
+}
 
 static int
 name_cmp(const char *a, size_t la, const char *b, size_t lb)
@@ -505,139 +576,391 @@ name_cmp(const char *a, size_t la, const char *b, size_t lb)
 	return c != 0 ? c : la < lb ? -1 : la > lb;
 }
 
-/* Every served name in bytewise order: a full snapshot's own, or for an
- * overlay the merge of its names and its base's, each answered from
- * where a look-up would answer it.  NULL when out of memory. */
-static struct axfr_name *
-axfr_names(struct snapshot *s, size_t *n)
+/* The next served name of /v1/axfr in bytewise order: a full snapshot's
+ * own, or for an overlay the merge of its names and its base's, each
+ * answered from where a look-up would answer it (*part).  False at the
+ * end, or with out->failed when out of memory. */
+static bool
+axfr_next_name(struct doc_cursor *d, const struct snapshot **part,
+    uint32_t *node)
 {
-	struct snapshot *full = snap_full(s);
+	struct snapshot *s = d->s, *full = snap_full(s);
 	const uint32_t *bo = snap_sorted(full), *oo = NULL;
-	size_t cap = full->n_nodes + s->n_nodes + 1, k = 0, i = 0, j = 0;
-	struct axfr_name *v = malloc(cap * sizeof *v);
-	char *na = NULL, *nb = NULL;
+	char na[65600], nb[65600];
 
-	*n = 0;
-	if (bo == NULL || v == NULL || (s != full &&
-	    (oo = snap_sorted(s)) == NULL)) {
-		free(v);
-		return NULL;
+	if (bo == NULL || (s != full && (oo = snap_sorted(s)) == NULL)) {
+		d->w.out->failed = true;
+		return false;
 	}
 	if (s == full) {
-		for (i = 0; i < full->n_nodes; i++)
-			v[k++] = (struct axfr_name){ full, bo[i] };
-		*n = k;
-		return v;
+		if (d->i >= full->n_nodes)
+			return false;
+		*part = full;
+		*node = bo[d->i++];
+		return true;
 	}
-	if ((na = malloc(65600)) == NULL || (nb = malloc(65600)) == NULL) {
-		free(na);
-		free(v);
-		return NULL;
-	}
-	while (i < full->n_nodes || j < s->n_nodes) {
+	while (d->i < full->n_nodes || d->j < s->n_nodes) {
 		size_t la = 0, lb = 0;
 		int c;
-		const char *text;
-		size_t tl;
-		const struct snapshot *part;
-		uint32_t node;
 
-		if (i < full->n_nodes)
-			la = snap_name(full, bo[i], na, 65600);
-		if (j < s->n_nodes)
-			lb = snap_name(s, oo[j], nb, 65600);
-		c = i >= full->n_nodes ? 1 : j >= s->n_nodes ? -1 :
+		if (d->i < full->n_nodes)
+			la = snap_name(full, bo[d->i], na, sizeof na);
+		if (d->j < s->n_nodes)
+			lb = snap_name(s, oo[d->j], nb, sizeof nb);
+		c = d->i >= full->n_nodes ? 1 : d->j >= s->n_nodes ? -1 :
 		    name_cmp(na, la, nb, lb);
-		text = c <= 0 ? na : nb;
-		tl = c <= 0 ? la : lb;
 		if (c <= 0)
-			i++;
+			d->i++;
 		if (c >= 0)
-			j++;
-		node = snap_find(s, text, tl, &part);
-		if (node != SNAP_NONE)
-			v[k++] = (struct axfr_name){ part, node };
+			d->j++;
+		*node = snap_find(s, c <= 0 ? na : nb, c <= 0 ? la : lb,
+		    part);
+		if (*node != SNAP_NONE)
+			return true;
 	}
-	free(na);
-	free(nb);
-	*n = k;
-	return v;
+	return false;
 }
 
-static void
-write_axfr_kind(struct jsonw *w, const struct axfr_name *names, size_t n,
-    enum rr_kind k, struct buf *tmp)
+/* Values of the current kind at a node (A also lists the #509 pseudo
+ * addresses, after the real ones). */
+static uint32_t
+axfr_values(const struct snapshot *s, uint32_t node, enum rr_kind k)
 {
+	return snap_count(s, node, k) +
+	    (k == RK_A ? snap_count(s, node, RK_APSEUDO) : 0);
+}
+
+/* One piece of /v1/axfr. */
+static void
+axfr_step(struct doc_cursor *d)
+{
+	static const char *const maps[] = { "As", "AAAAs", "SRVs" };
+	const struct config *c = d->cfg;
+	struct jsonw *w = &d->w;
+	const struct snapshot *p;
 	char name[65600];
+	uint32_t v, n_own;
+	bool found;
 
-	jsonw_object_begin(w);
-	for (size_t o = 0; o < n; o++) {
-		const struct snapshot *s = names[o].part;
-		uint32_t node = names[o].node;
-		const struct snode *nd = &s->nodes[node];
-		bool has = nd->first[k] < nd[1].first[k] ||
-		    (k == RK_A && nd->first[RK_APSEUDO] < nd[1].first[RK_APSEUDO]);
-
-		if (!has)
-			continue;
-		snap_name(s, node, name, sizeof name);
+	switch (d->phase) {
+	case X_BEGIN:
+		jsonw_object_begin(w);
+		jsonw_key(w, "TTL");
+		jsonw_int(w, c->ttl);
+		jsonw_key(w, "Serial");
+		jsonw_uint(w, snap_serial(d->s));
+		jsonw_key(w, "RefreshSeconds");
+		jsonw_int(w, c->refresh_seconds);
+		jsonw_key(w, "Mname");
+		jsonw_cstr(w, c->soa_mname);
+		jsonw_key(w, "Rname");
+		jsonw_cstr(w, c->soa_rname);
+		jsonw_key(w, "Domain");
+		jsonw_cstr(w, c->domain);
+		jsonw_key(w, "Records");
+		jsonw_object_begin(w);
+		d->kind = RK_A;
+		d->phase = X_KIND;
+		return;
+	case X_KIND:
+		if (d->kind > RK_SRV) {
+			jsonw_object_end(w);
+			jsonw_object_end(w);
+			d->phase = DOC_END;
+			return;
+		}
+		jsonw_key(w, maps[d->kind]);
+		jsonw_object_begin(w);
+		d->i = d->j = 0;
+		d->phase = X_NAME;
+		return;
+	case X_NAME:
+		/* names without values of this kind are passed over */
+		found = false;
+		while (!found && axfr_next_name(d, &d->part, &d->node))
+			found = axfr_values(d->part, d->node, d->kind) > 0;
+		if (!found) {
+			jsonw_object_end(w);
+			d->kind++;
+			d->phase = X_KIND;
+			return;
+		}
+		snap_name(d->part, d->node, name, sizeof name);
 		jsonw_key(w, name);
 		jsonw_array_begin(w);
-		for (uint32_t i = nd->first[k]; i < nd[1].first[k]; i++) {
-			if (k == RK_A)
-				write_ip4(w, s->a[i]);
-			else if (k == RK_AAAA)
-				write_ip6(w, &s->aaaa[i]);
-			else
-				write_srv_value(w, s, &s->srv[i], tmp);
+		d->v = 0;
+		d->phase = X_VALUE;
+		return;
+	case X_VALUE:
+		p = d->part;
+		n_own = snap_count(p, d->node, d->kind);
+		if (d->v == axfr_values(p, d->node, d->kind)) {
+			jsonw_array_end(w);
+			d->phase = X_NAME;
+			return;
 		}
-		if (k == RK_A)
-			for (uint32_t i = nd->first[RK_APSEUDO];
-			    i < nd[1].first[RK_APSEUDO]; i++)
-				write_pseudo(w, s, s->pseudo[i]);
-		jsonw_array_end(w);
+		v = p->nodes[d->node].first[d->kind] + d->v;
+		if (d->v >= n_own)
+			write_pseudo(w, p, p->pseudo[
+			    p->nodes[d->node].first[RK_APSEUDO] + d->v - n_own]);
+		else if (d->kind == RK_A)
+			write_ip4(w, p->a[v]);
+		else if (d->kind == RK_AAAA)
+			write_ip6(w, &p->aaaa[v]);
+		else
+			write_srv_value(w, p, &p->srv[v], &d->tmp);
+		d->v++;
+		return;
+	default:
+		return;
 	}
-	jsonw_object_end(w);
+}
+
+/* Writes the next piece of the document; false once it is complete. */
+static bool
+doc_step(struct doc_cursor *d)
+{
+	if (d->phase == DOC_END)
+		return false;
+	if (d->phase >= X_BEGIN)
+		axfr_step(d);
+	else
+		enumerate_step(d);
+	return true;
+}
+
+void
+http_write_enumerate(const struct snapshot *s, struct buf *out)
+{
+	struct doc_cursor d;
+
+	/* The cursor only reads the snapshot. */
+	doc_init(&d, NULL, (struct snapshot *)(uintptr_t)s, false, out);
+	while (!out->failed && doc_step(&d))
+		;
+	doc_free(&d);
 }
 
 void
 http_write_axfr(const struct config *c, struct snapshot *s, struct buf *out)
 {
-	size_t n;
-	struct axfr_name *names = axfr_names(s, &n);
-	struct buf tmp = { 0 };
-	struct jsonw w;
+	struct doc_cursor d;
 
-	if (names == NULL) {
-		out->failed = true;
-		return;
+	doc_init(&d, c, s, true, out);
+	while (!out->failed && doc_step(&d))
+		;
+	doc_free(&d);
+}
+
+/*
+ * Streamed enumeration bodies.  Each holds a snapshot reference, its
+ * cursor and a buffer of about one block; a watchdog cuts (shuts the
+ * socket of) a body older than EnumerationLifetimeSeconds or reading a
+ * generation older than the previous full build, so slow readers bound
+ * neither time nor the number of old snapshots kept alive.
+ */
+#define STREAM_BLOCK 16384
+#define STREAM_RETRY_AFTER "5"
+
+struct stream {
+	struct doc_cursor d;
+	struct buf out;
+	size_t pos;		/**< bytes of out already handed to MHD */
+	struct snapshot *ref;	/**< from snapshot_acquire */
+	int64_t deadline_ms;
+	int fd;			/**< the connection's socket */
+	bool cut;
+	struct stream *prev, *next;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct stream *head;
+	int active;
+	bool stop;
+	bool running;
+	pthread_t thread;
+} streams = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+/* The generation of the full build being served (0 before the first). */
+static uint64_t
+current_generation(void)
+{
+	struct snapshot *s;
+	uint64_t g = 0;
+
+	snapshot_read_lock();
+	if ((s = snapshot_current()) != NULL)
+		g = snap_full(s)->generation;
+	snapshot_read_unlock();
+	return g;
+}
+
+/* True when a body has lived too long or reads a snapshot older than the
+ * previous full build. */
+static bool
+stream_expired(const struct stream *st, int64_t now, uint64_t gen)
+{
+	return now >= st->deadline_ms ||
+	    snap_full(st->ref)->generation + 1 < gen;
+}
+
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct stream *st = cls;
+	size_t avail;
+
+	(void)pos;
+	if (stream_expired(st, clock_ms(), current_generation()))
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	if (st->pos == st->out.len)
+		st->out.len = st->pos = 0;
+	while (st->out.len - st->pos < max && !st->out.failed &&
+	    doc_step(&st->d))
+		;
+	if (st->out.failed)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	avail = st->out.len - st->pos;
+	if (avail == 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (avail > max)
+		avail = max;
+	memcpy(out, st->out.data + st->pos, avail);
+	st->pos += avail;
+	if (st->pos < st->out.len && st->pos >= STREAM_BLOCK) {
+		/* keep the unsent tail at the front: out stays near max */
+		memmove(st->out.data, st->out.data + st->pos,
+		    st->out.len - st->pos);
+		st->out.len -= st->pos;
+		st->pos = 0;
 	}
-	jsonw_init(&w, out);
-	jsonw_object_begin(&w);
-	jsonw_key(&w, "TTL");
-	jsonw_int(&w, c->ttl);
-	jsonw_key(&w, "Serial");
-	jsonw_uint(&w, snap_serial(s));
-	jsonw_key(&w, "RefreshSeconds");
-	jsonw_int(&w, c->refresh_seconds);
-	jsonw_key(&w, "Mname");
-	jsonw_cstr(&w, c->soa_mname);
-	jsonw_key(&w, "Rname");
-	jsonw_cstr(&w, c->soa_rname);
-	jsonw_key(&w, "Domain");
-	jsonw_cstr(&w, c->domain);
-	jsonw_key(&w, "Records");
-	jsonw_object_begin(&w);
-	jsonw_key(&w, "As");
-	write_axfr_kind(&w, names, n, RK_A, &tmp);
-	jsonw_key(&w, "AAAAs");
-	write_axfr_kind(&w, names, n, RK_AAAA, &tmp);
-	jsonw_key(&w, "SRVs");
-	write_axfr_kind(&w, names, n, RK_SRV, &tmp);
-	jsonw_object_end(&w);
-	jsonw_object_end(&w);
-	free(names);
-	buf_free(&tmp);
+	return (ssize_t)avail;
+}
+
+static void
+stream_free(void *cls)
+{
+	struct stream *st = cls;
+
+	pthread_mutex_lock(&streams.lock);
+	if (st->prev != NULL)
+		st->prev->next = st->next;
+	else
+		streams.head = st->next;
+	if (st->next != NULL)
+		st->next->prev = st->prev;
+	streams.active--;
+	pthread_mutex_unlock(&streams.lock);
+	doc_free(&st->d);
+	buf_free(&st->out);
+	snapshot_release(st->ref);
+	free(st);
+}
+
+/* Cuts expired bodies.  The socket is shut down under the lock that
+ * stream_free takes before MHD closes it, so the descriptor is still
+ * the connection's. */
+static void *
+stream_watchdog(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&streams.lock);
+	while (!streams.stop) {
+		struct timespec ts;
+		int64_t now = clock_ms();
+		uint64_t gen = current_generation();
+
+		for (struct stream *st = streams.head; st; st = st->next)
+			if (!st->cut && st->fd >= 0 &&
+			    stream_expired(st, now, gen)) {
+				shutdown(st->fd, SHUT_RDWR);
+				st->cut = true;
+			}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += 250000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&streams.wake, &streams.lock, &ts);
+	}
+	pthread_mutex_unlock(&streams.lock);
+	return NULL;
+}
+
+static enum MHD_Result
+send_busy(struct MHD_Connection *c)
+{
+	static const char text[] = "503: Service Unavailable";
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+	    sizeof text - 1, (void *)(uintptr_t)text, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result rc;
+
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+	MHD_add_response_header(r, "Retry-After", STREAM_RETRY_AFTER);
+	rc = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+/* Answers /v1/axfr or /v1/enumerate with a body streamed from the
+ * current snapshot; 503 with Retry-After beyond EnumerationMaxConcurrent. */
+static enum MHD_Result
+stream_document(struct MHD_Connection *c, bool axfr)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct MHD_Response *r;
+	struct stream *st;
+	enum MHD_Result rc;
+
+	pthread_mutex_lock(&streams.lock);
+	if (streams.active >= cfg->enum_max_concurrent) {
+		pthread_mutex_unlock(&streams.lock);
+		log_error_every(10000, "http: %s refused: %d enumerations "
+		    "running (EnumerationMaxConcurrent)", axfr ? "/v1/axfr" :
+		    "/v1/enumerate", (int)cfg->enum_max_concurrent);
+		return send_busy(c);
+	}
+	streams.active++;
+	pthread_mutex_unlock(&streams.lock);
+	if ((st = calloc(1, sizeof *st)) == NULL ||
+	    (st->ref = snapshot_acquire()) == NULL) {
+		pthread_mutex_lock(&streams.lock);
+		streams.active--;
+		pthread_mutex_unlock(&streams.lock);
+		free(st);
+		return send_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "503: Service Unavailable");
+	}
+	/* /v1/enumerate lists the last full build: with events it follows
+	 * within FULL_MAX_DELAY_MS (refresh.c). */
+	doc_init(&st->d, cfg, axfr ? st->ref : snap_full(st->ref), axfr,
+	    &st->out);
+	st->deadline_ms = clock_ms() + cfg->enum_lifetime_seconds * 1000;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	st->fd = ci ? ci->connect_fd : -1;
+	pthread_mutex_lock(&streams.lock);
+	st->next = streams.head;
+	if (streams.head != NULL)
+		streams.head->prev = st;
+	streams.head = st;
+	pthread_mutex_unlock(&streams.lock);
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK,
+	    stream_read, st, stream_free);
+	if (r == NULL) {
+		stream_free(st);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	rc = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return rc;
 }
 
 static enum MHD_Result
@@ -703,23 +1026,31 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		break;
 	case R_ENUMERATE:
 	case R_AXFR:
-		/* A reference, not a read section: a big document must not
-		 * hold up the next publication. */
-		if ((s = snapshot_acquire()) == NULL)
-			return send_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-			    "503: Service Unavailable");
-		if (r == R_AXFR)
-			http_write_axfr(cfg, s, &out);
-		else
-			/* The last full build: with events it follows
-			 * within FULL_MAX_DELAY_MS (refresh.c). */
-			http_write_enumerate(snap_full(s), &out);
-		snapshot_release(s);
-		break;
+		return stream_document(c, r == R_AXFR);
 	default:
 		break;
 	}
 	return send_json(c, &out);
+}
+
+/* The watchdog thread, its condition variable on the monotonic clock. */
+static int
+start_watchdog(void)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&streams.wake, &ca);
+	pthread_condattr_destroy(&ca);
+	streams.stop = false;
+	if (pthread_create(&streams.thread, NULL, stream_watchdog, NULL) != 0) {
+		pthread_cond_destroy(&streams.wake);
+		return -1;
+	}
+	pthread_setname_np(streams.thread, "mdns-httpwatch");
+	streams.running = true;
+	return 0;
 }
 
 int
@@ -754,11 +1085,20 @@ http_api_start(const struct config *c, char *err, size_t errlen)
 	    MHD_OPTION_THREAD_POOL_SIZE, 2U,
 	    MHD_OPTION_CONNECTION_TIMEOUT, 30U,
 	    MHD_OPTION_CONNECTION_LIMIT, 256U,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)c->http_max_conns_per_ip,
 	    MHD_OPTION_END);
 	if (daemon_handle == NULL) {
 		snprintf(err, errlen, "failed to setup http server: cannot "
 		    "listen on %s:%lld", c->http_listener,
 		    (long long)c->http_port);
+		return -1;
+	}
+	if (start_watchdog() != 0) {
+		MHD_stop_daemon(daemon_handle);
+		daemon_handle = NULL;
+		snprintf(err, errlen, "failed to setup http server: cannot "
+		    "start a thread");
 		return -1;
 	}
 	return 0;
@@ -770,4 +1110,13 @@ http_api_stop(void)
 	if (daemon_handle != NULL)
 		MHD_stop_daemon(daemon_handle);
 	daemon_handle = NULL;
+	if (streams.running) {
+		pthread_mutex_lock(&streams.lock);
+		streams.stop = true;
+		pthread_cond_signal(&streams.wake);
+		pthread_mutex_unlock(&streams.lock);
+		pthread_join(streams.thread, NULL);
+		pthread_cond_destroy(&streams.wake);
+		streams.running = false;
+	}
 }

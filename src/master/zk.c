@@ -124,7 +124,7 @@ zk_master_info_json(const char *data, size_t len, char *addr, size_t addrlen,
 		return -1;
 	memcpy(text, data, len);
 	text[len] = '\0';
-	root = yajl_tree_parse(text, NULL, 0);
+	root = json_parse(text, NULL, 0);
 	free(text);
 	if (!YAJL_IS_OBJECT(root))
 		goto out;

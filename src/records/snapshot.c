@@ -304,9 +304,12 @@ snapshot_free(struct snapshot *s)
 void
 snapshot_publish(struct snapshot *next)
 {
+	static uint64_t full_builds;
 	struct snapshot *old;
 
 	assert(next != NULL && next != rcu_dereference(current_snapshot));
+	next->generation = next->base ? next->base->generation :
+	    ++full_builds;
 	atomic_store(&next->refs, 1);
 	old = rcu_xchg_pointer(&current_snapshot, next);
 	if (old == NULL)

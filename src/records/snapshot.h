@@ -83,6 +83,10 @@ struct snapshot {
 	 *  field that changes after publication, when a refresh finds the
 	 *  state unchanged and keeps this snapshot. */
 	_Atomic uint32_t serial;
+	/** Full builds published up to this one (an overlay: its base's);
+	 *  set by snapshot_publish.  Streamed HTTP bodies of a generation
+	 *  older than the previous one are cut (http/api.c). */
+	uint64_t generation;
 
 	struct snode *nodes;		/**< n_nodes + 1 (a sentinel with the ends) */
 	uint32_t n_nodes;

@@ -27,6 +27,7 @@
 #include "config.h"
 #include "log.h"
 #include "util/buf.h"
+#include "util/jsontree.h"
 
 #define IAM_MARGIN_S 300	/* refresh this long before expiry */
 #define IAM_DEFAULT_LIFE_S 3600
@@ -161,7 +162,7 @@ jwt_expiry(const char *token)
 	    b64url_decode(p1 + 1, (size_t)(p2 - p1 - 1), payload,
 	    sizeof payload) < 0)
 		return 0;
-	if ((root = yajl_tree_parse(payload, NULL, 0)) == NULL)
+	if ((root = json_parse(payload, NULL, 0)) == NULL)
 		return 0;
 	if (YAJL_IS_OBJECT(root))
 		for (size_t i = 0; i < root->u.object.len; i++)
@@ -184,6 +185,7 @@ iam_login(struct iam_auth *a, char *err, size_t errlen)
 	long status = 0;
 	yajl_val root = NULL;
 	int rc = -1;
+	char yerr[128];
 
 	if (make_jwt(a, &jwt, err, errlen) < 0)
 		goto out;
@@ -216,7 +218,15 @@ iam_login(struct iam_auth *a, char *err, size_t errlen)
 		    "HTTP %ld", a->login_endpoint, status);
 		goto out;
 	}
-	root = yajl_tree_parse(resp.data, NULL, 0);
+	root = json_parse(resp.data, yerr, sizeof yerr);
+	if (root == NULL) {
+		for (char *q = yerr; *q; q++)
+			if (*q == '\n')
+				*q = ' ';
+		snprintf(err, errlen, "IAM authentication failed: the answer "
+		    "of %s is not JSON: %s", a->login_endpoint, yerr);
+		goto out;
+	}
 	for (size_t i = 0; YAJL_IS_OBJECT(root) && i < root->u.object.len; i++)
 		if (strcasecmp(root->u.object.keys[i], "token") == 0 &&
 		    YAJL_IS_STRING(root->u.object.values[i])) {
@@ -293,7 +303,7 @@ iam_load(const struct config *cfg, char *err, size_t errlen)
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		buf_put(&text, chunk, n);
 	fclose(f);
-	root = yajl_tree_parse(text.data ? text.data : "", yerr, sizeof yerr);
+	root = json_parse(text.data ? text.data : "", yerr, sizeof yerr);
 	buf_free(&text);
 	if (!YAJL_IS_OBJECT(root)) {
 		for (char *q = yerr; *q; q++)

@@ -7,6 +7,20 @@
 #include <stddef.h>
 #include <yajl/yajl_tree.h>
 
+/** Deepest nesting of arrays and objects json_parse accepts: far more
+ *  than any master, ZooKeeper or IAM document needs, far less than what
+ *  makes yajl's recursive tree free overflow the stack. */
+#define JSON_MAX_DEPTH 64
+
+/** Nesting depth of the JSON text s[0..len) (brackets outside strings),
+ *  stopping early once it exceeds limit. Does not validate the text. */
+size_t json_depth(const char *s, size_t len, size_t limit);
+
+/** yajl_tree_parse of a NUL-terminated text, refused without building a
+ *  tree when it nests deeper than JSON_MAX_DEPTH: then NULL with
+ *  "nesting deeper than 64" in err (when errlen > 0), as for bad JSON. */
+yajl_val json_parse(const char *text, char *err, size_t errlen);
+
 /** The value of key in an object; NULL when obj is not an object or
  *  lacks the key. */
 yajl_val json_get(yajl_val obj, const char *key);

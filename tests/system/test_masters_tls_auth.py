@@ -542,6 +542,68 @@ def test_iam_login_refused_keeps_zone(pki, master_factory, daemon_factory, tmp_p
     assert serves(d, m)
 
 
+class LoginServer:
+    """An IAM login endpoint on loopback answering `body` to every POST,
+    served by a thread of this test and shut down by it."""
+
+    def __init__(self, body):
+        import http.server
+        import threading
+        outer = self
+        self.body = body
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(outer.body)))
+                self.end_headers()
+                self.wfile.write(outer.body)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer((harness.LOOPBACK, 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = "http://%s:%d%s" % (harness.LOOPBACK, self.server.server_address[1], LOGIN)
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_iam_deeply_nested_login_answer_keeps_zone(pki, master_factory, daemon_factory,
+                                                   tmp_path):
+    """A login answer nested 500,000 deep (answers are read up to 1 MiB):
+    one line per attempt, the daemon stays up and keeps its zone, and logs
+    in again once the answer is sane."""
+    m = iam_master(master_factory, pki, "iam", "tok")
+    login = LoginServer(b'{"token":"tok"}')
+    try:
+        d = daemon_factory(master=m, refresh_seconds=1, config={
+            "MesosAuthentication": "iam", "stateTimeoutSeconds": 2,
+            "IAMConfigFile": iam_file(tmp_path, pki, login.url)})
+        wait_serves(d, m)
+        axfr = d.axfr()["Records"]
+        log = LogCursor(d)
+        depth = 500000
+        login.body = b'{"token":' + b"[" * depth + b"]" * depth + b"}"
+        m.set_faults(status=401)    # the token is refused: log in again
+        log.wait(r"^ERROR: .*IAM authentication failed: the answer of %s is not "
+                 r"JSON: nesting deeper than 64%s" % (re.escape(login.url), KEEP))
+        hold_serving(d, m, 2.0, axfr)
+        assert d.returncode is None
+        login.body = b'{"token":"tok"}'
+        m.set_faults()
+        harness.wait_until(lambda: m.state_requests()[-1]["status"] == 200, 10, 0.05,
+                           "a served state after a sane login")
+        assert serves(d, m)
+    finally:
+        login.stop()
+
+
 @pytest.mark.parametrize("drop", ["uid", "private_key", "login_endpoint"])
 def test_iam_config_missing_field_exits_1(pki, daemon_factory, tmp_path, drop):
     msg = run_bad(daemon_factory, master=["127.0.0.1:5050"], config={

@@ -580,6 +580,36 @@ def test_zk_url_credentials_ignored(zk, mesos, master_factory, daemon_factory):
     mesos.register(m.host, m.port)
     d = daemon_factory(config=zk_config("user:secret@" + zk.address, mesos.path))
     wait_serves(d, m)
+    # /v1/config masks them like the Mesos secret
+    status, conf = d.get_json("/v1/config")
+    assert status == 200
+    assert conf["Zk"] == "zk://******@%s%s" % (zk.address, mesos.path)
+    assert b"secret" not in d.get("/v1/config")[2]
+
+
+def test_deeply_nested_znode_is_refused(zk, mesos, master_factory, daemon_factory):
+    """A json.info_ znode nested 500,000 deep (about ZooKeeper's 1 MB
+    limit): one line, the daemon stays up with the last zone, and a good
+    leader is followed afterwards."""
+    a = start_tagged_master(master_factory, "127.0.0.2", "before")
+    b = start_tagged_master(master_factory, "127.0.0.3", "after")
+    node = mesos.register(a.host, a.port)
+    d = daemon_factory(config=zk_config(zk, mesos.path, zkDetectionTimeout=0),
+                       refresh_seconds=1)
+    wait_serves(d, a)
+    axfr = d.axfr()["Records"]
+    log = LogCursor(d)
+    depth = 500000
+    deep = b'{"address":' + b"[" * depth + b"]" * depth + b"}"
+    mesos.unregister(node)
+    bad = mesos.register("127.0.0.9", 1, data=deep, kind="json")
+    log.wait(r"^ERROR: .*zk: cannot decode MasterInfo in %s/%s$" % (
+        re.escape(mesos.path), bad))
+    hold_serving(d, a, 2.0, axfr)
+    assert d.returncode is None
+    mesos.unregister(bad)
+    mesos.register(b.host, b.port)
+    wait_serves(d, b, timeout=5)
 
 
 def test_zk_url_from_file(zk, mesos, master_factory, daemon_factory, tmp_path):

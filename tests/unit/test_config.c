@@ -827,6 +827,67 @@ test_reverse_and_health_keys(void **state)
 	    "ReverseZones", "string");
 }
 
+/* The HTTP API limits of issue 11: read, bounded. */
+static void
+test_http_limit_keys(void **state)
+{
+	struct config c;
+
+	(void)state;
+	parse_ok(&c, "{" M1 ",\"httpmaxconnectionsperip\":4,"
+	    "\"EnumerationMaxConcurrent\":2,\"EnumerationLifetimeSeconds\":9}");
+	assert_int_equal(c.http_max_conns_per_ip, 4);
+	assert_int_equal(c.enum_max_concurrent, 2);
+	assert_int_equal(c.enum_lifetime_seconds, 9);
+	config_free(&c);
+	expect_error_has("{" M1 ",\"HTTPMaxConnectionsPerIP\":0}",
+	    "HTTPMaxConnectionsPerIP", "0");
+	expect_error_has("{" M1 ",\"EnumerationMaxConcurrent\":257}",
+	    "EnumerationMaxConcurrent", "257");
+	expect_error_has("{" M1 ",\"EnumerationLifetimeSeconds\":-1}",
+	    "EnumerationLifetimeSeconds", "-1");
+}
+
+/* A config nested deeper than 64 is refused before yajl builds a tree
+ * (1.5M deep crashed the parse's recursive free). */
+static void
+test_deep_nesting_refused(void **state)
+{
+	size_t depth = 1500000;
+	char *json = malloc(2 * depth + 32);
+
+	(void)state;
+	assert_non_null(json);
+	strcpy(json, "{\"x\":");
+	memset(json + 5, '[', depth);
+	memset(json + 5 + depth, ']', depth);
+	strcpy(json + 5 + 2 * depth, "}");
+	expect_error_has(json, "failed to unmarshal config file",
+	    "nesting deeper than 64");
+	free(json);
+}
+
+/* zk://user:pass@...: the credentials are masked in /v1/config. */
+static void
+test_write_json_zk_masked(void **state)
+{
+	struct config c;
+	char *doc;
+
+	(void)state;
+	parse_ok(&c, "{\"zk\":\"zk://ops:hunter2@10.0.0.1:2181,10.0.0.2:2181"
+	    "/mesos\"}");
+	doc_has(&c, "\"Zk\":\"zk://******@10.0.0.1:2181,10.0.0.2:2181/mesos\"");
+	doc = config_doc(&c, 1);
+	assert_null(strstr(doc, "hunter2"));
+	assert_null(strstr(doc, "ops"));
+	free(doc);
+	config_free(&c);
+	parse_ok(&c, "{\"zk\":\"zk://10.0.0.1:2181/mesos\"}");
+	doc_has(&c, "\"Zk\":\"zk://10.0.0.1:2181/mesos\"");
+	config_free(&c);
+}
+
 /* Each pair: a config with two problems; the earlier check's message. */
 static void
 test_first_failure_wins(void **state)
@@ -994,7 +1055,10 @@ test_write_json_layout(void **state)
 	    "  \"StateMaxBytes\": 134217728,\n"
 	    "  \"ReverseOn\": false,\n"
 	    "  \"ReverseZones\": null,\n"
-	    "  \"HealthAwareOn\": false\n"
+	    "  \"HealthAwareOn\": false,\n"
+	    "  \"HTTPMaxConnectionsPerIP\": 32,\n"
+	    "  \"EnumerationMaxConcurrent\": 16,\n"
+	    "  \"EnumerationLifetimeSeconds\": 300\n"
 	    " }";
 	struct config c;
 	char *doc;
@@ -1080,6 +1144,9 @@ main(void)
 		cmocka_unit_test(test_file_key_quirk),
 		cmocka_unit_test(test_write_json_layout),
 		cmocka_unit_test(test_write_json_secret_masked),
+		cmocka_unit_test(test_write_json_zk_masked),
+		cmocka_unit_test(test_http_limit_keys),
+		cmocka_unit_test(test_deep_nesting_refused),
 		cmocka_unit_test(test_write_json_escaping),
 	};
 
