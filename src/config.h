@@ -73,6 +73,12 @@ struct config {
 	int64_t forward_cache_size;	/**< forwarded-answer cache entries; 0 = off */
 	bool events_on;			/**< follow the operator API event stream */
 	int64_t state_max_bytes;	/**< largest state body accepted */
+	/* Zone transfers to secondaries (src/xfr, docs/scale-out.md). */
+	struct strv xfr_allow;		/**< CIDRs that may AXFR/IXFR; [] = none */
+	struct strv xfr_notify;		/**< ip:port NOTIFY targets */
+	char *xfr_tsig_name;		/**< TSIG key name; "" = no TSIG */
+	char *xfr_tsig_secret;		/**< base64 HMAC-SHA256 key; never logged */
+	char *xfr_serial_file;		/**< where the SOA serial persists; "" = not */
 };
 
 /** Loads and validates `path` like the original (spec/config.md §4).

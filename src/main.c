@@ -26,6 +26,7 @@
 #include "state/auth.h"
 #include "state/fetch.h"
 #include "state/stream.h"
+#include "xfr/xfr.h"
 
 static void
 usage(FILE *f)
@@ -231,6 +232,10 @@ main(int argc, char **argv)
 		/* Static masters: M = masters, the first presumed leader. */
 		masters_set((const char *const *)cfg.masters.v, cfg.masters.n);
 	}
+	if (xfr_init(&cfg, err, sizeof err) < 0) {
+		log_error("%s", err);
+		goto fail;
+	}
 	if (refresh_start(&cfg, &fopts) < 0) {
 		log_error("cannot start the reload thread");
 		goto fail;
@@ -294,6 +299,7 @@ out:
 	}
 	if (refreshing)
 		refresh_stop();
+	xfr_stop();
 	config_free(&cfg);
 	return status;
 }

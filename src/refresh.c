@@ -28,6 +28,7 @@
 #include "state/resolve.h"
 #include "util/clock.h"
 #include "util/priority.h"
+#include "xfr/xfr.h"
 
 #define RESOLVE_TIMEOUT_MS 5000
 #define PUBLISH_DELAY_MS 50	/* events are coalesced this long */
@@ -309,21 +310,6 @@ log_skipped(const struct mesos_state *state)
 /* Builds the records of a state and publishes them; frees the state.
  * body_hash != 0 allows keeping the published records when nothing they
  * depend on changed. */
-/* The SOA serial of a new publication: the time, as the original sets it,
- * but always above the last one (several event builds a second). */
-static uint32_t
-next_serial(void)
-{
-	uint32_t now = (uint32_t)time(NULL), prev = 0;
-	struct snapshot *cur;
-
-	snapshot_read_lock();
-	if ((cur = snapshot_current()) != NULL)
-		prev = snap_serial(cur);
-	snapshot_read_unlock();
-	return now > prev ? now : prev + 1;
-}
-
 static int
 cmp_u32(const void *a, const void *b)
 {
@@ -421,10 +407,11 @@ build_and_publish(struct mesos_state *state, struct masters_list *m,
 	    refresh_loaded()) {
 		if (held != NULL)
 			pthread_mutex_unlock(held);
+		/* Only this thread publishes: the current one stays. */
 		snapshot_read_lock();
 		snap = snapshot_current();
-		atomic_store(&snap->serial, next_serial());
 		snapshot_read_unlock();
+		xfr_publish(snap);
 		mesos_state_free(state);
 		log_verbose("refresh: state unchanged (%lld ms); records kept",
 		    (long long)(clock_us() - t0) / 1000);
@@ -457,8 +444,7 @@ build_and_publish(struct mesos_state *state, struct masters_list *m,
 		snapshot_free(snap);
 		return false;
 	}
-	atomic_store(&snap->serial, next_serial());
-	snapshot_publish(snap);
+	xfr_publish(snap);
 	last_publish_ms = clock_ms();
 	if (!overlay)
 		new_base();
