@@ -22,6 +22,7 @@ answer_init(struct answer_ctx *a, const struct config *cfg, uint64_t seed,
 	memset(a, 0, sizeof *a);
 	a->cfg = cfg;
 	a->msg.rng = seed | 1;
+	a->soa_answer = cfg->xfr_allow.n > 0;
 	if (dname_from_text(cfg->domain, strlen(cfg->domain), a->domain,
 	    &a->domain_len) < 0) {
 		snprintf(err, errlen, "domain %s cannot be a DNS name",
@@ -227,7 +228,8 @@ add_srv(struct answer_ctx *a, const struct snapshot *s, uint32_t node,
 }
 
 static void
-add_soa(struct answer_ctx *a, const struct snapshot *s, const uint8_t *owner)
+add_soa_to(struct answer_ctx *a, const struct snapshot *s,
+    const uint8_t *owner, enum msg_section sec)
 {
 	struct msg_rr rr = { 0 };
 	const struct config *c = a->cfg;
@@ -242,7 +244,22 @@ add_soa(struct answer_ctx *a, const struct snapshot *s, const uint8_t *owner)
 	rr.u.soa.retry = c->soa_retry;
 	rr.u.soa.expire = c->soa_expire;
 	rr.u.soa.minimum = (uint32_t)c->ttl;	/* not SOAMinttl: gaps.md #11 */
-	msg_add(&a->msg, SEC_AUTHORITY, &rr);
+	msg_add(&a->msg, sec, &rr);
+}
+
+static void
+add_soa(struct answer_ctx *a, const struct snapshot *s, const uint8_t *owner)
+{
+	add_soa_to(a, s, owner, SEC_AUTHORITY);
+}
+
+/* True when name (wire) is the zone apex, compared case-insensitively. */
+static bool
+is_apex(const struct answer_ctx *a, const uint8_t *name)
+{
+	size_t len = dname_wire_len(name);
+
+	return len == a->domain_len && suffix_is(name, len, a->domain, len);
 }
 
 static void
@@ -375,7 +392,11 @@ authoritative(struct answer_ctx *a, const struct snapshot *s,
 			break;
 		}
 	}
-	if (qt == TYPE_SOA || qt == TYPE_ANY)
+	if (qt == TYPE_SOA && a->soa_answer && is_apex(a, q->qname))
+		/* Secondaries (zone transfers on) read the serial from the
+		 * answer section, where RFC 1034 puts it. */
+		add_soa_to(a, s, q->qname, SEC_ANSWER);
+	else if (qt == TYPE_SOA || qt == TYPE_ANY)
 		add_soa(a, s, q->qname);
 	if (qt == TYPE_NS || qt == TYPE_ANY)
 		add_ns(a, q->qname);

@@ -41,6 +41,7 @@ struct answer_ctx {
 	size_t *zone_lens;
 	size_t n_zones;
 	int route;			/**< after HANDLE_FORWARD: zone, or -1 */
+	bool soa_answer;		/**< apex SOA in the answer (transfers on) */
 };
 
 /** Prepares a context for cfg; -1 with err when SOAMname/SOARname or the

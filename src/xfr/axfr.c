@@ -31,6 +31,7 @@ struct xfr_session {
 	uint16_t id, qtype;
 	uint8_t qname[255];
 	bool first;
+	bool incremental;		/**< IXFR answered from the journal */
 	bool signed_;
 	uint8_t mac[TSIG_MAC_LEN];	/**< the last MAC (request, then ours) */
 	size_t mac_len;
@@ -181,9 +182,8 @@ peer_text(const struct sockaddr_storage *peer, char *out)
 	ipaddr_format(&a, out);
 }
 
-/* The apex SOA of snapshot s. */
-static void
-soa_rr(const struct snapshot *s, struct zone_rr *rr, uint32_t serial)
+void
+xfr_soa_rr(struct zone_rr *rr, uint32_t serial)
 {
 	const struct config *c = xfr_g.cfg;
 
@@ -193,7 +193,7 @@ soa_rr(const struct snapshot *s, struct zone_rr *rr, uint32_t serial)
 	rr->ttl = (uint32_t)c->ttl;
 	rr->u.soa.mname = xfr_g.mname;
 	rr->u.soa.rname = xfr_g.rname;
-	rr->u.soa.serial = s ? snap_serial(s) : serial;
+	rr->u.soa.serial = serial;
 	rr->u.soa.refresh = c->soa_refresh;
 	rr->u.soa.retry = c->soa_retry;
 	rr->u.soa.expire = c->soa_expire;
@@ -280,7 +280,7 @@ xfr_start(const uint8_t *pkt, size_t len,
 			    "date", who, r.serial);
 		} else if (journal_walk_begin(&s->walk, r.serial,
 		    cur_serial)) {
-			s->phase = PH_DELTAS;
+			s->incremental = true;
 			log_verbose("xfr: IXFR from %s: serial %u -> %u, "
 			    "incremental", who, r.serial, cur_serial);
 		} else {
@@ -354,10 +354,10 @@ xfr_next(struct xfr_session *s, uint8_t *out, size_t cap)
 		xmsg_question(m, s->qname, s->qtype, CLASS_IN);
 	for (;;) {
 		if (s->phase == PH_SOA) {
-			soa_rr(s->snap, &rr, 0);
+			xfr_soa_rr(&rr, snap_serial(s->snap));
 			if (!xmsg_rr(m, 1, &rr))
 				break;
-			s->phase = PH_NS;
+			s->phase = s->incremental ? PH_DELTAS : PH_NS;
 		} else if (s->phase == PH_NS) {
 			memset(&rr, 0, sizeof rr);
 			rr.type = TYPE_NS;
@@ -385,7 +385,7 @@ xfr_next(struct xfr_session *s, uint8_t *out, size_t cap)
 			if (k == JOURNAL_END)
 				s->phase = PH_LAST_SOA;
 		} else if (s->phase == PH_LAST_SOA) {
-			soa_rr(s->snap, &rr, 0);
+			xfr_soa_rr(&rr, snap_serial(s->snap));
 			if (!xmsg_rr(m, 1, &rr))
 				break;
 			s->phase = PH_DONE;

@@ -89,7 +89,6 @@ send_notify(struct target *t)
 	uint8_t buf[1024];
 	struct xmsg m;
 	struct zone_rr rr = { 0 };
-	const struct config *c = xfr_g.cfg;
 	size_t n;
 	int fd = t->addr.ss_family == AF_INET6 ? sock6 : sock4;
 
@@ -97,16 +96,7 @@ send_notify(struct target *t)
 	xmsg_begin(&m, buf, sizeof buf, t->id,
 	    (uint16_t)(OPCODE_NOTIFY << 11 | WIRE_AA));
 	xmsg_question(&m, xfr_g.domain, TYPE_SOA, CLASS_IN);
-	rr.type = TYPE_SOA;
-	rr.owner = xfr_g.domain;
-	rr.ttl = (uint32_t)c->ttl;
-	rr.u.soa.mname = xfr_g.mname;
-	rr.u.soa.rname = xfr_g.rname;
-	rr.u.soa.serial = t->serial;
-	rr.u.soa.refresh = c->soa_refresh;
-	rr.u.soa.retry = c->soa_retry;
-	rr.u.soa.expire = c->soa_expire;
-	rr.u.soa.minimum = (uint32_t)c->ttl;
+	xfr_soa_rr(&rr, t->serial);
 	xmsg_rr(&m, 1, &rr);
 	n = xmsg_end(&m);
 	if (xfr_g.have_key) {

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "xfr/acl.h"
 #include "xfr/tsig.h"
@@ -24,6 +25,11 @@ struct xfr_state {
 };
 
 extern struct xfr_state xfr_g;
+
+struct zone_rr;
+
+/** The apex SOA with the given serial. */
+void xfr_soa_rr(struct zone_rr *rr, uint32_t serial);
 
 /** Sends NOTIFY for serial to every target (coalesced, retried). */
 void notify_kick(uint32_t serial);

@@ -187,8 +187,11 @@ xfr_publish(struct snapshot *next)
 	atomic_store(&next->serial, serial);
 	/* Written before anyone can see it: a crash never loses a serial
 	 * a secondary may have. */
-	if (serial != last_serial)
+	if (serial != last_serial) {
 		persist(serial);
+		if (xfr_g.transfers)
+			journal_record(cur, next);
+	}
 	snapshot_publish(next);
 	cur_digest = digest;
 	have_digest = xfr_g.active;

@@ -8,6 +8,7 @@ ZoneTransferAllow or with a wrong TSIG key, serials across a restart.
 """
 
 import base64
+import re
 import socket
 import time
 
@@ -301,3 +302,81 @@ def test_tsig_knot_secondary(tmp_path, v1_factory, daemon_factory):
     finally:
         good.stop()
         bad.stop()
+
+
+def secondaries_follow_events(tmp_path, v1_factory, daemon_factory, kinds):
+    """Start the daemon (events on) with secondaries of each kind that it
+    notifies; add and kill tasks at the master; returns the latencies (s)
+    until every secondary answered each change, and the secondaries."""
+    c = rich_cluster()
+    m = v1_factory(c.state)
+    secs = []
+    ports = [harness.free_port() for _ in kinds]
+    cfg = xfr_config(notify=["127.0.0.1:%d" % p for p in ports],
+                     serial_file=tmp_path / "serial")
+    d = start_daemon(daemon_factory, m, config=cfg)
+    for kind, port in zip(kinds, ports):
+        cls = KnotSecondary if kind == "knot" else NsdSecondary
+        secs.append(cls(tmp_path / kind, "127.0.0.1", port, "mesos", d.host, d.port).start())
+    latencies = []
+    try:
+        serial = soa_serial_of(lambda *a, **kw: d.dns(*a, **kw))
+        for s in secs:
+            wait_serial(s, serial, 20)
+            assert_same_answers(d, s)
+        for i in range(3):
+            name = "ev%d" % i
+            c.add_task("ev%d.1" % i, name, ip="10.55.0.%d" % (i + 1))
+            t0 = time.monotonic()
+            m.set_state(c.state)
+            latencies.append(("add", [wait_secondary(s, name, {"10.55.0.%d" % (i + 1)}, t0)
+                                      for s in secs]))
+            time.sleep(0.3)
+        c.kill("ev0.1")
+        t0 = time.monotonic()
+        m.set_state(c.state)
+        latencies.append(("kill", [wait_secondary(s, "ev0", set(), t0) for s in secs]))
+        for s in secs:
+            assert_same_answers(d, s)
+    finally:
+        for s in secs:
+            s.stop()
+    return latencies, secs, d
+
+
+def wait_secondary(sec, name, want, t0, timeout=5.0):
+    """Seconds from t0 until the secondary answers name.marathon.mesos. A
+    with `want` (empty: NXDOMAIN)."""
+    qname = "%s.marathon.mesos." % name
+    while True:
+        try:
+            r = sec.ask(qname, "A", timeout=0.3)
+            got = answer_set(r, "A")
+            if (want and got == want) or (not want and r.rcode() == dns.rcode.NXDOMAIN):
+                return time.monotonic() - t0
+        except (OSError, dns.exception.DNSException):
+            pass
+        if time.monotonic() - t0 > timeout:
+            raise AssertionError("%s: not %s after %.1f s\n%s" % (
+                qname, want or "NXDOMAIN", timeout, sec.log_text()[-3000:]))
+        time.sleep(0.005)
+
+
+def test_knot_follows_events_by_notify_and_ixfr(tmp_path, v1_factory, daemon_factory):
+    """A task added or killed at the master is answered by a Knot
+    secondary within 1 s (5 s allowed on this busy machine), told by
+    NOTIFY and fetched by IXFR, not AXFR."""
+    lat, (k,), d = secondaries_follow_events(tmp_path, v1_factory, daemon_factory, ["knot"])
+    print("knot latencies (s):", lat)
+    assert_ixfr_used(d, k.log_text(), r"\] AXFR, incoming.*started", "AXFR-style")
+
+
+def assert_ixfr_used(d, sec_log, axfr_marker, fallback_marker):
+    """After the first load every change came by IXFR answered from our
+    journal: the daemon logged incremental IXFRs and no full ones, the
+    secondary one AXFR (its first load) and no AXFR-style IXFR."""
+    ours = d.log_text()
+    assert re.search(r"xfr: IXFR from 127\.0\.0\.1: serial \d+ -> \d+, incremental", ours), ours
+    assert "full zone" not in ours, ours
+    assert len(re.findall(axfr_marker, sec_log)) == 1, sec_log[-3000:]
+    assert fallback_marker not in sec_log, sec_log[-3000:]
