@@ -380,3 +380,22 @@ def assert_ixfr_used(d, sec_log, axfr_marker, fallback_marker):
     assert "full zone" not in ours, ours
     assert len(re.findall(axfr_marker, sec_log)) == 1, sec_log[-3000:]
     assert fallback_marker not in sec_log, sec_log[-3000:]
+
+
+def test_knot_and_nsd_follow_events(tmp_path, v1_factory, daemon_factory):
+    """Knot and NSD side by side: both load the zone by AXFR, answer every
+    name as we do, and answer each task added or killed within 1 s (5 s
+    allowed here) by NOTIFY and IXFR."""
+    lat, (k, n), d = secondaries_follow_events(tmp_path, v1_factory, daemon_factory,
+                                               ["knot", "nsd"])
+    print("knot, nsd latencies (s):", lat)
+    assert len(re.findall(r"\] AXFR, incoming.*started", k.log_text())) == 1
+    assert "AXFR-style" not in k.log_text()
+    # NSD logs the size of every transfer: the first is the whole zone,
+    # every later one a few hundred bytes (IXFR), and we answered no IXFR
+    # with the full zone.
+    sizes = [int(x) for x in re.findall(r"received update to serial \d+ .* of (\d+) bytes",
+                                        n.log_text())]
+    assert len(sizes) >= 2 and sizes[0] > 4096, n.log_text()[-3000:]
+    assert all(s < 1024 for s in sizes[1:]), sizes
+    assert "full zone" not in d.log_text()
