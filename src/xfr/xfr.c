@@ -23,6 +23,26 @@ struct xfr_state xfr_g;
 static uint32_t last_serial;		/* the last serial published */
 static uint64_t cur_digest;		/* of the current snapshot's zone */
 static bool have_digest;
+/* The last full snapshot published and its digest: every overlay's base
+ * was published first, so its digest is known when the overlay comes. */
+static const struct snapshot *full_snap;
+static uint64_t full_digest;
+
+/* The digest of the zone s serves. */
+static uint64_t
+served_digest(const struct snapshot *s)
+{
+	if (s->base == NULL) {
+		full_snap = s;
+		full_digest = zone_digest(s);
+		return full_digest;
+	}
+	if (s->base != full_snap) {
+		full_snap = s->base;
+		full_digest = zone_digest(s->base);
+	}
+	return zone_digest_overlay(s, full_digest);
+}
 
 int
 xfr_config_check(const struct config *c, char *err, size_t errlen)
@@ -112,6 +132,7 @@ xfr_init(const struct config *c, char *err, size_t errlen)
 		    c->xfr_tsig_secret);
 	last_serial = 0;
 	have_digest = false;
+	full_snap = NULL;
 	if (c->xfr_serial_file[0] != '\0') {
 		if (serial_load(c->xfr_serial_file, &last_serial))
 			log_verbose("xfr: serial %u read from %s", last_serial,
@@ -174,11 +195,11 @@ xfr_publish(struct snapshot *next)
 		return;
 	}
 	if (xfr_g.active) {
-		digest = zone_digest(next);
 		if (cur != NULL && !have_digest) {
-			cur_digest = zone_digest(cur);
+			cur_digest = served_digest(cur);
 			have_digest = true;
 		}
+		digest = served_digest(next);
 	}
 	if (xfr_g.active && cur != NULL && digest == cur_digest)
 		serial = snap_serial(cur);	/* the same zone */

@@ -123,44 +123,64 @@ finish(uint64_t h)
 	return h ^ (h >> 33);
 }
 
+/* The digest of the values of one node of part. */
+static uint64_t
+node_digest(const struct snapshot *part, uint32_t node, char *text)
+{
+	size_t n = snap_name(part, node, text, DNAME_MAX_TEXT);
+	uint64_t owner = mix(0xcbf29ce484222325ULL, text, n), sum = 0;
+
+	for (int k = RK_A; k <= RK_SRV; k++)
+		for (uint32_t i = part->nodes[node].first[k];
+		    i < part->nodes[node + 1].first[k]; i++) {
+			uint64_t h = mix(owner, &k, sizeof k);
+
+			if (k == RK_A) {
+				h = mix(h, &part->a[i], 4);
+			} else if (k == RK_AAAA) {
+				h = mix(h, part->aaaa[i].b, 16);
+			} else {
+				const struct snap_srv *v = &part->srv[i];
+				size_t t = snap_name(part, v->target, text,
+				    DNAME_MAX_TEXT);
+
+				h = mix(h, text, t);
+				h = mix(h, &v->port, sizeof v->port);
+			}
+			sum += finish(h);
+		}
+	return sum;
+}
+
 uint64_t
 zone_digest(const struct snapshot *s)
 {
-	struct zone_cursor c;
-	struct zone_item it;
-	const struct snapshot *last_part = NULL;
-	uint32_t last_node = SNAP_NONE;
-	uint64_t sum = 0, owner = 0;
 	char text[DNAME_MAX_TEXT];
+	uint64_t sum = 0;
 
-	zone_cursor_init(&c, s);
-	while (zone_cursor_next(&c, &it)) {
-		uint64_t h;
-
-		if (it.part != last_part || it.node != last_node) {
-			size_t n = snap_name(it.part, it.node, text,
-			    sizeof text);
-
-			owner = mix(0xcbf29ce484222325ULL, text, n);
-			last_part = it.part;
-			last_node = it.node;
-		}
-		h = mix(owner, &it.kind, sizeof it.kind);
-		if (it.kind == RK_A) {
-			h = mix(h, &it.part->a[it.idx], 4);
-		} else if (it.kind == RK_AAAA) {
-			h = mix(h, it.part->aaaa[it.idx].b, 16);
-		} else {
-			const struct snap_srv *v = &it.part->srv[it.idx];
-			size_t n = snap_name(it.part, v->target, text,
-			    sizeof text);
-
-			h = mix(h, text, n);
-			h = mix(h, &v->port, sizeof v->port);
-		}
-		sum += finish(h);
-	}
+	for (uint32_t i = 0; i < s->n_nodes; i++)
+		sum += node_digest(s, i, text);
 	return sum;
+}
+
+uint64_t
+zone_digest_overlay(const struct snapshot *ov, uint64_t base_digest)
+{
+	const struct snapshot *b = ov->base;
+	char text[DNAME_MAX_TEXT];
+	uint64_t sum = base_digest;
+
+	/* Sums of per-record hashes: the hidden names' records come off,
+	 * the overlay's go on. */
+	if (b->app_of != NULL && ov->n_hidden > 0)
+		for (uint32_t i = 0; i < b->n_nodes; i++) {
+			uint32_t app = b->app_of[i];
+
+			if (app != SNAP_NONE && app != SNAP_MIXED &&
+			    hidden(ov, app))
+				sum -= node_digest(b, i, text);
+		}
+	return sum + zone_digest(ov);
 }
 
 void

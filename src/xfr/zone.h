@@ -44,9 +44,14 @@ bool zone_cursor_next(struct zone_cursor *c, struct zone_item *out);
  *  cannot be a DNS name. */
 size_t zone_node_wire(const struct snapshot *s, uint32_t node, uint8_t *out);
 
-/** A digest of the records s serves, independent of their order: equal
- *  digests mean (with overwhelming probability) the same zone. */
+/** A digest of the records of a full snapshot (or of an overlay's own
+ *  names), independent of their order: equal digests mean (with
+ *  overwhelming probability) the same records. */
 uint64_t zone_digest(const struct snapshot *s);
+
+/** The digest of the zone an overlay serves, from its base's digest:
+ *  only the overlay and the base's hidden names are read. */
+uint64_t zone_digest_overlay(const struct snapshot *ov, uint64_t base_digest);
 
 /** An RR to write. */
 struct zone_rr {
