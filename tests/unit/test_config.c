@@ -961,7 +961,14 @@ test_write_json_layout(void **state)
 	    "  \"MesosHTTPSInsecure\": false,\n"
 	    "  \"ForwardCacheSize\": 0,\n"
 	    "  \"EventsOn\": true,\n"
-	    "  \"StateMaxBytes\": 134217728\n"
+	    "  \"StateMaxBytes\": 134217728,\n"
+	    "  \"ZoneTransferAllow\": [],\n"
+	    "  \"ZoneTransferNotify\": [],\n"
+	    "  \"ZoneTransferTSIG\": {\n"
+	    "   \"Name\": \"\",\n"
+	    "   \"Secret\": \"\"\n"
+	    "  },\n"
+	    "  \"ZoneTransferSerialFile\": \"\"\n"
 	    " }";
 	struct config c;
 	char *doc;
