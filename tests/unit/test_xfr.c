@@ -434,6 +434,39 @@ test_zone_digest(void **state)
 	snapshot_free(c);
 }
 
+static void
+expect_config_error(const char *keys, const char *want)
+{
+	char json[512], err[256] = "";
+	struct config c;
+
+	snprintf(json, sizeof json, "{\"masters\":[\"10.0.0.1:5050\"],%s}", keys);
+	assert_int_equal(config_parse(&c, json, strlen(json), "t.json", err,
+	    sizeof err), -1);
+	if (strstr(err, want) == NULL)
+		fail_msg("error \"%s\" lacks \"%s\"", err, want);
+	/* The secret never appears in a message. */
+	assert_null(strstr(err, "c2VjcmV0"));
+	config_free(&c);
+}
+
+static void
+test_config_keys(void **state)
+{
+	(void)state;
+	expect_config_error("\"ZoneTransferAllow\":[\"10.0.0.0/8\",\"x/8\"]",
+	    "invalid ZoneTransferAllow entry 1: \"x/8\"");
+	expect_config_error("\"ZoneTransferNotify\":[\"10.0.0.1\"]",
+	    "invalid ZoneTransferNotify entry 0");
+	expect_config_error("\"ZoneTransferNotify\":[\"ns.example:53\"]",
+	    "is not ip:port");
+	expect_config_error("\"ZoneTransferTSIG\":{\"secret\":\"c2VjcmV0\"}",
+	    "a secret without a name");
+	expect_config_error("\"ZoneTransferTSIG\":{\"name\":\"k\","
+	    "\"secret\":\"c2VjcmV0*\"}", "invalid ZoneTransferTSIG");
+	expect_config_error("\"ZoneTransferTSIG\":[1]", "ZoneTransferTSIG");
+}
+
 int
 main(void)
 {
@@ -445,6 +478,7 @@ main(void)
 		cmocka_unit_test(test_request_parser),
 		cmocka_unit_test(test_journal_deltas),
 		cmocka_unit_test(test_zone_digest),
+		cmocka_unit_test(test_config_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
