@@ -420,6 +420,83 @@ journal_record(const struct snapshot *prev, const struct snapshot *next)
 	pthread_mutex_unlock(&lock);
 }
 
+/* out = a with b's strings added (union) or taken out (difference);
+ * a and b sorted, out comes out sorted. */
+static void
+sl_merge(const struct strlist *a, const struct strlist *b, bool add,
+    struct strlist *out)
+{
+	size_t i = 0, j = 0;
+
+	while (i < a->n || (add && j < b->n)) {
+		size_t an = 0, bn = 0;
+		const uint8_t *x = i < a->n ? sl_get(a, i, &an) : NULL;
+		const uint8_t *y = j < b->n ? sl_get(b, j, &bn) : NULL;
+		int c = x == NULL ? 1 : y == NULL ? -1 : cmp_bytes(x, an, y, bn);
+
+		if (c < 0) {
+			sl_add(out, x, an);
+			i++;
+		} else if (c > 0) {
+			if (add)
+				sl_add(out, y, bn);
+			j++;
+		} else {
+			if (add)
+				sl_add(out, x, an);
+			i++;
+			j++;
+		}
+	}
+}
+
+/* One delta equal to the chain d[0..n) applied in turn (RFC 1995 §5):
+ * a record added then removed, or removed then added, is in neither. */
+static struct journal_delta *
+condense(struct journal_delta *const *d, size_t n)
+{
+	struct journal_delta *c = calloc(1, sizeof *c);
+	struct strlist r = { 0 }, a = { 0 };
+	bool failed = false;
+
+	if (c == NULL)
+		return NULL;
+	for (size_t k = 0; k < n; k++) {
+		struct strlist d_minus_a = { 0 }, r1 = { 0 }, a1 = { 0 },
+		    n_minus_r1 = { 0 }, r2 = { 0 }, a2 = { 0 };
+
+		/* R1 = R + (D - A); A1 = A - D; R2 = R1 - N; A2 = A1 + (N - R1) */
+		sl_merge(&d[k]->del, &a, false, &d_minus_a);
+		sl_merge(&r, &d_minus_a, true, &r1);
+		sl_merge(&a, &d[k]->del, false, &a1);
+		sl_merge(&r1, &d[k]->add, false, &r2);
+		sl_merge(&d[k]->add, &r1, false, &n_minus_r1);
+		sl_merge(&a1, &n_minus_r1, true, &a2);
+		failed |= d_minus_a.failed || r1.failed || a1.failed ||
+		    r2.failed || n_minus_r1.failed || a2.failed;
+		sl_free(&d_minus_a);
+		sl_free(&r1);
+		sl_free(&a1);
+		sl_free(&n_minus_r1);
+		sl_free(&r);
+		sl_free(&a);
+		r = r2;
+		a = a2;
+	}
+	if (failed) {
+		sl_free(&r);
+		sl_free(&a);
+		free(c);
+		return NULL;
+	}
+	atomic_store(&c->refs, 1);
+	c->from = d[0]->from;
+	c->to = d[n - 1]->to;
+	c->del = r;
+	c->add = a;
+	return c;
+}
+
 bool
 journal_walk_begin(struct journal_walk *w, uint32_t from, uint32_t to)
 {
@@ -449,6 +526,19 @@ journal_walk_begin(struct journal_walk *w, uint32_t from, uint32_t to)
 		w->deltas[w->n++] = ring[i];
 	}
 	pthread_mutex_unlock(&lock);
+	if (w->n > 1) {
+		/* Several serials behind: one condensed difference. */
+		struct journal_delta *c = condense(w->deltas, w->n);
+
+		if (c == NULL) {
+			journal_walk_end(w);
+			return false;
+		}
+		for (size_t i = 0; i < w->n; i++)
+			delta_unref(w->deltas[i]);
+		w->deltas[0] = c;
+		w->n = 1;
+	}
 	return true;
 }
 

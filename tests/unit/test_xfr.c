@@ -379,23 +379,36 @@ test_journal_deltas(void **state)
 	journal_record(b, c);
 	walk_text(101, 102, text, sizeof text);
 	assert_string_equal(text, "SOA101 web/1 SOA102 db/28 web/1 ");
-	/* Two serials back: both deltas, in order. */
+	/* Two serials back: one condensed delta (db's A removed, web's old
+	 * A removed; api's A, db's AAAA and web's new A added). */
 	walk_text(100, 102, text, sizeof text);
 	assert_string_equal(text,
-	    "SOA100 db/1 SOA101 api/1 SOA101 web/1 SOA102 db/28 web/1 ");
+	    "SOA100 db/1 web/1 SOA102 db/28 api/1 web/1 ");
+	/* Back to the first zone: everything cancels out over the chain. */
+	{
+		struct snapshot *again = build(n1, i1, 2, 103);
+
+		journal_record(c, again);
+		walk_text(100, 103, text, sizeof text);
+		assert_string_equal(text, "SOA100 SOA103 ");
+		walk_text(101, 103, text, sizeof text);
+		assert_string_equal(text, "SOA101 api/1 SOA103 db/1 ");
+		snapshot_free(c);
+		c = again;
+	}
 	/* Deltas outweighing the zone: the caller sends the zone. */
 	{
-		struct snapshot *tiny = build(NULL, NULL, 0, 103);
+		struct snapshot *tiny = build(NULL, NULL, 0, 104);
 
 		tiny->n[RK_A] = 0;		/* counted as an empty zone */
 		journal_record(c, tiny);
-		walk_text(102, 103, text, sizeof text);
+		walk_text(103, 104, text, sizeof text);
 		assert_string_equal(text, "none");
 		tiny->n[RK_A] = 30;
 		snapshot_free(tiny);
 	}
 	/* Outside the history: the caller sends the zone. */
-	walk_text(99, 102, text, sizeof text);
+	walk_text(99, 103, text, sizeof text);
 	assert_string_equal(text, "none");
 	assert_true(journal_bytes() > 0);
 	/* A gap (a delta that does not start at the last serial) restarts. */
