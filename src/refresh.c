@@ -307,9 +307,6 @@ log_skipped(const struct mesos_state *state)
 		    state->n_skipped - state->n_reasons);
 }
 
-/* Builds the records of a state and publishes them; frees the state.
- * body_hash != 0 allows keeping the published records when nothing they
- * depend on changed. */
 static int
 cmp_u32(const void *a, const void *b)
 {
@@ -377,6 +374,9 @@ new_base(void)
 	apps_clear(&dirty_apps, &n_dirty_apps);
 }
 
+/* Builds the records of a state and publishes them; frees the state.
+ * body_hash != 0 allows keeping the published records when nothing they
+ * depend on changed. */
 static bool
 build_and_publish(struct mesos_state *state, struct masters_list *m,
     uint64_t body_hash, int64_t t0, int64_t t1, const char *what,

@@ -127,7 +127,6 @@ conn_flush(int slot)
 {
 	struct conn *c = conns[slot];
 	struct epoll_event ev = { .data.u32 = (uint32_t)slot };
-
 	int burst = 0;
 
 	for (;;) {
