@@ -33,10 +33,11 @@
 #include "util/jsonw.h"
 #include "util/pem.h"
 #include "util/utf8lower.h"
+#include "xfr/xfr.h"
 
 enum field_type {
 	F_INT, F_INT32, F_UINT16, F_UINT32, F_STRING, F_BOOL, F_STRV,
-	F_ZONES, F_CREDS,
+	F_ZONES, F_CREDS, F_TSIG,
 };
 
 struct field {
@@ -97,6 +98,10 @@ static const struct field fields[] = {
 	FLD("HTTPMaxConnectionsPerIP", F_INT, http_max_conns_per_ip),
 	FLD("EnumerationMaxConcurrent", F_INT, enum_max_concurrent),
 	FLD("EnumerationLifetimeSeconds", F_INT, enum_lifetime_seconds),
+	FLD("ZoneTransferAllow", F_STRV, xfr_allow),
+	FLD("ZoneTransferNotify", F_STRV, xfr_notify),
+	FLD("ZoneTransferTSIG", F_TSIG, xfr_tsig_name),
+	FLD("ZoneTransferSerialFile", F_STRING, xfr_serial_file),
 };
 #undef FLD
 
@@ -105,6 +110,7 @@ static const char *const go_type_names[] = {
 	[F_UINT32] = "uint32", [F_STRING] = "string", [F_BOOL] = "bool",
 	[F_STRV] = "[]string", [F_ZONES] = "map[string][]string",
 	[F_CREDS] = "records.BasicCredentials",
+	[F_TSIG] = "ZoneTransferTSIG",
 };
 
 static int
@@ -203,6 +209,10 @@ config_defaults(struct config *c)
 	c->secret = xstrdup("");
 	c->iam_config_file = xstrdup("");
 	c->mesos_authentication = xstrdup("");
+	c->xfr_tsig_name = xstrdup("");
+	c->xfr_tsig_secret = xstrdup("");
+	c->xfr_serial_file = xstrdup("");
+	c->xfr_allow.present = c->xfr_notify.present = true;
 	/* 1232 avoids IP fragmentation on every common path (DNS flag day
 	 * 2020); the original answers at most 512 bytes over UDP. */
 	c->edns0_max_udp_size = 1232;
@@ -378,6 +388,38 @@ decode_creds(struct config *c, yajl_val v, const char *path, char *err,
 	return 0;
 }
 
+/* ZoneTransferTSIG: {"name": key name, "secret": base64}. */
+static int
+decode_tsig(struct config *c, yajl_val v, const char *path, char *err,
+    size_t errlen)
+{
+	if (YAJL_IS_NULL(v))
+		return 0;
+	if (!YAJL_IS_OBJECT(v))
+		return type_error(err, errlen, path, v, "ZoneTransferTSIG",
+		    "ZoneTransferTSIG");
+	for (size_t i = 0; i < v->u.object.len; i++) {
+		const char *k = v->u.object.keys[i];
+		yajl_val e = v->u.object.values[i];
+		char **slot;
+
+		if (strcasecmp(k, "name") == 0)
+			slot = &c->xfr_tsig_name;
+		else if (strcasecmp(k, "secret") == 0)
+			slot = &c->xfr_tsig_secret;
+		else
+			continue;
+		if (YAJL_IS_NULL(e))
+			continue;
+		if (!YAJL_IS_STRING(e))
+			return type_error(err, errlen, path, e,
+			    slot == &c->xfr_tsig_name ? "ZoneTransferTSIG.Name"
+			    : "ZoneTransferTSIG.Secret", "string");
+		set_string(slot, e->u.string);
+	}
+	return 0;
+}
+
 static int
 decode_field(struct config *c, const struct field *f, yajl_val v,
     const char *path, char *err, size_t errlen)
@@ -392,6 +434,8 @@ decode_field(struct config *c, const struct field *f, yajl_val v,
 		return decode_zones(c, v, path, err, errlen);
 	case F_CREDS:
 		return decode_creds(c, v, path, err, errlen);
+	case F_TSIG:
+		return decode_tsig(c, v, path, err, errlen);
 	default:
 		break;
 	}
@@ -825,7 +869,7 @@ config_validate(struct config *c, char *err, size_t errlen)
 	    c->enum_lifetime_seconds > 86400)
 		return fail(err, errlen, "invalid EnumerationLifetimeSeconds: %"
 		    PRId64 " (1 to 86400)", c->enum_lifetime_seconds);
-	return 0;
+	return xfr_config_check(c, err, errlen);
 }
 
 char *
@@ -1104,6 +1148,14 @@ config_write_json(const struct config *c, uint32_t serial, struct buf *out)
 	INT("HTTPMaxConnectionsPerIP", c->http_max_conns_per_ip);
 	INT("EnumerationMaxConcurrent", c->enum_max_concurrent);
 	INT("EnumerationLifetimeSeconds", c->enum_lifetime_seconds);
+	write_strv(&w, "ZoneTransferAllow", &c->xfr_allow);
+	write_strv(&w, "ZoneTransferNotify", &c->xfr_notify);
+	jsonw_key(&w, "ZoneTransferTSIG");
+	jsonw_object_begin(&w);
+	STR("Name", c->xfr_tsig_name);
+	STR("Secret", c->xfr_tsig_secret[0] ? "******" : "");
+	jsonw_object_end(&w);
+	STR("ZoneTransferSerialFile", c->xfr_serial_file);
 #undef INT
 #undef STR
 #undef BOOL
@@ -1118,6 +1170,7 @@ config_free(struct config *c)
 		&c->listener, &c->http_listener, &c->ca_cert_file,
 		&c->cert_file, &c->key_file, &c->principal, &c->secret,
 		&c->iam_config_file, &c->mesos_authentication,
+		&c->xfr_tsig_name, &c->xfr_tsig_secret, &c->xfr_serial_file,
 	};
 
 	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
@@ -1131,6 +1184,8 @@ config_free(struct config *c)
 	free(c->reverse_zones);
 	c->reverse_zones = NULL;
 	c->n_reverse_zones = 0;
+	strv_clear(&c->xfr_allow);
+	strv_clear(&c->xfr_notify);
 	for (size_t i = 0; i < c->n_zone_resolvers; i++) {
 		free(c->zone_resolvers[i].zone);
 		strv_clear(&c->zone_resolvers[i].resolvers);

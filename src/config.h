@@ -83,6 +83,12 @@ struct config {
 	int64_t http_max_conns_per_ip;	/**< open HTTP connections per client address */
 	int64_t enum_max_concurrent;	/**< /v1/enumerate and /v1/axfr bodies at once */
 	int64_t enum_lifetime_seconds;	/**< longest an enumeration body may take */
+	/* Zone transfers to secondaries (src/xfr, docs/scale-out.md). */
+	struct strv xfr_allow;		/**< CIDRs that may AXFR/IXFR; [] = none */
+	struct strv xfr_notify;		/**< ip:port NOTIFY targets */
+	char *xfr_tsig_name;		/**< TSIG key name; "" = no TSIG */
+	char *xfr_tsig_secret;		/**< base64 HMAC-SHA256 key; never logged */
+	char *xfr_serial_file;		/**< where the SOA serial persists; "" = not */
 };
 
 /** Most ReverseZones entries (each reverse query scans them). */

@@ -26,6 +26,7 @@
 #include "state/auth.h"
 #include "state/fetch.h"
 #include "state/stream.h"
+#include "xfr/xfr.h"
 
 static void
 usage(FILE *f)
@@ -241,6 +242,10 @@ main(int argc, char **argv)
 		    cfg.masters.n))
 			goto fail;
 	}
+	if (xfr_init(&cfg, err, sizeof err) < 0) {
+		log_error("%s", err);
+		goto fail;
+	}
 	if (refresh_start(&cfg, &fopts) < 0) {
 		log_error("cannot start the reload thread");
 		goto fail;
@@ -304,6 +309,7 @@ out:
 	}
 	if (refreshing)
 		refresh_stop();
+	xfr_stop();
 	config_free(&cfg);
 	return status;
 }

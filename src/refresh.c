@@ -32,6 +32,7 @@
 #include "util/clock.h"
 #include "util/hash.h"
 #include "util/priority.h"
+#include "xfr/xfr.h"
 
 #define RESOLVE_TIMEOUT_MS 5000
 
@@ -121,21 +122,6 @@ log_skipped(const struct mesos_state *state)
 		    state->n_skipped - state->n_reasons);
 }
 
-/* The SOA serial of a new publication: the time, as the original sets it,
- * but always above the last one (several event builds a second). */
-static uint32_t
-next_serial(void)
-{
-	uint32_t now = (uint32_t)time(NULL), prev = 0;
-	struct snapshot *cur;
-
-	snapshot_read_lock();
-	if ((cur = snapshot_current()) != NULL)
-		prev = snap_serial(cur);
-	snapshot_read_unlock();
-	return now > prev ? now : prev + 1;
-}
-
 static bool
 masters_any(const struct masters_list *m)
 {
@@ -194,12 +180,12 @@ publish(struct snapshot *snap)
 		snapshot_read_lock();
 		snap = snapshot_current();
 		assert(snap != NULL);
-		atomic_store(&snap->serial, next_serial());
 		snapshot_read_unlock();
+		/* Only this thread publishes: the current one stays. */
+		xfr_publish(snap);
 		return;
 	}
-	atomic_store(&snap->serial, next_serial());
-	snapshot_publish(snap);
+	xfr_publish(snap);
 	/* Events coalesce after new records, not after a serial bump. */
 	pthread_mutex_lock(&R.lock);
 	schedule_published(&R.sched, clock_ms());

@@ -24,6 +24,7 @@ answer_init(struct answer_ctx *a, const struct config *cfg, uint64_t seed,
 	memset(a, 0, sizeof *a);
 	a->cfg = cfg;
 	a->msg.rng = seed | 1;
+	a->soa_answer = cfg->xfr_allow.n > 0;
 	if (dname_from_text(cfg->domain, strlen(cfg->domain), a->domain,
 	    &a->domain_len) < 0) {
 		snprintf(err, errlen, "domain %s cannot be a DNS name",
@@ -253,6 +254,15 @@ static void
 add_soa(struct answer_ctx *a, const struct snapshot *s, const uint8_t *owner)
 {
 	add_soa_at(a, s, owner, SEC_AUTHORITY);
+}
+
+/* True when name (wire) is the zone apex, compared case-insensitively. */
+static bool
+is_apex(const struct answer_ctx *a, const uint8_t *name)
+{
+	size_t len = dname_wire_len(name);
+
+	return len == a->domain_len && suffix_is(name, len, a->domain, len);
 }
 
 static void
@@ -495,7 +505,11 @@ authoritative(struct answer_ctx *a, const struct snapshot *s,
 			break;
 		}
 	}
-	if (qt == TYPE_SOA || qt == TYPE_ANY)
+	if (qt == TYPE_SOA && a->soa_answer && is_apex(a, q->qname))
+		/* Secondaries (zone transfers on) read the serial from the
+		 * answer section, where RFC 1034 puts it. */
+		add_soa_at(a, s, q->qname, SEC_ANSWER);
+	else if (qt == TYPE_SOA || qt == TYPE_ANY)
 		add_soa(a, s, q->qname);
 	if (qt == TYPE_NS || qt == TYPE_ANY)
 		add_ns(a, q->qname);

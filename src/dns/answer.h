@@ -46,6 +46,7 @@ struct answer_ctx {
 	enum rev_kind rkind;
 	struct rev_prefix rname_p;	/**< the query name's prefix */
 	struct rev_prefix rzone;	/**< the zone it falls in */
+	bool soa_answer;		/**< apex SOA in the answer (transfers on) */
 };
 
 /** Prepares a context for cfg; -1 with err when SOAMname/SOARname or the

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "records/snapshot.h"
 #include "util/clock.h"
+#include "xfr/xfr.h"
 
 #define TCP_MAX_CONNS 512
 #define TCP_FIRST_MS 2000
@@ -36,6 +37,7 @@
 #define TCP_MAX_QUERIES 128
 #define TCP_IN_CAP (2 + 65535)
 #define TCP_OUT_CAP (2 + 65535)
+#define TCP_XFR_BURST 8		/* transfer messages per turn of the loop */
 
 struct conn {
 	int fd;
@@ -49,6 +51,7 @@ struct conn {
 	socklen_t peerlen;
 	bool closing;			/* flush, then close */
 	bool forwarding;		/* a forwarded query is in flight */
+	struct xfr_session *xfr;	/* a zone transfer being written */
 	uint32_t id;			/* tells a reused slot apart */
 };
 
@@ -71,6 +74,7 @@ conn_close(int slot)
 		return;
 	epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
+	xfr_session_free(c->xfr);
 	free(c);
 	conns[slot] = NULL;
 }
@@ -124,23 +128,47 @@ conn_flush(int slot)
 {
 	struct conn *c = conns[slot];
 	struct epoll_event ev = { .data.u32 = (uint32_t)slot };
+	int burst = 0;
 
-	while (c->out_off < c->out_len) {
-		ssize_t k = write(c->fd, c->out + c->out_off,
-		    c->out_len - c->out_off);
+	for (;;) {
+		size_t n;
 
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0 && errno == EAGAIN) {
+		while (c->out_off < c->out_len) {
+			ssize_t k = write(c->fd, c->out + c->out_off,
+			    c->out_len - c->out_off);
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0 && errno == EAGAIN) {
+				ev.events = EPOLLOUT;
+				epoll_ctl(epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
+				return true;
+			}
+			if (k <= 0)
+				return false;
+			c->out_off += (size_t)k;
+		}
+		c->out_off = c->out_len = 0;
+		if (c->xfr == NULL)
+			break;
+		/* A transfer: the next message once the last one is out,
+		 * a few per turn so that other clients are served too. */
+		c->deadline = clock_ms() + TCP_IDLE_MS;
+		if (++burst > TCP_XFR_BURST) {
 			ev.events = EPOLLOUT;
 			epoll_ctl(epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
 			return true;
 		}
-		if (k <= 0)
-			return false;
-		c->out_off += (size_t)k;
+		n = xfr_next(c->xfr, c->out + 2, TCP_OUT_CAP - 2);
+		if (n == 0) {
+			xfr_session_free(c->xfr);
+			c->xfr = NULL;
+			break;
+		}
+		c->out[0] = (uint8_t)(n >> 8);
+		c->out[1] = (uint8_t)n;
+		c->out_len = n + 2;
 	}
-	c->out_off = c->out_len = 0;
 	if (c->closing)
 		return false;
 	ev.events = EPOLLIN;
@@ -188,7 +216,8 @@ conn_process(int slot)
 {
 	struct conn *c = conns[slot];
 
-	while (c->out_len == 0 && !c->forwarding && c->in_len >= 2) {
+	while (c->out_len == 0 && !c->forwarding && c->xfr == NULL &&
+	    c->in_len >= 2) {
 		size_t qlen = (size_t)c->in[0] << 8 | c->in[1], outlen = 0;
 		const struct snapshot *s;
 		enum handle_result r;
@@ -197,11 +226,17 @@ conn_process(int slot)
 			return false;	/* the original closes on a zero length */
 		if (c->in_len < 2 + qlen)
 			break;
-		snapshot_read_lock();
-		s = snapshot_current();
-		r = dns_handle(actx, s, c->in + 2, qlen, true, c->out + 2,
-		    TCP_OUT_CAP - 2, &outlen);
-		snapshot_read_unlock();
+		if (xfr_is_transfer(c->in + 2, qlen)) {
+			outlen = xfr_start(c->in + 2, qlen, &c->peer,
+			    c->out + 2, TCP_OUT_CAP - 2, &c->xfr);
+			r = HANDLE_REPLY;
+		} else {
+			snapshot_read_lock();
+			s = snapshot_current();
+			r = dns_handle(actx, s, c->in + 2, qlen, true,
+			    c->out + 2, TCP_OUT_CAP - 2, &outlen);
+			snapshot_read_unlock();
+		}
 		if (r == HANDLE_FORWARD) {
 			uintptr_t ctx = (uintptr_t)c->id << 16 | (uintptr_t)slot;
 

@@ -1058,7 +1058,14 @@ test_write_json_layout(void **state)
 	    "  \"HealthAwareOn\": false,\n"
 	    "  \"HTTPMaxConnectionsPerIP\": 32,\n"
 	    "  \"EnumerationMaxConcurrent\": 16,\n"
-	    "  \"EnumerationLifetimeSeconds\": 300\n"
+	    "  \"EnumerationLifetimeSeconds\": 300,\n"
+	    "  \"ZoneTransferAllow\": [],\n"
+	    "  \"ZoneTransferNotify\": [],\n"
+	    "  \"ZoneTransferTSIG\": {\n"
+	    "   \"Name\": \"\",\n"
+	    "   \"Secret\": \"\"\n"
+	    "  },\n"
+	    "  \"ZoneTransferSerialFile\": \"\"\n"
 	    " }";
 	struct config c;
 	char *doc;
