@@ -36,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAXQ 4096		/* distinct probe queries kept */
+#define MAXQ 4096 /* distinct probe queries kept */
 #define QLEN 300
 
 static uint64_t
@@ -51,12 +51,18 @@ now_rt(void)
 static int
 type_code(const char *t)
 {
-	if (strcasecmp(t, "A") == 0) return 1;
-	if (strcasecmp(t, "NS") == 0) return 2;
-	if (strcasecmp(t, "SOA") == 0) return 6;
-	if (strcasecmp(t, "AAAA") == 0) return 28;
-	if (strcasecmp(t, "SRV") == 0) return 33;
-	if (strcasecmp(t, "ANY") == 0) return 255;
+	if (strcasecmp(t, "A") == 0)
+		return 1;
+	if (strcasecmp(t, "NS") == 0)
+		return 2;
+	if (strcasecmp(t, "SOA") == 0)
+		return 6;
+	if (strcasecmp(t, "AAAA") == 0)
+		return 28;
+	if (strcasecmp(t, "SRV") == 0)
+		return 33;
+	if (strcasecmp(t, "ANY") == 0)
+		return 255;
 	return -1;
 }
 
@@ -112,7 +118,8 @@ int
 main(int argc, char **argv)
 {
 	const char *server = "127.0.0.1", *file = NULL;
-	int port = 53, secs = 5, rate = 2000, timeout_ms = 1000, opt, fd, on = 1;
+	int port = 53, secs = 5, rate = 2000, timeout_ms = 1000, opt, fd,
+	    on = 1;
 	int rcvbuf = 8 << 20;
 	uint32_t rxdrop = 0;
 	long skip = 0;
@@ -123,7 +130,7 @@ main(int argc, char **argv)
 	uint64_t *lat;
 	size_t nq = 0, nlat = 0, cap;
 	uint64_t sent = 0, answered = 0, lost = 0, start, end, interval, next,
-	    tmo, sum = 0;
+		 tmo, sum = 0;
 	uint16_t id = 0, oldest = 0;
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	char line[1024], name[512], type[32];
@@ -131,15 +138,30 @@ main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "s:p:d:l:r:t:k:")) != -1) {
 		switch (opt) {
-		case 's': server = optarg; break;
-		case 'p': port = atoi(optarg); break;
-		case 'd': file = optarg; break;
-		case 'l': secs = atoi(optarg); break;
-		case 'r': rate = atoi(optarg); break;
-		case 't': timeout_ms = atoi(optarg); break;
-		case 'k': skip = atol(optarg); break;
+		case 's':
+			server = optarg;
+			break;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 'd':
+			file = optarg;
+			break;
+		case 'l':
+			secs = atoi(optarg);
+			break;
+		case 'r':
+			rate = atoi(optarg);
+			break;
+		case 't':
+			timeout_ms = atoi(optarg);
+			break;
+		case 'k':
+			skip = atol(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: latprobe -s addr -p port -d file "
+			fprintf(stderr,
+			    "usage: latprobe -s addr -p port -d file "
 			    "[-l secs] [-r rate] [-t timeout_ms] [-k skip]\n");
 			return 2;
 		}
@@ -147,7 +169,8 @@ main(int argc, char **argv)
 	/* bounded in time and in rate, whatever the arguments */
 	if (file == NULL || secs < 1 || secs > 600 || rate < 1 ||
 	    rate > 20000 || timeout_ms < 1 || timeout_ms > 10000) {
-		fprintf(stderr, "latprobe: need -d file, 1 <= -l <= 600, "
+		fprintf(stderr,
+		    "latprobe: need -d file, 1 <= -l <= 600, "
 		    "1 <= -r <= 20000, 1 <= -t <= 10000\n");
 		return 2;
 	}
@@ -188,7 +211,8 @@ main(int argc, char **argv)
 	 * is descheduled on a busy core instead of being dropped; whatever
 	 * is still dropped here is counted (SO_RXQ_OVFL) and reported apart,
 	 * as it is not the server's loss. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0)
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) <
+	    0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
 	setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on);
 	cap = (size_t)secs * (size_t)rate + 16;
@@ -207,7 +231,7 @@ main(int argc, char **argv)
 		if (t >= next && next < end) {
 			size_t k = sent % nq;
 
-			if (waiting[id]) {	/* id space wrapped: count lost */
+			if (waiting[id]) { /* id space wrapped: count lost */
 				waiting[id] = 0;
 				lost++;
 			}
@@ -220,7 +244,7 @@ main(int argc, char **argv)
 				id++;
 			}
 			next += interval;
-			if (next < t)	/* fell behind: do not burst */
+			if (next < t) /* fell behind: do not burst */
 				next = t + interval;
 		}
 		/* receive everything that is there */
@@ -229,8 +253,10 @@ main(int argc, char **argv)
 			char cbuf[CMSG_SPACE(sizeof(struct timespec)) +
 			    CMSG_SPACE(sizeof(uint32_t))];
 			struct iovec iov = { buf, sizeof buf };
-			struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+			struct msghdr mh = { .msg_iov = &iov,
+				.msg_iovlen = 1,
+				.msg_control = cbuf,
+				.msg_controllen = sizeof cbuf };
 			struct cmsghdr *c;
 			uint64_t rx = 0;
 			ssize_t n = recvmsg(fd, &mh, 0);
@@ -241,17 +267,19 @@ main(int argc, char **argv)
 			if (n < 12 || !(buf[2] & 0x80))
 				continue;
 			for (c = CMSG_FIRSTHDR(&mh); c != NULL;
-			    c = CMSG_NXTHDR(&mh, c)) {
+			     c = CMSG_NXTHDR(&mh, c)) {
 				if (c->cmsg_level == SOL_SOCKET &&
 				    c->cmsg_type == SCM_TIMESTAMPNS) {
 					struct timespec ts;
 
 					memcpy(&ts, CMSG_DATA(c), sizeof ts);
-					rx = (uint64_t)ts.tv_sec * 1000000000ull +
+					rx = (uint64_t)ts.tv_sec *
+						1000000000ull +
 					    (uint64_t)ts.tv_nsec;
 				} else if (c->cmsg_level == SOL_SOCKET &&
 				    c->cmsg_type == SO_RXQ_OVFL) {
-					memcpy(&rxdrop, CMSG_DATA(c), sizeof rxdrop);
+					memcpy(&rxdrop, CMSG_DATA(c),
+					    sizeof rxdrop);
 				}
 			}
 			rid = (uint16_t)(buf[0] << 8 | buf[1]);
@@ -269,8 +297,8 @@ main(int argc, char **argv)
 			}
 		}
 		t = now_rt();
-		while (oldest != id && (!waiting[oldest] ||
-		    t - sent_at[oldest] > tmo)) {
+		while (oldest != id &&
+		    (!waiting[oldest] || t - sent_at[oldest] > tmo)) {
 			if (waiting[oldest]) {
 				waiting[oldest] = 0;
 				lost++;
@@ -295,7 +323,7 @@ main(int argc, char **argv)
 			lost++;
 	qsort(lat, nlat, sizeof *lat, cmp_u64);
 	printf("latprobe sent %llu answered %llu lost %llu rxdrop %u mean_us %.1f "
-	    "p50_us %.1f p90_us %.1f p99_us %.1f p999_us %.1f max_us %.1f\n",
+	       "p50_us %.1f p90_us %.1f p99_us %.1f p999_us %.1f max_us %.1f\n",
 	    (unsigned long long)sent, (unsigned long long)answered,
 	    (unsigned long long)lost, rxdrop,
 	    nlat ? (double)sum / (double)nlat / 1000.0 : 0.0,

@@ -65,7 +65,8 @@ axfr(struct mesos_state *view)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char conf[] = "{\"listener\":\"127.0.0.1\","
+	static const char conf[] =
+	    "{\"listener\":\"127.0.0.1\","
 	    "\"externalon\":false,\"masters\":[\"127.0.0.1:5050\"]}";
 	struct cluster *c, *again;
 	char err[512], *text, *line, *next, *a, *b;
@@ -73,14 +74,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (start == NULL) {
 		if (config_parse(&cfg, conf, sizeof conf - 1, "/f.json", err,
-		    sizeof err) < 0)
+			sizeof err) < 0)
 			abort();
 		start = state_parse((const uint8_t *)start_state,
 		    sizeof start_state - 1, err, sizeof err);
 		if (start == NULL)
 			abort();
 	}
-	if ((c = cluster_new(appkey_naming(false))) == NULL || (text = malloc(size + 1)) == NULL) {
+	if ((c = cluster_new(appkey_naming(false))) == NULL ||
+	    (text = malloc(size + 1)) == NULL) {
 		cluster_free(c);
 		return 0;
 	}

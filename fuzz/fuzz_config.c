@@ -16,8 +16,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[1024] = "";
 	struct buf out = { 0 };
 
-	if (config_parse(&c, (const char *)data, size, "/fuzz/config.json",
-	    err, sizeof err) == 0) {
+	if (config_parse(&c, (const char *)data, size, "/fuzz/config.json", err,
+		sizeof err) == 0) {
 		config_write_json(&c, 1, &out);
 		assert(out.len > 0);
 		buf_free(&out);

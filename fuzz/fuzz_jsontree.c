@@ -16,7 +16,7 @@ tree_depth(yajl_val v, size_t d)
 	size_t max = d;
 
 	if (d > JSON_MAX_DEPTH + 1)
-		return d;	/* already wrong; do not recurse further */
+		return d; /* already wrong; do not recurse further */
 	if (YAJL_IS_ARRAY(v)) {
 		max = d + 1;
 		for (size_t i = 0; i < v->u.array.len; i++) {

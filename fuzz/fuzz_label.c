@@ -41,8 +41,10 @@ reference_label(const uint8_t *in, size_t len, bool rfc952, char *out)
 			mapped[m++] = '-';
 	}
 	/* step 2 */
-	for (t0 = 0; t0 < m && (mapped[t0] == '-' ||
-	    (rfc952 && mapped[t0] >= '0' && mapped[t0] <= '9')); t0++)
+	for (t0 = 0; t0 < m &&
+	     (mapped[t0] == '-' ||
+		 (rfc952 && mapped[t0] >= '0' && mapped[t0] <= '9'));
+	     t0++)
 		;
 	tlen = m - t0;
 	/* step 3 */
@@ -69,8 +71,8 @@ check_label(const char *s, size_t n, bool rfc952)
 	size_t i;
 
 	assert(n == strlen(s));
-	assert(n <= (rfc952 ? (size_t)LABEL_MAX_RFC952 :
-	    (size_t)LABEL_MAX_RFC1123));
+	assert(n <=
+	    (rfc952 ? (size_t)LABEL_MAX_RFC952 : (size_t)LABEL_MAX_RFC1123));
 	for (i = 0; i < n; i++)
 		assert((s[i] >= 'a' && s[i] <= 'z') ||
 		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-');
@@ -107,7 +109,7 @@ fuzz_variant(const uint8_t *data, size_t size, bool rfc952)
 	for (p = frag; fn > 0; p = dot + 1) {
 		dot = strchr(p, '.');
 		n = dot ? (size_t)(dot - p) : strlen(p);
-		assert(n > 0);		/* no empty parts */
+		assert(n > 0); /* no empty parts */
 		memcpy(out, p, n);
 		out[n] = '\0';
 		check_label(out, n, rfc952);
@@ -174,8 +176,9 @@ fuzz_lower(const uint8_t *data, size_t size)
 	if (ascii) {
 		assert(n == size);
 		for (i = 0; i < size; i++)
-			assert((uint8_t)out[i] == (data[i] >= 'A' &&
-			    data[i] <= 'Z' ? data[i] + 32 : data[i]));
+			assert((uint8_t)out[i] ==
+			    (data[i] >= 'A' && data[i] <= 'Z' ? data[i] + 32 :
+								data[i]));
 	}
 	free(again);
 	free(out);

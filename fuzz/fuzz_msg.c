@@ -43,7 +43,8 @@ static uint8_t out[65536];
 static void
 setup(void)
 {
-	static const char conf[] = "{\"masters\":[\"10.0.0.1:5050\"],"
+	static const char conf[] =
+	    "{\"masters\":[\"10.0.0.1:5050\"],"
 	    "\"externalon\":false,\"listener\":\"10.0.0.9\","
 	    "\"ReverseOn\":true,\"HealthAwareOn\":true}";
 	struct gen_input in = { 0 };
@@ -51,7 +52,7 @@ setup(void)
 	char err[256];
 
 	if (config_parse(&cfg, conf, sizeof conf - 1, "/fuzz.json", err,
-	    sizeof err) < 0)
+		sizeof err) < 0)
 		abort();
 	st = state_parse(state_json, sizeof state_json - 1, err, sizeof err);
 	if (st == NULL)
@@ -92,8 +93,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r = dns_handle(actx, snap, data, size, tcp, out, sizeof out,
 		    &outlen);
 		if (r == HANDLE_REPLY)
-			check_reply(out, outlen, tcp ? 65535 :
-			    mode == 2 ? 512 : 1232);
+			check_reply(out, outlen,
+			    tcp		  ? 65535 :
+				mode == 2 ? 512 :
+					    1232);
 	}
 	return 0;
 }

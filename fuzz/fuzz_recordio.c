@@ -11,7 +11,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct sink {
-	uint64_t sum;		/* a digest of what was delivered */
+	uint64_t sum; /* a digest of what was delivered */
 	size_t records;
 };
 
@@ -45,7 +45,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	recordio_init(&b, collect, &sb, 64, 1 << 20);
 	ra = recordio_feed(&a, data + 1, size - 1);
 	for (size_t i = 1; i < size && rb == 0; i += step)
-		rb = recordio_feed(&b, data + i, size - i < step ? size - i : step);
+		rb = recordio_feed(&b, data + i,
+		    size - i < step ? size - i : step);
 	assert((ra < 0) == (rb < 0));
 	if (ra == 0) {
 		assert(sa.records == sb.records && sa.sum == sb.sum);

@@ -18,7 +18,8 @@ static bool configured;
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char conf[] = "{\"masters\":[\"10.0.0.1:5050\"],"
+	static const char conf[] =
+	    "{\"masters\":[\"10.0.0.1:5050\"],"
 	    "\"externalon\":false,\"listener\":\"127.0.0.1\"}";
 	struct state_parser *p;
 	struct mesos_state *a, *b = NULL;
@@ -26,7 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!configured) {
 		if (config_parse(&cfg, conf, sizeof conf - 1, "/f.json", err,
-		    sizeof err) < 0)
+			sizeof err) < 0)
 			return 0;
 		configured = true;
 	}

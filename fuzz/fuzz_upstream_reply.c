@@ -52,8 +52,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    rr_next(&it, &q) != RR_NEXT || q.section != RR_QUESTION)
 		return 0;
 	dname_lower(q.name);
-	k = (struct fwd_cache_key){ .qname = q.name, .qname_len = q.name_len,
-	    .qtype = q.type, .qclass = q.class };
+	k = (struct fwd_cache_key){ .qname = q.name,
+		.qname_len = q.name_len,
+		.qtype = q.type,
+		.qclass = q.class };
 	/* A cache per input: a hit is this input's. */
 	if ((cache = fwd_cache_new(4)) == NULL)
 		return 0;

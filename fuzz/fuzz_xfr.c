@@ -68,7 +68,8 @@ setup(void)
 	struct sockaddr_in *p = (struct sockaddr_in *)&peer;
 
 	if (config_parse(&cfg, json, sizeof json - 1, "fuzz.json", err,
-	    sizeof err) < 0 || xfr_init(&cfg, err, sizeof err) < 0)
+		sizeof err) < 0 ||
+	    xfr_init(&cfg, err, sizeof err) < 0)
 		abort();
 	a = zone(0, 1);
 	b = zone(1, 2);

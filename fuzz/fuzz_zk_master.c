@@ -39,9 +39,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size] = '\0';
 
 	check_address(zk_master_info_json((const char *)data, size, addr,
-	    sizeof addr, id, sizeof id), addr, sizeof addr);
-	check_address(zk_master_info_protobuf(data, size, addr, sizeof addr,
-	    id, sizeof id), addr, sizeof addr);
+			  sizeof addr, id, sizeof id),
+	    addr, sizeof addr);
+	check_address(zk_master_info_protobuf(data, size, addr, sizeof addr, id,
+			  sizeof id),
+	    addr, sizeof addr);
 
 	/* file:// reads a file the URL names: not from fuzz input. */
 	if (strncmp(text, "file:", 5) != 0 &&

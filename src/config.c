@@ -36,17 +36,28 @@
 #include "xfr/xfr.h"
 
 enum field_type {
-	F_INT, F_INT32, F_UINT16, F_UINT32, F_STRING, F_BOOL, F_STRV,
-	F_ZONES, F_CREDS, F_TSIG,
+	F_INT,
+	F_INT32,
+	F_UINT16,
+	F_UINT32,
+	F_STRING,
+	F_BOOL,
+	F_STRV,
+	F_ZONES,
+	F_CREDS,
+	F_TSIG,
 };
 
 struct field {
-	const char *key;	/* Go field name; JSON keys match it ignoring case */
+	const char *key; /* Go field name; JSON keys match it ignoring case */
 	enum field_type type;
 	size_t offset;
 };
 
-#define FLD(name, type, member) { name, type, offsetof(struct config, member) }
+#define FLD(name, type, member) \
+	{ \
+		name, type, offsetof(struct config, member) \
+	}
 static const struct field fields[] = {
 	FLD("RefreshSeconds", F_INT, refresh_seconds),
 	FLD("Port", F_INT, port),
@@ -106,15 +117,19 @@ static const struct field fields[] = {
 #undef FLD
 
 static const char *const go_type_names[] = {
-	[F_INT] = "int", [F_INT32] = "int32", [F_UINT16] = "uint16",
-	[F_UINT32] = "uint32", [F_STRING] = "string", [F_BOOL] = "bool",
-	[F_STRV] = "[]string", [F_ZONES] = "map[string][]string",
+	[F_INT] = "int",
+	[F_INT32] = "int32",
+	[F_UINT16] = "uint16",
+	[F_UINT32] = "uint32",
+	[F_STRING] = "string",
+	[F_BOOL] = "bool",
+	[F_STRV] = "[]string",
+	[F_ZONES] = "map[string][]string",
 	[F_CREDS] = "records.BasicCredentials",
 	[F_TSIG] = "ZoneTransferTSIG",
 };
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
+static int fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
@@ -235,13 +250,19 @@ static const char *
 json_kind(yajl_val v)
 {
 	switch (v->type) {
-	case yajl_t_string: return "string";
-	case yajl_t_number: return "number";
-	case yajl_t_object: return "object";
-	case yajl_t_array: return "array";
+	case yajl_t_string:
+		return "string";
+	case yajl_t_number:
+		return "number";
+	case yajl_t_object:
+		return "object";
+	case yajl_t_array:
+		return "array";
 	case yajl_t_true:
-	case yajl_t_false: return "bool";
-	default: return "null";
+	case yajl_t_false:
+		return "bool";
+	default:
+		return "null";
 	}
 }
 
@@ -251,13 +272,16 @@ type_error(char *err, size_t errlen, const char *path, yajl_val v,
     const char *field, const char *gotype)
 {
 	/* Go names the literal only when the target is a number. */
-	if (v->type == yajl_t_number && (strcmp(gotype, "int") == 0 ||
-	    strcmp(gotype, "int32") == 0 || strcmp(gotype, "uint16") == 0 ||
-	    strcmp(gotype, "uint32") == 0))
-		return fail(err, errlen, "failed to unmarshal config file %s: "
+	if (v->type == yajl_t_number &&
+	    (strcmp(gotype, "int") == 0 || strcmp(gotype, "int32") == 0 ||
+		strcmp(gotype, "uint16") == 0 || strcmp(gotype, "uint32") == 0))
+		return fail(err, errlen,
+		    "failed to unmarshal config file %s: "
 		    "json: cannot unmarshal number %s into Go struct field "
-		    "Config.%s of type %s", path, v->u.number.r, field, gotype);
-	return fail(err, errlen, "failed to unmarshal config file %s: json: "
+		    "Config.%s of type %s",
+		    path, v->u.number.r, field, gotype);
+	return fail(err, errlen,
+	    "failed to unmarshal config file %s: json: "
 	    "cannot unmarshal %s into Go struct field Config.%s of type %s",
 	    path, json_kind(v), field, gotype);
 }
@@ -351,7 +375,7 @@ decode_zones(struct config *c, yajl_val v, const char *path, char *err,
 			z->zone = xstrdup(zone);
 		}
 		if (decode_strv(&z->resolvers, v->u.object.values[i], path,
-		    "ZoneResolvers", err, errlen) < 0)
+			"ZoneResolvers", err, errlen) < 0)
 			return -1;
 	}
 	return 0;
@@ -381,8 +405,10 @@ decode_creds(struct config *c, yajl_val v, const char *path, char *err,
 			continue;
 		if (!YAJL_IS_STRING(e))
 			return type_error(err, errlen, path, e,
-			    slot == &c->principal ? "MesosCredentials.Principal"
-			    : "MesosCredentials.Secret", "string");
+			    slot == &c->principal ?
+				"MesosCredentials.Principal" :
+				"MesosCredentials.Secret",
+			    "string");
 		set_string(slot, e->u.string);
 	}
 	return 0;
@@ -413,8 +439,10 @@ decode_tsig(struct config *c, yajl_val v, const char *path, char *err,
 			continue;
 		if (!YAJL_IS_STRING(e))
 			return type_error(err, errlen, path, e,
-			    slot == &c->xfr_tsig_name ? "ZoneTransferTSIG.Name"
-			    : "ZoneTransferTSIG.Secret", "string");
+			    slot == &c->xfr_tsig_name ?
+				"ZoneTransferTSIG.Name" :
+				"ZoneTransferTSIG.Secret",
+			    "string");
 		set_string(slot, e->u.string);
 	}
 	return 0;
@@ -535,7 +563,8 @@ validate_masters(const struct config *c, char *err, size_t errlen)
 
 		if (hostport_split(c->masters.v[i], &hp, false) < 0 ||
 		    hp.port < 1 || hp.port > 65535) {
-			rc = fail(err, errlen, "error validating masters: "
+			rc = fail(err, errlen,
+			    "error validating masters: "
 			    "illegal host:port specified for master %s",
 			    c->masters.v[i]);
 			break;
@@ -554,7 +583,8 @@ validate_masters(const struct config *c, char *err, size_t errlen)
 		}
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(norm[j], norm[i]) == 0) {
-				rc = fail(err, errlen, "error validating masters: "
+				rc = fail(err, errlen,
+				    "error validating masters: "
 				    "duplicate master specified: %s",
 				    c->masters.v[i]);
 				break;
@@ -571,7 +601,7 @@ static int
 validate_resolver_list(const struct strv *l, const char *what, char *err,
     size_t errlen)
 {
-	char (*norm)[IPADDR_STRLEN + 8] = calloc(l->n + 1, sizeof *norm);
+	char(*norm)[IPADDR_STRLEN + 8] = calloc(l->n + 1, sizeof *norm);
 	int rc = 0;
 
 	if (norm == NULL)
@@ -584,9 +614,10 @@ validate_resolver_list(const struct strv *l, const char *what, char *err,
 		if (hostport_split(l->v[i], &hp, true) < 0 ||
 		    !ipaddr_parse(hp.host, strlen(hp.host), &ip) ||
 		    (hp.has_port && (hp.port < 1 || hp.port > 65535))) {
-			rc = fail(err, errlen, "error validating %s: illegal "
-			    "IP address or ip:port specified: %s", what,
-			    l->v[i]);
+			rc = fail(err, errlen,
+			    "error validating %s: illegal "
+			    "IP address or ip:port specified: %s",
+			    what, l->v[i]);
 			break;
 		}
 		ipaddr_format(&ip, text);
@@ -594,9 +625,10 @@ validate_resolver_list(const struct strv *l, const char *what, char *err,
 		    hp.has_port ? hp.port : 53);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(norm[j], norm[i]) == 0) {
-				rc = fail(err, errlen, "error validating %s: "
-				    "duplicate resolver specified: %s", what,
-				    l->v[i]);
+				rc = fail(err, errlen,
+				    "error validating %s: "
+				    "duplicate resolver specified: %s",
+				    what, l->v[i]);
 				break;
 			}
 	}
@@ -627,16 +659,20 @@ resolvers_from_resolv_conf(struct config *c, char *err, size_t errlen)
 
 		if (kw == NULL || addr == NULL || strcmp(kw, "nameserver") != 0)
 			continue;
-		for (struct ifaddrs *i = ifa; i != NULL && !local; i = i->ifa_next) {
+		for (struct ifaddrs *i = ifa; i != NULL && !local;
+		     i = i->ifa_next) {
 			char host[NI_MAXHOST];
 
-			if (i->ifa_addr == NULL || (i->ifa_addr->sa_family !=
-			    AF_INET && i->ifa_addr->sa_family != AF_INET6))
+			if (i->ifa_addr == NULL ||
+			    (i->ifa_addr->sa_family != AF_INET &&
+				i->ifa_addr->sa_family != AF_INET6))
 				continue;
-			if (getnameinfo(i->ifa_addr, i->ifa_addr->sa_family ==
-			    AF_INET ? sizeof(struct sockaddr_in) :
-			    sizeof(struct sockaddr_in6), host, sizeof host,
-			    NULL, 0, NI_NUMERICHOST) == 0 &&
+			if (getnameinfo(i->ifa_addr,
+				i->ifa_addr->sa_family == AF_INET ?
+				    sizeof(struct sockaddr_in) :
+				    sizeof(struct sockaddr_in6),
+				host, sizeof host, NULL, 0,
+				NI_NUMERICHOST) == 0 &&
 			    strcmp(host, addr) == 0)
 				local = true;
 		}
@@ -656,17 +692,19 @@ validate_zone_resolvers(const struct config *c, char *err, size_t errlen)
 		const struct zone_resolver *z = &c->zone_resolvers[i];
 
 		if (z->resolvers.n == 0)
-			return fail(err, errlen, "field ZoneResolver %s is empty",
-			    z->zone);
+			return fail(err, errlen,
+			    "field ZoneResolver %s is empty", z->zone);
 		if (!domain_valid(z->zone))
-			return fail(err, errlen, "%s is not a valid domain name",
-			    z->zone);
+			return fail(err, errlen,
+			    "%s is not a valid domain name", z->zone);
 		if (validate_resolver_list(&z->resolvers, "resolvers", err,
-		    errlen) < 0)
+			errlen) < 0)
 			return -1;
 		if (strcmp(z->zone, c->domain) == 0)
-			return fail(err, errlen, "can't specify ZoneResolver "
-			    "for Mesos domain (%s)", c->domain);
+			return fail(err, errlen,
+			    "can't specify ZoneResolver "
+			    "for Mesos domain (%s)",
+			    c->domain);
 	}
 	/* No zone may hide another one or the Mesos domain, or be hidden by
 	 * it: every name with a leading dot, shorter ones first, as the
@@ -679,8 +717,9 @@ validate_zone_resolvers(const struct config *c, char *err, size_t errlen)
 		if (dotted == NULL)
 			return fail(err, errlen, "out of memory");
 		for (size_t i = 0; i < n; i++)
-			if (asprintf(&dotted[i], ".%s", i < n - 1 ?
-			    c->zone_resolvers[i].zone : c->domain) < 0)
+			if (asprintf(&dotted[i], ".%s",
+				i < n - 1 ? c->zone_resolvers[i].zone :
+					    c->domain) < 0)
 				dotted[i] = NULL;
 		for (size_t i = 0; i < n && rc == 0; i++)
 			for (size_t j = 0; j < n && rc == 0; j++) {
@@ -690,9 +729,10 @@ validate_zone_resolvers(const struct config *c, char *err, size_t errlen)
 					continue;
 				li = strlen(dotted[i]);
 				lj = strlen(dotted[j]);
-				if (lj > li && strcmp(dotted[j] + lj - li,
-				    dotted[i]) == 0)
-					rc = fail(err, errlen, "ambiguous zone "
+				if (lj > li &&
+				    strcmp(dotted[j] + lj - li, dotted[i]) == 0)
+					rc = fail(err, errlen,
+					    "ambiguous zone "
 					    "resolvers: %s is masked by %s",
 					    dotted[j], dotted[i]);
 			}
@@ -709,20 +749,24 @@ static int
 validate_ip_sources(struct config *c, char *err, size_t errlen)
 {
 	static const char *const names[] = {
-		[IPSRC_HOST] = "host", [IPSRC_DOCKER] = "docker",
-		[IPSRC_MESOS] = "mesos", [IPSRC_NETINFO] = "netinfo",
+		[IPSRC_HOST] = "host",
+		[IPSRC_DOCKER] = "docker",
+		[IPSRC_MESOS] = "mesos",
+		[IPSRC_NETINFO] = "netinfo",
 	};
 	const struct strv *l = &c->ip_sources_text;
 
 	if (l->n == 0)
-		return fail(err, errlen, "IPSources validation failed: "
+		return fail(err, errlen,
+		    "IPSources validation failed: "
 		    "empty ip sources");
 	/* Duplicates are reported before unknown names, as the original
 	 * checks them first. */
 	for (size_t i = 0; i < l->n; i++)
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(l->v[i], l->v[j]) == 0)
-				return fail(err, errlen, "IPSources validation "
+				return fail(err, errlen,
+				    "IPSources validation "
 				    "failed: duplicate ip source specified");
 	c->n_ip_sources = 0;
 	for (size_t i = 0; i < l->n; i++) {
@@ -732,11 +776,14 @@ validate_ip_sources(struct config *c, char *err, size_t errlen)
 			if (strcmp(l->v[i], names[k]) == 0)
 				break;
 		if (k == 4)
-			return fail(err, errlen, "IPSources validation failed: "
-			    "invalid ip source \"%s\"", l->v[i]);
+			return fail(err, errlen,
+			    "IPSources validation failed: "
+			    "invalid ip source \"%s\"",
+			    l->v[i]);
 		for (size_t j = 0; j < c->n_ip_sources; j++)
 			if (c->ip_sources[j] == (enum ip_source)k)
-				return fail(err, errlen, "IPSources validation "
+				return fail(err, errlen,
+				    "IPSources validation "
 				    "failed: duplicate ip source specified");
 		c->ip_sources[c->n_ip_sources++] = (enum ip_source)k;
 	}
@@ -761,10 +808,12 @@ validate_reverse_zones(struct config *c, char *err, size_t errlen)
 		return fail(err, errlen, "out of memory");
 	for (size_t i = 0; i < l->n; i++) {
 		if (reverse_parse_text(l->v[i], strlen(l->v[i]),
-		    &c->reverse_zones[i]) != REV_PREFIX)
-			return fail(err, errlen, "ReverseZones: \"%s\" is not "
+			&c->reverse_zones[i]) != REV_PREFIX)
+			return fail(err, errlen,
+			    "ReverseZones: \"%s\" is not "
 			    "a zone of in-addr.arpa. or ip6.arpa. (labels: "
-			    "decimal octets or hexadecimal nibbles)", l->v[i]);
+			    "decimal octets or hexadecimal nibbles)",
+			    l->v[i]);
 		c->n_reverse_zones++;
 	}
 	return 0;
@@ -777,10 +826,12 @@ config_validate(struct config *c, char *err, size_t errlen)
 	char *p;
 
 	if (!c->dns_on && !c->http_on)
-		return fail(err, errlen, "service validation failed: either "
+		return fail(err, errlen,
+		    "service validation failed: either "
 		    "DNS or HTTP server should be on");
 	if (c->masters.n == 0 && c->zk[0] == '\0')
-		return fail(err, errlen, "specify mesos masters or zookeeper "
+		return fail(err, errlen,
+		    "specify mesos masters or zookeeper "
 		    "in config.json");
 	if (validate_masters(c, err, errlen) < 0)
 		return -1;
@@ -789,7 +840,7 @@ config_validate(struct config *c, char *err, size_t errlen)
 		    resolvers_from_resolv_conf(c, err, errlen) < 0)
 			return -1;
 		if (validate_resolver_list(&c->resolvers, "resolvers", err,
-		    errlen) < 0)
+			errlen) < 0)
 			return -1;
 		if (validate_zone_resolvers(c, err, errlen) < 0)
 			return -1;
@@ -803,8 +854,9 @@ config_validate(struct config *c, char *err, size_t errlen)
 		    c->state_timeout_seconds);
 	/* The original panics a moment later (Go ticker); say why instead. */
 	if (c->refresh_seconds <= 0)
-		return fail(err, errlen, "invalid RefreshSeconds: %" PRId64
-		    " (must be at least 1)", c->refresh_seconds);
+		return fail(err, errlen,
+		    "invalid RefreshSeconds: %" PRId64 " (must be at least 1)",
+		    c->refresh_seconds);
 	if ((p = malloc(UTF8LOWER_MAX(strlen(c->domain)) + 1)) == NULL)
 		return fail(err, errlen, "out of memory");
 	utf8lower(c->domain, strlen(c->domain), p);
@@ -826,8 +878,10 @@ config_validate(struct config *c, char *err, size_t errlen)
 	/* The original crashes at its first refresh on a non-IP listener. */
 	if (strcmp(c->listener, "0.0.0.0") != 0 &&
 	    !ipaddr_parse(c->listener, strlen(c->listener), &ip))
-		return fail(err, errlen, "invalid Listener \"%s\": not an IP "
-		    "address", c->listener);
+		return fail(err, errlen,
+		    "invalid Listener \"%s\": not an IP "
+		    "address",
+		    c->listener);
 	if (c->ca_cert_file[0] != '\0' &&
 	    pem_check_ca(c->ca_cert_file, err, errlen) < 0)
 		return -1;
@@ -847,28 +901,34 @@ config_validate(struct config *c, char *err, size_t errlen)
 		return fail(err, errlen, "invalid HTTP Basic configuration");
 	if (strcmp(c->mesos_authentication, "iam") == 0 &&
 	    c->iam_config_file[0] == '\0')
-		return fail(err, errlen, "missing configuration for specified "
+		return fail(err, errlen,
+		    "missing configuration for specified "
 		    "authentication mechanism");
-	if (c->edns0_max_udp_size != 0 && (c->edns0_max_udp_size < 512 ||
-	    c->edns0_max_udp_size > 65535))
-		return fail(err, errlen, "invalid EDNS0MaxUDPSize: %" PRId64
-		    " (0, or 512 to 65535)", c->edns0_max_udp_size);
+	if (c->edns0_max_udp_size != 0 &&
+	    (c->edns0_max_udp_size < 512 || c->edns0_max_udp_size > 65535))
+		return fail(err, errlen,
+		    "invalid EDNS0MaxUDPSize: %" PRId64 " (0, or 512 to 65535)",
+		    c->edns0_max_udp_size);
 	if (c->forward_cache_size < 0)
 		return fail(err, errlen, "invalid ForwardCacheSize: %" PRId64,
 		    c->forward_cache_size);
 	if (c->state_max_bytes < 1024)
-		return fail(err, errlen, "invalid StateMaxBytes: %" PRId64
-		    " (at least 1024)", c->state_max_bytes);
+		return fail(err, errlen,
+		    "invalid StateMaxBytes: %" PRId64 " (at least 1024)",
+		    c->state_max_bytes);
 	if (c->http_max_conns_per_ip < 1 || c->http_max_conns_per_ip > 256)
-		return fail(err, errlen, "invalid HTTPMaxConnectionsPerIP: %"
-		    PRId64 " (1 to 256)", c->http_max_conns_per_ip);
+		return fail(err, errlen,
+		    "invalid HTTPMaxConnectionsPerIP: %" PRId64 " (1 to 256)",
+		    c->http_max_conns_per_ip);
 	if (c->enum_max_concurrent < 1 || c->enum_max_concurrent > 256)
-		return fail(err, errlen, "invalid EnumerationMaxConcurrent: %"
-		    PRId64 " (1 to 256)", c->enum_max_concurrent);
-	if (c->enum_lifetime_seconds < 1 ||
-	    c->enum_lifetime_seconds > 86400)
-		return fail(err, errlen, "invalid EnumerationLifetimeSeconds: %"
-		    PRId64 " (1 to 86400)", c->enum_lifetime_seconds);
+		return fail(err, errlen,
+		    "invalid EnumerationMaxConcurrent: %" PRId64 " (1 to 256)",
+		    c->enum_max_concurrent);
+	if (c->enum_lifetime_seconds < 1 || c->enum_lifetime_seconds > 86400)
+		return fail(err, errlen,
+		    "invalid EnumerationLifetimeSeconds: %" PRId64
+		    " (1 to 86400)",
+		    c->enum_lifetime_seconds);
 	return xfr_config_check(c, err, errlen);
 }
 
@@ -886,7 +946,7 @@ config_resolve_path(const char *path)
 	/* The original replaces the first "~/" wherever it is. */
 	if (tilde != NULL) {
 		if (asprintf(&expanded, "%.*s%s/%s", (int)(tilde - path), path,
-		    home, tilde + 2) < 0)
+			home, tilde + 2) < 0)
 			return NULL;
 		path = expanded;
 	}
@@ -905,8 +965,8 @@ config_resolve_path(const char *path)
 }
 
 int
-config_parse(struct config *c, const char *json, size_t len,
-    const char *path, char *err, size_t errlen)
+config_parse(struct config *c, const char *json, size_t len, const char *path,
+    char *err, size_t errlen)
 {
 	char yerr[256] = "";
 	char quoted[PATH_MAX + 8];
@@ -925,8 +985,10 @@ config_parse(struct config *c, const char *json, size_t len,
 		size_t at = strlen(text);
 
 		free(text);
-		return fail(err, errlen, "failed to unmarshal config file %s: "
-		    "NUL byte at offset %zu", quoted, at);
+		return fail(err, errlen,
+		    "failed to unmarshal config file %s: "
+		    "NUL byte at offset %zu",
+		    quoted, at);
 	}
 	root = json_parse(text, yerr, sizeof yerr);
 	free(text);
@@ -934,13 +996,17 @@ config_parse(struct config *c, const char *json, size_t len,
 		for (char *q = yerr; *q; q++)
 			if (*q == '\n')
 				*q = ' ';
-		return fail(err, errlen, "failed to unmarshal config file %s: "
-		    "%s", quoted, yerr[0] ? yerr : "invalid JSON");
+		return fail(err, errlen,
+		    "failed to unmarshal config file %s: "
+		    "%s",
+		    quoted, yerr[0] ? yerr : "invalid JSON");
 	}
 	if (!YAJL_IS_OBJECT(root)) {
-		rc = fail(err, errlen, "failed to unmarshal config file %s: "
+		rc = fail(err, errlen,
+		    "failed to unmarshal config file %s: "
 		    "json: cannot unmarshal %s into Go value of type "
-		    "records.Config", quoted, json_kind(root));
+		    "records.Config",
+		    quoted, json_kind(root));
 		goto out;
 	}
 	for (size_t i = 0; i < root->u.object.len && rc == 0; i++) {
@@ -1026,8 +1092,8 @@ write_zk_masked(struct jsonw *w, const char *url)
 	}
 	hosts += 3;
 	slash = strchr(hosts, '/');
-	at = memchr(hosts, '@', slash ? (size_t)(slash - hosts) :
-	    strlen(hosts));
+	at =
+	    memchr(hosts, '@', slash ? (size_t)(slash - hosts) : strlen(hosts));
 	jsonw_key(w, "Zk");
 	if (at == NULL) {
 		jsonw_cstr(w, url);
@@ -1072,9 +1138,21 @@ config_write_json(const struct config *c, uint32_t serial, struct buf *out)
 
 	jsonw_init(&w, out);
 	jsonw_object_begin(&w);
-#define INT(k, v) do { jsonw_key(&w, k); jsonw_int(&w, (v)); } while (0)
-#define STR(k, v) do { jsonw_key(&w, k); jsonw_cstr(&w, (v)); } while (0)
-#define BOOL(k, v) do { jsonw_key(&w, k); jsonw_bool(&w, (v)); } while (0)
+#define INT(k, v) \
+	do { \
+		jsonw_key(&w, k); \
+		jsonw_int(&w, (v)); \
+	} while (0)
+#define STR(k, v) \
+	do { \
+		jsonw_key(&w, k); \
+		jsonw_cstr(&w, (v)); \
+	} while (0)
+#define BOOL(k, v) \
+	do { \
+		jsonw_key(&w, k); \
+		jsonw_bool(&w, (v)); \
+	} while (0)
 	INT("RefreshSeconds", c->refresh_seconds);
 	INT("Port", c->port);
 	INT("Timeout", c->timeout);
@@ -1166,11 +1244,23 @@ void
 config_free(struct config *c)
 {
 	char **strings[] = {
-		&c->soa_mname, &c->soa_rname, &c->zk, &c->domain, &c->file,
-		&c->listener, &c->http_listener, &c->ca_cert_file,
-		&c->cert_file, &c->key_file, &c->principal, &c->secret,
-		&c->iam_config_file, &c->mesos_authentication,
-		&c->xfr_tsig_name, &c->xfr_tsig_secret, &c->xfr_serial_file,
+		&c->soa_mname,
+		&c->soa_rname,
+		&c->zk,
+		&c->domain,
+		&c->file,
+		&c->listener,
+		&c->http_listener,
+		&c->ca_cert_file,
+		&c->cert_file,
+		&c->key_file,
+		&c->principal,
+		&c->secret,
+		&c->iam_config_file,
+		&c->mesos_authentication,
+		&c->xfr_tsig_name,
+		&c->xfr_tsig_secret,
+		&c->xfr_serial_file,
 	};
 
 	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {

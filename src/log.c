@@ -32,9 +32,15 @@ log_escape(char *buf, size_t *n, size_t cap, const char *msg)
 			continue;
 		}
 		switch (*p) {
-		case '\n': e[1] = 'n'; break;
-		case '\r': e[1] = 'r'; break;
-		case '\t': e[1] = 't'; break;
+		case '\n':
+			e[1] = 'n';
+			break;
+		case '\r':
+			e[1] = 'r';
+			break;
+		case '\t':
+			e[1] = 't';
+			break;
 		default:
 			e[1] = 'x';
 			e[2] = hex[*p >> 4];
@@ -60,9 +66,10 @@ log_line(int to_stderr, const char *prefix, const char *file, int line,
 	va_list ap;
 
 	localtime_r(&now, &tm);
-	k = snprintf(buf, sizeof buf, "%s%04d/%02d/%02d %02d:%02d:%02d %s:%d: ",
-	    prefix, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, file, line);
+	k = snprintf(buf, sizeof buf,
+	    "%s%04d/%02d/%02d %02d:%02d:%02d %s:%d: ", prefix,
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, file, line);
 	n = k < 0 ? 0 : (size_t)k;
 	if (n > sizeof buf - 1)
 		n = sizeof buf - 1;

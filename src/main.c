@@ -32,15 +32,15 @@ static void
 usage(FILE *f)
 {
 	fputs("Usage of mesos-dns:\n"
-	    "  -config string\n"
-	    "    \tPath to config file (default \"config.json\")\n"
-	    "  -v int\n"
-	    "    \tlog verbosity (1 verbose, 2 very verbose)\n"
-	    "  -version\n"
-	    "    \toutput the version\n"
-	    "  -logtostderr, -alsologtostderr, -stderrthreshold, -log_dir,\n"
-	    "  -vmodule, -log_backtrace_at\n"
-	    "    \taccepted for compatibility with the original's glog flags\n",
+	      "  -config string\n"
+	      "    \tPath to config file (default \"config.json\")\n"
+	      "  -v int\n"
+	      "    \tlog verbosity (1 verbose, 2 very verbose)\n"
+	      "  -version\n"
+	      "    \toutput the version\n"
+	      "  -logtostderr, -alsologtostderr, -stderrthreshold, -log_dir,\n"
+	      "  -vmodule, -log_backtrace_at\n"
+	      "    \taccepted for compatibility with the original's glog flags\n",
 	    f);
 }
 
@@ -71,9 +71,9 @@ static int
 parse_flags(int argc, char **argv, struct flags *f)
 {
 	static const char *const glog_bool[] = { "logtostderr",
-	    "alsologtostderr" };
+		"alsologtostderr" };
 	static const char *const glog_value[] = { "stderrthreshold", "log_dir",
-	    "vmodule", "log_backtrace_at" };
+		"vmodule", "log_backtrace_at" };
 
 	f->config = "config.json";
 	for (int i = 1; i < argc; i++) {
@@ -81,7 +81,7 @@ parse_flags(int argc, char **argv, struct flags *f)
 		bool known = false, b;
 
 		if (a[0] != '-' || a[1] == '\0')
-			break;	/* Go stops at the first non-flag */
+			break; /* Go stops at the first non-flag */
 		if (strcmp(a, "--") == 0)
 			break;
 		name = a + (a[1] == '-' ? 2 : 1);
@@ -112,8 +112,10 @@ parse_flags(int argc, char **argv, struct flags *f)
 				if (strcmp(name, glog_value[k]) == 0)
 					known = true;
 			if (!known) {
-				fprintf(stderr, "flag provided but not defined: "
-				    "-%s\n", name);
+				fprintf(stderr,
+				    "flag provided but not defined: "
+				    "-%s\n",
+				    name);
 				usage(stderr);
 				return -1;
 			}
@@ -138,7 +140,7 @@ parse_flags(int argc, char **argv, struct flags *f)
 			f->verbosity = (int)v;
 		}
 		continue;
-bad_value:
+	bad_value:
 		fprintf(stderr, "invalid value \"%s\" for flag -%s\n",
 		    val ? val : "", name);
 		usage(stderr);
@@ -203,7 +205,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (cfg.mesos_authentication[0] == '\0' && cfg.principal[0] != '\0')
-		log_error("Warning: MesosCredentials set but "
+		log_error(
+		    "Warning: MesosCredentials set but "
 		    "MesosAuthentication is empty: no authentication is used");
 	fetch_global_init();
 	if (auth_init(&cfg, &fopts, err, sizeof err) < 0) {
@@ -219,8 +222,9 @@ main(int argc, char **argv)
 	if (cfg.zk[0] != '\0') {
 		/* ZooKeeper: M = ["", masters...] until the detector reports;
 		 * no leader for zkDetectionTimeout seconds ends the process. */
-		struct masters_list m = { calloc(cfg.masters.n + 1,
-		    sizeof(char *)), 0 };
+		struct masters_list m = {
+			calloc(cfg.masters.n + 1, sizeof(char *)), 0
+		};
 
 		if (m.v == NULL)
 			goto fail;
@@ -239,7 +243,7 @@ main(int argc, char **argv)
 	} else {
 		/* Static masters: M = masters, the first presumed leader. */
 		if (!masters_set((const char *const *)cfg.masters.v,
-		    cfg.masters.n))
+			cfg.masters.n))
 			goto fail;
 	}
 	if (xfr_init(&cfg, err, sizeof err) < 0) {
@@ -292,7 +296,8 @@ main(int argc, char **argv)
 			log_verbose("serving: DNS %s:%lld %s, HTTP %s:%lld %s",
 			    cfg.listener, (long long)cfg.port,
 			    cfg.dns_on ? "on" : "off", cfg.http_listener,
-			    (long long)cfg.http_port, cfg.http_on ? "on" : "off");
+			    (long long)cfg.http_port,
+			    cfg.http_on ? "on" : "off");
 		}
 	}
 	status = 0;

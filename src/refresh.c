@@ -48,16 +48,16 @@ static struct {
 	const struct config *cfg;
 	struct fetch_opts opts;
 	struct hostcache *hosts;
-	struct events *events;		/* NULL without EventsOn */
+	struct events *events; /* NULL without EventsOn */
 	pthread_t thread;
 
 	pthread_mutex_t lock;
-	pthread_cond_t wake;		/* sched changed, or stopping */
+	pthread_cond_t wake; /* sched changed, or stopping */
 	struct schedule sched;
 	bool stopping;
 	struct refresh_stats stats;
 
-	uint64_t last_inputs;		/* digest of what the published
+	uint64_t last_inputs; /* digest of what the published
 					   records came from; 0: none */
 } R = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -78,15 +78,19 @@ interface_addrs(struct ipaddr *out, size_t max)
 			continue;
 		if (i->ifa_addr->sa_family == AF_INET) {
 			ip.b[10] = ip.b[11] = 0xff;
-			memcpy(ip.b + 12, &((struct sockaddr_in *)(void *)
-			    i->ifa_addr)->sin_addr, 4);
+			memcpy(ip.b + 12,
+			    &((struct sockaddr_in *)(void *)i->ifa_addr)
+				 ->sin_addr,
+			    4);
 			if (ip.b[12] == 127)
 				continue;
 		} else if (i->ifa_addr->sa_family == AF_INET6) {
 			static const uint8_t loop6[16] = { [15] = 1 };
 
-			memcpy(ip.b, &((struct sockaddr_in6 *)(void *)
-			    i->ifa_addr)->sin6_addr, 16);
+			memcpy(ip.b,
+			    &((struct sockaddr_in6 *)(void *)i->ifa_addr)
+				 ->sin6_addr,
+			    16);
 			if (memcmp(ip.b, loop6, 16) == 0)
 				continue;
 		} else {
@@ -108,7 +112,7 @@ inputs_digest(uint64_t body, const struct masters_list *m,
 	for (size_t i = 0; i < m->n; i++)
 		h = hash_more(h, m->v[i], strlen(m->v[i]) + 1);
 	h = hash_more(h, ifs, n_ifs * sizeof *ifs);
-	return h | 1;	/* never 0, the "nothing published" value */
+	return h | 1; /* never 0, the "nothing published" value */
 }
 
 static void
@@ -131,18 +135,21 @@ masters_any(const struct masters_list *m)
 	return false;
 }
 
-
 /* What a build is asked to do. */
 struct build_job {
-	struct mesos_state *state;	/* freed (or released) by the build */
+	struct mesos_state *state;	 /* freed (or released) by the build */
 	struct events_build *from_model; /* state is this borrowed view */
 	const struct masters_list *masters;
-	uint64_t body_hash;	/* != 0: keep the records if nothing changed */
-	int64_t t0, t1;		/* start, end of fetch and parse */
-	const char *what;	/* for the log line */
+	uint64_t body_hash; /* != 0: keep the records if nothing changed */
+	int64_t t0, t1;	    /* start, end of fetch and parse */
+	const char *what;   /* for the log line */
 };
 
-enum build_result { BUILD_OK, BUILD_FAILED, BUILD_CLASH };
+enum build_result {
+	BUILD_OK,
+	BUILD_FAILED,
+	BUILD_CLASH
+};
 
 /* Events held back during a build, or reported by the stream: when to
  * publish or poll (lock not held). */
@@ -250,8 +257,10 @@ build(struct build_job *job)
 	job->state = NULL;
 	if (b == NULL || (snap = builder_finish(b)) == NULL) {
 		log_error("Warning: Error generating records: %s; keeping old "
-		    "DNS state", b == NULL ? err : "out of memory while "
-		    "indexing records");
+			  "DNS state",
+		    b == NULL ? err :
+				"out of memory while "
+				"indexing records");
 		return BUILD_FAILED;
 	}
 	t3 = clock_us();
@@ -272,7 +281,7 @@ build(struct build_job *job)
 	    snap->n[RK_APSEUDO];
 	R.stats.count++;
 	log_verbose("%s: %u tasks, %u names, %u records; fetch+parse "
-	    "%lld ms, resolve %lld ms, build %lld ms, publish %lld ms",
+		    "%lld ms, resolve %lld ms, build %lld ms, publish %lld ms",
 	    job->what, R.stats.tasks, R.stats.names, R.stats.records,
 	    (long long)R.stats.fetch_parse_us / 1000,
 	    (long long)R.stats.resolve_us / 1000,
@@ -291,8 +300,12 @@ build_from_model(bool full, const struct masters_list *m, uint64_t body,
     int64_t t0, int64_t t1, const char *what)
 {
 	struct events_build eb;
-	struct build_job job = { .from_model = &eb, .masters = m,
-		.body_hash = body, .t0 = t0, .t1 = t1, .what = what };
+	struct build_job job = { .from_model = &eb,
+		.masters = m,
+		.body_hash = body,
+		.t0 = t0,
+		.t1 = t1,
+		.what = what };
 	enum build_result r;
 
 	if (!events_build_begin(R.events, full, &eb))
@@ -305,7 +318,7 @@ build_from_model(bool full, const struct masters_list *m, uint64_t body,
 	if (r == BUILD_CLASH) {
 		/* A new name of a changed app is also another owner's. */
 		log_verbose("events: a changed app shares a name with another; "
-		    "building in full");
+			    "building in full");
 		return build_from_model(true, m, 0, t0, t1,
 		    "events (full build)");
 	}
@@ -354,7 +367,8 @@ poll(void)
 	t1 = clock_us();
 	if (state == NULL) {
 		log_error("Warning: Error generating records: %s; keeping old "
-		    "DNS state", err);
+			  "DNS state",
+		    err);
 		masters_list_free(&m);
 		if (R.events != NULL)
 			events_poll_abandon(R.events);
@@ -362,8 +376,11 @@ poll(void)
 	}
 	log_skipped(state);
 	if (R.events == NULL) {
-		struct build_job job = { .state = state, .masters = &m,
-			.body_hash = state->body_hash, .t0 = t0, .t1 = t1,
+		struct build_job job = { .state = state,
+			.masters = &m,
+			.body_hash = state->body_hash,
+			.t0 = t0,
+			.t1 = t1,
 			.what = "refresh" };
 
 		ok = build(&job) == BUILD_OK;
@@ -372,7 +389,7 @@ poll(void)
 	}
 	if (events_poll_load(R.events, state, &el) < 0) {
 		log_error("Warning: Error generating records: out of memory; "
-		    "keeping old DNS state");
+			  "keeping old DNS state");
 		events_poll_abandon(R.events);
 		mesos_state_free(state);
 		masters_list_free(&m);
@@ -380,8 +397,8 @@ poll(void)
 	}
 	if (el.running_before != el.running_after && refresh_loaded())
 		log_verbose("reconcile: %zu running tasks from events, %zu "
-		    "after the poll (%zu events replayed)", el.running_before,
-		    el.running_after, el.replayed);
+			    "after the poll (%zu events replayed)",
+		    el.running_before, el.running_after, el.replayed);
 	if (el.overflow)
 		heed((struct events_outcome){ .reconcile = true });
 	/* The polled state goes before the records are built from the
@@ -402,7 +419,7 @@ refresh_main(void *arg)
 	 * under full load takes longer rather than slow the answers down. */
 	if (!priority_lower_thread(PRIORITY_BACKGROUND))
 		log_verbose("refresh: cannot lower the reload thread's "
-		    "priority");
+			    "priority");
 	for (;;) {
 		bool ok, poll_now;
 		int64_t left;
@@ -517,7 +534,8 @@ void
 refresh_stream_sink(struct stream_sink *out)
 {
 	*out = (struct stream_sink){ .leader = stream_leader,
-		.event = stream_event, .subscribed = stream_subscribed,
+		.event = stream_event,
+		.subscribed = stream_subscribed,
 		.reconcile_soon = stream_reconcile_soon };
 }
 

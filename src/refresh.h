@@ -19,13 +19,13 @@ struct config;
 
 /** Durations of the last successful reload, for logs and bench/. */
 struct refresh_stats {
-	int64_t fetch_parse_us;	/**< HTTP exchange and streaming parse */
+	int64_t fetch_parse_us; /**< HTTP exchange and streaming parse */
 	int64_t resolve_us;	/**< host-name look-ups */
 	int64_t build_us;	/**< record generation and indexing */
 	int64_t publish_us;	/**< swap and grace period */
 	uint32_t tasks, names, records;
-	uint64_t count;		/**< successful reloads so far */
-	uint64_t events;	/**< operator API events received */
+	uint64_t count;	 /**< successful reloads so far */
+	uint64_t events; /**< operator API events received */
 };
 
 /** Starts the reload thread; -1 if it cannot be started. */

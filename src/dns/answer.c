@@ -26,28 +26,28 @@ answer_init(struct answer_ctx *a, const struct config *cfg, uint64_t seed,
 	a->msg.rng = seed | 1;
 	a->soa_answer = cfg->xfr_allow.n > 0;
 	if (dname_from_text(cfg->domain, strlen(cfg->domain), a->domain,
-	    &a->domain_len) < 0) {
+		&a->domain_len) < 0) {
 		snprintf(err, errlen, "domain %s cannot be a DNS name",
 		    cfg->domain);
 		return -1;
 	}
 	dname_lower(a->domain);
 	if (dname_from_text(cfg->soa_mname, strlen(cfg->soa_mname), a->mname,
-	    &n) < 0) {
+		&n) < 0) {
 		snprintf(err, errlen, "SOAMname %s cannot be a DNS name",
 		    cfg->soa_mname);
 		return -1;
 	}
 	if (dname_from_text(cfg->soa_rname, strlen(cfg->soa_rname), a->rname,
-	    &n) < 0) {
+		&n) < 0) {
 		snprintf(err, errlen, "SOARname %s cannot be a DNS name",
 		    cfg->soa_rname);
 		return -1;
 	}
 	if (cfg->external_on && cfg->n_zone_resolvers > 0) {
 		a->zones = calloc(cfg->n_zone_resolvers, sizeof *a->zones);
-		a->zone_lens = calloc(cfg->n_zone_resolvers,
-		    sizeof *a->zone_lens);
+		a->zone_lens =
+		    calloc(cfg->n_zone_resolvers, sizeof *a->zone_lens);
 		if (a->zones == NULL || a->zone_lens == NULL) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
@@ -56,9 +56,11 @@ answer_init(struct answer_ctx *a, const struct config *cfg, uint64_t seed,
 			const char *z = cfg->zone_resolvers[i].zone;
 
 			if (dname_from_text(z, strlen(z), a->zones[i],
-			    &a->zone_lens[i]) < 0) {
-				snprintf(err, errlen, "zoneResolvers zone %s "
-				    "cannot be a DNS name", z);
+				&a->zone_lens[i]) < 0) {
+				snprintf(err, errlen,
+				    "zoneResolvers zone %s "
+				    "cannot be a DNS name",
+				    z);
 				return -1;
 			}
 		}
@@ -139,8 +141,8 @@ node_wire(struct answer_ctx *a, const struct snapshot *s, uint32_t node)
 		size_t ll;
 		const char *l = snap_label(s, i, &ll);
 
-		if (ll == 0 || ll > WIRE_MAX_LABEL || n + ll + 2 > WIRE_MAX_NAME ||
-		    memchr(l, '\\', ll) != NULL) {
+		if (ll == 0 || ll > WIRE_MAX_LABEL ||
+		    n + ll + 2 > WIRE_MAX_NAME || memchr(l, '\\', ll) != NULL) {
 			plain = false;
 			break;
 		}
@@ -151,7 +153,7 @@ node_wire(struct answer_ctx *a, const struct snapshot *s, uint32_t node)
 	if (plain) {
 		out[n++] = 0;
 		a->scratch_used += n;
-	assert(a->scratch_used <= ANSWER_SCRATCH);
+		assert(a->scratch_used <= ANSWER_SCRATCH);
 		return out;
 	}
 	tlen = snap_name(s, node, text, sizeof text);
@@ -216,7 +218,7 @@ add_srv(struct answer_ctx *a, const struct snapshot *s, uint32_t node,
 		const uint8_t *target = node_wire(a, s, v->target);
 
 		if (target == NULL)
-			continue;	/* the original cannot pack it either */
+			continue; /* the original cannot pack it either */
 		rr.u.srv.target = target;
 		rr.u.srv.port = (uint16_t)v->port;
 		if (!msg_add(&a->msg, SEC_ANSWER, &rr))
@@ -231,8 +233,8 @@ add_srv(struct answer_ctx *a, const struct snapshot *s, uint32_t node,
 }
 
 static void
-add_soa_at(struct answer_ctx *a, const struct snapshot *s,
-    const uint8_t *owner, enum msg_section sec)
+add_soa_at(struct answer_ctx *a, const struct snapshot *s, const uint8_t *owner,
+    enum msg_section sec)
 {
 	struct msg_rr rr = { 0 };
 	const struct config *c = a->cfg;
@@ -246,7 +248,7 @@ add_soa_at(struct answer_ctx *a, const struct snapshot *s,
 	rr.u.soa.refresh = c->soa_refresh;
 	rr.u.soa.retry = c->soa_retry;
 	rr.u.soa.expire = c->soa_expire;
-	rr.u.soa.minimum = (uint32_t)c->ttl;	/* not SOAMinttl: gaps.md #11 */
+	rr.u.soa.minimum = (uint32_t)c->ttl; /* not SOAMinttl: gaps.md #11 */
 	msg_add(&a->msg, sec, &rr);
 }
 
@@ -311,10 +313,10 @@ reverse_names(struct answer_ctx *a, const struct snapshot *s,
 	struct msg_rr rr = { 0 };
 
 	if (s->base != NULL) {
-		part[0] = s->base;	/* the base's tasks not hidden */
-		part[1] = s;		/* an overlay holds task names only */
+		part[0] = s->base; /* the base's tasks not hidden */
+		part[1] = s;	   /* an overlay holds task names only */
 		want[1] = 2;
-		part[2] = s->base;	/* the base's other names */
+		part[2] = s->base; /* the base's other names */
 		want[2] = 1;
 	}
 	rr.type = TYPE_PTR;
@@ -328,8 +330,8 @@ reverse_names(struct answer_ctx *a, const struct snapshot *s,
 		for (uint32_t e = lo; e < hi && found < max; e++) {
 			uint32_t v = p->v6 ? ps->ptr6[e] : ps->ptr4[e];
 			uint32_t node = snap_value_owner(ps, k, v);
-			int other = ps->app_of == NULL ||
-			    ps->app_of[node] == SNAP_NONE;
+			int other =
+			    ps->app_of == NULL || ps->app_of[node] == SNAP_NONE;
 			const uint8_t *target;
 
 			if ((want[i] != 2 && want[i] != other) ||
@@ -371,13 +373,12 @@ reverse_answer(struct answer_ctx *a, const struct snapshot *s,
 			add_ns_at(a, q->qname, SEC_ANSWER);
 	}
 	if (a->rkind == REV_PREFIX)
-		names = reverse_names(a, s, p, full &&
-		    (qt == TYPE_PTR || qt == TYPE_ANY) ? UINT32_MAX : 1,
+		names = reverse_names(a, s, p,
+		    full && (qt == TYPE_PTR || qt == TYPE_ANY) ? UINT32_MAX : 1,
 		    full && (qt == TYPE_PTR || qt == TYPE_ANY));
 	if (a->msg.n[SEC_ANSWER] == 0)
 		add_soa_at(a, s, apex, SEC_AUTHORITY);
-	if (names == 0 && !(a->rkind == REV_PREFIX &&
-	    p->bits == a->rzone.bits))
+	if (names == 0 && !(a->rkind == REV_PREFIX && p->bits == a->rzone.bits))
 		return RCODE_NXDOMAIN;
 	return RCODE_NOERROR;
 }
@@ -467,7 +468,8 @@ authoritative(struct answer_ctx *a, const struct snapshot *s,
 	}
 	if (edns && q->edns_version != 0) {
 		/* RFC 6891 §6.1.3: only version 0 is known. */
-		struct msg_rr opt = { .type = TYPE_OPT, .owner = (const uint8_t *)"" };
+		struct msg_rr opt = { .type = TYPE_OPT,
+			.owner = (const uint8_t *)"" };
 
 		opt.u.opt.udp_size = (uint16_t)c->edns0_max_udp_size;
 		opt.u.opt.ext_rcode = RCODE_BADVERS >> 4;
@@ -517,9 +519,9 @@ authoritative(struct answer_ctx *a, const struct snapshot *s,
 	    qt != TYPE_SRV) {
 		bool exists = node != SNAP_NONE &&
 		    (snap_count(part, node, RK_A) ||
-		    snap_count(part, node, RK_AAAA) ||
-		    snap_count(part, node, RK_SRV) ||
-		    snap_count(part, node, RK_APSEUDO));
+			snap_count(part, node, RK_AAAA) ||
+			snap_count(part, node, RK_SRV) ||
+			snap_count(part, node, RK_APSEUDO));
 
 		if (!exists)
 			rcode = RCODE_NXDOMAIN;
@@ -529,7 +531,8 @@ authoritative(struct answer_ctx *a, const struct snapshot *s,
 	msg_shuffle_answers(m);
 finish:
 	if (edns) {
-		struct msg_rr opt = { .type = TYPE_OPT, .owner = (const uint8_t *)"" };
+		struct msg_rr opt = { .type = TYPE_OPT,
+			.owner = (const uint8_t *)"" };
 
 		opt.u.opt.udp_size = (uint16_t)c->edns0_max_udp_size;
 		msg_add(m, SEC_ADDITIONAL, &opt);
@@ -554,14 +557,13 @@ reverse_route(struct answer_ctx *a, const struct snapshot *s,
 	    (z = reverse_zone(s, &a->rname_p)) == NULL)
 		return false;
 	a->rzone = *z;
-	zlen = reverse_name(z, text) + 1;	/* its wire length */
+	zlen = reverse_name(z, text) + 1; /* its wire length */
 	return a->route < 0 || a->zone_lens[a->route] <= zlen;
 }
 
 enum handle_result
-dns_handle(struct answer_ctx *a, const struct snapshot *s,
-    const uint8_t *pkt, size_t len, bool tcp, uint8_t *out, size_t cap,
-    size_t *outlen)
+dns_handle(struct answer_ctx *a, const struct snapshot *s, const uint8_t *pkt,
+    size_t len, bool tcp, uint8_t *out, size_t cap, size_t *outlen)
 {
 	struct dns_query *q = &a->query;
 

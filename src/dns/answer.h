@@ -17,18 +17,18 @@
 
 struct config;
 
-#define ANSWER_SCRATCH (256 * 1024)	/* wire names of targets per reply */
+#define ANSWER_SCRATCH (256 * 1024) /* wire names of targets per reply */
 #define ANSWER_SEEN_SLOTS 4096
 
 /** Per-worker state: message scratch, names, and the precomputed SOA. */
 struct answer_ctx {
 	struct msg_ctx msg;
 	const struct config *cfg;
-	uint8_t domain[WIRE_MAX_NAME];	/**< lowercase wire form */
+	uint8_t domain[WIRE_MAX_NAME]; /**< lowercase wire form */
 	size_t domain_len;
 	uint8_t mname[WIRE_MAX_NAME];
 	uint8_t rname[WIRE_MAX_NAME];
-	uint8_t key[WIRE_MAX_NAME];	/**< owner of A/AAAA answers */
+	uint8_t key[WIRE_MAX_NAME]; /**< owner of A/AAAA answers */
 	uint8_t scratch[ANSWER_SCRATCH];
 	size_t scratch_used;
 	uint32_t seen_node[ANSWER_SEEN_SLOTS];
@@ -40,33 +40,33 @@ struct answer_ctx {
 	uint8_t (*zones)[WIRE_MAX_NAME];
 	size_t *zone_lens;
 	size_t n_zones;
-	int route;			/**< after HANDLE_FORWARD: zone, or -1 */
+	int route; /**< after HANDLE_FORWARD: zone, or -1 */
 	/* A query inside a reverse zone served (ReverseOn). */
 	bool reverse;
 	enum rev_kind rkind;
-	struct rev_prefix rname_p;	/**< the query name's prefix */
-	struct rev_prefix rzone;	/**< the zone it falls in */
-	bool soa_answer;		/**< apex SOA in the answer (transfers on) */
+	struct rev_prefix rname_p; /**< the query name's prefix */
+	struct rev_prefix rzone;   /**< the zone it falls in */
+	bool soa_answer;	   /**< apex SOA in the answer (transfers on) */
 };
 
 /** Prepares a context for cfg; -1 with err when SOAMname/SOARname or the
  *  domain cannot be written as DNS names.  Free with answer_free. */
-int answer_init(struct answer_ctx *a, const struct config *cfg,
-    uint64_t seed, char *err, size_t errlen);
+int answer_init(struct answer_ctx *a, const struct config *cfg, uint64_t seed,
+    char *err, size_t errlen);
 
 /** What dns_handle decided to do with a query. */
 enum handle_result {
-	HANDLE_REPLY,		/**< out holds the reply */
-	HANDLE_DROP,		/**< no reply (QR set, runt) */
-	HANDLE_FORWARD,		/**< a name outside the domain to forward */
+	HANDLE_REPLY,	/**< out holds the reply */
+	HANDLE_DROP,	/**< no reply (QR set, runt) */
+	HANDLE_FORWARD, /**< a name outside the domain to forward */
 };
 
 /** Answers one query from the snapshot s (NULL: SERVFAIL).  *outlen is
  *  set for HANDLE_REPLY; HANDLE_FORWARD leaves the parsed query in
  *  a->query. */
-enum handle_result dns_handle(struct answer_ctx *a, const struct snapshot *s,
-    const uint8_t *pkt, size_t len, bool tcp, uint8_t *out, size_t cap,
-    size_t *outlen);
+enum handle_result
+dns_handle(struct answer_ctx *a, const struct snapshot *s, const uint8_t *pkt,
+    size_t len, bool tcp, uint8_t *out, size_t cap, size_t *outlen);
 
 /** The largest UDP reply a client takes: 512 bytes, or the size of its
  *  EDNS0 OPT capped by EDNS0MaxUDPSize (0: the original's 512). */

@@ -45,7 +45,7 @@ dname_parse(const uint8_t *pkt, size_t len, size_t *pos, uint8_t *out,
 			off = (size_t)(c & 0x3F) << 8 | pkt[off];
 			break;
 		default:
-			return -1;	/* 0x40 and 0x80 label types */
+			return -1; /* 0x40 and 0x80 label types */
 		}
 	}
 }
@@ -136,7 +136,7 @@ dname_from_text(const char *text, size_t len, uint8_t *out, size_t *outlen)
 
 		if (i == len || text[i] == '.') {
 			if (i == len && !pending)
-				break;	/* ended with a dot */
+				break; /* ended with a dot */
 			if (ll == 0 || n + 1 + ll + 1 > WIRE_MAX_NAME)
 				return -1;
 			out[n++] = (uint8_t)ll;
@@ -150,7 +150,8 @@ dname_from_text(const char *text, size_t len, uint8_t *out, size_t *outlen)
 			if (i + 3 < len && is_digit(text[i + 1]) &&
 			    is_digit(text[i + 2]) && is_digit(text[i + 3])) {
 				int v = (text[i + 1] - '0') * 100 +
-				    (text[i + 2] - '0') * 10 + (text[i + 3] - '0');
+				    (text[i + 2] - '0') * 10 +
+				    (text[i + 3] - '0');
 
 				if (v > 255)
 					return -1;

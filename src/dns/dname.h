@@ -34,8 +34,7 @@ size_t dname_label_text_len(const uint8_t *label, size_t n);
 
 /** Wire form of a presentation text (escapes decoded, as miekg packs it);
  *  -1 when a label is empty or over 63 octets, or the name over 255. */
-int dname_from_text(const char *text, size_t len, uint8_t *out,
-    size_t *outlen);
+int dname_from_text(const char *text, size_t len, uint8_t *out, size_t *outlen);
 
 /** Lowercases the ASCII letters of a wire name in place. */
 void dname_lower(uint8_t *name);

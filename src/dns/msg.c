@@ -16,8 +16,16 @@
 
 /* Bytes that presentation text escapes (so text length != wire length). */
 static const uint8_t escaped[256] = {
-	[0 ... 31] = 1, ['.'] = 1, ['('] = 1, [')'] = 1, [';'] = 1,
-	[' '] = 1, ['@'] = 1, ['"'] = 1, ['\\'] = 1, [127 ... 255] = 1,
+	[0 ... 31] = 1,
+	['.'] = 1,
+	['('] = 1,
+	[')'] = 1,
+	[';'] = 1,
+	[' '] = 1,
+	['@'] = 1,
+	['"'] = 1,
+	['\\'] = 1,
+	[127 ... 255] = 1,
 };
 
 /* miekg's checks of one RR's content (it unpacks known types and refuses
@@ -94,8 +102,8 @@ msg_parse_query(const uint8_t *pkt, size_t len, struct dns_query *q)
 }
 
 void
-msg_begin(struct msg_ctx *m, uint16_t id, uint16_t flags,
-    const uint8_t *qname, uint16_t qtype, uint16_t qclass)
+msg_begin(struct msg_ctx *m, uint16_t id, uint16_t flags, const uint8_t *qname,
+    uint16_t qtype, uint16_t qclass)
 {
 	m->n[SEC_ANSWER] = m->n[SEC_AUTHORITY] = m->n[SEC_ADDITIONAL] = 0;
 	m->id = id;
@@ -215,7 +223,7 @@ struct packer {
 	uint8_t *out;
 	size_t len, cap;
 	bool overflow;
-	bool escapes;		/* a name had bytes that text escapes */
+	bool escapes; /* a name had bytes that text escapes */
 };
 
 static void
@@ -465,15 +473,20 @@ estimate(struct msg_ctx *m, size_t n_answers, size_t n_additional)
 	}
 	for (int s = 0; s < SEC_COUNT; s++) {
 		size_t count = s == SEC_ANSWER ? n_answers :
-		    s == SEC_ADDITIONAL ? n_additional : m->n[s];
+		    s == SEC_ADDITIONAL	       ? n_additional :
+						 m->n[s];
 
 		for (size_t i = 0; i < count; i++) {
 			const struct msg_rr *rr = &m->rrs[s][i];
 			long x = (long)text_len(rr->owner) + 1 + 10, k, k2;
 
 			switch (rr->type) {
-			case TYPE_A: x += 4; break;
-			case TYPE_AAAA: x += 16; break;
+			case TYPE_A:
+				x += 4;
+				break;
+			case TYPE_AAAA:
+				x += 16;
+				break;
 			case TYPE_SRV:
 				x += 6 + (long)text_len(rr->u.srv.target) + 1;
 				break;
@@ -485,7 +498,8 @@ estimate(struct msg_ctx *m, size_t n_answers, size_t n_additional)
 				x += (long)text_len(rr->u.soa.mname) + 1 +
 				    (long)text_len(rr->u.soa.rname) + 1 + 20;
 				break;
-			default: break;
+			default:
+				break;
 			}
 			if ((k = est_longest(&e, rr->owner)) >= 0)
 				x += 1 - k;
@@ -535,7 +549,8 @@ msg_truncate(struct msg_ctx *m, size_t max, bool set_tc, bool keep_opt)
 		size_t kept = 0;
 
 		for (size_t k = 0; k < m->n[SEC_ADDITIONAL]; k++)
-			if (keep_opt && m->rrs[SEC_ADDITIONAL][k].type == TYPE_OPT)
+			if (keep_opt &&
+			    m->rrs[SEC_ADDITIONAL][k].type == TYPE_OPT)
 				m->rrs[SEC_ADDITIONAL][kept++] =
 				    m->rrs[SEC_ADDITIONAL][k];
 		m->n[SEC_ADDITIONAL] = kept;
@@ -561,8 +576,8 @@ msg_pack(struct msg_ctx *m, uint8_t *out, size_t cap)
 }
 
 size_t
-msg_finish(struct msg_ctx *m, uint8_t *out, size_t cap, size_t max,
-    bool set_tc, bool keep_opt)
+msg_finish(struct msg_ctx *m, uint8_t *out, size_t cap, size_t max, bool set_tc,
+    bool keep_opt)
 {
 	bool escapes = false, plain = true;
 	size_t len;
@@ -570,7 +585,7 @@ msg_finish(struct msg_ctx *m, uint8_t *out, size_t cap, size_t max,
 	if (cap > max)
 		cap = max;
 	for (size_t i = 0; i < m->n[SEC_AUTHORITY]; i++)
-		plain = false;	/* SOA/NS: the estimate may differ */
+		plain = false; /* SOA/NS: the estimate may differ */
 	len = pack(m, out, cap, &escapes);
 	/* With plain records and no escaped bytes the estimate equals the
 	 * packed size, so a reply that fit needs no estimate at all. */

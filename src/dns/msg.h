@@ -26,8 +26,8 @@ struct dns_query {
 	uint16_t qclass;
 	uint8_t qname[WIRE_MAX_NAME];
 	size_t qname_len;
-	bool has_opt;		/**< an EDNS0 OPT RR was present */
-	uint16_t udp_size;	/**< its payload size */
+	bool has_opt;	   /**< an EDNS0 OPT RR was present */
+	uint16_t udp_size; /**< its payload size */
 	uint8_t edns_version;
 	bool do_bit;
 };
@@ -35,28 +35,28 @@ struct dns_query {
 /** Outcome of msg_parse_query. */
 enum parse_result {
 	PARSE_OK,
-	PARSE_DROP,		/**< QR set: no reply (UDP drops runts itself) */
-	PARSE_FORMERR,		/**< answer FORMERR */
-	PARSE_NO_QUESTION,	/**< answer SERVFAIL without a question */
+	PARSE_DROP,	   /**< QR set: no reply (UDP drops runts itself) */
+	PARSE_FORMERR,	   /**< answer FORMERR */
+	PARSE_NO_QUESTION, /**< answer SERVFAIL without a question */
 };
 
 /** Parses a query like miekg's Unpack (first question kept, all sections
  *  walked within bounds, OPT noted).  Never reads past pkt[len). */
-enum parse_result msg_parse_query(const uint8_t *pkt, size_t len,
-    struct dns_query *q);
+enum parse_result
+msg_parse_query(const uint8_t *pkt, size_t len, struct dns_query *q);
 
 /** One RR to be packed. */
 struct msg_rr {
 	uint16_t type;
 	const uint8_t *owner;
 	union {
-		uint8_t addr[16];	/**< A: first 4 octets; AAAA */
+		uint8_t addr[16]; /**< A: first 4 octets; AAAA */
 		struct {
 			uint16_t port;
 			uint16_t weight;
 			const uint8_t *target;
 		} srv;
-		const uint8_t *ns;	/**< NS, and PTR's target */
+		const uint8_t *ns; /**< NS, and PTR's target */
 		struct {
 			const uint8_t *mname, *rname;
 			uint32_t serial, refresh, retry, expire, minimum;
@@ -69,24 +69,29 @@ struct msg_rr {
 	uint32_t ttl;
 };
 
-enum msg_section { SEC_ANSWER, SEC_AUTHORITY, SEC_ADDITIONAL, SEC_COUNT };
+enum msg_section {
+	SEC_ANSWER,
+	SEC_AUTHORITY,
+	SEC_ADDITIONAL,
+	SEC_COUNT
+};
 
-#define MSG_MAX_RRS 8192	/* per section; more do not fit 64 KiB anyway */
-#define MSG_COMP_SLOTS 1024	/* compression table, power of two */
+#define MSG_MAX_RRS 8192    /* per section; more do not fit 64 KiB anyway */
+#define MSG_COMP_SLOTS 1024 /* compression table, power of two */
 
 /** Per-worker scratch for building responses (large: keep one per thread). */
 struct msg_ctx {
 	struct msg_rr rrs[SEC_COUNT][MSG_MAX_RRS];
 	size_t n[SEC_COUNT];
 	uint16_t id, flags, qtype, qclass;
-	const uint8_t *qname;		/**< echoed as received */
+	const uint8_t *qname; /**< echoed as received */
 	bool has_question;
 	/* compression: hash of a name suffix -> its offset in the packet */
 	uint32_t comp_hash[MSG_COMP_SLOTS];
 	uint16_t comp_off[MSG_COMP_SLOTS];
 	uint32_t comp_gen[MSG_COMP_SLOTS];
 	uint32_t gen;
-	uint64_t rng;			/**< per-worker shuffle state */
+	uint64_t rng; /**< per-worker shuffle state */
 };
 
 /** Starts a response: header fields and the question to echo (qname may

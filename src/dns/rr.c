@@ -30,7 +30,7 @@ fail(struct rr_iter *it)
 	it->left[0] = it->left[1] = it->left[2] = it->left[3] = 0;
 	it->section = RR_ADDITIONAL;
 	it->mode = RR_STRICT;
-	it->len = 0;		/* every later call fails too */
+	it->len = 0; /* every later call fails too */
 	return RR_ERROR;
 }
 

@@ -17,7 +17,12 @@
 #include "dns/wire.h"
 
 /** Sections in message order. */
-enum rr_section { RR_QUESTION, RR_ANSWER, RR_AUTHORITY, RR_ADDITIONAL };
+enum rr_section {
+	RR_QUESTION,
+	RR_ANSWER,
+	RR_AUTHORITY,
+	RR_ADDITIONAL
+};
 
 /** How a message that ends early is read. */
 enum rr_mode {
@@ -32,27 +37,31 @@ enum rr_mode {
 /** One question or RR.  For a question only name, type and class are set. */
 struct rr {
 	enum rr_section section;
-	uint8_t name[WIRE_MAX_NAME];	/**< owner, uncompressed wire form */
+	uint8_t name[WIRE_MAX_NAME]; /**< owner, uncompressed wire form */
 	size_t name_len;
-	size_t name_off;	/**< where the owner starts in the message */
+	size_t name_off; /**< where the owner starts in the message */
 	uint16_t type, class;
 	uint32_t ttl;
-	size_t ttl_off;		/**< offset of the TTL field */
+	size_t ttl_off; /**< offset of the TTL field */
 	uint16_t rdlen;
-	size_t rdata_off;	/**< rdata is msg[rdata_off, rdata_off + rdlen) */
+	size_t rdata_off; /**< rdata is msg[rdata_off, rdata_off + rdlen) */
 };
 
 /** Walk state; plain data, no allocation. */
 struct rr_iter {
 	const uint8_t *msg;
 	size_t len, pos;
-	unsigned left[4];	/**< entries still to read per section */
+	unsigned left[4]; /**< entries still to read per section */
 	enum rr_section section;
 	enum rr_mode mode;
 };
 
 /** Outcome of rr_next. */
-enum rr_step { RR_NEXT, RR_END, RR_ERROR };
+enum rr_step {
+	RR_NEXT,
+	RR_END,
+	RR_ERROR
+};
 
 /** Starts a walk of msg[0, len); false when shorter than a header. */
 bool rr_iter_init(struct rr_iter *it, const uint8_t *msg, size_t len,

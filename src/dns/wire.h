@@ -20,9 +20,9 @@ enum wire_offset {
 	WIRE_HEADER_SIZE = 12,
 };
 
-#define WIRE_MAX_NAME 255	/* octets of a name in wire form */
+#define WIRE_MAX_NAME 255 /* octets of a name in wire form */
 #define WIRE_MAX_LABEL 63
-#define WIRE_MAX_UDP 512	/* RFC 1035 UDP limit without EDNS0 */
+#define WIRE_MAX_UDP 512 /* RFC 1035 UDP limit without EDNS0 */
 #define WIRE_MAX_MSG 65535
 
 /* Header flag bits of the 16-bit flags word. */
@@ -36,13 +36,23 @@ enum wire_offset {
 #define WIRE_OPCODE(f) (((f) >> 11) & 0xf)
 
 enum wire_type {
-	TYPE_A = 1, TYPE_NS = 2, TYPE_SOA = 6, TYPE_PTR = 12, TYPE_AAAA = 28,
-	TYPE_SRV = 33, TYPE_OPT = 41, TYPE_ANY = 255,
+	TYPE_A = 1,
+	TYPE_NS = 2,
+	TYPE_SOA = 6,
+	TYPE_PTR = 12,
+	TYPE_AAAA = 28,
+	TYPE_SRV = 33,
+	TYPE_OPT = 41,
+	TYPE_ANY = 255,
 };
 
 enum wire_rcode {
-	RCODE_NOERROR = 0, RCODE_FORMERR = 1, RCODE_SERVFAIL = 2,
-	RCODE_NXDOMAIN = 3, RCODE_NOTIMP = 4, RCODE_REFUSED = 5,
+	RCODE_NOERROR = 0,
+	RCODE_FORMERR = 1,
+	RCODE_SERVFAIL = 2,
+	RCODE_NXDOMAIN = 3,
+	RCODE_NOTIMP = 4,
+	RCODE_REFUSED = 5,
 	RCODE_BADVERS = 16,
 };
 

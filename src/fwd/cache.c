@@ -28,7 +28,7 @@ struct cache_entry {
 	size_t qname_len;
 	uint8_t *reply;
 	size_t len;
-	uint16_t *ttl_at;	/* offsets of every TTL field but OPT's */
+	uint16_t *ttl_at; /* offsets of every TTL field but OPT's */
 	size_t n_ttl;
 	int64_t stored_ms, expires_ms;
 };
@@ -37,7 +37,7 @@ struct fwd_cache {
 	pthread_mutex_t lock;
 	struct cache_entry **table;
 	size_t mask, n, max;
-	struct cache_entry *lru_head, *lru_tail;	/* head = newest */
+	struct cache_entry *lru_head, *lru_tail; /* head = newest */
 };
 
 struct fwd_cache *fwd_shared_cache;
@@ -46,9 +46,13 @@ static uint64_t
 key_hash(const struct fwd_cache_key *k)
 {
 	uint8_t flags[7] = {
-		(uint8_t)(k->qtype >> 8), (uint8_t)k->qtype,
-		(uint8_t)(k->qclass >> 8), (uint8_t)k->qclass,
-		k->opt, k->dnssec_ok, k->cd,
+		(uint8_t)(k->qtype >> 8),
+		(uint8_t)k->qtype,
+		(uint8_t)(k->qclass >> 8),
+		(uint8_t)k->qclass,
+		k->opt,
+		k->dnssec_ok,
+		k->cd,
 	};
 
 	return hash_more(hash_bytes(k->qname, k->qname_len), flags,
@@ -160,8 +164,8 @@ reply_ttls(const uint8_t *r, size_t len, uint16_t *ttl_at, size_t *n_ttl)
 	enum rr_step step;
 
 	*n_ttl = 0;
-	if ((flags & WIRE_TC) || (rcode != RCODE_NOERROR &&
-	    rcode != RCODE_NXDOMAIN))
+	if ((flags & WIRE_TC) ||
+	    (rcode != RCODE_NOERROR && rcode != RCODE_NXDOMAIN))
 		return -1;
 	rr_iter_init(&it, r, len, RR_STRICT);
 	while ((step = rr_next(&it, &rr)) == RR_NEXT) {
@@ -180,8 +184,8 @@ reply_ttls(const uint8_t *r, size_t len, uint16_t *ttl_at, size_t *n_ttl)
 			best = ttl;
 		if (rr.section == RR_AUTHORITY && rr.type == TYPE_SOA &&
 		    rr.rdlen >= 22) {
-			uint32_t minimum = wire_read_u32(r + rr.rdata_off +
-			    rr.rdlen - 4);
+			uint32_t minimum =
+			    wire_read_u32(r + rr.rdata_off + rr.rdlen - 4);
 
 			neg = (long)minimum < ttl ? (long)minimum : ttl;
 		}
@@ -189,7 +193,7 @@ reply_ttls(const uint8_t *r, size_t len, uint16_t *ttl_at, size_t *n_ttl)
 	if (step == RR_ERROR)
 		return -1;
 	if (!answers || rcode == RCODE_NXDOMAIN)
-		best = neg;	/* negative: only with an SOA (RFC 2308) */
+		best = neg; /* negative: only with an SOA (RFC 2308) */
 	return best > FWD_CACHE_MAX_TTL ? FWD_CACHE_MAX_TTL : best;
 }
 
@@ -197,10 +201,9 @@ static bool
 key_equal(const struct cache_entry *e, const struct fwd_cache_key *k,
     uint64_t h)
 {
-	return e->hash == h && e->qtype == k->qtype &&
-	    e->qclass == k->qclass && e->opt == k->opt &&
-	    e->dnssec_ok == k->dnssec_ok && e->cd == k->cd &&
-	    e->qname_len == k->qname_len &&
+	return e->hash == h && e->qtype == k->qtype && e->qclass == k->qclass &&
+	    e->opt == k->opt && e->dnssec_ok == k->dnssec_ok &&
+	    e->cd == k->cd && e->qname_len == k->qname_len &&
 	    memcmp(e->qname, k->qname, k->qname_len) == 0;
 }
 

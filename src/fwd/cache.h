@@ -25,10 +25,10 @@ struct fwd_cache;
 
 /** What an answer is cached under. */
 struct fwd_cache_key {
-	const uint8_t *qname;	/**< uncompressed wire form, lowercased */
+	const uint8_t *qname; /**< uncompressed wire form, lowercased */
 	size_t qname_len;
 	uint16_t qtype, qclass;
-	bool opt, dnssec_ok, cd;	/**< the client's EDNS0, DO and CD */
+	bool opt, dnssec_ok, cd; /**< the client's EDNS0, DO and CD */
 };
 
 /** A cache of at most `entries` answers (capped at FWD_CACHE_MAX_ENTRIES);

@@ -35,7 +35,7 @@
 #include "util/clock.h"
 #include "util/hostport.h"
 
-#define FWD_LOG_MS 10000	/* one failure line per kind per 10 s */
+#define FWD_LOG_MS 10000 /* one failure line per kind per 10 s */
 /* Descriptors left to everything else (TCP clients, HTTP, libcurl,
  * ZooKeeper, host look-ups): half the limit, up to this many. */
 #define FD_RESERVE_MAX 1024
@@ -57,17 +57,17 @@ struct route_list {
 struct pend {
 	bool used;
 	bool client_tcp, client_opt, client_do, client_cd;
-	bool tcp;		/* transport of the current attempt */
-	bool tc_retried;	/* this upstream was already asked over TCP */
+	bool tcp;	 /* transport of the current attempt */
+	bool tc_retried; /* this upstream was already asked over TCP */
 	uint16_t client_id, up_id;
 	uint16_t qtype, qclass;
-	uint8_t qname[WIRE_MAX_NAME];	/* lowercased, for matching */
+	uint8_t qname[WIRE_MAX_NAME]; /* lowercased, for matching */
 	size_t qname_len;
-	uint8_t *query;		/* copy of the client's query */
+	uint8_t *query; /* copy of the client's query */
 	size_t query_len;
-	size_t client_limit;	/* largest UDP reply the client takes */
+	size_t client_limit; /* largest UDP reply the client takes */
 	int route;
-	size_t upstream;	/* index in the route's list */
+	size_t upstream; /* index in the route's list */
 	int fd;
 	int64_t deadline;
 	/* TCP attempt: bytes of the length-prefixed query sent so far, and
@@ -86,14 +86,14 @@ struct fwd_engine {
 	struct route_list deflt;
 	struct route_list *zones;
 	size_t n_zones;
-	struct pend *pend;	/* fwd_capacity() entries */
-	struct free_stack free_pend;	/* unused pend[]; the rest are in flight */
-	uint8_t rnd[256];	/* getrandom() bytes for query IDs (up to
+	struct pend *pend;	     /* fwd_capacity() entries */
+	struct free_stack free_pend; /* unused pend[]; the rest are in flight */
+	uint8_t rnd[256];	     /* getrandom() bytes for query IDs (up to
 				   256 bytes a call is never cut short) */
 	size_t rnd_used;
-	int64_t next_deadline;	/* no pending query expires before this:
+	int64_t next_deadline;	       /* no pending query expires before this:
 				   fwd_expire scans the table only then */
-	uint8_t buf[WIRE_MAX_MSG + 2];	/* UDP receive and reply assembly */
+	uint8_t buf[WIRE_MAX_MSG + 2]; /* UDP receive and reply assembly */
 	int64_t timeout_ms;
 };
 
@@ -115,7 +115,7 @@ fds_open(void)
 	while (readdir(d) != NULL)
 		n++;
 	closedir(d);
-	return n > 3 ? n - 3 : 0;	/* ".", ".." and the directory */
+	return n > 3 ? n - 3 : 0; /* ".", ".." and the directory */
 }
 
 static void
@@ -126,14 +126,15 @@ budget_init(void)
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
 		soft = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1U << 30 ?
-		    1U << 30 : (size_t)rl.rlim_cur;
+		    1U << 30 :
+		    (size_t)rl.rlim_cur;
 	reserve = soft / 2 < FD_RESERVE_MAX ? soft / 2 : FD_RESERVE_MAX;
 	budget = soft > reserve + used ? soft - reserve - used : 0;
 	if (budget > 2 * FWD_MAX_PENDING)
 		budget = 2 * FWD_MAX_PENDING;
 	log_verbose("forwarding: at most %zu upstream sockets (descriptor "
-	    "limit %zu, %zu open, %zu kept in reserve)", budget, soft, used,
-	    reserve);
+		    "limit %zu, %zu open, %zu kept in reserve)",
+	    budget, soft, used, reserve);
 }
 
 size_t
@@ -162,12 +163,11 @@ budget_socket(int family, int type)
 static void
 budget_close(int fd)
 {
-	close(fd);	/* also leaves the epoll set: never dup'ed */
+	close(fd); /* also leaves the epoll set: never dup'ed */
 	atomic_fetch_sub(&sockets_open, 1);
 }
 
 /* ---- the engine ---- */
-
 
 static int
 parse_upstreams(const struct strv *l, struct route_list *out)
@@ -190,7 +190,8 @@ parse_upstreams(const struct strv *l, struct route_list *out)
 			sin->sin_family = AF_INET;
 			sin->sin_port = htons((uint16_t)port);
 			u->len = sizeof *sin;
-		} else if (inet_pton(AF_INET6, hp.host, &sin6->sin6_addr) == 1) {
+		} else if (inet_pton(AF_INET6, hp.host, &sin6->sin6_addr) ==
+		    1) {
 			sin6->sin6_family = AF_INET6;
 			sin6->sin6_port = htons((uint16_t)port);
 			u->len = sizeof *sin6;
@@ -232,7 +233,7 @@ fwd_engine_new(const struct config *cfg, int epoll_fd, struct fwd_cache *cache)
 			goto fail;
 		for (size_t i = 0; i < cfg->n_zone_resolvers; i++)
 			if (parse_upstreams(&cfg->zone_resolvers[i].resolvers,
-			    &e->zones[i]) < 0)
+				&e->zones[i]) < 0)
 				goto fail;
 		e->n_zones = cfg->n_zone_resolvers;
 	}
@@ -299,9 +300,12 @@ static struct fwd_cache_key
 cache_key(const struct pend *p)
 {
 	return (struct fwd_cache_key){ .qname = p->qname,
-	    .qname_len = p->qname_len, .qtype = p->qtype, .qclass = p->qclass,
-	    .opt = p->client_opt, .dnssec_ok = p->client_do,
-	    .cd = p->client_cd };
+		.qname_len = p->qname_len,
+		.qtype = p->qtype,
+		.qclass = p->qclass,
+		.opt = p->client_opt,
+		.dnssec_ok = p->client_do,
+		.cd = p->client_cd };
 }
 
 static const struct route_list *
@@ -349,8 +353,8 @@ rcode_reply(const struct fwd_engine *e, const struct pend *p, unsigned rcode,
  * question with TC (and an OPT when the client sent one), so that the
  * client asks again over TCP; returns the new length. */
 static size_t
-truncated_reply(const struct fwd_engine *e, const struct pend *p,
-    uint8_t *out, size_t len, size_t cap)
+truncated_reply(const struct fwd_engine *e, const struct pend *p, uint8_t *out,
+    size_t len, size_t cap)
 {
 	uint16_t flags = wire_read_u16(out + WIRE_OFF_FLAGS);
 	uint8_t qname[WIRE_MAX_NAME];
@@ -380,7 +384,8 @@ finish(struct fwd_engine *e, struct pend *p, const uint8_t *reply, size_t len)
 		n = rcode_reply(e, p, RCODE_SERVFAIL, out, sizeof e->buf);
 	} else {
 		size_t limit = e->cfg->edns0_max_udp_size == 0 ?
-		    fwd_udp_limit(out, len) : p->client_limit;
+		    fwd_udp_limit(out, len) :
+		    p->client_limit;
 
 		struct fwd_cache_key k = cache_key(p);
 
@@ -390,7 +395,7 @@ finish(struct fwd_engine *e, struct pend *p, const uint8_t *reply, size_t len)
 		if (!e->cfg->set_truncate_bit)
 			wire_write_u16(out + WIRE_OFF_FLAGS,
 			    (uint16_t)(wire_read_u16(out + WIRE_OFF_FLAGS) &
-			    ~WIRE_TC));
+				~WIRE_TC));
 	}
 	p->done(p->ctx, out, n);
 	pend_free(e, p);
@@ -442,12 +447,15 @@ start_attempt(struct fwd_engine *e, struct pend *p)
 	id = random_id(e);
 	p->up_id = id;
 	wire_write_u16(p->query + WIRE_OFF_ID, id);
-	fd = budget_socket(u->addr.ss_family, (p->tcp ? SOCK_STREAM :
-	    SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = budget_socket(u->addr.ss_family,
+	    (p->tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
-		log_error_every(FWD_LOG_MS, "forwarding: no socket for %s (%s), "
-		    "answering SERVFAIL", u->text, errno == EMFILE ?
-		    "descriptor budget or limit reached" : strerror(errno));
+		log_error_every(FWD_LOG_MS,
+		    "forwarding: no socket for %s (%s), "
+		    "answering SERVFAIL",
+		    u->text,
+		    errno == EMFILE ? "descriptor budget or limit reached" :
+				      strerror(errno));
 		return false;
 	}
 	if (connect(fd, (const struct sockaddr *)&u->addr, u->len) < 0 &&
@@ -523,8 +531,10 @@ fwd_submit(struct fwd_engine *e, const struct dns_query *q, int route,
 	if (e->free_pend.n > 0)
 		p = &e->pend[e->free_pend.v[e->free_pend.n - 1]];
 	if (p == NULL || (probe.query = malloc(len)) == NULL) {
-		log_error_every(FWD_LOG_MS, "forwarding: %zu queries in flight, "
-		    "answering SERVFAIL", fwd_pending(e));
+		log_error_every(FWD_LOG_MS,
+		    "forwarding: %zu queries in flight, "
+		    "answering SERVFAIL",
+		    fwd_pending(e));
 		probe.query = (uint8_t *)(uintptr_t)pkt;
 		return rcode_reply(e, &probe, RCODE_SERVFAIL, out, cap);
 	}
@@ -560,8 +570,8 @@ reply_matches(const struct pend *p, const uint8_t *r, size_t len)
 		return false;
 	dname_lower(q.name);
 	return q.name_len == p->qname_len &&
-	    memcmp(q.name, p->qname, q.name_len) == 0 &&
-	    q.type == p->qtype && q.class == p->qclass;
+	    memcmp(q.name, p->qname, q.name_len) == 0 && q.type == p->qtype &&
+	    q.class == p->qclass;
 }
 
 static void
@@ -577,7 +587,7 @@ udp_readable(struct fwd_engine *e, struct pend *p)
 			return;
 		}
 		if (!reply_matches(p, e->buf, (size_t)n))
-			continue;	/* not ours: keep waiting */
+			continue; /* not ours: keep waiting */
 		if ((wire_read_u16(e->buf + WIRE_OFF_FLAGS) & WIRE_TC) &&
 		    !p->tc_retried) {
 			/* Truncated: the same upstream again over TCP. */
@@ -636,15 +646,15 @@ tcp_event(struct fwd_engine *e, struct pend *p, uint32_t events)
 		return;
 	}
 	for (;;) {
-		ssize_t k = read(p->fd, p->rbuf + p->rlen,
-		    WIRE_MAX_MSG + 2 - p->rlen);
+		ssize_t k =
+		    read(p->fd, p->rbuf + p->rlen, WIRE_MAX_MSG + 2 - p->rlen);
 		size_t want;
 
 		if (k < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (k <= 0) {
-			next_upstream(e, p, k == 0 ? "connection closed" :
-			    strerror(errno));
+			next_upstream(e, p,
+			    k == 0 ? "connection closed" : strerror(errno));
 			return;
 		}
 		p->rlen += (size_t)k;

@@ -39,8 +39,8 @@ struct fwd_cache;
 typedef void (*fwd_done_fn)(void *ctx, const uint8_t *reply, size_t len);
 
 /** An engine registering its sockets in epoll_fd; cache may be NULL. */
-struct fwd_engine *fwd_engine_new(const struct config *cfg, int epoll_fd,
-    struct fwd_cache *cache);
+struct fwd_engine *
+fwd_engine_new(const struct config *cfg, int epoll_fd, struct fwd_cache *cache);
 
 /** Frees the engine; pending queries are dropped without a reply. */
 void fwd_engine_free(struct fwd_engine *e);

@@ -24,9 +24,9 @@
 #include "log.h"
 #include "util/priority.h"
 
-#define FWD_LOG_MS 10000	/* one failure line per kind per 10 s */
+#define FWD_LOG_MS 10000 /* one failure line per kind per 10 s */
 #define QUEUE_SLOTS 1024
-#define QUEUE_BATCH 64		/* queries taken between epoll waits */
+#define QUEUE_BATCH 64 /* queries taken between epoll waits */
 #define QUEUE_QUERY_MAX 4096
 
 /* A query handed over by a UDP worker, and where its reply goes. */
@@ -57,15 +57,14 @@ static struct {
 	atomic_bool stopping;
 	const struct config *cfg;
 	struct fwd_engine *engine;
-	struct udp_client *clients;	/* one per engine slot */
+	struct udp_client *clients; /* one per engine slot */
 	struct free_stack free_clients;
 	uint8_t out[WIRE_MAX_MSG];
 } fu = { .lock = PTHREAD_MUTEX_INITIALIZER, .epoll_fd = -1, .wake_fd = -1 };
 
 bool
 fwd_udp_enqueue(const struct dns_query *q, int route, const uint8_t *pkt,
-    size_t len, int fd, const struct sockaddr_storage *peer,
-    socklen_t peerlen)
+    size_t len, int fd, const struct sockaddr_storage *peer, socklen_t peerlen)
 {
 	struct queued *slot;
 	uint64_t one = 1;
@@ -80,8 +79,10 @@ fwd_udp_enqueue(const struct dns_query *q, int route, const uint8_t *pkt,
 		/* Outside the lock: a blocked stderr must not hold up the
 		 * other workers. */
 		if (full)
-			log_error_every(FWD_LOG_MS, "forwarding: %d queries "
-			    "queued, answering SERVFAIL", QUEUE_SLOTS);
+			log_error_every(FWD_LOG_MS,
+			    "forwarding: %d queries "
+			    "queued, answering SERVFAIL",
+			    QUEUE_SLOTS);
 		return false;
 	}
 	slot = &fu.ring[(fu.head + fu.count) % QUEUE_SLOTS];
@@ -108,7 +109,7 @@ udp_done(void *ctx, const uint8_t *reply, size_t len)
 	struct udp_client *c = ctx;
 
 	if (sendto(c->fd, reply, len, 0, (const struct sockaddr *)&c->peer,
-	    c->peerlen) < 0)
+		c->peerlen) < 0)
 		log_error_every(FWD_LOG_MS, "forwarded reply to a client: %s",
 		    strerror(errno));
 	fu.free_clients.v[fu.free_clients.n++] = (uint16_t)(c - fu.clients);
@@ -178,8 +179,10 @@ fwd_udp_main(void *arg)
 	if (!priority_lower_thread(PRIORITY_BACKGROUND))
 		log_verbose("forwarder: cannot lower its thread's priority");
 	while (!atomic_load(&fu.stopping)) {
-		int n = epoll_wait(fu.epoll_fd, evs, 64, more ? 0 :
-		    fwd_pending(fu.engine) ? 50 : 500);
+		int n = epoll_wait(fu.epoll_fd, evs, 64,
+		    more		       ? 0 :
+			fwd_pending(fu.engine) ? 50 :
+						 500);
 
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == 0) {
@@ -187,8 +190,10 @@ fwd_udp_main(void *arg)
 
 				if (read(fu.wake_fd, &v, sizeof v) < 0 &&
 				    errno != EAGAIN)
-					log_error_every(FWD_LOG_MS, "forwarder "
-					    "wake-up: %s", strerror(errno));
+					log_error_every(FWD_LOG_MS,
+					    "forwarder "
+					    "wake-up: %s",
+					    strerror(errno));
 			} else {
 				fwd_event(fu.engine, evs[i].data.u32,
 				    evs[i].events);
@@ -218,7 +223,7 @@ fwd_udp_start(const struct config *cfg, struct fwd_cache *cache, char *err,
 	    epoll_ctl(fu.epoll_fd, EPOLL_CTL_ADD, fu.wake_fd, &ev) < 0 ||
 	    (fu.engine = fwd_engine_new(cfg, fu.epoll_fd, cache)) == NULL ||
 	    (fu.clients = calloc(fwd_capacity(fu.engine) + 1,
-	    sizeof *fu.clients)) == NULL ||
+		 sizeof *fu.clients)) == NULL ||
 	    !free_stack_init(&fu.free_clients, fwd_capacity(fu.engine)) ||
 	    pthread_create(&fu.thread, NULL, fwd_udp_main, NULL) != 0) {
 		snprintf(err, errlen, "failed to start the forwarder: %s",
@@ -240,12 +245,13 @@ fwd_udp_stop(void)
 	pthread_mutex_lock(&fu.lock);
 	bool was_started = fu.started;
 
-	fu.started = false;	/* workers stop queueing from here */
+	fu.started = false; /* workers stop queueing from here */
 	pthread_mutex_unlock(&fu.lock);
 	if (was_started) {
 		atomic_store(&fu.stopping, true);
 		if (write(fu.wake_fd, &one, sizeof one) < 0)
-			log_error("forwarder: cannot wake: %s", strerror(errno));
+			log_error("forwarder: cannot wake: %s",
+			    strerror(errno));
 		pthread_join(fu.thread, NULL);
 	}
 	fwd_engine_free(fu.engine);

@@ -33,8 +33,14 @@ static const struct config *cfg;
 static int request_marker;
 
 enum route {
-	R_NONE, R_VERSION, R_CONFIG, R_HOSTS, R_HOST_PORTS, R_SERVICES,
-	R_ENUMERATE, R_AXFR,
+	R_NONE,
+	R_VERSION,
+	R_CONFIG,
+	R_HOSTS,
+	R_HOST_PORTS,
+	R_SERVICES,
+	R_ENUMERATE,
+	R_AXFR,
 };
 
 static enum MHD_Result
@@ -81,9 +87,14 @@ send_json(struct MHD_Connection *c, struct buf *b)
 static enum route
 route_of(const char *url, const char **arg, size_t *arglen, bool *ports)
 {
-	static const struct { const char *path; enum route r; } fixed[] = {
-		{ "/v1/version", R_VERSION }, { "/v1/config", R_CONFIG },
-		{ "/v1/enumerate", R_ENUMERATE }, { "/v1/axfr", R_AXFR },
+	static const struct {
+		const char *path;
+		enum route r;
+	} fixed[] = {
+		{ "/v1/version", R_VERSION },
+		{ "/v1/config", R_CONFIG },
+		{ "/v1/enumerate", R_ENUMERATE },
+		{ "/v1/axfr", R_AXFR },
 	};
 	size_t len = strlen(url);
 	const char *rest, *slash;
@@ -107,7 +118,7 @@ route_of(const char *url, const char **arg, size_t *arglen, bool *ports)
 		return R_NONE;
 	}
 	if (len <= (size_t)(rest - url))
-		return R_NONE;	/* "/v1/hosts/" and the like */
+		return R_NONE; /* "/v1/hosts/" and the like */
 	len -= (size_t)(rest - url);
 	slash = memchr(rest, '/', len);
 	*arg = rest;
@@ -144,9 +155,9 @@ accept_ok(const char *accept)
 			s++;
 		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
 			e--;
-		if (((size_t)(e - s) == 16 && strncmp(s, "application/json",
-		    16) == 0) || ((size_t)(e - s) == 3 &&
-		    strncmp(s, "*/*", 3) == 0))
+		if (((size_t)(e - s) == 16 &&
+			strncmp(s, "application/json", 16) == 0) ||
+		    ((size_t)(e - s) == 3 && strncmp(s, "*/*", 3) == 0))
 			return true;
 		p = *end ? end + 1 : end;
 	}
@@ -226,9 +237,9 @@ write_srv_value(struct jsonw *w, const struct snapshot *s,
 }
 
 static void
-host_entry(struct jsonw *w, const char *host, void (*val)(struct jsonw *,
-    const void *, const struct snapshot *), const void *arg,
-    const struct snapshot *s)
+host_entry(struct jsonw *w, const char *host,
+    void (*val)(struct jsonw *, const void *, const struct snapshot *),
+    const void *arg, const struct snapshot *s)
 {
 	jsonw_object_begin(w);
 	jsonw_key(w, "host");
@@ -280,11 +291,11 @@ write_hosts(const char *arg, size_t len, struct buf *out)
 		for (uint32_t i = nd->first[RK_A]; i < nd[1].first[RK_A]; i++)
 			host_entry(&w, key, val_ip4, &s->a[i], s), count++;
 		for (uint32_t i = nd->first[RK_APSEUDO];
-		    i < nd[1].first[RK_APSEUDO]; i++)
+		     i < nd[1].first[RK_APSEUDO]; i++)
 			host_entry(&w, key, val_pseudo, &s->pseudo[i], s),
 			    count++;
 		for (uint32_t i = nd->first[RK_AAAA]; i < nd[1].first[RK_AAAA];
-		    i++)
+		     i++)
 			host_entry(&w, key, val_ip6, &s->aaaa[i], s), count++;
 	}
 	snapshot_read_unlock();
@@ -340,7 +351,7 @@ write_services(const char *arg, size_t len, struct buf *out)
 		const struct snode *nd = &s->nodes[node];
 
 		for (uint32_t i = nd->first[RK_SRV]; i < nd[1].first[RK_SRV];
-		    i++) {
+		     i++) {
 			const struct snap_srv *v = &s->srv[i];
 			const struct snode *t = &s->nodes[v->target];
 
@@ -352,8 +363,8 @@ write_services(const char *arg, size_t len, struct buf *out)
 			} else if (t->first[RK_APSEUDO] <
 			    t[1].first[RK_APSEUDO]) {
 				service_entry(&w, arg, len, target, s,
-				    val_pseudo, &s->pseudo[t->first[RK_APSEUDO]],
-				    v->port);
+				    val_pseudo,
+				    &s->pseudo[t->first[RK_APSEUDO]], v->port);
 				count++;
 			}
 			if (t->first[RK_AAAA] < t[1].first[RK_AAAA]) {
@@ -427,10 +438,18 @@ write_enum_record(struct jsonw *w, const struct snapshot *s, uint32_t rec,
 	jsonw_cstr(w, name);
 	jsonw_key(w, "host");
 	switch (k) {
-	case RK_A: write_ip4(w, s->a[i]); break;
-	case RK_AAAA: write_ip6(w, &s->aaaa[i]); break;
-	case RK_SRV: write_srv_value(w, s, &s->srv[i], tmp); break;
-	default: write_pseudo(w, s, s->pseudo[i]); break;
+	case RK_A:
+		write_ip4(w, s->a[i]);
+		break;
+	case RK_AAAA:
+		write_ip6(w, &s->aaaa[i]);
+		break;
+	case RK_SRV:
+		write_srv_value(w, s, &s->srv[i], tmp);
+		break;
+	default:
+		write_pseudo(w, s, s->pseudo[i]);
+		break;
 	}
 	jsonw_key(w, "rtype");
 	jsonw_cstr(w, rtypes[k]);
@@ -446,24 +465,30 @@ write_enum_record(struct jsonw *w, const struct snapshot *s, uint32_t rec,
  */
 enum doc_phase {
 	/* /v1/enumerate */
-	E_BEGIN, E_FRAMEWORK, E_TASK, E_RECORD,
+	E_BEGIN,
+	E_FRAMEWORK,
+	E_TASK,
+	E_RECORD,
 	/* /v1/axfr */
-	X_BEGIN, X_KIND, X_NAME, X_VALUE,
+	X_BEGIN,
+	X_KIND,
+	X_NAME,
+	X_VALUE,
 	DOC_END,
 };
 
 struct doc_cursor {
 	const struct config *cfg;
-	struct snapshot *s;	/**< axfr: as served; enumerate: a full build */
+	struct snapshot *s; /**< axfr: as served; enumerate: a full build */
 	struct jsonw w;
-	struct buf tmp;		/**< scratch for SRV values */
+	struct buf tmp; /**< scratch for SRV values */
 	enum doc_phase phase;
-	uint32_t f, t, r;	/**< enumerate: framework, task, record */
-	enum rr_kind kind;	/**< axfr: the map being written */
-	size_t i, j;		/**< axfr: positions in the sorted names of the
+	uint32_t f, t, r;  /**< enumerate: framework, task, record */
+	enum rr_kind kind; /**< axfr: the map being written */
+	size_t i, j;	   /**< axfr: positions in the sorted names of the
 				     full build and of the overlay */
-	const struct snapshot *part;	/**< axfr: the current name's values */
-	uint32_t node, v;	/**< axfr: the current name, its next value */
+	const struct snapshot *part; /**< axfr: the current name's values */
+	uint32_t node, v; /**< axfr: the current name, its next value */
 };
 
 static void
@@ -522,7 +547,8 @@ enumerate_step(struct doc_cursor *d)
 		return;
 	case E_TASK:
 		t_end = d->f + 1 < s->n_frameworks ?
-		    s->frameworks[d->f + 1].first_task : s->n_tasks;
+		    s->frameworks[d->f + 1].first_task :
+		    s->n_tasks;
 		if (d->t == t_end) {
 			jsonw_array_end(w);
 			jsonw_key(w, "name");
@@ -533,7 +559,7 @@ enumerate_step(struct doc_cursor *d)
 			return;
 		}
 		r_end = d->t + 1 < s->n_tasks ? s->tasks[d->t + 1].first_rec :
-		    s->n_recs;
+						s->n_recs;
 		jsonw_object_begin(w);
 		jsonw_key(w, "name");
 		jsonw_cstr(w, s->tasks[d->t].name);
@@ -553,7 +579,7 @@ enumerate_step(struct doc_cursor *d)
 		return;
 	case E_RECORD:
 		r_end = d->t + 1 < s->n_tasks ? s->tasks[d->t + 1].first_rec :
-		    s->n_recs;
+						s->n_recs;
 		if (d->r == r_end) {
 			jsonw_array_end(w);
 			jsonw_object_end(w);
@@ -607,14 +633,14 @@ axfr_next_name(struct doc_cursor *d, const struct snapshot **part,
 			la = snap_name(full, bo[d->i], na, sizeof na);
 		if (d->j < s->n_nodes)
 			lb = snap_name(s, oo[d->j], nb, sizeof nb);
-		c = d->i >= full->n_nodes ? 1 : d->j >= s->n_nodes ? -1 :
-		    name_cmp(na, la, nb, lb);
+		c = d->i >= full->n_nodes ? 1 :
+		    d->j >= s->n_nodes	  ? -1 :
+					    name_cmp(na, la, nb, lb);
 		if (c <= 0)
 			d->i++;
 		if (c >= 0)
 			d->j++;
-		*node = snap_find(s, c <= 0 ? na : nb, c <= 0 ? la : lb,
-		    part);
+		*node = snap_find(s, c <= 0 ? na : nb, c <= 0 ? la : lb, part);
 		if (*node != SNAP_NONE)
 			return true;
 	}
@@ -701,8 +727,9 @@ axfr_step(struct doc_cursor *d)
 		}
 		v = p->nodes[d->node].first[d->kind] + d->v;
 		if (d->v >= n_own)
-			write_pseudo(w, p, p->pseudo[
-			    p->nodes[d->node].first[RK_APSEUDO] + d->v - n_own]);
+			write_pseudo(w, p,
+			    p->pseudo[p->nodes[d->node].first[RK_APSEUDO] +
+				d->v - n_own]);
 		else if (d->kind == RK_A)
 			write_ip4(w, p->a[v]);
 		else if (d->kind == RK_AAAA)
@@ -765,10 +792,10 @@ http_write_axfr(const struct config *c, struct snapshot *s, struct buf *out)
 struct stream {
 	struct doc_cursor d;
 	struct buf out;
-	size_t pos;		/**< bytes of out already handed to MHD */
-	struct snapshot *ref;	/**< from snapshot_acquire */
+	size_t pos;	      /**< bytes of out already handed to MHD */
+	struct snapshot *ref; /**< from snapshot_acquire */
 	int64_t deadline_ms;
-	int fd;			/**< the connection's socket */
+	int fd; /**< the connection's socket */
 	bool cut;
 	struct stream *prev, *next;
 };
@@ -819,8 +846,8 @@ stream_read(void *cls, uint64_t pos, char *out, size_t max)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
 	if (st->pos == st->out.len)
 		st->out.len = st->pos = 0;
-	while (st->out.len - st->pos < max && !st->out.failed &&
-	    doc_step(&st->d))
+	while (
+	    st->out.len - st->pos < max && !st->out.failed && doc_step(&st->d))
 		;
 	if (st->out.failed)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
@@ -896,8 +923,9 @@ static enum MHD_Result
 send_busy(struct MHD_Connection *c)
 {
 	static const char text[] = "503: Service Unavailable";
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-	    sizeof text - 1, (void *)(uintptr_t)text, MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(sizeof text - 1,
+		(void *)(uintptr_t)text, MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result rc;
 
 	if (r == NULL)
@@ -922,9 +950,11 @@ stream_document(struct MHD_Connection *c, bool axfr)
 	pthread_mutex_lock(&streams.lock);
 	if (streams.active >= cfg->enum_max_concurrent) {
 		pthread_mutex_unlock(&streams.lock);
-		log_error_every(10000, "http: %s refused: %d enumerations "
-		    "running (EnumerationMaxConcurrent)", axfr ? "/v1/axfr" :
-		    "/v1/enumerate", (int)cfg->enum_max_concurrent);
+		log_error_every(10000,
+		    "http: %s refused: %d enumerations "
+		    "running (EnumerationMaxConcurrent)",
+		    axfr ? "/v1/axfr" : "/v1/enumerate",
+		    (int)cfg->enum_max_concurrent);
 		return send_busy(c);
 	}
 	streams.active++;
@@ -964,9 +994,9 @@ stream_document(struct MHD_Connection *c, bool axfr)
 }
 
 static enum MHD_Result
-handle(void *cls, struct MHD_Connection *c, const char *url,
-    const char *method, const char *version, const char *upload_data,
-    size_t *upload_size, void **state)
+handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_size,
+    void **state)
 {
 	const char *arg = NULL, *clen, *ctype;
 	size_t arglen = 0;
@@ -983,7 +1013,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_size != 0) {
-		*upload_size = 0;	/* bodies are never read */
+		*upload_size = 0; /* bodies are never read */
 		return MHD_YES;
 	}
 	r = route_of(url, &arg, &arglen, &ports);
@@ -994,16 +1024,15 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	if (strcmp(method, "GET") != 0)
 		return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "405: Method Not Allowed");
-	clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    "Content-Length");
-	ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    "Content-Type");
+	clen =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+	ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 	if (clen != NULL && strtoll(clen, NULL, 10) > 0 &&
 	    (ctype == NULL || strncmp(ctype, "application/json", 16) != 0))
 		return send_text(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
 		    "415: Unsupported Media Type");
-	if (!accept_ok(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    "Accept")))
+	if (!accept_ok(
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept")))
 		return send_text(c, MHD_HTTP_NOT_ACCEPTABLE,
 		    "406: Not Acceptable");
 	switch (r) {
@@ -1013,7 +1042,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	case R_CONFIG:
 		snapshot_read_lock();
 		s = snapshot_current();
-		config_write_json(cfg, s ? snap_serial(s) : cfg->soa_serial, &out);
+		config_write_json(cfg, s ? snap_serial(s) : cfg->soa_serial,
+		    &out);
 		snapshot_read_unlock();
 		break;
 	case R_HOST_PORTS:
@@ -1065,39 +1095,43 @@ http_api_start(const struct config *c, char *err, size_t errlen)
 	if (inet_pton(AF_INET, c->http_listener, &sin->sin_addr) == 1) {
 		sin->sin_family = AF_INET;
 		sin->sin_port = htons((uint16_t)c->http_port);
-	} else if (inet_pton(AF_INET6, c->http_listener,
-	    &sin6->sin6_addr) == 1) {
+	} else if (inet_pton(AF_INET6, c->http_listener, &sin6->sin6_addr) ==
+	    1) {
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons((uint16_t)c->http_port);
 		flags |= MHD_USE_IPv6;
 	} else {
-		snprintf(err, errlen, "failed to setup http server: invalid "
-		    "HTTPListener \"%s\"", c->http_listener);
+		snprintf(err, errlen,
+		    "failed to setup http server: invalid "
+		    "HTTPListener \"%s\"",
+		    c->http_listener);
 		return -1;
 	}
 	if (c->http_port < 0 || c->http_port > 65535) {
-		snprintf(err, errlen, "failed to setup http server: invalid "
-		    "HttpPort %lld", (long long)c->http_port);
+		snprintf(err, errlen,
+		    "failed to setup http server: invalid "
+		    "HttpPort %lld",
+		    (long long)c->http_port);
 		return -1;
 	}
 	daemon_handle = MHD_start_daemon(flags, (uint16_t)c->http_port, NULL,
 	    NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, &ss,
-	    MHD_OPTION_THREAD_POOL_SIZE, 2U,
-	    MHD_OPTION_CONNECTION_TIMEOUT, 30U,
+	    MHD_OPTION_THREAD_POOL_SIZE, 2U, MHD_OPTION_CONNECTION_TIMEOUT, 30U,
 	    MHD_OPTION_CONNECTION_LIMIT, 256U,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned)c->http_max_conns_per_ip,
-	    MHD_OPTION_END);
+	    (unsigned)c->http_max_conns_per_ip, MHD_OPTION_END);
 	if (daemon_handle == NULL) {
-		snprintf(err, errlen, "failed to setup http server: cannot "
-		    "listen on %s:%lld", c->http_listener,
-		    (long long)c->http_port);
+		snprintf(err, errlen,
+		    "failed to setup http server: cannot "
+		    "listen on %s:%lld",
+		    c->http_listener, (long long)c->http_port);
 		return -1;
 	}
 	if (start_watchdog() != 0) {
 		MHD_stop_daemon(daemon_handle);
 		daemon_handle = NULL;
-		snprintf(err, errlen, "failed to setup http server: cannot "
+		snprintf(err, errlen,
+		    "failed to setup http server: cannot "
 		    "start a thread");
 		return -1;
 	}

@@ -18,8 +18,8 @@ int http_api_start(const struct config *cfg, char *err, size_t errlen);
 void http_api_stop(void);
 
 /** Writes the /v1/axfr document of a snapshot (also used by bench/). */
-void http_write_axfr(const struct config *cfg, struct snapshot *s,
-    struct buf *out);
+void
+http_write_axfr(const struct config *cfg, struct snapshot *s, struct buf *out);
 
 /** Writes the /v1/enumerate document of a snapshot. */
 void http_write_enumerate(const struct snapshot *s, struct buf *out);

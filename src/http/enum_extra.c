@@ -56,8 +56,8 @@ enum_write_reverse(struct jsonw *w, const struct snapshot *s)
 		for (uint32_t e = lo; e < hi; e++) {
 			struct rev_prefix p;
 			uint32_t v = zone->v6 ? s->ptr6[e] : s->ptr4[e];
-			uint32_t node = snap_value_owner(s,
-			    zone->v6 ? RK_AAAA : RK_A, v);
+			uint32_t node =
+			    snap_value_owner(s, zone->v6 ? RK_AAAA : RK_A, v);
 
 			entry_prefix(s, zone->v6, e, &p);
 			/* A nested configured zone lists its own records. */
@@ -67,8 +67,8 @@ enum_write_reverse(struct jsonw *w, const struct snapshot *s)
 			jsonw_key(w, "name");
 			jsonw_string(w, rname, reverse_name(&p, rname));
 			jsonw_key(w, "host");
-			jsonw_string(w, host, snap_name(s, node, host,
-			    sizeof host));
+			jsonw_string(w, host,
+			    snap_name(s, node, host, sizeof host));
 			jsonw_key(w, "rtype");
 			jsonw_cstr(w, "PTR");
 			jsonw_object_end(w);

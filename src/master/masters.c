@@ -12,10 +12,10 @@
 
 static pthread_mutex_t masters_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct masters_list current;
-static char last_good[300];		/* host:port of the last good state */
-static int64_t timer_ms;		/* zkDetectionTimeout; 0 = off */
-static int64_t timer_deadline;		/* 0 = stopped */
-static struct masters_listener listener;	/* set once at start */
+static char last_good[300];		 /* host:port of the last good state */
+static int64_t timer_ms;		 /* zkDetectionTimeout; 0 = off */
+static int64_t timer_deadline;		 /* 0 = stopped */
+static struct masters_listener listener; /* set once at start */
 
 void
 masters_listen(const struct masters_listener *l)
@@ -150,7 +150,7 @@ replace_with(const char *first, const char *const *rest, size_t n_rest)
 	if (!ok) {
 		masters_list_free(&next);
 		log_error("masters: out of memory; the masters list stays as "
-		    "it was");
+			  "it was");
 		return false;
 	}
 	replace_locked(&next);
@@ -163,8 +163,8 @@ masters_on_leader(const char *leader)
 	bool ok;
 
 	pthread_mutex_lock(&masters_lock);
-	ok = replace_with(leader, current.n > 1 ?
-	    (const char *const *)current.v + 1 : NULL,
+	ok = replace_with(leader,
+	    current.n > 1 ? (const char *const *)current.v + 1 : NULL,
 	    current.n > 1 ? current.n - 1 : 0);
 	pthread_mutex_unlock(&masters_lock);
 	if (ok)
@@ -183,7 +183,7 @@ masters_on_all(const char *const *list, size_t n)
 		ok = replace_with(first, list, n);
 	else
 		log_error("masters: out of memory; the masters list stays as "
-		    "it was");
+			  "it was");
 	pthread_mutex_unlock(&masters_lock);
 	free(first);
 	if (ok)
@@ -244,15 +244,19 @@ fetch_with_failover(const struct fetch_opts *o, const char *ip, int port,
 		return NULL;
 	leader = s->leader;
 	if (leader == NULL || *leader == '\0') {
-		snprintf(err, errlen, "master %s:%d: fetched state does not "
-		    "contain leader information", ip, port);
+		snprintf(err, errlen,
+		    "master %s:%d: fetched state does not "
+		    "contain leader information",
+		    ip, port);
 		mesos_state_free(s);
 		return NULL;
 	}
 	if ((at = strchr(leader, '@')) == NULL || strchr(at + 1, '@') != NULL ||
 	    hostport_split_loose(at + 1, strlen(at + 1), &hp) < 0) {
-		snprintf(err, errlen, "master %s:%d: Invalid leader address: "
-		    "%s", ip, port, leader);
+		snprintf(err, errlen,
+		    "master %s:%d: Invalid leader address: "
+		    "%s",
+		    ip, port, leader);
 		mesos_state_free(s);
 		return NULL;
 	}
@@ -307,7 +311,8 @@ masters_fetch_state(const struct fetch_opts *o, const struct masters_list *m,
 			return NULL;
 		log_error("%s; trying the next master", err);
 	}
-	snprintf(err, errlen, "no leading master known yet and no other "
+	snprintf(err, errlen,
+	    "no leading master known yet and no other "
 	    "master to ask");
 	for (size_t i = 1; i < m->n; i++) {
 		if (m->v[i][0] == '\0')

@@ -31,8 +31,8 @@
 #include "util/jsontree.h"
 
 #define ZK_SESSION_MS 60000
-#define ZK_CYCLE_MS 1000	/* between retries of a failed watch */
-#define ZK_CONNECT_MS 5000	/* a handle not connected by then is replaced */
+#define ZK_CYCLE_MS 1000   /* between retries of a failed watch */
+#define ZK_CONNECT_MS 5000 /* a handle not connected by then is replaced */
 #define ZK_MAX_DATA (1 << 20)
 
 static struct {
@@ -40,11 +40,11 @@ static struct {
 	pthread_cond_t wake;
 	pthread_t thread;
 	bool started, stopping;
-	bool dirty;		/* children may have changed: read again */
+	bool dirty; /* children may have changed: read again */
 	bool connected;
 	bool expired;
 	struct zk_url url;
-	char leader_node[256];	/* the znode chosen last time */
+	char leader_node[256]; /* the znode chosen last time */
 	bool leader_known;
 } zk = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -59,8 +59,9 @@ read_file_spec(const char *path, char *out, size_t outlen)
 	n = fread(out, 1, outlen - 1, f);
 	fclose(f);
 	out[n] = '\0';
-	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' ||
-	    out[n - 1] == ' ' || out[n - 1] == '\t'))
+	while (n > 0 &&
+	    (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' ' ||
+		out[n - 1] == '\t'))
 		out[--n] = '\0';
 	return 0;
 }
@@ -74,29 +75,34 @@ zk_parse_url(const char *url, struct zk_url *out, char *err, size_t errlen)
 	memset(out, 0, sizeof *out);
 	if (strncmp(url, "file://", 7) == 0) {
 		if (read_file_spec(url + 7, spec, sizeof spec) < 0) {
-			snprintf(err, errlen, "failed to create master "
-			    "detector: cannot read %s: %s", url + 7,
-			    strerror(errno));
+			snprintf(err, errlen,
+			    "failed to create master "
+			    "detector: cannot read %s: %s",
+			    url + 7, strerror(errno));
 			return -1;
 		}
 		url = spec;
 	}
 	if (strncmp(url, "zk://", 5) != 0) {
-		snprintf(err, errlen, "failed to initialize master detector: "
+		snprintf(err, errlen,
+		    "failed to initialize master detector: "
 		    "invalid url scheme for zk url");
 		return -1;
 	}
 	hosts = url + 5;
 	slash = strchr(hosts, '/');
 	/* Credentials in the URL are parsed away and not used. */
-	at = memchr(hosts, '@', slash ? (size_t)(slash - hosts) : strlen(hosts));
+	at =
+	    memchr(hosts, '@', slash ? (size_t)(slash - hosts) : strlen(hosts));
 	if (at != NULL)
 		hosts = at + 1;
 	if (slash == NULL || slash == hosts ||
 	    (size_t)(slash - hosts) >= sizeof out->hosts ||
 	    strlen(slash) >= sizeof out->path) {
-		snprintf(err, errlen, "failed to initialize master detector: "
-		    "zk url %s needs hosts and a path", url);
+		snprintf(err, errlen,
+		    "failed to initialize master detector: "
+		    "zk url %s needs hosts and a path",
+		    url);
 		return -1;
 	}
 	memcpy(out->hosts, hosts, (size_t)(slash - hosts));
@@ -179,8 +185,7 @@ pb_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *v)
 /* Visits the fields of a protobuf message; false when malformed. */
 static bool
 pb_walk(const uint8_t *p, size_t len,
-    bool (*fn)(void *, unsigned, uint64_t, const uint8_t *, size_t),
-    void *ctx)
+    bool (*fn)(void *, unsigned, uint64_t, const uint8_t *, size_t), void *ctx)
 {
 	size_t pos = 0;
 
@@ -341,8 +346,8 @@ read_master(zhandle_t *zh, const char *name, char *addr, size_t addrlen,
 
 	if (data == NULL)
 		return -1;
-	snprintf(path, sizeof path, "%s/%s", strcmp(zk.url.path, "/") == 0 ?
-	    "" : zk.url.path, name);
+	snprintf(path, sizeof path, "%s/%s",
+	    strcmp(zk.url.path, "/") == 0 ? "" : zk.url.path, name);
 	rc = zoo_get(zh, path, 0, data, &len, NULL);
 	if (rc != ZOK || len < 0) {
 		log_error("zk: cannot read %s: %s", path, zerror(rc));
@@ -372,14 +377,15 @@ detection_cycle(zhandle_t *zh, const struct String_vector *kids)
 	uint64_t best_n = 0, n;
 	char addr[300], id[128];
 	char **list;
-	char (*ids)[128];
+	char(*ids)[128];
 	size_t count = 0;
 
 	/* 1: the leader, lowest json.info_N, else lowest info_N. */
 	for (int pass = 0; pass < 2 && best == NULL; pass++)
 		for (int i = 0; i < kids->count; i++)
-			if (sequence_of(kids->data[i], pass ? "info_" :
-			    "json.info_", &n) && (best == NULL || n < best_n)) {
+			if (sequence_of(kids->data[i],
+				pass ? "info_" : "json.info_", &n) &&
+			    (best == NULL || n < best_n)) {
 				best = kids->data[i];
 				best_n = n;
 			}
@@ -391,7 +397,8 @@ detection_cycle(zhandle_t *zh, const struct String_vector *kids)
 			masters_on_leader("");
 		}
 	} else if (strcmp(best, zk.leader_node) != 0) {
-		if (read_master(zh, best, addr, sizeof addr, id, sizeof id) < 0) {
+		if (read_master(zh, best, addr, sizeof addr, id, sizeof id) <
+		    0) {
 			/* Unknown for now. */
 			addr[0] = '\0';
 			leader_read = false;
@@ -401,8 +408,8 @@ detection_cycle(zhandle_t *zh, const struct String_vector *kids)
 		}
 		if (addr[0] != '\0' || zk.leader_known) {
 			zk.leader_known = addr[0] != '\0';
-			log_verbose("zk: leading master is %s", addr[0] ?
-			    addr : "unknown");
+			log_verbose("zk: leading master is %s",
+			    addr[0] ? addr : "unknown");
 			masters_on_leader(addr);
 		}
 	}
@@ -495,9 +502,10 @@ zk_main(void *arg)
 			 * keeping the session if there was one. */
 			const clientid_t *cid = zoo_client_id(zh);
 
-			log_error_every(30000, "zk: no session with %s after "
-			    "%d s; trying again", zk.url.hosts,
-			    ZK_CONNECT_MS / 1000);
+			log_error_every(30000,
+			    "zk: no session with %s after "
+			    "%d s; trying again",
+			    zk.url.hosts, ZK_CONNECT_MS / 1000);
 			reuse = NULL;
 			if (cid != NULL && cid->client_id != 0) {
 				id = *cid;
@@ -512,14 +520,15 @@ zk_main(void *arg)
 			zk.connected = false;
 			zk.expired = false;
 			pthread_mutex_unlock(&zk.lock);
-			zh = zookeeper_init(zk.url.hosts, watcher, ZK_SESSION_MS,
-			    reuse, NULL, 0);
+			zh = zookeeper_init(zk.url.hosts, watcher,
+			    ZK_SESSION_MS, reuse, NULL, 0);
 			created = clock_ms();
 			pthread_mutex_lock(&zk.lock);
 			if (zh == NULL)
-				log_error_every(10000, "zk: cannot create a "
-				    "client for %s: %s", zk.url.hosts,
-				    strerror(errno));
+				log_error_every(10000,
+				    "zk: cannot create a "
+				    "client for %s: %s",
+				    zk.url.hosts, strerror(errno));
 		}
 		if (zh != NULL && zk.expired) {
 			pthread_mutex_unlock(&zk.lock);
@@ -554,8 +563,9 @@ zk_main(void *arg)
 				}
 			} else {
 				last_failure = clock_ms();
-				log_error_every(10000, "zk: cannot watch %s: %s",
-				    zk.url.path, zerror(rc));
+				log_error_every(10000,
+				    "zk: cannot watch %s: %s", zk.url.path,
+				    zerror(rc));
 				lost_leader("watch failed");
 				pthread_mutex_lock(&zk.lock);
 				zk.dirty = true;
@@ -598,7 +608,8 @@ zk_start(const struct config *cfg, char *err, size_t errlen)
 	zk.dirty = true;
 	if (clock_cond_init(&zk.wake) != 0 ||
 	    pthread_create(&zk.thread, NULL, zk_main, NULL) != 0) {
-		snprintf(err, errlen, "failed to create master detector: "
+		snprintf(err, errlen,
+		    "failed to create master detector: "
 		    "cannot start a thread");
 		return -1;
 	}

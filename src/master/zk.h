@@ -22,8 +22,7 @@ struct zk_url {
 
 /** Parses "zk://[user:pass@]h1:p1,h2:p2/path" (or file:// holding one);
  *  -1 with err for anything else. */
-int zk_parse_url(const char *url, struct zk_url *out, char *err,
-    size_t errlen);
+int zk_parse_url(const char *url, struct zk_url *out, char *err, size_t errlen);
 
 /** Address "ip:port" of a MasterInfo in JSON; -1 when it has none. */
 int zk_master_info_json(const char *data, size_t len, char *addr,

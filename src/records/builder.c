@@ -9,8 +9,8 @@
 
 /* A value as inserted (12 bytes: a 100k-task cluster has 1.2M of them). */
 struct brec {
-	uint32_t node_kind;	/* kind << 30 | node */
-	uint32_t val;	/* IPv4 | v6 pool index | target node | pseudo offset */
+	uint32_t node_kind; /* kind << 30 | node */
+	uint32_t val; /* IPv4 | v6 pool index | target node | pseudo offset */
 	int32_t port;
 };
 
@@ -37,35 +37,35 @@ struct set {
 
 struct builder {
 	bool failed;
-	struct vec nodes;	/* struct snode */
-	struct vec labels;	/* char: u16 length + bytes */
-	struct set names;	/* SNAP_SLOT entries, by full-text hash */
-	struct vec hashes;	/* u32 per node: its full-text hash (build only) */
-	struct set label_set;	/* label offsets + 1, to share equal labels */
-	struct vec recs;	/* struct brec, insertion order */
-	struct vec rec_prev;	/* u32 per rec: previous rec of its node + 1 */
-	struct set big_set;	/* recs of names with many values */
-	struct vec v6;		/* struct snap_ip6, interned */
+	struct vec nodes;  /* struct snode */
+	struct vec labels; /* char: u16 length + bytes */
+	struct set names;  /* SNAP_SLOT entries, by full-text hash */
+	struct vec hashes; /* u32 per node: its full-text hash (build only) */
+	struct set label_set; /* label offsets + 1, to share equal labels */
+	struct vec recs;      /* struct brec, insertion order */
+	struct vec rec_prev;  /* u32 per rec: previous rec of its node + 1 */
+	struct set big_set;   /* recs of names with many values */
+	struct vec v6;	      /* struct snap_ip6, interned */
 	struct set v6_set;
-	struct vec pseudo;	/* char: u16 length + bytes, interned */
+	struct vec pseudo; /* char: u16 length + bytes, interned */
 	struct set pseudo_set;
-	struct vec fws;		/* struct snap_framework */
-	struct vec tasks;	/* struct snap_task */
-	struct vec task_recs;	/* u32 brec index */
+	struct vec fws;	      /* struct snap_framework */
+	struct vec tasks;     /* struct snap_task */
+	struct vec task_recs; /* u32 brec index */
 	bool in_task;
-	bool borrowed;		/* enumeration strings live in an adopted arena */
-	struct arena *strings;	/* enumeration names; becomes the snapshot's */
+	bool borrowed; /* enumeration strings live in an adopted arena */
+	struct arena *strings; /* enumeration names; becomes the snapshot's */
 	struct snapshot *snap;
 	/* Apps (fname, task label): which one created each name, so that an
 	 * overlay can hide the names of the apps events changed. */
-	struct vec app_of;	/* u32 per node; SNAP_MIXED once apps share it */
-	struct vec entangled;	/* u8 per app: shares a name with another
+	struct vec app_of;    /* u32 per node; SNAP_MIXED once apps share it */
+	struct vec entangled; /* u8 per app: shares a name with another
 				   app or with a non-task record */
-	struct vec app_keys;	/* char *, malloc'ed */
-	struct set app_set;	/* app index + 1 */
-	uint32_t cur_app;	/* SNAP_NONE outside tasks */
-	bool reverse;		/* index addresses for PTR at the freeze */
-	const struct rev_prefix *rzones;	/* the caller's; none: derived */
+	struct vec app_keys;  /* char *, malloc'ed */
+	struct set app_set;   /* app index + 1 */
+	uint32_t cur_app;     /* SNAP_NONE outside tasks */
+	bool reverse;	      /* index addresses for PTR at the freeze */
+	const struct rev_prefix *rzones; /* the caller's; none: derived */
 	size_t n_rzones;
 };
 
@@ -239,7 +239,7 @@ label_intern(struct builder *b, const char *label, size_t ll)
 	if (!set_grow(b, &b->label_set, label_hash_at))
 		return SNAP_NONE;
 	for (i = h & b->label_set.mask; b->label_set.slots[i] != 0;
-	    i = (i + 1) & b->label_set.mask) {
+	     i = (i + 1) & b->label_set.mask) {
 		const unsigned char *l = (const unsigned char *)b->labels.p +
 		    b->label_set.slots[i] - 1;
 
@@ -304,8 +304,7 @@ node_new(struct builder *b, const char *label, size_t ll, uint32_t parent,
 		b->failed = true;
 		return SNAP_NONE;
 	}
-	if (!names_grow(b) ||
-	    (loff = label_intern(b, label, ll)) == SNAP_NONE)
+	if (!names_grow(b) || (loff = label_intern(b, label, ll)) == SNAP_NONE)
 		return SNAP_NONE;
 	idx = (uint32_t)b->nodes.n;
 	if ((n = vec_push(b, &b->nodes)) == NULL ||
@@ -350,7 +349,7 @@ name_intern(struct builder *b, const char *text, size_t len)
 		if (node != SNAP_NONE)
 			break;
 		if (n == sizeof starts / sizeof starts[0])
-			return SNAP_NONE;	/* more than 128 labels */
+			return SNAP_NONE; /* more than 128 labels */
 		starts[n++] = pos;
 		dot = memchr(text + pos, '.', len - pos);
 		pos = (size_t)(dot - text) + 1;
@@ -448,7 +447,7 @@ rec_insert(struct builder *b, const struct brec *r)
 		return false;
 	if (node->first[1] <= SMALL_NODE) {
 		for (uint32_t i = node->first[0]; i != 0;
-		    i = ((const uint32_t *)b->rec_prev.p)[i - 1])
+		     i = ((const uint32_t *)b->rec_prev.p)[i - 1])
 			if (rec_same(&recs[i - 1], r))
 				return false;
 	} else {
@@ -471,7 +470,7 @@ rec_insert(struct builder *b, const struct brec *r)
 	if (node->first[1] == SMALL_NODE + 1) {
 		/* The name just became big: index all its records. */
 		for (uint32_t i = idx + 1; i != 0;
-		    i = ((const uint32_t *)b->rec_prev.p)[i - 1])
+		     i = ((const uint32_t *)b->rec_prev.p)[i - 1])
 			if (!big_add(b, i - 1))
 				return false;
 	} else if (node->first[1] > SMALL_NODE + 1 && !big_add(b, idx)) {
@@ -506,7 +505,7 @@ v6_intern(struct builder *b, const uint8_t addr[16])
 		return SNAP_NONE;
 	pool = b->v6.p;
 	for (i = h & b->v6_set.mask; b->v6_set.slots[i] != 0;
-	    i = (i + 1) & b->v6_set.mask)
+	     i = (i + 1) & b->v6_set.mask)
 		if (memcmp(pool[b->v6_set.slots[i] - 1].b, addr, 16) == 0)
 			return b->v6_set.slots[i] - 1;
 	if ((slot = vec_push(b, &b->v6)) == NULL)
@@ -529,13 +528,14 @@ pseudo_hash_at(const struct builder *b, uint32_t off)
 static uint32_t
 pseudo_intern(struct builder *b, const char *s, size_t len)
 {
-	unsigned char hdr[2] = { (unsigned char)len, (unsigned char)(len >> 8) };
+	unsigned char hdr[2] = { (unsigned char)len,
+		(unsigned char)(len >> 8) };
 	uint32_t h = snap_hash(s, len), i, off;
 
 	if (len > 65535 || !set_grow(b, &b->pseudo_set, pseudo_hash_at))
 		return SNAP_NONE;
 	for (i = h & b->pseudo_set.mask; b->pseudo_set.slots[i] != 0;
-	    i = (i + 1) & b->pseudo_set.mask) {
+	     i = (i + 1) & b->pseudo_set.mask) {
 		const unsigned char *p = (const unsigned char *)b->pseudo.p +
 		    b->pseudo_set.slots[i] - 1;
 
@@ -675,8 +675,7 @@ builder_add_pseudo(struct builder *b, uint32_t node, const char *value,
 }
 
 bool
-builder_add_srv(struct builder *b, uint32_t node, uint32_t target,
-    int32_t port)
+builder_add_srv(struct builder *b, uint32_t node, uint32_t target, int32_t port)
 {
 	struct brec r = { 0 };
 
@@ -722,7 +721,8 @@ builder_has(struct builder *b, const char *name, size_t len, enum rr_kind k)
 	if (node == SNAP_NONE)
 		return false;
 	for (size_t i = 0; i < b->recs.n; i++)
-		if (REC_NODE(&recs[i]) == node && REC_KIND(&recs[i]) == (uint32_t)k)
+		if (REC_NODE(&recs[i]) == node &&
+		    REC_KIND(&recs[i]) == (uint32_t)k)
 			return true;
 	return false;
 }
@@ -749,9 +749,9 @@ builder_set_app(struct builder *b, const char *key)
 	if (!set_grow(b, &b->app_set, app_hash_of))
 		return;
 	for (i = h & b->app_set.mask; b->app_set.slots[i] != 0;
-	    i = (i + 1) & b->app_set.mask)
+	     i = (i + 1) & b->app_set.mask)
 		if (strcmp(((char **)b->app_keys.p)[b->app_set.slots[i] - 1],
-		    key) == 0) {
+			key) == 0) {
 			b->cur_app = b->app_set.slots[i] - 1;
 			return;
 		}
@@ -815,7 +815,8 @@ void
 builder_enum_health(struct builder *b, int health)
 {
 	struct snap_task *t = b->tasks.n > 0 ?
-	    (struct snap_task *)b->tasks.p + b->tasks.n - 1 : NULL;
+	    (struct snap_task *)b->tasks.p + b->tasks.n - 1 :
+	    NULL;
 
 	b->snap->health_on = true;
 	if (t != NULL && b->in_task)
@@ -937,7 +938,8 @@ builder_finish(struct builder *b)
 		}
 	}
 	for (uint32_t i = n_nodes; i > 0; i--)
-		memcpy(nodes[i].first, nodes[i - 1].first, sizeof nodes[i].first);
+		memcpy(nodes[i].first, nodes[i - 1].first,
+		    sizeof nodes[i].first);
 	memset(nodes[0].first, 0, sizeof nodes[0].first);
 
 	/* Enumeration records: (kind << 30) | index in that kind's array. */

@@ -52,8 +52,8 @@ bool builder_insert_srv(struct builder *b, const char *name, size_t len,
     const char *target, size_t tlen, int32_t port);
 
 /** True when name already has a value of kind k (tests, masters logic). */
-bool builder_has(struct builder *b, const char *name, size_t len,
-    enum rr_kind k);
+bool
+builder_has(struct builder *b, const char *name, size_t len, enum rr_kind k);
 
 /** Takes over an arena that already holds every string later passed to
  *  builder_enum_*, which are then kept without copying. */
@@ -77,8 +77,8 @@ void builder_enum_health(struct builder *b, int health);
 /** Makes the freeze index every A and AAAA value for PTR answers
  *  (ReverseOn) within these zones (kept by the caller until then; n 0:
  *  each address's /24 or /64). */
-void builder_reverse(struct builder *b, const struct rev_prefix *zones,
-    size_t n);
+void
+builder_reverse(struct builder *b, const struct rev_prefix *zones, size_t n);
 
 /** True once any allocation failed; the build must then be dropped. */
 bool builder_failed(const struct builder *b);

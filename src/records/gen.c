@@ -28,9 +28,9 @@
 /* An agent's addresses as the tasks on it see them (slaveIPs). */
 struct agent {
 	const char *id;
-	struct ipaddr *ips;	/* in gen.agent_ips, set once all are known */
+	struct ipaddr *ips; /* in gen.agent_ips, set once all are known */
 	size_t first_ip, n_ips;
-	char *pseudo;		/* #509: DomainFrag(host) when nothing resolved */
+	char *pseudo; /* #509: DomainFrag(host) when nothing resolved */
 	bool used;
 };
 
@@ -39,21 +39,21 @@ struct gen {
 	struct builder *b;
 	const char *domain;
 	bool rfc952;
-	struct buf name;	/* the name being assembled */
+	struct buf name; /* the name being assembled */
 	struct buf target;
 	struct agent *agents;
 	size_t n_agents;
 	/* Every agent's addresses, one array: a build of a few tasks does
 	 * not touch a 64-address slot for each of thousands of agents. */
-	struct buf agent_ips;	/* struct ipaddr, in agent order */
-	uint32_t *agent_index;	/* open addressing by id: agent + 1 */
+	struct buf agent_ips;  /* struct ipaddr, in agent order */
+	uint32_t *agent_index; /* open addressing by id: agent + 1 */
 	uint32_t agent_mask;
-	int32_t *ports;		/* scratch for resource ports */
+	int32_t *ports; /* scratch for resource ports */
 	unsigned problems;
 };
 
-static void
-problem(struct gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void problem(struct gen *g, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Reports a skipped entry; the first few per refresh are logged in full. */
 static void
@@ -148,7 +148,7 @@ agent_find(struct gen *g, const char *id)
 	if (g->agent_index == NULL)
 		return NULL;
 	for (i = agent_hash(id) & g->agent_mask; g->agent_index[i] != 0;
-	    i = (i + 1) & g->agent_mask) {
+	     i = (i + 1) & g->agent_mask) {
 		struct agent *a = &g->agents[g->agent_index[i] - 1];
 
 		if (strcmp(a->id, id) == 0)
@@ -178,7 +178,8 @@ gen_slaves(struct gen *g)
 		struct ipaddr ips[MAX_HOST_IPS];
 		struct hostport hp;
 
-		if (s->pid == NULL || s->pid_bad || pid_split(s->pid, &hp) < 0) {
+		if (s->pid == NULL || s->pid_bad ||
+		    pid_split(s->pid, &hp) < 0) {
 			problem(g, "skipping slave %s: %s pid", s->id,
 			    s->pid == NULL ? "no" : "malformed");
 			continue;
@@ -229,9 +230,10 @@ gen_slaves(struct gen *g)
 		g->n_agents++;
 	}
 	for (size_t k = 0; k < g->n_agents; k++)
-		g->agents[k].ips = g->agent_ips.data == NULL ? NULL :
+		g->agents[k].ips = g->agent_ips.data == NULL ?
+		    NULL :
 		    (struct ipaddr *)(void *)g->agent_ips.data +
-		    g->agents[k].first_ip;
+			g->agents[k].first_ip;
 	return 0;
 }
 
@@ -253,8 +255,10 @@ gen_frameworks(struct gen *g)
 			continue;
 		if (f->pid != NULL || f->pid_bad) {
 			if (f->pid_bad || pid_split(f->pid, &hp) < 0) {
-				problem(g, "framework %s: malformed pid; no "
-				    "framework records", f->name);
+				problem(g,
+				    "framework %s: malformed pid; no "
+				    "framework records",
+				    f->name);
 				continue;
 			}
 			host = hp.host;
@@ -331,8 +335,10 @@ gen_masters(struct gen *g)
 	char num[32];
 
 	if (leader == NULL || (at = strchr(leader, '@')) == NULL) {
-		problem(g, "leader \"%s\" has no '@': no leader or master "
-		    "records", leader ? leader : "");
+		problem(g,
+		    "leader \"%s\" has no '@': no leader or master "
+		    "records",
+		    leader ? leader : "");
 		return;
 	}
 	addr = at + 1;
@@ -355,8 +361,8 @@ gen_masters(struct gen *g)
 		put_tail(g, &g->target);
 		for (int proto = 0; proto < 2; proto++) {
 			name_reset(&g->name);
-			buf_puts(&g->name, proto ? "_leader._udp" :
-			    "_leader._tcp");
+			buf_puts(&g->name,
+			    proto ? "_leader._udp" : "_leader._tcp");
 			put_tail(g, &g->name);
 			builder_insert_srv(g->b, g->name.data, g->name.len,
 			    g->target.data, g->target.len, lhp.port);
@@ -389,7 +395,8 @@ gen_masters(struct gen *g)
 	if (!leader_done) {
 		if (g->in->n_masters > 0)
 			log_verbose("warning: leader %.*s is not in the "
-			    "masters list", (int)(end - addr), addr);
+				    "masters list",
+			    (int)(end - addr), addr);
 		snprintf(num, sizeof num, "master%u", idx);
 		name_reset(&g->name);
 		buf_puts(&g->name, num);
@@ -464,17 +471,20 @@ gen_resource_ports(const char *text, int32_t *out, size_t max, char *why,
 			continue;
 		}
 		{
-			const char *dash2 = memchr(dash + 1, '-',
-			    (size_t)(e - dash - 1));
+			const char *dash2 =
+			    memchr(dash + 1, '-', (size_t)(e - dash - 1));
 			const char *hi_end = dash2 ? dash2 : e;
 
 			if (!atoi_go(s, (size_t)(dash - s), &lo) ||
-			    !atoi_go(dash + 1, (size_t)(hi_end - dash - 1), &hi))
+			    !atoi_go(dash + 1, (size_t)(hi_end - dash - 1),
+				&hi))
 				continue;
 		}
 		if (lo <= hi && (hi > 65535 || lo < 0)) {
-			snprintf(why, whylen, "port range %lld-%lld is outside "
-			    "0-65535", lo, hi);
+			snprintf(why, whylen,
+			    "port range %lld-%lld is outside "
+			    "0-65535",
+			    lo, hi);
 			continue;
 		}
 		for (long long v = lo; v <= hi && n < max; v++)
@@ -495,15 +505,22 @@ task_ips(struct gen *g, const struct mesos_task *t, const struct agent *a,
 		size_t n = 0;
 
 		switch (c->ip_sources[s]) {
-		case IPSRC_NETINFO: src = TIP_NETINFO; break;
-		case IPSRC_MESOS: src = TIP_MESOS; break;
-		case IPSRC_DOCKER: src = TIP_DOCKER; break;
+		case IPSRC_NETINFO:
+			src = TIP_NETINFO;
+			break;
+		case IPSRC_MESOS:
+			src = TIP_MESOS;
+			break;
+		case IPSRC_DOCKER:
+			src = TIP_DOCKER;
+			break;
 		case IPSRC_HOST:
 			for (size_t k = 0; k < a->n_ips && n < max; k++)
 				out[n++] = a->ips[k];
 			break;
 		}
-		for (size_t k = 0; src >= 0 && k < t->n_ips[src] && n < max; k++)
+		for (size_t k = 0; src >= 0 && k < t->n_ips[src] && n < max;
+		     k++)
 			out[n++] = t->ips[src][k];
 		if (n > 0)
 			return n;
@@ -535,11 +552,11 @@ task_name(struct gen *g, const char *prefix, const char *T, size_t tlen,
 static void
 gen_context(struct gen *g, const struct mesos_task *t, const char *T,
     size_t tlen, const char *hash, const char *sid, const char *fname,
-    const struct ipaddr *ips, size_t n_ips, const struct agent *a,
-    bool has_di, const int32_t *ports, size_t n_ports, bool canon_only)
+    const struct ipaddr *ips, size_t n_ips, const struct agent *a, bool has_di,
+    const int32_t *ports, size_t n_ports, bool canon_only)
 {
 	char mid[TASKHASH_LEN + 80];
-	uint32_t arec[2], canon[2];	/* [0] plain, [1] ".slave" */
+	uint32_t arec[2], canon[2]; /* [0] plain, [1] ".slave" */
 
 	/* canonical = T-hash-sid.fname, arec = T.fname */
 	snprintf(mid, sizeof mid, "-%s-%s.", hash, sid);
@@ -566,7 +583,8 @@ gen_context(struct gen *g, const struct mesos_task *t, const char *T,
 			buf_puts(nm, fname);
 			buf_puts(nm, slave ? ".slave" : "");
 			put_tail(g, nm);
-			canon[slave] = nm->failed ? SNAP_NONE :
+			canon[slave] = nm->failed ?
+			    SNAP_NONE :
 			    builder_name(g->b, nm->data, nm->len);
 		}
 	}
@@ -602,8 +620,10 @@ gen_context(struct gen *g, const struct mesos_task *t, const char *T,
 		srv[0] = task_name(g, "_", T, tlen, "._tcp.", fname, ".slave");
 		srv[1] = task_name(g, "_", T, tlen, "._udp.", fname, ".slave");
 		if (!has_di) {
-			srv[2] = task_name(g, "_", T, tlen, "._tcp.", fname, "");
-			srv[3] = task_name(g, "_", T, tlen, "._udp.", fname, "");
+			srv[2] =
+			    task_name(g, "_", T, tlen, "._tcp.", fname, "");
+			srv[3] =
+			    task_name(g, "_", T, tlen, "._udp.", fname, "");
 		}
 		for (size_t i = 0; i < n_ports; i++)
 			for (int k = 0; k < n_srv; k++)
@@ -638,8 +658,8 @@ gen_context(struct gen *g, const struct mesos_task *t, const char *T,
 				    named ? "_" : "", named ? pname : "",
 				    named ? "." : "");
 				snprintf(mid2, sizeof mid2, "._%s.", protos[k]);
-				node = task_name(g, prefix, T, tlen, mid2, fname,
-				    "");
+				node = task_name(g, prefix, T, tlen, mid2,
+				    fname, "");
 				builder_add_srv(g->b, node, canon[0],
 				    (int32_t)p->number);
 			}
@@ -769,8 +789,8 @@ gen_tasks(struct gen *g)
 		if (f->invalid)
 			continue;
 		builder_enum_framework(g->b, f->name, f->name_len);
-		if ((fname = appkey_fname(f->name, f->name_len,
-		    g->rfc952)) == NULL)
+		if ((fname = appkey_fname(f->name, f->name_len, g->rfc952)) ==
+		    NULL)
 			continue;
 		if (health_on)
 			health_apps_of(g, f, &health);

@@ -25,11 +25,11 @@ typedef size_t (*gen_resolve_fn)(void *ctx, const char *host,
 struct gen_input {
 	const struct config *cfg;
 	const struct mesos_state *state;
-	const char *const *masters;	/**< the masters list M (masters.md §1) */
+	const char *const *masters; /**< the masters list M (masters.md §1) */
 	size_t n_masters;
 	gen_resolve_fn resolve;
 	void *resolve_ctx;
-	const struct ipaddr *if_addrs;	/**< non-loopback addresses, for
+	const struct ipaddr *if_addrs; /**< non-loopback addresses, for
 					     listener 0.0.0.0 */
 	size_t n_if_addrs;
 	/** The state's names arena, given to the snapshot instead of copying
@@ -45,12 +45,12 @@ struct builder;
 
 /** Generates every record into a builder (freeze it with builder_finish,
  *  once the state is freed, to keep the peak low); NULL with err. */
-struct builder *gen_records(const struct gen_input *in, char *err,
-    size_t errlen);
+struct builder *
+gen_records(const struct gen_input *in, char *err, size_t errlen);
 
 /** gen_records and builder_finish in one call. */
-struct snapshot *gen_build(const struct gen_input *in, char *err,
-    size_t errlen);
+struct snapshot *
+gen_build(const struct gen_input *in, char *err, size_t errlen);
 
 /** Most ports one task can carry: the whole port space. */
 #define GEN_MAX_TASK_PORTS 65536
@@ -58,7 +58,7 @@ struct snapshot *gen_build(const struct gen_input *in, char *err,
 /** Expands a resources.ports text ("[31000-31002, 31005-31005]") into at
  *  most max ports and returns how many; a malformed range is skipped and
  *  described in why (left empty when all were good). */
-size_t gen_resource_ports(const char *text, int32_t *out, size_t max,
-    char *why, size_t whylen);
+size_t gen_resource_ports(const char *text, int32_t *out, size_t max, char *why,
+    size_t whylen);
 
 #endif

@@ -89,7 +89,7 @@ label_domain_frag(const char *in, size_t len, bool rfc952, char *out)
 	 * result fits in len bytes. */
 	out[0] = '\0';
 	if (len == 0)
-		return 0;	/* in may be NULL: not even in + 0 */
+		return 0; /* in may be NULL: not even in + 0 */
 	end = in + len;
 	for (;;) {
 		dot = memchr(in, '.', (size_t)(end - in));

@@ -88,7 +88,7 @@ snap_index_reverse(struct snapshot *s, const struct rev_prefix *zones,
 		uint32_t c = name_class(s, node);
 
 		for (uint32_t i = s->nodes[node].first[RK_A];
-		    i < s->nodes[node + 1].first[RK_A]; i++) {
+		     i < s->nodes[node + 1].first[RK_A]; i++) {
 			struct rev_prefix p;
 			struct ipaddr ip;
 
@@ -100,7 +100,7 @@ snap_index_reverse(struct snapshot *s, const struct rev_prefix *zones,
 			    (uint64_t)c << 31 | i;
 		}
 		for (uint32_t i = s->nodes[node].first[RK_AAAA];
-		    i < s->nodes[node + 1].first[RK_AAAA]; i++) {
+		     i < s->nodes[node + 1].first[RK_AAAA]; i++) {
 			struct rev_prefix p;
 
 			memcpy(p.b, s->aaaa[i].b, 16);
@@ -116,8 +116,8 @@ snap_index_reverse(struct snapshot *s, const struct rev_prefix *zones,
 	qsort(keys6, k6, sizeof *keys6, cmp_key6);
 	s->ptr4 = malloc(((size_t)k4 + 1) * sizeof *s->ptr4);
 	s->ptr6 = malloc(((size_t)k6 + 1) * sizeof *s->ptr6);
-	s->rzones = malloc((n_zones > 0 ? n_zones : (size_t)k4 + k6 + 1) *
-	    sizeof *s->rzones);
+	s->rzones = malloc(
+	    (n_zones > 0 ? n_zones : (size_t)k4 + k6 + 1) * sizeof *s->rzones);
 	if (s->ptr4 == NULL || s->ptr6 == NULL || s->rzones == NULL)
 		goto out;
 	for (uint32_t i = 0; i < k4; i++)

@@ -18,16 +18,16 @@
 
 /** An address prefix of the reverse trees. */
 struct rev_prefix {
-	uint8_t v6;		/**< 1: ip6.arpa., 0: in-addr.arpa. */
-	uint8_t bits;		/**< 8 per octet label, 4 per nibble label */
-	uint8_t b[16];		/**< address (IPv4: b[0..4)); zero past bits */
+	uint8_t v6;    /**< 1: ip6.arpa., 0: in-addr.arpa. */
+	uint8_t bits;  /**< 8 per octet label, 4 per nibble label */
+	uint8_t b[16]; /**< address (IPv4: b[0..4)); zero past bits */
 };
 
 /** How a name relates to the reverse trees. */
 enum rev_kind {
-	REV_OUTSIDE,		/**< not under in-addr.arpa. or ip6.arpa. */
-	REV_PREFIX,		/**< an address prefix (full at 32/128 bits) */
-	REV_OTHER,		/**< under a tree, a label not an octet/nibble */
+	REV_OUTSIDE, /**< not under in-addr.arpa. or ip6.arpa. */
+	REV_PREFIX,  /**< an address prefix (full at 32/128 bits) */
+	REV_OTHER,   /**< under a tree, a label not an octet/nibble */
 };
 
 /** Classifies a wire-form name (any case) and fills p for REV_PREFIX;
@@ -36,8 +36,8 @@ enum rev_kind {
 enum rev_kind reverse_parse_wire(const uint8_t *name, struct rev_prefix *p);
 
 /** The same for presentation text (trailing dot optional, any case). */
-enum rev_kind reverse_parse_text(const char *text, size_t len,
-    struct rev_prefix *p);
+enum rev_kind
+reverse_parse_text(const char *text, size_t len, struct rev_prefix *p);
 
 /** Writes the reverse name of an address prefix (with its trailing dot)
  *  and returns its length; out needs REV_NAME_MAX bytes. */

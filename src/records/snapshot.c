@@ -166,7 +166,7 @@ snap_app(const struct snapshot *s, const char *key)
 	if (s->app_table == NULL)
 		return SNAP_NONE;
 	for (uint32_t i = h & s->app_mask; s->app_table[i] != 0;
-	    i = (i + 1) & s->app_mask)
+	     i = (i + 1) & s->app_mask)
 		if (strcmp(s->app_keys[s->app_table[i] - 1], key) == 0)
 			return s->app_table[i] - 1;
 	return SNAP_NONE;
@@ -227,7 +227,8 @@ sort_item_cmp(const void *a, const void *b)
 const uint32_t *
 snap_sorted(struct snapshot *s)
 {
-	uint32_t *order = atomic_load_explicit(&s->sorted, memory_order_acquire);
+	uint32_t *order =
+	    atomic_load_explicit(&s->sorted, memory_order_acquire);
 	struct sort_item *items;
 	char *text = NULL;
 	size_t total = 0, pos = 0;
@@ -308,8 +309,7 @@ snapshot_publish(struct snapshot *next)
 	struct snapshot *old;
 
 	assert(next != NULL && next != rcu_dereference(current_snapshot));
-	next->generation = next->base ? next->base->generation :
-	    ++full_builds;
+	next->generation = next->base ? next->base->generation : ++full_builds;
 	atomic_store(&next->refs, 1);
 	old = rcu_xchg_pointer(&current_snapshot, next);
 	if (old == NULL)

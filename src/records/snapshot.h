@@ -30,14 +30,21 @@
 #define SNAP_MIXED (UINT32_MAX - 1)
 
 /** Record kinds, as the original's three maps plus the pseudo-IP case. */
-enum rr_kind { RK_A, RK_AAAA, RK_SRV, RK_APSEUDO, RK_COUNT };
+enum rr_kind {
+	RK_A,
+	RK_AAAA,
+	RK_SRV,
+	RK_APSEUDO,
+	RK_COUNT
+};
 
 /** An owner name: the text segment before its first '.', then the parent.
  *  (24 bytes: a 100k-task cluster has half a million names.) */
 struct snode {
-	uint32_t label;		/**< offset of the segment in `labels` */
-	uint32_t parent;	/**< node of the text after the '.'; SNAP_NONE at the end */
-	uint32_t first[RK_COUNT];	/**< first value of each kind */
+	uint32_t label; /**< offset of the segment in `labels` */
+	uint32_t
+	    parent; /**< node of the text after the '.'; SNAP_NONE at the end */
+	uint32_t first[RK_COUNT]; /**< first value of each kind */
 };
 
 /** Most names a snapshot holds: table slots keep 8 bits of the hash
@@ -45,9 +52,9 @@ struct snode {
 #define SNAP_MAX_NODES ((1U << 24) - 2)
 
 /** A table slot for node with full-name hash h (0 is an empty slot). */
-#define SNAP_SLOT(h, node) (((h) & 0xff000000U) | ((node) + 1))
-#define SNAP_SLOT_NODE(slot) (((slot) & 0x00ffffffU) - 1)
-#define SNAP_SLOT_FP(slot) ((slot) & 0xff000000U)
+#define SNAP_SLOT(h, node) (((h)&0xff000000U) | ((node) + 1))
+#define SNAP_SLOT_NODE(slot) (((slot)&0x00ffffffU) - 1)
+#define SNAP_SLOT_FP(slot) ((slot)&0xff000000U)
 
 /** An IPv6 address in network order. */
 struct snap_ip6 {
@@ -56,29 +63,29 @@ struct snap_ip6 {
 
 /** An SRV value "target:port". */
 struct snap_srv {
-	uint32_t target;	/**< node of the target name */
-	int32_t port;		/**< as generated; served cast to 16 bits */
+	uint32_t target; /**< node of the target name */
+	int32_t port;	 /**< as generated; served cast to 16 bits */
 };
 
 /** One task of /v1/enumerate. */
 struct snap_task {
-	const char *name;	/**< raw task name */
+	const char *name; /**< raw task name */
 	const char *id;
-	uint32_t first_rec;	/**< its records: recs[first_rec .. next task's) */
-	int8_t health;		/**< TASK_HEALTH_* (state/model.h) */
+	uint32_t first_rec; /**< its records: recs[first_rec .. next task's) */
+	int8_t health;	    /**< TASK_HEALTH_* (state/model.h) */
 };
 
 /** One framework of /v1/enumerate. */
 struct snap_framework {
-	const char *name;	/**< raw framework name */
-	uint32_t first_task;	/**< tasks[first_task .. next framework's) */
+	const char *name;    /**< raw framework name */
+	uint32_t first_task; /**< tasks[first_task .. next framework's) */
 };
 
 /** A published generation; owns every array below (malloc'ed, one per
  *  field) and the enumeration strings (in `arena`). */
 struct snapshot {
 	struct arena arena;
-	_Atomic int refs;		/**< the publisher's plus streaming readers' */
+	_Atomic int refs; /**< the publisher's plus streaming readers' */
 	/** Unix time of the last successful refresh (SOA serial); the only
 	 *  field that changes after publication, when a refresh finds the
 	 *  state unchanged and keeps this snapshot. */
@@ -88,18 +95,18 @@ struct snapshot {
 	 *  older than the previous one are cut (http/api.c). */
 	uint64_t generation;
 
-	struct snode *nodes;		/**< n_nodes + 1 (a sentinel with the ends) */
+	struct snode *nodes; /**< n_nodes + 1 (a sentinel with the ends) */
 	uint32_t n_nodes;
-	char *labels;			/**< segments: u16 length (LE) + bytes */
-	uint32_t *table;		/**< open addressing, SNAP_SLOT; 0 = empty */
+	char *labels;	 /**< segments: u16 length (LE) + bytes */
+	uint32_t *table; /**< open addressing, SNAP_SLOT; 0 = empty */
 	uint32_t table_mask;
 
-	uint32_t *a;			/**< IPv4 addresses, network order */
+	uint32_t *a; /**< IPv4 addresses, network order */
 	struct snap_ip6 *aaaa;
 	struct snap_srv *srv;
-	uint32_t *pseudo;		/**< offsets of #509 host-name strings */
+	uint32_t *pseudo; /**< offsets of #509 host-name strings */
 	char *pseudo_text;
-	uint32_t n[RK_COUNT];		/**< values of each kind */
+	uint32_t n[RK_COUNT]; /**< values of each kind */
 
 	/* /v1/enumerate: frameworks, tasks, and each task's records as
 	 * (kind << 30 | index into that kind's array), in insertion order. */
@@ -114,19 +121,19 @@ struct snapshot {
 	_Atomic(uint32_t *) sorted;
 
 	/* Which app (fname + task label) created each name, and the apps. */
-	uint32_t *app_of;		/**< per node; SNAP_NONE for others,
+	uint32_t *app_of;	/**< per node; SNAP_NONE for others,
 					     SNAP_MIXED when shared */
-	uint8_t *app_entangled;		/**< per app: shares a name with
+	uint8_t *app_entangled; /**< per app: shares a name with
 					     another owner */
-	char **app_keys;		/**< n_apps keys "fname\x01label" */
+	char **app_keys;	/**< n_apps keys "fname\x01label" */
 	uint32_t n_apps;
-	uint32_t *app_table;		/**< open addressing: app + 1 */
+	uint32_t *app_table; /**< open addressing: app + 1 */
 	uint32_t app_mask;
 
 	/* An overlay: this snapshot holds only the names of the apps that
 	 * events changed since `base` was built; base names of those apps
 	 * (`hidden`, sorted app numbers of base) are not served. */
-	struct snapshot *base;		/**< one reference held; NULL: full */
+	struct snapshot *base; /**< one reference held; NULL: full */
 	uint32_t *hidden;
 	uint32_t n_hidden;
 
@@ -139,9 +146,8 @@ struct snapshot {
 	struct rev_prefix *rzones;
 	uint32_t n_rzones;
 	bool reverse_on;
-	bool health_on;			/**< /v1/enumerate shows task health */
+	bool health_on; /**< /v1/enumerate shows task health */
 };
-
 
 /** Returns the number of values of kind k at node. */
 static inline uint32_t
@@ -154,8 +160,8 @@ snap_count(const struct snapshot *s, uint32_t node, enum rr_kind k)
 static inline const char *
 snap_label(const struct snapshot *s, uint32_t node, size_t *len)
 {
-	const unsigned char *p = (const unsigned char *)s->labels +
-	    s->nodes[node].label;
+	const unsigned char *p =
+	    (const unsigned char *)s->labels + s->nodes[node].label;
 
 	*len = (size_t)p[0] | (size_t)p[1] << 8;
 	return (const char *)p + 2;
@@ -191,12 +197,11 @@ void snap_ptr_range(const struct snapshot *s, const struct rev_prefix *p,
     uint32_t *lo, uint32_t *hi);
 
 /** The node that owns value i of kind k (RK_A or RK_AAAA). */
-uint32_t snap_value_owner(const struct snapshot *s, enum rr_kind k,
-    uint32_t i);
+uint32_t snap_value_owner(const struct snapshot *s, enum rr_kind k, uint32_t i);
 
 /** The longest reverse zone of s that covers p, or NULL. */
-const struct rev_prefix *snap_rzone(const struct snapshot *s,
-    const struct rev_prefix *p);
+const struct rev_prefix *
+snap_rzone(const struct snapshot *s, const struct rev_prefix *p);
 
 /** True when base node `node` of an overlay's base belongs to an app the
  *  overlay hides (false for a full snapshot). */
@@ -220,8 +225,8 @@ snap_full(struct snapshot *s)
 
 /** Writes the full text of a node (with its trailing dot) into out;
  *  returns the length, or 0 when it does not fit in cap. */
-size_t snap_name(const struct snapshot *s, uint32_t node, char *out,
-    size_t cap);
+size_t
+snap_name(const struct snapshot *s, uint32_t node, char *out, size_t cap);
 
 /** Length of a node's full text. */
 size_t snap_name_len(const struct snapshot *s, uint32_t node);

@@ -21,8 +21,7 @@ taskhash(const char *id, size_t len, char out[TASKHASH_LEN + 1])
 	int i;
 
 	out[0] = '\0';
-	if (EVP_Digest(id, len, md, &mdlen, EVP_sha1(), NULL) != 1 ||
-	    mdlen < 4)
+	if (EVP_Digest(id, len, md, &mdlen, EVP_sha1(), NULL) != 1 || mdlen < 4)
 		return false;
 	/* 5 characters x 5 bits = the top 25 bits of the first 4 bytes */
 	bits = (uint32_t)md[0] << 24 | (uint32_t)md[1] << 16 |

@@ -58,14 +58,15 @@ dns_server_start(const struct config *cfg, char *err, size_t errlen)
 	socklen_t len;
 
 	if (dns_server_address(cfg->listener, (long)cfg->port, &ss, &len) < 0) {
-		snprintf(err, errlen, "failed to setup \"udp\" server: bad "
-		    "listen address %s:%lld", cfg->listener,
-		    (long long)cfg->port);
+		snprintf(err, errlen,
+		    "failed to setup \"udp\" server: bad "
+		    "listen address %s:%lld",
+		    cfg->listener, (long long)cfg->port);
 		return -1;
 	}
 	fwd_shared_cache = fwd_cache_new((size_t)cfg->forward_cache_size);
-	if (cfg->external_on && fwd_udp_start(cfg, fwd_shared_cache, err,
-	    errlen) < 0)
+	if (cfg->external_on &&
+	    fwd_udp_start(cfg, fwd_shared_cache, err, errlen) < 0)
 		return -1;
 	if (udp_start(cfg, &ss, len, usable_cpus(), err, errlen) < 0) {
 		fwd_udp_stop();

@@ -17,7 +17,7 @@ int dns_server_start(const struct config *cfg, char *err, size_t errlen);
 void dns_server_stop(void);
 
 /** Resolves Listener:Port into a socket address; -1 if not an IP. */
-int dns_server_address(const char *host, long port,
-    struct sockaddr_storage *ss, socklen_t *len);
+int dns_server_address(const char *host, long port, struct sockaddr_storage *ss,
+    socklen_t *len);
 
 #endif

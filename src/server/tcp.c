@@ -37,22 +37,22 @@
 #define TCP_MAX_QUERIES 128
 #define TCP_IN_CAP (2 + 65535)
 #define TCP_OUT_CAP (2 + 65535)
-#define TCP_XFR_BURST 8		/* transfer messages per turn of the loop */
+#define TCP_XFR_BURST 8 /* transfer messages per turn of the loop */
 
 struct conn {
 	int fd;
 	int64_t deadline;
 	unsigned queries;
 	size_t in_len;
-	size_t out_len, out_off;	/* pending reply bytes */
+	size_t out_len, out_off; /* pending reply bytes */
 	uint8_t in[TCP_IN_CAP];
 	uint8_t out[TCP_OUT_CAP];
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
-	bool closing;			/* flush, then close */
-	bool forwarding;		/* a forwarded query is in flight */
-	struct xfr_session *xfr;	/* a zone transfer being written */
-	uint32_t id;			/* tells a reused slot apart */
+	bool closing;		 /* flush, then close */
+	bool forwarding;	 /* a forwarded query is in flight */
+	struct xfr_session *xfr; /* a zone transfer being written */
+	uint32_t id;		 /* tells a reused slot apart */
 };
 
 static pthread_t thread;
@@ -98,8 +98,8 @@ conn_accept(void)
 				slot = i;
 				break;
 			}
-			if (oldest < 0 || conns[i]->deadline <
-			    conns[oldest]->deadline)
+			if (oldest < 0 ||
+			    conns[i]->deadline < conns[oldest]->deadline)
 				oldest = i;
 		}
 		if (slot < 0) {
@@ -223,7 +223,7 @@ conn_process(int slot)
 		enum handle_result r;
 
 		if (qlen == 0)
-			return false;	/* the original closes on a zero length */
+			return false; /* the original closes on a zero length */
 		if (c->in_len < 2 + qlen)
 			break;
 		if (xfr_is_transfer(c->in + 2, qlen)) {
@@ -238,7 +238,8 @@ conn_process(int slot)
 			snapshot_read_unlock();
 		}
 		if (r == HANDLE_FORWARD) {
-			uintptr_t ctx = (uintptr_t)c->id << 16 | (uintptr_t)slot;
+			uintptr_t ctx =
+			    (uintptr_t)c->id << 16 | (uintptr_t)slot;
 
 			c->forwarding = true;
 			outlen = fwd_submit(engine, &actx->query, actx->route,
@@ -277,7 +278,7 @@ conn_read(int slot)
 			 * (replies go in order); forward_done() flushes the
 			 * reply, which asks for input again. */
 			struct epoll_event ev = { .events = 0,
-			    .data.u32 = (uint32_t)slot };
+				.data.u32 = (uint32_t)slot };
 
 			epoll_ctl(epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
 			return true;
@@ -295,7 +296,7 @@ conn_read(int slot)
 		if (!conn_process(slot))
 			return false;
 		if (c->out_len > 0)
-			return true;	/* wait for the reply to drain */
+			return true; /* wait for the reply to drain */
 	}
 }
 
@@ -362,7 +363,8 @@ tcp_start(const struct config *c, const struct sockaddr_storage *addr,
 	cfg = c;
 	atomic_store(&stopping, false);
 	if ((actx = calloc(1, sizeof *actx)) == NULL) {
-		snprintf(err, errlen, "failed to setup \"tcp\" server: out of "
+		snprintf(err, errlen,
+		    "failed to setup \"tcp\" server: out of "
 		    "memory");
 		return -1;
 	}
@@ -370,16 +372,17 @@ tcp_start(const struct config *c, const struct sockaddr_storage *addr,
 		seed = 0x51ed270b27a1f5c3ULL;
 	if (answer_init(actx, c, seed, err, errlen) < 0)
 		goto fail;
-	listen_fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
+	listen_fd = socket(addr->ss_family,
+	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (listen_fd < 0 ||
-	    setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one,
-	    sizeof one) < 0 ||
+	    setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) <
+		0 ||
 	    bind(listen_fd, (const struct sockaddr *)addr, addrlen) < 0 ||
 	    listen(listen_fd, 1024) < 0) {
-		snprintf(err, errlen, "failed to setup \"tcp\" server: listen "
-		    "tcp %s:%lld: %s", c->listener, (long long)c->port,
-		    strerror(errno));
+		snprintf(err, errlen,
+		    "failed to setup \"tcp\" server: listen "
+		    "tcp %s:%lld: %s",
+		    c->listener, (long long)c->port, strerror(errno));
 		goto fail;
 	}
 	if ((epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
@@ -389,7 +392,8 @@ tcp_start(const struct config *c, const struct sockaddr_storage *addr,
 		goto fail;
 	}
 	if ((engine = fwd_engine_new(c, epoll_fd, fwd_shared_cache)) == NULL) {
-		snprintf(err, errlen, "failed to setup \"tcp\" server: out of "
+		snprintf(err, errlen,
+		    "failed to setup \"tcp\" server: out of "
 		    "memory");
 		goto fail;
 	}
@@ -398,7 +402,8 @@ tcp_start(const struct config *c, const struct sockaddr_storage *addr,
 	ev.data.u32 = UINT32_MAX - 1;
 	epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &ev);
 	if (pthread_create(&thread, NULL, tcp_main, NULL) != 0) {
-		snprintf(err, errlen, "failed to setup \"tcp\" server: cannot "
+		snprintf(err, errlen,
+		    "failed to setup \"tcp\" server: cannot "
 		    "start its thread");
 		goto fail;
 	}

@@ -32,8 +32,8 @@ struct udp_worker {
 	int fd;
 	bool started;
 	size_t in_cap, out_cap;
-	uint8_t *in;			/* UDP_BATCH * in_cap */
-	uint8_t *out;			/* UDP_BATCH * out_cap */
+	uint8_t *in;  /* UDP_BATCH * in_cap */
+	uint8_t *out; /* UDP_BATCH * out_cap */
 	struct sockaddr_storage peers[UDP_BATCH];
 	struct mmsghdr rx[UDP_BATCH], tx[UDP_BATCH];
 	struct iovec rx_iov[UDP_BATCH], tx_iov[UDP_BATCH];
@@ -82,7 +82,8 @@ udp_main(void *arg)
 				continue;
 			if (atomic_load(&stopping))
 				break;
-			log_error_every(10000, "udp receive: %s", strerror(errno));
+			log_error_every(10000, "udp receive: %s",
+			    strerror(errno));
 			continue;
 		}
 		snapshot_read_lock();
@@ -102,13 +103,14 @@ udp_main(void *arg)
 				 * queue is answered SERVFAIL at once. */
 				if (forward_possible(cfg, w->actx->route) &&
 				    fwd_udp_enqueue(&w->actx->query,
-				    w->actx->route, w->rx_iov[i].iov_base, len,
-				    w->fd, &w->peers[i],
-				    w->rx[i].msg_hdr.msg_namelen))
+					w->actx->route, w->rx_iov[i].iov_base,
+					len, w->fd, &w->peers[i],
+					w->rx[i].msg_hdr.msg_namelen))
 					continue;
 				outlen = dns_rcode_reply(&w->actx->query,
 				    forward_possible(cfg, w->actx->route) ?
-				    RCODE_SERVFAIL : RCODE_REFUSED,
+					RCODE_SERVFAIL :
+					RCODE_REFUSED,
 				    (uint16_t)cfg->edns0_max_udp_size, reply,
 				    w->out_cap);
 				r = HANDLE_REPLY;
@@ -117,7 +119,8 @@ udp_main(void *arg)
 				continue;
 			w->tx_iov[out].iov_base = reply;
 			w->tx_iov[out].iov_len = outlen;
-			memset(&w->tx[out].msg_hdr, 0, sizeof w->tx[out].msg_hdr);
+			memset(&w->tx[out].msg_hdr, 0,
+			    sizeof w->tx[out].msg_hdr);
 			w->tx[out].msg_hdr.msg_name = &w->peers[i];
 			w->tx[out].msg_hdr.msg_namelen =
 			    w->rx[i].msg_hdr.msg_namelen;
@@ -164,7 +167,8 @@ udp_start(const struct config *c, const struct sockaddr_storage *addr,
 	cfg = c;
 	atomic_store(&stopping, false);
 	if ((workers = calloc((size_t)count, sizeof *workers)) == NULL) {
-		snprintf(err, errlen, "failed to setup \"udp\" server: out of "
+		snprintf(err, errlen,
+		    "failed to setup \"udp\" server: out of "
 		    "memory");
 		return -1;
 	}
@@ -180,12 +184,14 @@ udp_start(const struct config *c, const struct sockaddr_storage *addr,
 		 * EDNS0MaxUDPSize 0 the original's 512-byte read is kept. */
 		w->in_cap = c->edns0_max_udp_size ? 4096 : WIRE_MAX_UDP;
 		w->out_cap = c->edns0_max_udp_size > WIRE_MAX_UDP ?
-		    (size_t)c->edns0_max_udp_size : WIRE_MAX_UDP;
+		    (size_t)c->edns0_max_udp_size :
+		    WIRE_MAX_UDP;
 		w->in = malloc(UDP_BATCH * w->in_cap);
 		w->out = malloc(UDP_BATCH * w->out_cap);
 		w->actx = calloc(1, sizeof *w->actx);
 		if (w->in == NULL || w->out == NULL || w->actx == NULL) {
-			snprintf(err, errlen, "failed to setup \"udp\" server: "
+			snprintf(err, errlen,
+			    "failed to setup \"udp\" server: "
 			    "out of memory");
 			goto fail;
 		}
@@ -196,20 +202,24 @@ udp_start(const struct config *c, const struct sockaddr_storage *addr,
 		w->fd = socket(addr->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (w->fd < 0 ||
 		    setsockopt(w->fd, SOL_SOCKET, SO_REUSEPORT, &one,
-		    sizeof one) < 0 ||
+			sizeof one) < 0 ||
 		    bind(w->fd, (const struct sockaddr *)addr, addrlen) < 0) {
-			snprintf(err, errlen, "failed to setup \"udp\" server: "
-			    "listen udp %s:%lld: %s", c->listener,
-			    (long long)c->port, strerror(errno));
+			snprintf(err, errlen,
+			    "failed to setup \"udp\" server: "
+			    "listen udp %s:%lld: %s",
+			    c->listener, (long long)c->port, strerror(errno));
 			goto fail;
 		}
-		setsockopt(w->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-		setsockopt(w->fd, SOL_SOCKET, SO_SNDBUF, &rcvbuf, sizeof rcvbuf);
+		setsockopt(w->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		    sizeof rcvbuf);
+		setsockopt(w->fd, SOL_SOCKET, SO_SNDBUF, &rcvbuf,
+		    sizeof rcvbuf);
 	}
 	for (int i = 0; i < count; i++) {
 		if (pthread_create(&workers[i].thread, NULL, udp_main,
-		    &workers[i]) != 0) {
-			snprintf(err, errlen, "failed to setup \"udp\" server: "
+			&workers[i]) != 0) {
+			snprintf(err, errlen,
+			    "failed to setup \"udp\" server: "
 			    "cannot start a worker");
 			udp_stop();
 			return -1;

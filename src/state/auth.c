@@ -29,7 +29,7 @@
 #include "util/buf.h"
 #include "util/jsontree.h"
 
-#define IAM_MARGIN_S 300	/* refresh this long before expiry */
+#define IAM_MARGIN_S 300 /* refresh this long before expiry */
 #define IAM_DEFAULT_LIFE_S 3600
 
 struct basic_auth {
@@ -42,7 +42,7 @@ struct iam_auth {
 	char *login_endpoint;
 	EVP_PKEY *key;
 	pthread_mutex_t lock;
-	char *token;		/* NULL until the first login */
+	char *token; /* NULL until the first login */
 	time_t expires;
 };
 
@@ -96,8 +96,8 @@ b64url_decode(const char *s, size_t n, char *out, size_t cap)
 		tmp[m++] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
 	while (m % 4)
 		tmp[m++] = '=';
-	len = EVP_DecodeBlock((unsigned char *)out, (unsigned char *)tmp,
-	    (int)m);
+	len =
+	    EVP_DecodeBlock((unsigned char *)out, (unsigned char *)tmp, (int)m);
 	free(tmp);
 	if (len < 0)
 		return -1;
@@ -124,7 +124,7 @@ make_jwt(const struct iam_auth *a, struct buf *jwt, char *err, size_t errlen)
 	if (md == NULL || jwt->failed || claims.failed ||
 	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, a->key) != 1 ||
 	    EVP_DigestSign(md, sig, &siglen, (const unsigned char *)jwt->data,
-	    jwt->len) != 1) {
+		jwt->len) != 1) {
 		snprintf(err, errlen, "IAM: cannot sign the login token");
 		goto out;
 	}
@@ -160,7 +160,7 @@ jwt_expiry(const char *token)
 
 	if (p1 == NULL || (p2 = strchr(p1 + 1, '.')) == NULL ||
 	    b64url_decode(p1 + 1, (size_t)(p2 - p1 - 1), payload,
-	    sizeof payload) < 0)
+		sizeof payload) < 0)
 		return 0;
 	if ((root = json_parse(payload, NULL, 0)) == NULL)
 		return 0;
@@ -208,14 +208,18 @@ iam_login(struct iam_auth *a, char *err, size_t errlen)
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	fetch_setup_tls(curl, c);
 	if (curl_easy_perform(curl) != CURLE_OK) {
-		snprintf(err, errlen, "IAM authentication failed: cannot reach "
-		    "%s", a->login_endpoint);
+		snprintf(err, errlen,
+		    "IAM authentication failed: cannot reach "
+		    "%s",
+		    a->login_endpoint);
 		goto out;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200 || resp.failed || resp.data == NULL) {
-		snprintf(err, errlen, "IAM authentication failed: %s answered "
-		    "HTTP %ld", a->login_endpoint, status);
+		snprintf(err, errlen,
+		    "IAM authentication failed: %s answered "
+		    "HTTP %ld",
+		    a->login_endpoint, status);
 		goto out;
 	}
 	root = json_parse(resp.data, yerr, sizeof yerr);
@@ -223,8 +227,10 @@ iam_login(struct iam_auth *a, char *err, size_t errlen)
 		for (char *q = yerr; *q; q++)
 			if (*q == '\n')
 				*q = ' ';
-		snprintf(err, errlen, "IAM authentication failed: the answer "
-		    "of %s is not JSON: %s", a->login_endpoint, yerr);
+		snprintf(err, errlen,
+		    "IAM authentication failed: the answer "
+		    "of %s is not JSON: %s",
+		    a->login_endpoint, yerr);
 		goto out;
 	}
 	for (size_t i = 0; YAJL_IS_OBJECT(root) && i < root->u.object.len; i++)
@@ -234,8 +240,10 @@ iam_login(struct iam_auth *a, char *err, size_t errlen)
 			a->token = strdup(root->u.object.values[i]->u.string);
 		}
 	if (a->token == NULL) {
-		snprintf(err, errlen, "IAM authentication failed: no token in "
-		    "the answer of %s", a->login_endpoint);
+		snprintf(err, errlen,
+		    "IAM authentication failed: no token in "
+		    "the answer of %s",
+		    a->login_endpoint);
 		goto out;
 	}
 	a->expires = jwt_expiry(a->token);
@@ -296,8 +304,10 @@ iam_load(const struct config *cfg, char *err, size_t errlen)
 	size_t n;
 
 	if (f == NULL) {
-		snprintf(err, errlen, "failed to load IAM config from file %s: "
-		    "%s", cfg->iam_config_file, strerror(errno));
+		snprintf(err, errlen,
+		    "failed to load IAM config from file %s: "
+		    "%s",
+		    cfg->iam_config_file, strerror(errno));
 		return -1;
 	}
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
@@ -309,17 +319,18 @@ iam_load(const struct config *cfg, char *err, size_t errlen)
 		for (char *q = yerr; *q; q++)
 			if (*q == '\n')
 				*q = ' ';
-		snprintf(err, errlen, "invalid IAM JSON: %s", yerr[0] ? yerr :
-		    "not an object");
+		snprintf(err, errlen, "invalid IAM JSON: %s",
+		    yerr[0] ? yerr : "not an object");
 		yajl_tree_free(root);
 		return -1;
 	}
 	for (size_t i = 0; i < root->u.object.len; i++) {
 		const char *k = root->u.object.keys[i];
 		yajl_val v = root->u.object.values[i];
-		char **slot = strcasecmp(k, "uid") == 0 ? &iam.uid :
+		char **slot = strcasecmp(k, "uid") == 0	 ? &iam.uid :
 		    strcasecmp(k, "login_endpoint") == 0 ? &iam.login_endpoint :
-		    strcasecmp(k, "private_key") == 0 ? &pem : NULL;
+		    strcasecmp(k, "private_key") == 0	 ? &pem :
+							   NULL;
 
 		if (slot == NULL || !YAJL_IS_STRING(v))
 			continue;
@@ -330,8 +341,8 @@ iam_load(const struct config *cfg, char *err, size_t errlen)
 	if (pem != NULL && pem[0] != '\0') {
 		BIO *bio = BIO_new_mem_buf(pem, -1);
 
-		iam.key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) :
-		    NULL;
+		iam.key =
+		    bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
 		BIO_free(bio);
 		ERR_clear_error();
 	}
@@ -357,7 +368,8 @@ auth_init(const struct config *cfg, struct fetch_opts *o, char *err,
 		    cfg->secret);
 
 		if (n < 0 || (size_t)n >= sizeof plain) {
-			snprintf(err, errlen, "invalid HTTP Basic "
+			snprintf(err, errlen,
+			    "invalid HTTP Basic "
 			    "configuration: credentials too long");
 			return -1;
 		}
@@ -368,7 +380,8 @@ auth_init(const struct config *cfg, struct fetch_opts *o, char *err,
 		o->auth_ctx = &basic;
 	} else if (strcmp(cfg->mesos_authentication, "iam") == 0) {
 		if (cfg->iam_config_file[0] == '\0') {
-			snprintf(err, errlen, "missing configuration for "
+			snprintf(err, errlen,
+			    "missing configuration for "
 			    "specified authentication mechanism");
 			return -1;
 		}

@@ -16,7 +16,7 @@
 #include "util/hash.h"
 #include "util/jsontree.h"
 
-#define APP_LABEL_MAX 64	/* room for a label part of an app key */
+#define APP_LABEL_MAX 64 /* room for a label part of an app key */
 
 /* ---- a small string map ---- */
 
@@ -25,7 +25,7 @@
 struct smap {
 	char **keys;
 	void **vals;
-	size_t cap, n, used;	/* used counts tombstones too */
+	size_t cap, n, used; /* used counts tombstones too */
 };
 
 static void *
@@ -33,8 +33,8 @@ smap_get(const struct smap *m, const char *key)
 {
 	if (m->cap == 0)
 		return NULL;
-	for (size_t i = (size_t)hash_str(key) & (m->cap - 1); m->keys[i] != NULL;
-	    i = (i + 1) & (m->cap - 1))
+	for (size_t i = (size_t)hash_str(key) & (m->cap - 1);
+	     m->keys[i] != NULL; i = (i + 1) & (m->cap - 1))
 		if (m->keys[i] != TOMBSTONE && strcmp(m->keys[i], key) == 0)
 			return m->vals[i];
 	return NULL;
@@ -78,7 +78,7 @@ smap_put(struct smap *m, const char *key, void *val)
 	if (smap_grow(m) < 0)
 		return -1;
 	for (i = (size_t)hash_str(key) & (m->cap - 1); m->keys[i] != NULL;
-	    i = (i + 1) & (m->cap - 1))
+	     i = (i + 1) & (m->cap - 1))
 		if (m->keys[i] != TOMBSTONE && strcmp(m->keys[i], key) == 0) {
 			m->vals[i] = val;
 			return 0;
@@ -96,8 +96,8 @@ smap_del(struct smap *m, const char *key)
 {
 	if (m->cap == 0)
 		return NULL;
-	for (size_t i = (size_t)hash_str(key) & (m->cap - 1); m->keys[i] != NULL;
-	    i = (i + 1) & (m->cap - 1))
+	for (size_t i = (size_t)hash_str(key) & (m->cap - 1);
+	     m->keys[i] != NULL; i = (i + 1) & (m->cap - 1))
 		if (m->keys[i] != TOMBSTONE && strcmp(m->keys[i], key) == 0) {
 			void *v = m->vals[i];
 
@@ -131,13 +131,13 @@ struct cl_port {
 };
 
 struct cl_task {
-	char *key;		/* id, or id + "\x01n" for a repeated id */
+	char *key; /* id, or id + "\x01n" for a repeated id */
 	char *id, *name, *agent_id, *ports, *di_name;
 	bool running;
 	bool has_di;
-	double best_ts;		/* of the latest TASK_RUNNING status; -1 none */
-	int8_t health;		/* TASK_HEALTH_* of the latest status */
-	double health_ts;	/* that status's time; -1 none */
+	double best_ts;	  /* of the latest TASK_RUNNING status; -1 none */
+	int8_t health;	  /* TASK_HEALTH_* of the latest status */
+	double health_ts; /* that status's time; -1 none */
 	struct ipaddr *ips[TASK_IP_SOURCES];
 	uint16_t n_ips[TASK_IP_SOURCES];
 	struct cl_port *di_ports;
@@ -147,8 +147,8 @@ struct cl_task {
 
 struct cl_framework {
 	char *id, *name, *hostname, *pid;
-	bool pid_bad;		/* the poll had a malformed pid */
-	bool known;		/* seen in a poll or FRAMEWORK_* event */
+	bool pid_bad; /* the poll had a malformed pid */
+	bool known;   /* seen in a poll or FRAMEWORK_* event */
 	struct smap tasks;
 	uint64_t order;
 };
@@ -163,7 +163,7 @@ struct cluster {
 	char *leader;
 	uint64_t next_order;
 	bool loaded;
-	const struct cluster_naming *naming;	/* app keys */
+	const struct cluster_naming *naming; /* app keys */
 };
 
 static void
@@ -259,7 +259,6 @@ app_key(const struct cluster *c, const char *fw_name, const char *name,
 	return true;
 }
 
-
 static void
 cluster_clear(struct cluster *c)
 {
@@ -329,7 +328,7 @@ task_put(struct cl_framework *f, struct cl_task *t)
 		return;
 	}
 	if ((old = smap_get(&f->tasks, t->key)) != NULL) {
-		t->order = old->order;	/* a replacement keeps its place */
+		t->order = old->order; /* a replacement keeps its place */
 		task_free(smap_del(&f->tasks, t->key));
 	}
 	if (smap_put(&f->tasks, t->key, t) < 0)
@@ -363,7 +362,7 @@ cluster_load(struct cluster *c, const struct mesos_state *s)
 	cluster_clear(c);
 	c->leader = s->leader ? strdup(s->leader) : NULL;
 	for (const struct mesos_framework *pf = s->frameworks; pf;
-	    pf = pf->next) {
+	     pf = pf->next) {
 		char key[64];
 		const char *id = pf->id;
 		struct cl_framework *f;
@@ -390,7 +389,8 @@ cluster_load(struct cluster *c, const struct mesos_state *s)
 		free(f->pid);
 		f->pid = pf->pid && !pf->pid_bad ? strdup(pf->pid) : NULL;
 		f->pid_bad = pf->pid_bad;
-		for (const struct mesos_task *pt = pf->tasks; pt; pt = pt->next) {
+		for (const struct mesos_task *pt = pf->tasks; pt;
+		     pt = pt->next) {
 			struct cl_task *t = calloc(1, sizeof *t);
 			size_t n = 0;
 
@@ -409,7 +409,8 @@ cluster_load(struct cluster *c, const struct mesos_state *s)
 			for (int k = 0; k < TASK_IP_SOURCES; k++) {
 				if (pt->n_ips[k] == 0)
 					continue;
-				t->ips[k] = malloc(pt->n_ips[k] * sizeof(struct ipaddr));
+				t->ips[k] = malloc(
+				    pt->n_ips[k] * sizeof(struct ipaddr));
 				if (t->ips[k] == NULL)
 					continue;
 				memcpy(t->ips[k], pt->ips[k],
@@ -420,12 +421,14 @@ cluster_load(struct cluster *c, const struct mesos_state *s)
 				t->has_di = true;
 				t->di_name = strdup(pt->di_name);
 			}
-			for (const struct di_port *d = pt->di_ports; d; d = d->next)
+			for (const struct di_port *d = pt->di_ports; d;
+			     d = d->next)
 				n++;
 			t->di_ports = calloc(n + 1, sizeof *t->di_ports);
 			for (const struct di_port *d = pt->di_ports;
-			    d && t->di_ports; d = d->next) {
-				struct cl_port *p = &t->di_ports[t->n_di_ports++];
+			     d && t->di_ports; d = d->next) {
+				struct cl_port *p =
+				    &t->di_ports[t->n_di_ports++];
 
 				p->number = d->number;
 				p->protocol = dup_or_empty(d->protocol);
@@ -474,8 +477,13 @@ static bool
 is_terminal(const char *state)
 {
 	static const char *const terminal[] = {
-		"TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_LOST",
-		"TASK_ERROR", "TASK_DROPPED", "TASK_GONE",
+		"TASK_FINISHED",
+		"TASK_FAILED",
+		"TASK_KILLED",
+		"TASK_LOST",
+		"TASK_ERROR",
+		"TASK_DROPPED",
+		"TASK_GONE",
 		"TASK_GONE_BY_OPERATOR",
 	};
 
@@ -516,8 +524,8 @@ apply_status(struct cl_task *t, yajl_val st)
 	if (when >= t->health_ts) {
 		t->health_ts = when;
 		t->health = YAJL_IS_TRUE(healthy) ? TASK_HEALTH_OK :
-		    YAJL_IS_FALSE(healthy) ? TASK_HEALTH_BAD :
-		    TASK_HEALTH_UNKNOWN;
+		    YAJL_IS_FALSE(healthy)	  ? TASK_HEALTH_BAD :
+						    TASK_HEALTH_UNKNOWN;
 	}
 	if (state == NULL || strcmp(state, "TASK_RUNNING") != 0 ||
 	    when <= t->best_ts)
@@ -542,7 +550,8 @@ apply_status(struct cl_task *t, yajl_val st)
 
 		if (k == NULL)
 			continue;
-		if (strcmp(k, "MesosContainerizer.NetworkSettings.IPAddress") == 0)
+		if (strcmp(k, "MesosContainerizer.NetworkSettings.IPAddress") ==
+		    0)
 			push_ip(&ips[TIP_MESOS], &n[TIP_MESOS], v);
 		else if (strcmp(k, "Docker.NetworkSettings.IPAddress") == 0)
 			push_ip(&ips[TIP_DOCKER], &n[TIP_DOCKER], v);
@@ -564,10 +573,11 @@ ports_text(yajl_val resources)
 
 	for (size_t i = 0; i < json_len(resources); i++) {
 		yajl_val r = jat(resources, i), ranges;
-		const char *name = json_str(r, "name"), *type = json_str(r, "type");
+		const char *name = json_str(r, "name"),
+			   *type = json_str(r, "type");
 
-		if (name == NULL || type == NULL || strcmp(name, "ports") != 0 ||
-		    strcmp(type, "RANGES") != 0)
+		if (name == NULL || type == NULL ||
+		    strcmp(name, "ports") != 0 || strcmp(type, "RANGES") != 0)
 			continue;
 		ranges = json_get(json_get(r, "ranges"), "range");
 		for (size_t k = 0; k < json_len(ranges); k++) {
@@ -655,7 +665,8 @@ apply_task_added(struct cluster *c, yajl_val ev)
 	bool known;
 
 	if (t == NULL) {
-		log_error_every(10000, "event stream: TASK_ADDED with a "
+		log_error_every(10000,
+		    "event stream: TASK_ADDED with a "
 		    "malformed task; ignored");
 		return CLUSTER_UNKNOWN;
 	}
@@ -672,7 +683,8 @@ apply_task_added(struct cluster *c, yajl_val ev)
 static enum cluster_change
 apply_task_updated(struct cluster *c, yajl_val ev)
 {
-	const char *fw_id = jid(ev, "framework_id"), *state = json_str(ev, "state");
+	const char *fw_id = jid(ev, "framework_id"),
+		   *state = json_str(ev, "state");
 	yajl_val status = json_get(ev, "status");
 	const char *task_id = jid(status, "task_id");
 	struct cl_framework *f;
@@ -705,7 +717,8 @@ apply_task_updated(struct cluster *c, yajl_val ev)
 static enum cluster_change
 apply_agent_added(struct cluster *c, yajl_val ev)
 {
-	yajl_val agent = json_get(ev, "agent"), info = json_get(agent, "agent_info");
+	yajl_val agent = json_get(ev, "agent"),
+		 info = json_get(agent, "agent_info");
 	const char *id = jid(info, "id"), *pid = json_str(agent, "pid");
 	const char *host = json_str(info, "hostname");
 	yajl_val port = json_get(info, "port");
@@ -775,16 +788,23 @@ cluster_apply(struct cluster *c, yajl_val ev)
 		return CLUSTER_CHANGED;
 	}
 	if (strcmp(type, "FRAMEWORK_ADDED") == 0)
-		return apply_framework(c, json_get(json_get(json_get(ev, "framework_added"),
-		    "framework"), "framework_info"), false);
+		return apply_framework(c,
+		    json_get(json_get(json_get(ev, "framework_added"),
+				 "framework"),
+			"framework_info"),
+		    false);
 	if (strcmp(type, "FRAMEWORK_UPDATED") == 0)
-		return apply_framework(c, json_get(json_get(json_get(ev,
-		    "framework_updated"), "framework"), "framework_info"),
+		return apply_framework(c,
+		    json_get(json_get(json_get(ev, "framework_updated"),
+				 "framework"),
+			"framework_info"),
 		    false);
 	if (strcmp(type, "FRAMEWORK_REMOVED") == 0)
-		return apply_framework(c, json_get(json_get(ev, "framework_removed"),
-		    "framework_info"), true);
-	return CLUSTER_NONE;	/* HEARTBEAT, unknown types */
+		return apply_framework(c,
+		    json_get(json_get(ev, "framework_removed"),
+			"framework_info"),
+		    true);
+	return CLUSTER_NONE; /* HEARTBEAT, unknown types */
 }
 
 /* Adds key to the set; false when out of memory (the caller then says
@@ -812,8 +832,9 @@ add_task_app(const struct cluster *c, const struct cl_framework *f,
 {
 	char key[1024];
 
-	return app_key(c, f->name, t->name, t->has_di ? t->di_name : NULL,
-	    key, sizeof key) && add_app(apps, n, key);
+	return app_key(c, f->name, t->name, t->has_di ? t->di_name : NULL, key,
+		   sizeof key) &&
+	    add_app(apps, n, key);
 }
 
 int
@@ -840,7 +861,7 @@ cluster_event_apps(const struct cluster *c, yajl_val ev, char ***apps,
 		    (f = smap_get(&c->frameworks, fw_id)) == NULL || !f->known)
 			return -1;
 		if (!app_key(c, f->name, name ? name : "",
-		    json_str(disc, "name"), key, sizeof key) ||
+			json_str(disc, "name"), key, sizeof key) ||
 		    !add_app(apps, n, key))
 			return -1;
 		if ((old = smap_get(&f->tasks, id)) != NULL &&
@@ -857,13 +878,13 @@ cluster_event_apps(const struct cluster *c, yajl_val ev, char ***apps,
 
 		if (fw_id == NULL || id == NULL ||
 		    (f = smap_get(&c->frameworks, fw_id)) == NULL)
-			return 0;	/* unknown: nothing to rebuild */
+			return 0; /* unknown: nothing to rebuild */
 		if ((t = smap_get(&f->tasks, id)) != NULL &&
 		    !add_task_app(c, f, t, apps, n))
 			return -1;
 		return 0;
 	}
-	return -1;	/* agents and frameworks: everything may change */
+	return -1; /* agents and frameworks: everything may change */
 }
 
 /* ---- the view ---- */
@@ -897,8 +918,8 @@ sorted_values(const struct smap *m, size_t order_off, size_t *n,
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->keys[i] != NULL && m->keys[i] != TOMBSTONE &&
 		    (keep == NULL || keep(m->vals[i], ctx)))
-			keys[k++] = (uint64_t *)(void *)
-			    ((char *)m->vals[i] + order_off);
+			keys[k++] = (uint64_t *)(void *)((char *)m->vals[i] +
+			    order_off);
 	qsort(keys, k, sizeof *keys, by_order);
 	for (size_t i = 0; i < k; i++)
 		out[i] = (char *)keys[i] - order_off;
@@ -995,8 +1016,8 @@ task_wanted(const void *val, const void *ctx)
 	const char *key = label;
 
 	app_label(w->c, t->name, t->has_di ? t->di_name : NULL, label);
-	return bsearch(&key, w->labels, w->n, sizeof *w->labels,
-	    by_string) != NULL;
+	return bsearch(&key, w->labels, w->n, sizeof *w->labels, by_string) !=
+	    NULL;
 }
 
 /* The view of every framework and task, or with apps != NULL only the
@@ -1029,7 +1050,7 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
 		size_t n_tasks = 0;
 
 		if (!f->known)
-			continue;	/* tasks wait for their framework */
+			continue; /* tasks wait for their framework */
 		/* Every framework stays (with apps, only the tasks are
 		 * filtered): a framework's own name may be a task's too. */
 		if ((mf = arena_alloc(A, sizeof *mf)) == NULL)
@@ -1049,9 +1070,10 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
 
 			if (!wanted_of(&w, f->name, apps, n_apps))
 				goto fail;
-			tasks = w.n == 0 ? NULL : sorted_values(&f->tasks,
-			    offsetof(struct cl_task, order), &n_tasks,
-			    task_wanted, &w);
+			tasks = w.n == 0 ? NULL :
+					   sorted_values(&f->tasks,
+					       offsetof(struct cl_task, order),
+					       &n_tasks, task_wanted, &w);
 			free(w.labels);
 		}
 		for (size_t k = 0; tasks && k < n_tasks; k++) {
@@ -1061,23 +1083,26 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
 			if ((mt = arena_alloc(A, sizeof *mt)) == NULL)
 				break;
 			memset(mt, 0, sizeof *mt);
-			mt->id = in_arena(&s->names, t->id, &mt->id_len, borrow);
-			mt->name = in_arena(&s->names, t->name, &mt->name_len,
-			    borrow);
+			mt->id =
+			    in_arena(&s->names, t->id, &mt->id_len, borrow);
+			mt->name =
+			    in_arena(&s->names, t->name, &mt->name_len, borrow);
 			mt->slave_id = in_arena(A, t->agent_id, NULL, borrow);
-			mt->ports = t->ports ? in_arena(A, t->ports, NULL,
-			    borrow) : NULL;
+			mt->ports = t->ports ?
+			    in_arena(A, t->ports, NULL, borrow) :
+			    NULL;
 			mt->running = t->running;
 			mt->health = t->health;
 			for (int src = 0; src < TASK_IP_SOURCES; src++) {
 				mt->n_ips[src] = t->n_ips[src];
 				if (borrow)
 					mt->ips[src] = t->ips[src];
-				else if (t->n_ips[src] && (mt->ips[src] =
-				    arena_alloc(A, t->n_ips[src] *
-				    sizeof(struct ipaddr))))
+				else if (t->n_ips[src] &&
+				    (mt->ips[src] = arena_alloc(A,
+					 t->n_ips[src] * sizeof(struct ipaddr))))
 					memcpy(mt->ips[src], t->ips[src],
-					    t->n_ips[src] * sizeof(struct ipaddr));
+					    t->n_ips[src] *
+						sizeof(struct ipaddr));
 				else
 					mt->n_ips[src] = 0;
 			}
@@ -1091,8 +1116,8 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
 					break;
 				memset(d, 0, sizeof *d);
 				d->number = t->di_ports[p].number;
-				d->protocol = in_arena(A, t->di_ports[p].protocol,
-				    NULL, borrow);
+				d->protocol = in_arena(A,
+				    t->di_ports[p].protocol, NULL, borrow);
 				d->name = in_arena(A, t->di_ports[p].name, NULL,
 				    borrow);
 				if (mt->di_ports_tail)

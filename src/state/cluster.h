@@ -21,11 +21,11 @@ struct cluster;
 
 /** What applying one event did. */
 enum cluster_change {
-	CLUSTER_NONE,		/**< nothing that records depend on */
-	CLUSTER_CHANGED,	/**< records must be rebuilt */
-	CLUSTER_UNKNOWN,	/**< refers to something not in the model:
+	CLUSTER_NONE,	    /**< nothing that records depend on */
+	CLUSTER_CHANGED,    /**< records must be rebuilt */
+	CLUSTER_UNKNOWN,    /**< refers to something not in the model:
 				     a reconciliation should come soon */
-	CLUSTER_NEEDS_POLL,	/**< a framework appeared or changed: only a
+	CLUSTER_NEEDS_POLL, /**< a framework appeared or changed: only a
 				     poll has its pid */
 };
 
@@ -37,13 +37,13 @@ struct cluster_naming {
 	char *(*fname)(const char *fw_name, size_t len, bool rfc952);
 	/** The label part: of di_name when not empty, else of name, into
 	 *  out (label_size bytes); its length. */
-	size_t (*label)(const char *name, size_t name_len,
-	    const char *di_name, size_t di_len, bool rfc952, char *out);
+	size_t (*label)(const char *name, size_t name_len, const char *di_name,
+	    size_t di_len, bool rfc952, char *out);
 	/** fname and label joined into a key, cut to len. */
-	int (*join)(char *out, size_t len, const char *fname,
-	    const char *label);
+	int (
+	    *join)(char *out, size_t len, const char *fname, const char *label);
 	size_t label_size;
-	bool rfc952;	/**< EnforceRFC952's label rules */
+	bool rfc952; /**< EnforceRFC952's label rules */
 };
 
 /** An empty model naming apps by `naming` (kept, not copied); NULL when
@@ -73,14 +73,14 @@ int cluster_event_apps(const struct cluster *c, yajl_val event, char ***apps,
 
 /** A view with only the tasks of these apps (and their frameworks, and
  *  every agent): the input of an overlay build. */
-struct mesos_state *cluster_view_apps(const struct cluster *c,
-    char *const *apps, size_t n);
+struct mesos_state *
+cluster_view_apps(const struct cluster *c, char *const *apps, size_t n);
 
 /** A view whose strings and addresses are the model's own (only the list
  *  structure is allocated): valid while the model does not change, so the
  *  caller keeps its lock while using it.  apps NULL: everything. */
-struct mesos_state *cluster_view_borrowed(const struct cluster *c,
-    char *const *apps, size_t n);
+struct mesos_state *
+cluster_view_borrowed(const struct cluster *c, char *const *apps, size_t n);
 
 /** Running tasks in the model. */
 size_t cluster_running_tasks(const struct cluster *c);

@@ -14,14 +14,14 @@
 
 struct sink {
 	struct state_parser *parser;
-	uint64_t hash;		/* over the body, 8 bytes at a time */
-	uint64_t carry;		/* bytes of an unfinished word */
+	uint64_t hash;	/* over the body, 8 bytes at a time */
+	uint64_t carry; /* bytes of an unfinished word */
 	unsigned carried;
 	size_t received;
 	size_t limit;
 	long status;
 	CURL *curl;
-	int failed;		/* 1 parse error, 2 too big, 3 bad status */
+	int failed; /* 1 parse error, 2 too big, 3 bad status */
 };
 
 /* A 64-bit hash of the body that does not depend on how it was split into
@@ -176,22 +176,27 @@ fetch_state(const struct fetch_opts *o, const char *host, int port, char *err,
 	rc = curl_easy_perform(curl);
 	if (sink.status == 0)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &sink.status);
-	if (sink.failed == 3 || (rc == CURLE_OK &&
-	    (sink.status < 200 || sink.status > 299))) {
+	if (sink.failed == 3 ||
+	    (rc == CURLE_OK && (sink.status < 200 || sink.status > 299))) {
 		snprintf(err, errlen, "master %s answered HTTP %ld%s", where,
-		    sink.status, sink.status == 401 ? " (authentication "
-		    "refused)" : "");
+		    sink.status,
+		    sink.status == 401 ? " (authentication "
+					 "refused)" :
+					 "");
 		if (sink.status == 401 && o->auth_reject != NULL)
 			o->auth_reject(o->auth_ctx);
 	} else if (sink.failed == 2) {
-		snprintf(err, errlen, "master %s sent a state larger than "
-		    "StateMaxBytes (%" PRId64 " bytes)", where,
-		    c->state_max_bytes);
+		snprintf(err, errlen,
+		    "master %s sent a state larger than "
+		    "StateMaxBytes (%" PRId64 " bytes)",
+		    where, c->state_max_bytes);
 	} else if (sink.failed == 1) {
 		snprintf(err, errlen, "master %s sent a bad state: %s", where,
 		    state_parser_error(sink.parser));
-	} else if (rc == CURLE_SSL_CACERT || rc == CURLE_PEER_FAILED_VERIFICATION) {
-		snprintf(err, errlen, "master %s: certificate verification "
+	} else if (rc == CURLE_SSL_CACERT ||
+	    rc == CURLE_PEER_FAILED_VERIFICATION) {
+		snprintf(err, errlen,
+		    "master %s: certificate verification "
 		    "failed (%s); set CACertFile to the master's CA, or "
 		    "MesosHTTPSInsecure to skip the check as the original did",
 		    where, curl_err[0] ? curl_err : curl_easy_strerror(rc));

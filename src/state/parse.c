@@ -20,21 +20,67 @@
 #include "util/hash.h"
 
 enum ctx {
-	C_TOP, C_STATE, C_FRAMEWORKS, C_FRAMEWORK, C_TASKS, C_TASK,
-	C_RESOURCES, C_STATUSES, C_STATUS, C_LABELS, C_LABEL, C_CSTATUS,
-	C_NETINFOS, C_NETINFO, C_IPADDRS, C_IPADDR, C_DISCOVERY,
-	C_DIPORTS_OBJ, C_DIPORTS, C_DIPORT, C_SLAVES, C_SLAVE,
+	C_TOP,
+	C_STATE,
+	C_FRAMEWORKS,
+	C_FRAMEWORK,
+	C_TASKS,
+	C_TASK,
+	C_RESOURCES,
+	C_STATUSES,
+	C_STATUS,
+	C_LABELS,
+	C_LABEL,
+	C_CSTATUS,
+	C_NETINFOS,
+	C_NETINFO,
+	C_IPADDRS,
+	C_IPADDR,
+	C_DISCOVERY,
+	C_DIPORTS_OBJ,
+	C_DIPORTS,
+	C_DIPORT,
+	C_SLAVES,
+	C_SLAVE,
 };
 
 enum key {
-	K_NONE, K_LEADER, K_FRAMEWORKS, K_SLAVES, K_NAME, K_HOSTNAME, K_PID,
-	K_TASKS, K_ID, K_SLAVE_ID, K_STATE, K_RESOURCES, K_PORTS, K_STATUSES,
-	K_TIMESTAMP, K_LABELS, K_KEY, K_VALUE, K_CONTAINER_STATUS,
-	K_NETWORK_INFOS, K_IP_ADDRESSES, K_IP_ADDRESS, K_DISCOVERY, K_NUMBER,
-	K_PROTOCOL, K_HEALTHY,
+	K_NONE,
+	K_LEADER,
+	K_FRAMEWORKS,
+	K_SLAVES,
+	K_NAME,
+	K_HOSTNAME,
+	K_PID,
+	K_TASKS,
+	K_ID,
+	K_SLAVE_ID,
+	K_STATE,
+	K_RESOURCES,
+	K_PORTS,
+	K_STATUSES,
+	K_TIMESTAMP,
+	K_LABELS,
+	K_KEY,
+	K_VALUE,
+	K_CONTAINER_STATUS,
+	K_NETWORK_INFOS,
+	K_IP_ADDRESSES,
+	K_IP_ADDRESS,
+	K_DISCOVERY,
+	K_NUMBER,
+	K_PROTOCOL,
+	K_HEALTHY,
 };
 
-enum vkind { V_NULL, V_BOOL, V_NUMBER, V_STRING, V_MAP, V_ARRAY };
+enum vkind {
+	V_NULL,
+	V_BOOL,
+	V_NUMBER,
+	V_STRING,
+	V_MAP,
+	V_ARRAY
+};
 
 /* yajl hands numbers as text inside the input buffer, not terminated:
  * strtod/strtoll get a terminated copy. */
@@ -79,7 +125,12 @@ number_int(const char *v, size_t len, int64_t *out)
 }
 
 static const char *const vkind_names[] = {
-	"null", "bool", "number", "string", "object", "array",
+	"null",
+	"bool",
+	"number",
+	"string",
+	"object",
+	"array",
 };
 
 /* Which keys each object context reads (matched ignoring case). */
@@ -129,7 +180,11 @@ static const struct keydef keydefs[] = {
 
 #define MAX_FRAMES 32
 
-enum label_kind { LABEL_OTHER, LABEL_MESOS, LABEL_DOCKER };
+enum label_kind {
+	LABEL_OTHER,
+	LABEL_MESOS,
+	LABEL_DOCKER
+};
 
 struct frame {
 	enum ctx ctx;
@@ -145,16 +200,16 @@ struct state_parser {
 	/* A lexer shadowing yajl's just far enough to bound string lengths. */
 	bool in_string, escaped;
 	size_t string_len;
-	size_t offset;		/* bytes fed so far */
-	size_t chunk_start;	/* body offset of the piece being parsed */
+	size_t offset;	    /* bytes fed so far */
+	size_t chunk_start; /* body offset of the piece being parsed */
 	struct mesos_state *state;
 	struct frame frames[MAX_FRAMES];
-	int depth;			/* frames in use */
-	unsigned long skip;		/* nesting inside a value we ignore */
+	int depth;	    /* frames in use */
+	unsigned long skip; /* nesting inside a value we ignore */
 	bool failed;
 	char error[512];
 
-	struct mesos_framework *fw;	/* the framework being read */
+	struct mesos_framework *fw; /* the framework being read */
 	struct mesos_task *task;
 	struct mesos_slave *slave;
 	uint32_t fw_index, task_index, slave_index;
@@ -214,7 +269,11 @@ fatal(struct state_parser *p, const char *what)
 
 /* Where a string field is kept: the model, the names the snapshot will
  * adopt, or the per-task scratch. */
-enum place { IN_MODEL, IN_NAMES, IN_SCRATCH };
+enum place {
+	IN_MODEL,
+	IN_NAMES,
+	IN_SCRATCH
+};
 
 static const char *
 dup_str(struct state_parser *p, const char *s, size_t len)
@@ -226,7 +285,8 @@ static const char *
 dup_in(struct state_parser *p, enum place where, const char *s, size_t len)
 {
 	struct arena *a = where == IN_NAMES ? &p->state->names :
-	    where == IN_SCRATCH ? &p->scratch : &p->state->arena;
+	    where == IN_SCRATCH		    ? &p->scratch :
+					      &p->state->arena;
 
 	return arena_strndup(a, s, len);
 }
@@ -257,7 +317,7 @@ intern_id(struct state_parser *p, const char *s, size_t len)
 		p->ids_mask = cap - 1;
 	}
 	for (i = (uint32_t)hash_bytes(s, len) & p->ids_mask; p->ids[i] != NULL;
-	    i = (i + 1) & p->ids_mask)
+	     i = (i + 1) & p->ids_mask)
 		if (strnlen(p->ids[i], len + 1) == len &&
 		    memcmp(p->ids[i], s, len) == 0)
 			return p->ids[i];
@@ -306,25 +366,31 @@ bad_value(struct state_parser *p, const char *field, enum vkind got,
 		p->skip = 1;
 	if (p->task != NULL) {
 		if (!p->task->invalid)
-			snprintf(msg, sizeof msg, "framework %u task %u: "
-			    "\"%s\" is a JSON %s, want %s", p->fw_index,
-			    p->task_index, field, vkind_names[got], want);
+			snprintf(msg, sizeof msg,
+			    "framework %u task %u: "
+			    "\"%s\" is a JSON %s, want %s",
+			    p->fw_index, p->task_index, field, vkind_names[got],
+			    want);
 		p->task->invalid = true;
 	} else if (p->slave != NULL) {
 		if (!p->slave->invalid)
-			snprintf(msg, sizeof msg, "slave %u: \"%s\" is a JSON "
-			    "%s, want %s", p->slave_index, field,
-			    vkind_names[got], want);
+			snprintf(msg, sizeof msg,
+			    "slave %u: \"%s\" is a JSON "
+			    "%s, want %s",
+			    p->slave_index, field, vkind_names[got], want);
 		p->slave->invalid = true;
 	} else if (p->fw != NULL) {
 		if (!p->fw->invalid)
-			snprintf(msg, sizeof msg, "framework %u: \"%s\" is a "
-			    "JSON %s, want %s", p->fw_index, field,
-			    vkind_names[got], want);
+			snprintf(msg, sizeof msg,
+			    "framework %u: \"%s\" is a "
+			    "JSON %s, want %s",
+			    p->fw_index, field, vkind_names[got], want);
 		p->fw->invalid = true;
 	} else {
-		snprintf(msg, sizeof msg, "state: \"%s\" is a JSON %s, want "
-		    "%s", field, vkind_names[got], want);
+		snprintf(msg, sizeof msg,
+		    "state: \"%s\" is a JSON %s, want "
+		    "%s",
+		    field, vkind_names[got], want);
 		return fatal(p, msg);
 	}
 	if (msg[0] != '\0' && s->n_reasons < MESOS_STATE_MAX_REASONS &&
@@ -375,11 +441,12 @@ take_status_ips(struct state_parser *p)
 		struct ipaddr *v = NULL;
 		uint16_t n = 0;
 
-		if (l->n > 0 && (v = arena_alloc(&p->state->arena,
-		    (size_t)l->n * sizeof *v)) == NULL)
+		if (l->n > 0 &&
+		    (v = arena_alloc(&p->state->arena,
+			 (size_t)l->n * sizeof *v)) == NULL)
 			return false;
 		for (const struct strnode *e = l->head; e && n < UINT16_MAX;
-		    e = e->next)
+		     e = e->next)
 			if (ipaddr_parse(e->s, e->len, &v[n]))
 				n++;
 		p->task->ips[k] = n ? v : NULL;
@@ -480,7 +547,8 @@ element(struct state_parser *p, enum ctx ctx, enum vkind k)
 			return 1;
 		if (k != V_MAP)
 			return bad_value(p, "slaves[]", k, "an object");
-		if ((p->slave = arena_alloc(&s->arena, sizeof *p->slave)) == NULL)
+		if ((p->slave = arena_alloc(&s->arena, sizeof *p->slave)) ==
+		    NULL)
 			return oom(p);
 		memset(p->slave, 0, sizeof *p->slave);
 		p->slave->id = "";
@@ -520,8 +588,7 @@ string_field(struct state_parser *p, const char *name, enum vkind k,
 
 /* A list field: an array starts its frame, null empties it (Go nil). */
 static int
-list_field(struct state_parser *p, const char *name, enum vkind k,
-    enum ctx ctx)
+list_field(struct state_parser *p, const char *name, enum vkind k, enum ctx ctx)
 {
 	if (k == V_ARRAY)
 		return push(p, ctx);
@@ -587,7 +654,8 @@ field(struct state_parser *p, enum ctx ctx, enum key f, enum vkind k,
 				p->state->n_frameworks = 0;
 			}
 			if (k != V_ARRAY && k != V_NULL)
-				return fatal(p, "state: \"frameworks\" is not "
+				return fatal(p,
+				    "state: \"frameworks\" is not "
 				    "an array");
 			return list_field(p, "frameworks", k, C_FRAMEWORKS);
 		}
@@ -598,7 +666,8 @@ field(struct state_parser *p, enum ctx ctx, enum key f, enum vkind k,
 				p->state->n_slaves = 0;
 			}
 			if (k != V_ARRAY && k != V_NULL)
-				return fatal(p, "state: \"slaves\" is not an "
+				return fatal(p,
+				    "state: \"slaves\" is not an "
 				    "array");
 			return list_field(p, "slaves", k, C_SLAVES);
 		}
@@ -700,8 +769,8 @@ field(struct state_parser *p, enum ctx ctx, enum key f, enum vkind k,
 			/* The original does not read it: another type is
 			 * taken as no health check, not as a bad task. */
 			if (k == V_BOOL)
-				p->st_health = len == 4 ? TASK_HEALTH_OK :
-				    TASK_HEALTH_BAD;
+				p->st_health =
+				    len == 4 ? TASK_HEALTH_OK : TASK_HEALTH_BAD;
 			else if (k == V_MAP || k == V_ARRAY)
 				p->skip = 1;
 			return 1;
@@ -716,11 +785,14 @@ field(struct state_parser *p, enum ctx ctx, enum key f, enum vkind k,
 			if (k != V_STRING)
 				return bad_value(p, "labels[].key", k,
 				    "a string");
-			p->label_kind = label_is(v, len,
-			    "MesosContainerizer.NetworkSettings.IPAddress") ?
-			    LABEL_MESOS : label_is(v, len,
-			    "Docker.NetworkSettings.IPAddress") ?
-			    LABEL_DOCKER : LABEL_OTHER;
+			p->label_kind =
+			    label_is(v, len,
+				"MesosContainerizer.NetworkSettings.IPAddress") ?
+			    LABEL_MESOS :
+			    label_is(v, len,
+				"Docker.NetworkSettings.IPAddress") ?
+			    LABEL_DOCKER :
+			    LABEL_OTHER;
 			return 1;
 		}
 		if (f == K_VALUE)
@@ -787,8 +859,8 @@ field(struct state_parser *p, enum ctx ctx, enum key f, enum vkind k,
 			return string_field(p, "discovery port protocol", k, v,
 			    len, &p->diport.protocol, NULL);
 		if (f == K_NAME)
-			return string_field(p, "discovery port name", k, v,
-			    len, &p->diport.name, NULL);
+			return string_field(p, "discovery port name", k, v, len,
+			    &p->diport.name, NULL);
 		break;
 	case C_SLAVE:
 		if (f == K_ID) {
@@ -828,11 +900,18 @@ value(struct state_parser *p, enum vkind k, const char *v, size_t len)
 	switch (top->ctx) {
 	case C_TOP:
 		if (k != V_MAP)
-			return fatal(p, "state: the document is not a JSON "
+			return fatal(p,
+			    "state: the document is not a JSON "
 			    "object");
 		return push(p, C_STATE);
-	case C_FRAMEWORKS: case C_TASKS: case C_STATUSES: case C_LABELS:
-	case C_NETINFOS: case C_IPADDRS: case C_DIPORTS: case C_SLAVES:
+	case C_FRAMEWORKS:
+	case C_TASKS:
+	case C_STATUSES:
+	case C_LABELS:
+	case C_NETINFOS:
+	case C_IPADDRS:
+	case C_DIPORTS:
+	case C_SLAVES:
 		return element(p, top->ctx, k);
 	default:
 		return field(p, top->ctx, top->key, k, v, len);
@@ -910,21 +989,22 @@ pop(struct state_parser *p)
 	case C_LABEL:
 		if (p->label_kind == LABEL_MESOS &&
 		    !strlist_push(p, &p->st_ips[TIP_MESOS], p->label_value,
-		    p->label_value_len))
+			p->label_value_len))
 			return oom(p);
 		if (p->label_kind == LABEL_DOCKER &&
 		    !strlist_push(p, &p->st_ips[TIP_DOCKER], p->label_value,
-		    p->label_value_len))
+			p->label_value_len))
 			return oom(p);
 		break;
 	case C_NETINFO:
 		if (p->ni_ips.n > 0) {
 			for (struct strnode *n = p->ni_ips.head; n; n = n->next)
 				if (!strlist_push(p, &p->st_ips[TIP_NETINFO],
-				    n->s, n->len))
+					n->s, n->len))
 					return oom(p);
-		} else if (p->ni_ip_len > 0 && !strlist_push(p,
-		    &p->st_ips[TIP_NETINFO], p->ni_ip, p->ni_ip_len)) {
+		} else if (p->ni_ip_len > 0 &&
+		    !strlist_push(p, &p->st_ips[TIP_NETINFO], p->ni_ip,
+			p->ni_ip_len)) {
 			return oom(p);
 		}
 		break;
@@ -1104,12 +1184,13 @@ check_strings(struct state_parser *p, const unsigned char *d, size_t len)
 			p->escaped = true;
 		} else if (c == '"') {
 			p->in_string = false;
-			continue;	/* the closing quote is not content */
+			continue; /* the closing quote is not content */
 		}
 		if (++p->string_len > MAX_STRING_BYTES) {
-			snprintf(p->error, sizeof p->error, "a JSON string "
-			    "longer than %u bytes at byte %zu", MAX_STRING_BYTES,
-			    p->offset + i);
+			snprintf(p->error, sizeof p->error,
+			    "a JSON string "
+			    "longer than %u bytes at byte %zu",
+			    MAX_STRING_BYTES, p->offset + i);
 			p->failed = true;
 			return -1;
 		}
@@ -1146,8 +1227,10 @@ state_parser_finish(struct state_parser *p)
 	if (yajl_complete_parse(p->yajl) != yajl_status_ok) {
 		yajl_failure(p, NULL, 0);
 		if (strstr(p->error, "premature EOF") || p->error[0] == '\0')
-			snprintf(p->error, sizeof p->error, "truncated JSON: "
-			    "the body ended after %zu bytes", p->offset);
+			snprintf(p->error, sizeof p->error,
+			    "truncated JSON: "
+			    "the body ended after %zu bytes",
+			    p->offset);
 		return NULL;
 	}
 	if (p->depth != 1) {

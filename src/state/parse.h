@@ -32,7 +32,7 @@ const char *state_parser_error(const struct state_parser *p);
 void state_parser_free(struct state_parser *p);
 
 /** Parses a whole body in one call (tests, fuzzing); NULL with err set. */
-struct mesos_state *state_parse(const void *data, size_t len, char *err,
-    size_t errlen);
+struct mesos_state *
+state_parse(const void *data, size_t len, char *err, size_t errlen);
 
 #endif

@@ -6,8 +6,8 @@
 #include <string.h>
 
 void
-recordio_init(struct recordio *r, recordio_fn fn, void *ctx,
-    size_t buffer_max, uint64_t record_max)
+recordio_init(struct recordio *r, recordio_fn fn, void *ctx, size_t buffer_max,
+    uint64_t record_max)
 {
 	memset(r, 0, sizeof *r);
 	r->fn = fn;
@@ -42,23 +42,27 @@ recordio_feed(struct recordio *r, const uint8_t *data, size_t len)
 				r->want = strtoull(r->digits, NULL, 10);
 				r->n_digits = 0;
 				if (r->want > r->record_max)
-					return broken(r, "record longer than "
+					return broken(r,
+					    "record longer than "
 					    "the limit");
 				r->in_record = true;
 				r->got = 0;
 				if (r->want == 0) {
 					r->in_record = false;
 					if (r->fn(r->ctx, NULL, 0, true, true,
-					    0) < 0)
-						return broken(r, "record refused");
+						0) < 0)
+						return broken(r,
+						    "record refused");
 				}
 				continue;
 			}
 			if (c < '0' || c > '9')
-				return broken(r, "a record length holds a "
+				return broken(r,
+				    "a record length holds a "
 				    "non-digit");
 			if (r->n_digits == 20)
-				return broken(r, "a record length over 20 "
+				return broken(r,
+				    "a record length over 20 "
 				    "digits");
 			r->digits[r->n_digits++] = (char)c;
 			continue;
@@ -73,16 +77,18 @@ recordio_feed(struct recordio *r, const uint8_t *data, size_t len)
 					uint8_t *b = realloc(r->buf, r->want);
 
 					if (b == NULL)
-						return broken(r, "out of memory");
+						return broken(r,
+						    "out of memory");
 					r->buf = b;
 					r->buf_cap = r->want;
 				}
 				memcpy(r->buf + r->got, data + i, take);
-				if (last && r->fn(r->ctx, r->buf, r->want, true,
-				    true, r->want) < 0)
+				if (last &&
+				    r->fn(r->ctx, r->buf, r->want, true, true,
+					r->want) < 0)
 					return broken(r, "record refused");
 			} else if (r->fn(r->ctx, data + i, take, first, last,
-			    r->want) < 0) {
+				       r->want) < 0) {
 				return broken(r, "record refused");
 			}
 			r->got += take;

@@ -28,7 +28,7 @@ struct recordio {
 	size_t n_digits;
 	bool in_record;
 	uint64_t want, got;
-	uint8_t *buf;		/* whole small records */
+	uint8_t *buf; /* whole small records */
 	size_t buf_cap;
 	bool broken;
 	char error[128];

@@ -20,17 +20,17 @@
 #include "util/clock.h"
 #include "util/hostport.h"
 
-#define CACHE_OK_MS (5 * 60 * 1000)	/* answers are kept 5 minutes */
-#define CACHE_FAIL_MS (30 * 1000)	/* failures are retried after 30 s */
+#define CACHE_OK_MS (5 * 60 * 1000) /* answers are kept 5 minutes */
+#define CACHE_FAIL_MS (30 * 1000)   /* failures are retried after 30 s */
 #define MAX_ADDRS 64
-#define MAX_WORKERS 8		/* look-ups at once */
+#define MAX_WORKERS 8 /* look-ups at once */
 
 struct entry {
 	char *host;
 	struct ipaddr addrs[MAX_ADDRS];
 	size_t n;
 	int64_t expires;
-	bool in_flight;		/* a worker is looking it up */
+	bool in_flight; /* a worker is looking it up */
 };
 
 /* The look-ups one hostcache_prepare waits for; the last of it and its
@@ -48,11 +48,11 @@ struct job {
 
 struct hostcache {
 	pthread_mutex_t lock;
-	pthread_cond_t work;	/* jobs queued, or stopping */
-	pthread_cond_t done;	/* a job finished */
+	pthread_cond_t work; /* jobs queued, or stopping */
+	pthread_cond_t done; /* a job finished */
 	struct job *head, **tail;
 	size_t workers, idle;
-	size_t refs;		/* the owner and each worker */
+	size_t refs; /* the owner and each worker */
 	bool stopping;
 	struct entry *v;
 	size_t n, cap;
@@ -206,17 +206,21 @@ store(struct hostcache *c, const char *host, const struct addrinfo *res,
 		return;
 	e->n = 0;
 	for (const struct addrinfo *a = res; a && e->n < MAX_ADDRS;
-	    a = a->ai_next) {
+	     a = a->ai_next) {
 		struct ipaddr ip = { { 0 } };
 		bool dup = false;
 
 		if (a->ai_family == AF_INET) {
 			ip.b[10] = ip.b[11] = 0xff;
-			memcpy(ip.b + 12, &((struct sockaddr_in *)
-			    (void *)a->ai_addr)->sin_addr, 4);
+			memcpy(ip.b + 12,
+			    &((struct sockaddr_in *)(void *)a->ai_addr)
+				 ->sin_addr,
+			    4);
 		} else if (a->ai_family == AF_INET6) {
-			memcpy(ip.b, &((struct sockaddr_in6 *)
-			    (void *)a->ai_addr)->sin6_addr, 16);
+			memcpy(ip.b,
+			    &((struct sockaddr_in6 *)(void *)a->ai_addr)
+				 ->sin6_addr,
+			    16);
 		} else {
 			continue;
 		}
@@ -411,8 +415,7 @@ out:
 }
 
 size_t
-hostcache_lookup(void *cache, const char *host, struct ipaddr *out,
-    size_t max)
+hostcache_lookup(void *cache, const char *host, struct ipaddr *out, size_t max)
 {
 	struct hostcache *c = cache;
 	struct entry *e;

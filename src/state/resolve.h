@@ -27,8 +27,8 @@ size_t hostcache_prepare(struct hostcache *c, const struct mesos_state *s,
     const char *const *extra, size_t n_extra, int timeout_ms);
 
 /** A gen_resolve_fn: the cached addresses of host (0 if none). */
-size_t hostcache_lookup(void *cache, const char *host, struct ipaddr *out,
-    size_t max);
+size_t
+hostcache_lookup(void *cache, const char *host, struct ipaddr *out, size_t max);
 
 /** Frees the cache (look-ups still running finish on their own). */
 void hostcache_free(struct hostcache *c);

@@ -26,11 +26,12 @@
 #include "state/recordio.h"
 #include "util/clock.h"
 #include "util/hostport.h"
+#include "util/jsontree.h"
 
-#define WHOLE_RECORD_MAX (4U << 20)	/* bigger records are only sniffed */
+#define WHOLE_RECORD_MAX (4U << 20) /* bigger records are only sniffed */
 #define BACKOFF_FIRST_MS 500
 #define BACKOFF_MAX_MS 30000
-#define STABLE_MS 60000			/* a stream this old resets backoff */
+#define STABLE_MS 60000 /* a stream this old resets backoff */
 #define NO_API_RETRY_MS (5 * 60 * 1000)
 #define DEFAULT_HEARTBEAT_S 15.0
 
@@ -50,7 +51,7 @@ static struct {
 struct sub {
 	CURL *curl;
 	struct recordio rio;
-	char leader[300];	/* host:port it was opened to */
+	char leader[300]; /* host:port it was opened to */
 	long status;
 	bool subscribed;
 	double heartbeat_s;
@@ -59,7 +60,8 @@ struct sub {
 	/* sniffing a record too big to hold */
 	yajl_handle sniff;
 	int sniff_depth;
-	int sniff_key;		/* 1 "type", 2 "heartbeat_interval_seconds" */
+	bool sniff_deep; /* nesting beyond JSON_MAX_DEPTH: sniffing stopped */
+	int sniff_key;	 /* 1 "type", 2 "heartbeat_interval_seconds" */
 	char sniff_type[32];
 	unsigned events;
 };
@@ -96,9 +98,9 @@ sniff_key(void *ctx, const unsigned char *k, size_t len)
 {
 	struct sub *b = ctx;
 
-	b->sniff_key = len == 4 && memcmp(k, "type", 4) == 0 ? 1 :
-	    len == 26 && memcmp(k, "heartbeat_interval_seconds", 26) == 0 ?
-	    2 : 0;
+	b->sniff_key = len == 4 && memcmp(k, "type", 4) == 0		  ? 1 :
+	    len == 26 && memcmp(k, "heartbeat_interval_seconds", 26) == 0 ? 2 :
+									    0;
 	return 1;
 }
 
@@ -107,7 +109,14 @@ sniff_open(void *ctx)
 {
 	struct sub *b = ctx;
 
-	b->sniff_depth++;
+	/* yajl's state stack grows 128 bytes per realloc: a record nested
+	 * a million deep costs seconds of copying.  Stop sniffing here; the
+	 * record still goes to the event sink, whose json_parse refuses it
+	 * with the nesting message. */
+	if (++b->sniff_depth > JSON_MAX_DEPTH) {
+		b->sniff_deep = true;
+		return 0;
+	}
 	b->sniff_key = 0;
 	return 1;
 }
@@ -153,7 +162,7 @@ on_subscribed(struct sub *b)
 	b->subscribed = true;
 	b->subscribed_ms = clock_ms();
 	if (!(b->heartbeat_s > 0))
-		b->heartbeat_s = DEFAULT_HEARTBEAT_S * 3;	/* none given: 45 s */
+		b->heartbeat_s = DEFAULT_HEARTBEAT_S * 3; /* none given: 45 s */
 	if (b->heartbeat_s > 3600)
 		b->heartbeat_s = 3600;
 	atomic_store(&st.connected, 1);
@@ -171,6 +180,7 @@ sniff_begin(struct sub *b)
 		yajl_free(b->sniff);
 	b->sniff = yajl_alloc(&sniff_callbacks, NULL, b);
 	b->sniff_depth = 0;
+	b->sniff_deep = false;
 	b->sniff_key = 0;
 	b->sniff_type[0] = '\0';
 	return b->sniff ? 0 : -1;
@@ -181,7 +191,8 @@ sniff_begin(struct sub *b)
 static int
 record_done(struct sub *b, const uint8_t *data, size_t len, uint64_t total)
 {
-	yajl_complete_parse(b->sniff);
+	if (!b->sniff_deep)
+		yajl_complete_parse(b->sniff);
 	if (strcmp(b->sniff_type, "HEARTBEAT") == 0)
 		return 0;
 	if (strcmp(b->sniff_type, "SUBSCRIBED") == 0) {
@@ -192,9 +203,10 @@ record_done(struct sub *b, const uint8_t *data, size_t len, uint64_t total)
 		return 0;
 	if (data == NULL) {
 		/* An event too big to apply: reconcile instead. */
-		log_error_every(10000, "event stream: a %s event of %llu bytes "
-		    "was not applied; polling instead", b->sniff_type,
-		    (unsigned long long)total);
+		log_error_every(10000,
+		    "event stream: a %s event of %llu bytes "
+		    "was not applied; polling instead",
+		    b->sniff_type, (unsigned long long)total);
 		st.sink.reconcile_soon(st.sink.ctx);
 		return 0;
 	}
@@ -211,7 +223,9 @@ on_record(void *ctx, const uint8_t *data, size_t len, bool first, bool last,
 
 	if (first && sniff_begin(b) < 0)
 		return -1;
-	if (len > 0 && yajl_parse(b->sniff, data, len) != yajl_status_ok) {
+	if (len > 0 && !b->sniff_deep &&
+	    yajl_parse(b->sniff, data, len) != yajl_status_ok &&
+	    !b->sniff_deep) {
 		log_error_every(10000, "event stream: a record is not JSON");
 		return -1;
 	}
@@ -250,17 +264,20 @@ on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	if (atomic_load(&st.stopping) || fetch_aborted())
 		return 1;
 	/* A master that accepts and never answers SUBSCRIBE. */
-	if (!b->subscribed && clock_ms() - b->last_byte_ms >
-	    st.cfg->state_timeout_seconds * 1000) {
-		log_error_every(10000, "event stream: %s did not answer "
-		    "SUBSCRIBE within %lld s", b->leader,
-		    (long long)st.cfg->state_timeout_seconds);
+	if (!b->subscribed &&
+	    clock_ms() - b->last_byte_ms >
+		st.cfg->state_timeout_seconds * 1000) {
+		log_error_every(10000,
+		    "event stream: %s did not answer "
+		    "SUBSCRIBE within %lld s",
+		    b->leader, (long long)st.cfg->state_timeout_seconds);
 		return 1;
 	}
 	if (b->subscribed &&
 	    clock_ms() - b->last_byte_ms > (int64_t)(b->heartbeat_s * 3000)) {
 		log_error("event stream: nothing from %s for %.0f s; "
-		    "reconnecting", b->leader, b->heartbeat_s * 3);
+			  "reconnecting",
+		    b->leader, b->heartbeat_s * 3);
 		return 1;
 	}
 	/* A new leader (ZooKeeper) ends this stream. */
@@ -287,8 +304,9 @@ subscribe(struct sub *b)
 	    c->mesos_https_on ? "https" : "http",
 	    hostport_join(where, sizeof where, hp.host, hp.port));
 	auth[0] = '\0';
-	if (st.opts.auth_header != NULL && st.opts.auth_header(
-	    st.opts.auth_ctx, auth, sizeof auth, err, sizeof err) < 0) {
+	if (st.opts.auth_header != NULL &&
+	    st.opts.auth_header(st.opts.auth_ctx, auth, sizeof auth, err,
+		sizeof err) < 0) {
 		log_error_every(10000, "event stream: %s", err);
 		return 0;
 	}
@@ -304,14 +322,15 @@ subscribe(struct sub *b)
 	}
 	curl_easy_setopt(b->curl, CURLOPT_URL, url);
 	curl_easy_setopt(b->curl, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(b->curl, CURLOPT_POSTFIELDS, "{\"type\":\"SUBSCRIBE\"}");
+	curl_easy_setopt(b->curl, CURLOPT_POSTFIELDS,
+	    "{\"type\":\"SUBSCRIBE\"}");
 	curl_easy_setopt(b->curl, CURLOPT_USERAGENT, "Mesos-DNS");
 	curl_easy_setopt(b->curl, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(b->curl, CURLOPT_MAXREDIRS, 1L);
 	curl_easy_setopt(b->curl, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL);
 	curl_easy_setopt(b->curl, CURLOPT_CONNECTTIMEOUT,
 	    (long)(c->state_timeout_seconds < 10 ? c->state_timeout_seconds :
-	    10));
+						   10));
 	curl_easy_setopt(b->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(b->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(b->curl, CURLOPT_WRITEDATA, b);
@@ -378,7 +397,7 @@ stream_main(void *arg)
 			/* Not an error: older masters have no v1 API. */
 			if (!no_api_logged)
 				log_info("event stream: %s has no operator API "
-				    "(HTTP %ld); polling every %lld s only",
+					 "(HTTP %ld); polling every %lld s only",
 				    b.leader, status,
 				    (long long)st.cfg->refresh_seconds);
 			no_api_logged = true;
@@ -388,22 +407,25 @@ stream_main(void *arg)
 		if (b.subscribed) {
 			no_api_logged = false;
 			log_verbose("event stream from %s ended after %u "
-			    "events", b.leader, b.events);
+				    "events",
+			    b.leader, b.events);
 			if (clock_ms() - b.subscribed_ms >= STABLE_MS)
 				backoff = BACKOFF_FIRST_MS;
 			/* Events may have been missed: poll now. */
 			st.sink.reconcile_soon(st.sink.ctx);
 		} else if (status != 0 && status != 200) {
-			log_error_every(10000, "event stream: %s answered HTTP "
-			    "%ld to SUBSCRIBE", b.leader, status);
+			log_error_every(10000,
+			    "event stream: %s answered HTTP "
+			    "%ld to SUBSCRIBE",
+			    b.leader, status);
 		}
 		/* Backoff with +-20 % jitter. */
 		if (getrandom(&r, sizeof r, 0) != sizeof r)
 			r = (uint32_t)clock_us();
 		jittered = backoff * (80 + (int64_t)(r % 41)) / 100;
 		pause_ms(jittered);
-		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
-		    backoff * 2;
+		backoff =
+		    backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
 	}
 	return NULL;
 }

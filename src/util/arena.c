@@ -38,7 +38,8 @@ arena_alloc(struct arena *a, size_t n)
 		/* Chunks grow from ARENA_FIRST_CHUNK, each as big as all before
 		 * it, up to chunk_size: a small state does not reserve a MiB
 		 * per arena, a big one soon allocates in whole chunks. */
-		size_t size = a->reserved < ARENA_FIRST_CHUNK ? ARENA_FIRST_CHUNK :
+		size_t size = a->reserved < ARENA_FIRST_CHUNK ?
+		    ARENA_FIRST_CHUNK :
 		    a->reserved;
 		bool big;
 

@@ -13,10 +13,10 @@ struct arena_chunk;
 
 /** An arena; owns every chunk it handed memory out of. */
 struct arena {
-	struct arena_chunk *head;	/**< newest chunk, allocation happens here */
-	size_t chunk_size;		/**< size of ordinary chunks */
-	size_t used;			/**< bytes handed out, for statistics */
-	size_t reserved;		/**< bytes malloc'ed, for statistics */
+	struct arena_chunk *head; /**< newest chunk, allocation happens here */
+	size_t chunk_size;	  /**< size of ordinary chunks */
+	size_t used;		  /**< bytes handed out, for statistics */
+	size_t reserved;	  /**< bytes malloc'ed, for statistics */
 };
 
 /** Sets up an empty arena whose chunks are chunk_size bytes (0: 1 MiB). */

@@ -14,7 +14,7 @@ struct buf {
 	char *data;
 	size_t len;
 	size_t cap;
-	bool failed;	/**< an allocation failed; the content is incomplete */
+	bool failed; /**< an allocation failed; the content is incomplete */
 };
 
 /** Makes room for n more bytes; false (and failed set) when out of memory. */

@@ -100,8 +100,8 @@ hostport_split_loose(const char *s, size_t len, struct hostport *out)
 	if (set_host(out, s, (size_t)(colon - s)) < 0)
 		return -1;
 	out->has_port = true;
-	out->port = hostport_parse_port(colon + 1,
-	    (size_t)(s + len - colon - 1));
+	out->port =
+	    hostport_parse_port(colon + 1, (size_t)(s + len - colon - 1));
 	return 0;
 }
 

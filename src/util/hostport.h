@@ -9,7 +9,7 @@
 /** A split address; host is unbracketed and NUL-terminated. */
 struct hostport {
 	char host[256];
-	int port;		/**< 0..65535, or -1 when the text is not a number */
+	int port; /**< 0..65535, or -1 when the text is not a number */
 	bool has_port;
 };
 

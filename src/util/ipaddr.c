@@ -19,9 +19,8 @@
  * Anything longer is rejected before copying. */
 #define IPADDR_MAX_TEXT 45
 
-static const uint8_t ipaddr_v4_prefix[12] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-};
+static const uint8_t ipaddr_v4_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0xff, 0xff };
 
 bool
 ipaddr_parse(const char *s, size_t len, struct ipaddr *out)

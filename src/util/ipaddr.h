@@ -17,7 +17,7 @@
 
 /** An address in 16-byte form; IPv4 is stored IPv4-mapped (::ffff:a.b.c.d). */
 struct ipaddr {
-	uint8_t b[16];	/**< network byte order */
+	uint8_t b[16]; /**< network byte order */
 };
 
 /** Parses like Go net.ParseIP; false when s[0..len) is not an IP literal. */

@@ -123,13 +123,13 @@ jsonw_utf8_len(const unsigned char *p, size_t len)
 	else
 		return 0;
 	if (c == 0xe0)
-		lo = 0xa0;	/* below: overlong */
+		lo = 0xa0; /* below: overlong */
 	else if (c == 0xed)
-		hi = 0x9f;	/* above: surrogates */
+		hi = 0x9f; /* above: surrogates */
 	else if (c == 0xf0)
-		lo = 0x90;	/* below: overlong */
+		lo = 0x90; /* below: overlong */
 	else if (c == 0xf4)
-		hi = 0x8f;	/* above: beyond U+10FFFF */
+		hi = 0x8f; /* above: beyond U+10FFFF */
 	if (len < n || p[1] < lo || p[1] > hi)
 		return 0;
 	for (i = 2; i < n; i++)
@@ -162,8 +162,8 @@ jsonw_quote(struct buf *out, const char *s, size_t len)
 			    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
 				/* U+2028, U+2029: line breaks to JavaScript */
 				buf_put(out, s + start, i - start);
-				buf_puts(out, p[i + 2] == 0xa8 ? "\\u2028" :
-				    "\\u2029");
+				buf_puts(out,
+				    p[i + 2] == 0xa8 ? "\\u2028" : "\\u2029");
 			} else if (n == 0) {
 				buf_put(out, s + start, i - start);
 				buf_puts(out, "\\ufffd");

@@ -27,8 +27,10 @@ pem_check_ca(const char *file, char *err, size_t errlen)
 	ERR_clear_error();
 	fclose(f);
 	if (n == 0) {
-		snprintf(err, errlen, "CACertFile parsing failed: %s holds no "
-		    "PEM certificate", file);
+		snprintf(err, errlen,
+		    "CACertFile parsing failed: %s holds no "
+		    "PEM certificate",
+		    file);
 		return -1;
 	}
 	return 0;
@@ -57,12 +59,16 @@ pem_check_pair(const char *cert, const char *key, char *err, size_t errlen)
 	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
 	if (x == NULL || k == NULL)
-		snprintf(err, errlen, "failed to load the client certificate "
-		    "pair: %s", x == NULL ? "no PEM certificate in CertFile" :
-		    "no PEM private key in KeyFile");
+		snprintf(err, errlen,
+		    "failed to load the client certificate "
+		    "pair: %s",
+		    x == NULL ? "no PEM certificate in CertFile" :
+				"no PEM private key in KeyFile");
 	else if (X509_check_private_key(x, k) != 1)
-		snprintf(err, errlen, "failed to load the client certificate "
-		    "pair: the key in %s does not match %s", key, cert);
+		snprintf(err, errlen,
+		    "failed to load the client certificate "
+		    "pair: the key in %s does not match %s",
+		    key, cert);
 	else
 		rc = 0;
 out:

@@ -11,7 +11,6 @@
 int pem_check_ca(const char *file, char *err, size_t errlen);
 
 /** A certificate and a private key that belong together. */
-int pem_check_pair(const char *cert, const char *key, char *err,
-    size_t errlen);
+int pem_check_pair(const char *cert, const char *key, char *err, size_t errlen);
 
 #endif

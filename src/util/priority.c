@@ -16,6 +16,6 @@ priority_lower_thread(int by)
 	now = getpriority(PRIO_PROCESS, self);
 	if (now == -1 && errno != 0)
 		return false;
-	return setpriority(PRIO_PROCESS, self, now + by > 19 ? 19 :
-	    now + by) == 0;
+	return setpriority(PRIO_PROCESS, self, now + by > 19 ? 19 : now + by) ==
+	    0;
 }

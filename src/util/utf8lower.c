@@ -9,7 +9,8 @@
 uint32_t
 utf8lower_rune(uint32_t cp)
 {
-	size_t lo = 0, hi = sizeof utf8lower_ranges / sizeof utf8lower_ranges[0];
+	size_t lo = 0,
+	       hi = sizeof utf8lower_ranges / sizeof utf8lower_ranges[0];
 
 	if (cp < 0x80)
 		return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
@@ -51,9 +52,9 @@ decode(const uint8_t *p, size_t n, size_t *width)
 		}
 	} else if (b >= 0xE0 && b <= 0xEF) {
 		if (b == 0xE0)
-			min = 0xA0;		/* overlong */
+			min = 0xA0; /* overlong */
 		else if (b == 0xED)
-			max = 0x9F;		/* surrogates */
+			max = 0x9F; /* surrogates */
 		if (n >= 3 && p[1] >= min && p[1] <= max && is_cont(p[2])) {
 			*width = 3;
 			return (uint32_t)(b & 0x0F) << 12 |
@@ -61,9 +62,9 @@ decode(const uint8_t *p, size_t n, size_t *width)
 		}
 	} else if (b >= 0xF0 && b <= 0xF4) {
 		if (b == 0xF0)
-			min = 0x90;		/* overlong */
+			min = 0x90; /* overlong */
 		else if (b == 0xF4)
-			max = 0x8F;		/* above U+10FFFF */
+			max = 0x8F; /* above U+10FFFF */
 		if (n >= 4 && p[1] >= min && p[1] <= max && is_cont(p[2]) &&
 		    is_cont(p[3])) {
 			*width = 4;

@@ -34,7 +34,7 @@ acl_parse(const char *text, struct acl_entry *out)
 	out->bits = v4 ? bits + 96 : bits;
 	/* Host bits are ignored, as in "10.0.0.1/8". */
 	for (unsigned i = out->bits; i < 128; i++)
-		out->net.b[i / 8] &= (uint8_t)~(0x80U >> (i % 8));
+		out->net.b[i / 8] &= (uint8_t) ~(0x80U >> (i % 8));
 	return true;
 }
 
@@ -50,7 +50,8 @@ acl_peer_addr(const struct sockaddr_storage *peer, struct ipaddr *out)
 		return true;
 	}
 	if (peer->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)peer;
+		const struct sockaddr_in6 *s =
+		    (const struct sockaddr_in6 *)peer;
 
 		memcpy(out->b, &s->sin6_addr, 16);
 		return true;
@@ -71,8 +72,9 @@ acl_match(const struct acl_entry *acl, size_t n,
 
 		if (memcmp(a.b, acl[i].net.b, full) != 0)
 			continue;
-		if (rest != 0 && ((a.b[full] ^ acl[i].net.b[full]) &
-		    (uint8_t)(0xff00U >> rest)) != 0)
+		if (rest != 0 &&
+		    ((a.b[full] ^ acl[i].net.b[full]) &
+			(uint8_t)(0xff00U >> rest)) != 0)
 			continue;
 		return true;
 	}

@@ -19,10 +19,17 @@
 /* Room kept free in every message for its TSIG RR. */
 #define TSIG_RESERVE 400
 
-enum phase { PH_SOA, PH_NS, PH_RECORDS, PH_DELTAS, PH_LAST_SOA, PH_DONE };
+enum phase {
+	PH_SOA,
+	PH_NS,
+	PH_RECORDS,
+	PH_DELTAS,
+	PH_LAST_SOA,
+	PH_DONE
+};
 
 struct xfr_session {
-	struct snapshot *snap;		/**< pinned: one reference held */
+	struct snapshot *snap; /**< pinned: one reference held */
 	struct xmsg msg;
 	struct zone_cursor cur;
 	struct zone_item pending;
@@ -31,9 +38,9 @@ struct xfr_session {
 	uint16_t id, qtype;
 	uint8_t qname[255];
 	bool first;
-	bool incremental;		/**< IXFR answered from the journal */
+	bool incremental; /**< IXFR answered from the journal */
 	bool signed_;
-	uint8_t mac[TSIG_MAC_LEN];	/**< the last MAC (request, then ours) */
+	uint8_t mac[TSIG_MAC_LEN]; /**< the last MAC (request, then ours) */
 	size_t mac_len;
 	/* owner cache */
 	const struct snapshot *owner_part;
@@ -152,16 +159,17 @@ short_reply(const struct xfr_request *r, const uint8_t *pkt, unsigned rcode,
 	size_t n;
 	uint64_t now = (uint64_t)time(NULL);
 
-	xmsg_begin(&m, out, cap, r->id,
-	    (uint16_t)(WIRE_QR | (rcode & 0xf)));
+	xmsg_begin(&m, out, cap, r->id, (uint16_t)(WIRE_QR | (rcode & 0xf)));
 	xmsg_question(&m, r->qname, r->qtype, r->qclass);
 	n = xmsg_end(&m);
 	if (r->has_tsig && xfr_g.have_key) {
 		size_t k = tsig_sign(&xfr_g.key, out, n, cap, r->id,
+		    terr == TSIG_NOERROR || terr == TSIG_BADTIME ? r->tsig.mac :
+								   NULL,
 		    terr == TSIG_NOERROR || terr == TSIG_BADTIME ?
-		    r->tsig.mac : NULL, terr == TSIG_NOERROR ||
-		    terr == TSIG_BADTIME ? r->tsig.mac_len : 0, false, now,
-		    terr, NULL);
+			r->tsig.mac_len :
+			0,
+		    false, now, terr, NULL);
 
 		if (k > 0)
 			n = k;
@@ -201,9 +209,8 @@ xfr_soa_rr(struct zone_rr *rr, uint32_t serial)
 }
 
 size_t
-xfr_start(const uint8_t *pkt, size_t len,
-    const struct sockaddr_storage *peer, uint8_t *out, size_t cap,
-    struct xfr_session **sess)
+xfr_start(const uint8_t *pkt, size_t len, const struct sockaddr_storage *peer,
+    uint8_t *out, size_t cap, struct xfr_session **sess)
 {
 	struct xfr_request r;
 	struct xfr_session *s;
@@ -225,7 +232,8 @@ xfr_start(const uint8_t *pkt, size_t len,
 	peer_text(peer, who);
 	if (!xfr_g.transfers || !acl_match(xfr_g.acl, xfr_g.n_acl, peer)) {
 		log_verbose("xfr: %s from %s refused (not in "
-		    "ZoneTransferAllow)", what, who);
+			    "ZoneTransferAllow)",
+		    what, who);
 		r.has_tsig = false;
 		return short_reply(&r, pkt, RCODE_REFUSED, TSIG_NOERROR, out,
 		    cap);
@@ -237,7 +245,8 @@ xfr_start(const uint8_t *pkt, size_t len,
 	}
 	if (r.has_tsig) {
 		terr = xfr_g.have_key ? tsig_verify(&xfr_g.key, pkt, &r.tsig,
-		    (uint64_t)time(NULL)) : TSIG_BADKEY;
+					    (uint64_t)time(NULL)) :
+					TSIG_BADKEY;
 		if (terr != TSIG_NOERROR) {
 			log_verbose("xfr: %s from %s refused (TSIG error %u)",
 			    what, who, (unsigned)terr);
@@ -277,15 +286,17 @@ xfr_start(const uint8_t *pkt, size_t len,
 			/* Up to date (RFC 1995 §2): our SOA alone. */
 			s->phase = PH_LAST_SOA;
 			log_verbose("xfr: IXFR from %s at serial %u: up to "
-			    "date", who, r.serial);
-		} else if (journal_walk_begin(&s->walk, r.serial,
-		    cur_serial)) {
+				    "date",
+			    who, r.serial);
+		} else if (journal_walk_begin(&s->walk, r.serial, cur_serial)) {
 			s->incremental = true;
 			log_verbose("xfr: IXFR from %s: serial %u -> %u, "
-			    "incremental", who, r.serial, cur_serial);
+				    "incremental",
+			    who, r.serial, cur_serial);
 		} else {
 			log_verbose("xfr: IXFR from %s: serial %u -> %u, "
-			    "full zone", who, r.serial, cur_serial);
+				    "full zone",
+			    who, r.serial, cur_serial);
 		}
 	} else {
 		log_verbose("xfr: %s from %s: serial %u", what, who,
@@ -306,11 +317,13 @@ item_rr(struct xfr_session *s, const struct zone_item *it, struct zone_rr *rr)
 		s->owner_part = p;
 		s->owner_node = it->node;
 		s->owner_len = zone_node_wire(p, it->node, s->owner);
-		if (s->owner_len != 0 && (s->owner_len < xfr_g.domain_len ||
-		    memcmp(s->owner + s->owner_len - xfr_g.domain_len,
-		    xfr_g.domain, xfr_g.domain_len) != 0 ||
-		    (s->owner_len > xfr_g.domain_len &&
-		    !label_starts_at(s->owner, s->owner_len - xfr_g.domain_len))))
+		if (s->owner_len != 0 &&
+		    (s->owner_len < xfr_g.domain_len ||
+			memcmp(s->owner + s->owner_len - xfr_g.domain_len,
+			    xfr_g.domain, xfr_g.domain_len) != 0 ||
+			(s->owner_len > xfr_g.domain_len &&
+			    !label_starts_at(s->owner,
+				s->owner_len - xfr_g.domain_len))))
 			s->owner_len = 0;
 	}
 	if (s->owner_len == 0)

@@ -22,8 +22,8 @@
 #include "xfr/state.h"
 
 #define JOURNAL_MAX_DELTAS 64
-#define JOURNAL_BUDGET (8u << 20)		/* bytes of every delta */
-#define JOURNAL_FULL_DIFF_MAX 300000u		/* records of a whole-zone diff */
+#define JOURNAL_BUDGET (8u << 20)     /* bytes of every delta */
+#define JOURNAL_FULL_DIFF_MAX 300000u /* records of a whole-zone diff */
 
 /* Growable list of byte strings: [u16 length][bytes] in buf, offsets in off. */
 struct strlist {
@@ -37,7 +37,7 @@ struct strlist {
 struct journal_delta {
 	_Atomic int refs;
 	uint32_t from, to;
-	struct strlist del, add;	/* sorted */
+	struct strlist del, add; /* sorted */
 	size_t bytes;
 };
 
@@ -45,7 +45,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct journal_delta *ring[JOURNAL_MAX_DELTAS];
 static size_t n_ring;
 static size_t ring_bytes;
-static size_t zone_records;		/* of the newest serial */
+static size_t zone_records; /* of the newest serial */
 
 static void
 sl_free(struct strlist *l)
@@ -151,8 +151,8 @@ rr_key(const struct snapshot *part, const uint8_t *owner, size_t olen,
 	wire_write_u16(out + n + 4, xfr_g.cfg->srv_default_weight);
 	wire_write_u16(out + n + 6, (uint16_t)part->srv[idx].port);
 	{
-		size_t t = zone_node_wire(part, part->srv[idx].target,
-		    out + n + 8);
+		size_t t =
+		    zone_node_wire(part, part->srv[idx].target, out + n + 8);
 
 		return t == 0 ? 0 : n + 8 + t;
 	}
@@ -186,9 +186,9 @@ collect_name(struct strlist *l, const struct snapshot *s, const char *text,
 		return;
 	for (int k = RK_A; k <= RK_SRV; k++)
 		for (uint32_t i = part->nodes[node].first[k];
-		    i < part->nodes[node + 1].first[k]; i++) {
-			size_t n = rr_key(part, owner, olen, (enum rr_kind)k,
-			    i, key);
+		     i < part->nodes[node + 1].first[k]; i++) {
+			size_t n =
+			    rr_key(part, owner, olen, (enum rr_kind)k, i, key);
 
 			if (n > 0)
 				sl_add(l, key, n);
@@ -375,7 +375,9 @@ journal_record(const struct snapshot *prev, const struct snapshot *next)
 		size_t an = 0, bn = 0;
 		const uint8_t *a = i < old.n ? sl_get(&old, i, &an) : NULL;
 		const uint8_t *b = j < new.n ? sl_get(&new, j, &bn) : NULL;
-		int c = a == NULL ? 1 : b == NULL ? -1 : cmp_bytes(a, an, b, bn);
+		int c = a == NULL ? 1 :
+		    b == NULL	  ? -1 :
+				    cmp_bytes(a, an, b, bn);
 
 		if (c < 0) {
 			sl_add(&d->del, a, an);
@@ -393,8 +395,8 @@ journal_record(const struct snapshot *prev, const struct snapshot *next)
 	atomic_store(&d->refs, 1);
 	d->from = snap_serial(prev);
 	d->to = snap_serial(next);
-	d->bytes = d->del.len + d->add.len + d->del.n * 4 + d->add.n * 4 +
-	    sizeof *d;
+	d->bytes =
+	    d->del.len + d->add.len + d->del.n * 4 + d->add.n * 4 + sizeof *d;
 	if (d->del.failed || d->add.failed) {
 		delta_unref(d);
 		reset(next, "out of memory");
@@ -403,8 +405,9 @@ journal_record(const struct snapshot *prev, const struct snapshot *next)
 	pthread_mutex_lock(&lock);
 	if (n_ring > 0 && ring[n_ring - 1]->to != d->from)
 		clear_locked();
-	while (n_ring > 0 && (n_ring == JOURNAL_MAX_DELTAS ||
-	    ring_bytes + d->bytes > JOURNAL_BUDGET)) {
+	while (n_ring > 0 &&
+	    (n_ring == JOURNAL_MAX_DELTAS ||
+		ring_bytes + d->bytes > JOURNAL_BUDGET)) {
 		ring_bytes -= ring[0]->bytes;
 		delta_unref(ring[0]);
 		memmove(ring, ring + 1, --n_ring * sizeof *ring);
@@ -432,7 +435,9 @@ sl_merge(const struct strlist *a, const struct strlist *b, bool add,
 		size_t an = 0, bn = 0;
 		const uint8_t *x = i < a->n ? sl_get(a, i, &an) : NULL;
 		const uint8_t *y = j < b->n ? sl_get(b, j, &bn) : NULL;
-		int c = x == NULL ? 1 : y == NULL ? -1 : cmp_bytes(x, an, y, bn);
+		int c = x == NULL ? 1 :
+		    y == NULL	  ? -1 :
+				    cmp_bytes(x, an, y, bn);
 
 		if (c < 0) {
 			sl_add(out, x, an);
@@ -463,7 +468,7 @@ condense(struct journal_delta *const *d, size_t n)
 		return NULL;
 	for (size_t k = 0; k < n; k++) {
 		struct strlist d_minus_a = { 0 }, r1 = { 0 }, a1 = { 0 },
-		    n_minus_r1 = { 0 }, r2 = { 0 }, a2 = { 0 };
+			       n_minus_r1 = { 0 }, r2 = { 0 }, a2 = { 0 };
 
 		/* R1 = R + (D - A); A1 = A - D; R2 = R1 - N; A2 = A1 + (N - R1) */
 		sl_merge(&d[k]->del, &a, false, &d_minus_a);
@@ -517,7 +522,8 @@ journal_walk_begin(struct journal_walk *w, uint32_t from, uint32_t to)
 		bytes += ring[i]->del.len + ring[i]->add.len;
 	/* A delta larger than the zone: the zone is the smaller answer. */
 	if (bytes > zone_records * 24 ||
-	    (w->deltas = malloc((n_ring - first) * sizeof *w->deltas)) == NULL) {
+	    (w->deltas = malloc((n_ring - first) * sizeof *w->deltas)) ==
+		NULL) {
 		pthread_mutex_unlock(&lock);
 		return false;
 	}

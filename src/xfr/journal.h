@@ -17,14 +17,14 @@ struct journal_delta;
 
 /** A reader's position in the deltas from one serial to another. */
 struct journal_walk {
-	struct journal_delta **deltas;	/**< referenced, oldest first */
+	struct journal_delta **deltas; /**< referenced, oldest first */
 	size_t n, i;
-	int step;			/**< 0 old SOA, 1 removed, 2 new SOA, 3 added */
+	int step; /**< 0 old SOA, 1 removed, 2 new SOA, 3 added */
 	size_t rec;
 };
 
-#define JOURNAL_FULL ((size_t)-1)	/* the message is full */
-#define JOURNAL_END ((size_t)-2)	/* every delta written */
+#define JOURNAL_FULL ((size_t)-1) /* the message is full */
+#define JOURNAL_END ((size_t)-2)  /* every delta written */
 
 /** Records the change from prev to next (both published snapshots,
  *  next's serial set); prev NULL or a change too large resets the
@@ -40,8 +40,8 @@ bool journal_walk_begin(struct journal_walk *w, uint32_t from, uint32_t to);
 
 /** Writes the next records of the walk into m (rr: scratch); returns
  *  JOURNAL_FULL when m is full, JOURNAL_END when done, else 0. */
-size_t journal_walk_write(struct journal_walk *w, struct xmsg *m,
-    struct zone_rr *rr);
+size_t
+journal_walk_write(struct journal_walk *w, struct xmsg *m, struct zone_rr *rr);
 
 /** Ends a walk (releases its deltas). */
 void journal_walk_end(struct journal_walk *w);

@@ -39,11 +39,11 @@ struct target {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	char text[300];
-	bool pending;		/* a serial not yet acknowledged */
-	uint32_t serial;	/* the newest serial to announce */
-	uint32_t sent_serial;	/* carried by the outstanding NOTIFY */
+	bool pending;	      /* a serial not yet acknowledged */
+	uint32_t serial;      /* the newest serial to announce */
+	uint32_t sent_serial; /* carried by the outstanding NOTIFY */
 	uint16_t id;
-	int64_t due_ms;		/* next send; 0: none */
+	int64_t due_ms; /* next send; 0: none */
 	int64_t backoff_ms;
 };
 
@@ -107,8 +107,8 @@ send_notify(struct target *t)
 			n = k;
 	}
 	t->sent_serial = t->serial;
-	if (fd < 0 || sendto(fd, buf, n, 0, (struct sockaddr *)&t->addr,
-	    t->addrlen) < 0)
+	if (fd < 0 ||
+	    sendto(fd, buf, n, 0, (struct sockaddr *)&t->addr, t->addrlen) < 0)
 		log_verbose("notify: %s: %s", t->text, strerror(errno));
 	else
 		log_verbose("notify: serial %u to %s", t->serial, t->text);
@@ -120,7 +120,8 @@ same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 	if (a->ss_family != b->ss_family)
 		return false;
 	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		const struct sockaddr_in *x = (const void *)a,
+					 *y = (const void *)b;
 
 		return x->sin_port == y->sin_port &&
 		    x->sin_addr.s_addr == y->sin_addr.s_addr;
@@ -157,15 +158,16 @@ read_acks(int fd)
 			    !same_addr(&t->addr, &from))
 				continue;
 			log_verbose("notify: %s acknowledged serial %u (rcode "
-			    "%u)", t->text, t->sent_serial, flags & 0xfu);
+				    "%u)",
+			    t->text, t->sent_serial, flags & 0xfu);
 			if (t->sent_serial == t->serial) {
 				t->pending = false;
 				t->due_ms = 0;
 			} else {
-				t->due_ms = clock_ms();	/* a newer one */
+				t->due_ms = clock_ms(); /* a newer one */
 				t->backoff_ms = NOTIFY_FIRST_RETRY_MS;
 			}
-			t->id = random_id();	/* no second ack counts */
+			t->id = random_id(); /* no second ack counts */
 		}
 	}
 }
@@ -260,24 +262,25 @@ notify_start(const struct config *c, char *err, size_t errlen)
 			memcpy(&s->sin_addr, a.b + 12, 4);
 			t->addrlen = sizeof *s;
 			if (sock4 < 0)
-				sock4 = socket(AF_INET, SOCK_DGRAM |
-				    SOCK_CLOEXEC, 0);
+				sock4 = socket(AF_INET,
+				    SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		} else {
-			struct sockaddr_in6 *s = (struct sockaddr_in6 *)&t->addr;
+			struct sockaddr_in6 *s =
+			    (struct sockaddr_in6 *)&t->addr;
 
 			s->sin6_family = AF_INET6;
 			s->sin6_port = htons((uint16_t)hp.port);
 			memcpy(&s->sin6_addr, a.b, 16);
 			t->addrlen = sizeof *s;
 			if (sock6 < 0)
-				sock6 = socket(AF_INET6, SOCK_DGRAM |
-				    SOCK_CLOEXEC, 0);
+				sock6 = socket(AF_INET6,
+				    SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		}
 	}
 	wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	atomic_store(&stopping, false);
-	if (wake_fd < 0 || pthread_create(&thread, NULL, notify_main,
-	    NULL) != 0) {
+	if (wake_fd < 0 ||
+	    pthread_create(&thread, NULL, notify_main, NULL) != 0) {
 		snprintf(err, errlen, "cannot start the NOTIFY thread");
 		notify_stop();
 		return -1;

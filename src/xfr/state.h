@@ -14,13 +14,13 @@ struct config;
 
 struct xfr_state {
 	const struct config *cfg;
-	bool transfers;			/**< ZoneTransferAllow is not empty */
-	bool active;			/**< transfers or NOTIFY targets */
+	bool transfers; /**< ZoneTransferAllow is not empty */
+	bool active;	/**< transfers or NOTIFY targets */
 	struct acl_entry *acl;
 	size_t n_acl;
 	bool have_key;
 	struct tsig_key key;
-	uint8_t domain[255], mname[255], rname[255];	/**< wire, lowercase */
+	uint8_t domain[255], mname[255], rname[255]; /**< wire, lowercase */
 	size_t domain_len;
 };
 

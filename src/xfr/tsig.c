@@ -11,7 +11,7 @@
 
 /* "hmac-sha256." in wire form. */
 static const uint8_t alg_sha256[] = "\x0bhmac-sha256";
-#define ALG_LEN sizeof alg_sha256	/* with the root octet */
+#define ALG_LEN sizeof alg_sha256 /* with the root octet */
 
 bool
 tsig_key_init(struct tsig_key *k, const char *name, const char *b64)
@@ -33,9 +33,9 @@ tsig_key_init(struct tsig_key *k, const char *name, const char *b64)
 			if (i < blen - 2)
 				return false;
 			pad++;
-		} else if (pad > 0 || !((c >= 'A' && c <= 'Z') ||
-		    (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '+' || c == '/')) {
+		} else if (pad > 0 ||
+		    !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			(c >= '0' && c <= '9') || c == '+' || c == '/')) {
 			return false;
 		}
 	}
@@ -104,8 +104,8 @@ hmac_begin(struct hmac *h, const struct tsig_key *k)
 
 	h->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	h->ctx = h->mac ? EVP_MAC_CTX_new(h->mac) : NULL;
-	if (h->ctx == NULL || !EVP_MAC_init(h->ctx, k->secret, k->secret_len,
-	    params)) {
+	if (h->ctx == NULL ||
+	    !EVP_MAC_init(h->ctx, k->secret, k->secret_len, params)) {
 		EVP_MAC_CTX_free(h->ctx);
 		EVP_MAC_free(h->mac);
 		return false;
@@ -143,8 +143,8 @@ static bool
 hmac_end(struct hmac *h, uint8_t *out)
 {
 	size_t n = 0;
-	bool ok = EVP_MAC_final(h->ctx, out, &n, TSIG_MAC_LEN) &&
-	    n == TSIG_MAC_LEN;
+	bool ok =
+	    EVP_MAC_final(h->ctx, out, &n, TSIG_MAC_LEN) && n == TSIG_MAC_LEN;
 
 	EVP_MAC_CTX_free(h->ctx);
 	EVP_MAC_free(h->mac);
@@ -153,8 +153,8 @@ hmac_end(struct hmac *h, uint8_t *out)
 
 /* The message up to its TSIG RR, as signed: original ID, ARCOUNT - 1. */
 static void
-hmac_message(struct hmac *h, const uint8_t *msg, size_t end,
-    uint16_t orig_id, bool minus_tsig)
+hmac_message(struct hmac *h, const uint8_t *msg, size_t end, uint16_t orig_id,
+    bool minus_tsig)
 {
 	uint8_t hdr[WIRE_HEADER_SIZE];
 
@@ -216,8 +216,8 @@ tsig_verify(const struct tsig_key *k, const uint8_t *msg,
 
 size_t
 tsig_sign(const struct tsig_key *k, uint8_t *msg, size_t len, size_t cap,
-    uint16_t orig_id, const uint8_t *prior, size_t prior_len,
-    bool timers_only, uint64_t now, enum tsig_error error, uint8_t *mac_out)
+    uint16_t orig_id, const uint8_t *prior, size_t prior_len, bool timers_only,
+    uint64_t now, enum tsig_error error, uint8_t *mac_out)
 {
 	uint8_t mac[TSIG_MAC_LEN] = { 0 }, other[6] = { 0 };
 	uint16_t other_len = 0, mac_len = TSIG_MAC_LEN;
@@ -230,7 +230,7 @@ tsig_sign(const struct tsig_key *k, uint8_t *msg, size_t len, size_t cap,
 		other_len = 6;
 	}
 	if (error == TSIG_BADKEY || error == TSIG_BADSIG) {
-		mac_len = 0;	/* RFC 8945 §5.3.2: unsigned */
+		mac_len = 0; /* RFC 8945 §5.3.2: unsigned */
 	} else {
 		if (!hmac_begin(&h, k))
 			return 0;

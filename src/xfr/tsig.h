@@ -13,7 +13,7 @@
 
 #define TYPE_TSIG 250
 #define CLASS_ANY 255
-#define TSIG_MAC_LEN 32		/* HMAC-SHA256 */
+#define TSIG_MAC_LEN 32 /* HMAC-SHA256 */
 #define TSIG_FUDGE 300
 
 /** TSIG errors (RFC 8945 §3, in the TSIG RR's error field). */
@@ -27,7 +27,7 @@ enum tsig_error {
 
 /** A shared key. */
 struct tsig_key {
-	uint8_t name[255];		/**< wire form, lowercased */
+	uint8_t name[255]; /**< wire form, lowercased */
 	size_t name_len;
 	uint8_t secret[256];
 	size_t secret_len;
@@ -35,7 +35,7 @@ struct tsig_key {
 
 /** A parsed TSIG RR; mac and other point into the message. */
 struct tsig_rr {
-	size_t off;			/**< where the RR starts */
+	size_t off; /**< where the RR starts */
 	uint8_t name[255];
 	uint8_t alg[255];
 	uint64_t time;
@@ -54,8 +54,7 @@ bool tsig_key_init(struct tsig_key *k, const char *name, const char *b64);
 
 /** Parses the RR at off, which must end the message; false when it is
  *  malformed or not a TSIG RR. */
-bool tsig_parse(const uint8_t *msg, size_t len, size_t off,
-    struct tsig_rr *t);
+bool tsig_parse(const uint8_t *msg, size_t len, size_t off, struct tsig_rr *t);
 
 /** Checks t (parsed from msg) against k at Unix time now; returns
  *  TSIG_NOERROR or the error to answer with.  On success the request's
@@ -68,9 +67,8 @@ enum tsig_error tsig_verify(const struct tsig_key *k, const uint8_t *msg,
  *  or the previous reply's (later messages, timers_only); error:
  *  TSIG_BADKEY/BADSIG add an unsigned TSIG; mac_out (TSIG_MAC_LEN) gets
  *  the MAC, for the next message. */
-size_t tsig_sign(const struct tsig_key *k, uint8_t *msg, size_t len,
-    size_t cap, uint16_t orig_id, const uint8_t *prior, size_t prior_len,
-    bool timers_only, uint64_t now, enum tsig_error error,
-    uint8_t *mac_out);
+size_t tsig_sign(const struct tsig_key *k, uint8_t *msg, size_t len, size_t cap,
+    uint16_t orig_id, const uint8_t *prior, size_t prior_len, bool timers_only,
+    uint64_t now, enum tsig_error error, uint8_t *mac_out);
 
 #endif

@@ -20,8 +20,8 @@
 
 struct xfr_state xfr_g;
 
-static uint32_t last_serial;		/* the last serial published */
-static uint64_t cur_digest;		/* of the current snapshot's zone */
+static uint32_t last_serial; /* the last serial published */
+static uint64_t cur_digest;  /* of the current snapshot's zone */
 static bool have_digest;
 /* The last full snapshot published and its digest: every overlay's base
  * was published first, so its digest is known when the overlay comes. */
@@ -52,9 +52,11 @@ xfr_config_check(const struct config *c, char *err, size_t errlen)
 
 	for (size_t i = 0; i < c->xfr_allow.n; i++)
 		if (!acl_parse(c->xfr_allow.v[i], &e)) {
-			snprintf(err, errlen, "invalid ZoneTransferAllow "
+			snprintf(err, errlen,
+			    "invalid ZoneTransferAllow "
 			    "entry %zu: \"%s\" is not an address or CIDR "
-			    "prefix", i, c->xfr_allow.v[i]);
+			    "prefix",
+			    i, c->xfr_allow.v[i]);
 			return -1;
 		}
 	for (size_t i = 0; i < c->xfr_notify.n; i++) {
@@ -62,24 +64,27 @@ xfr_config_check(const struct config *c, char *err, size_t errlen)
 		struct ipaddr a;
 
 		if (hostport_split(c->xfr_notify.v[i], &hp, false) < 0 ||
-		    hp.port <= 0 || !ipaddr_parse(hp.host, strlen(hp.host),
-		    &a)) {
-			snprintf(err, errlen, "invalid ZoneTransferNotify "
-			    "entry %zu: \"%s\" is not ip:port", i,
-			    c->xfr_notify.v[i]);
+		    hp.port <= 0 ||
+		    !ipaddr_parse(hp.host, strlen(hp.host), &a)) {
+			snprintf(err, errlen,
+			    "invalid ZoneTransferNotify "
+			    "entry %zu: \"%s\" is not ip:port",
+			    i, c->xfr_notify.v[i]);
 			return -1;
 		}
 	}
 	if (c->xfr_tsig_name[0] == '\0' && c->xfr_tsig_secret[0] == '\0')
 		return 0;
 	if (c->xfr_tsig_name[0] == '\0') {
-		snprintf(err, errlen, "invalid ZoneTransferTSIG: a secret "
+		snprintf(err, errlen,
+		    "invalid ZoneTransferTSIG: a secret "
 		    "without a name");
 		return -1;
 	}
 	if (!tsig_key_init(&k, c->xfr_tsig_name, c->xfr_tsig_secret)) {
 		/* The secret is never part of a message. */
-		snprintf(err, errlen, "invalid ZoneTransferTSIG: the name "
+		snprintf(err, errlen,
+		    "invalid ZoneTransferTSIG: the name "
 		    "must be a DNS name and the secret base64 (1 to 256 "
 		    "octets)");
 		memset(&k, 0, sizeof k);
@@ -108,12 +113,11 @@ xfr_init(const struct config *c, char *err, size_t errlen)
 
 	memset(&xfr_g, 0, sizeof xfr_g);
 	xfr_g.cfg = c;
-	if (wire_of(c->domain, xfr_g.domain, &xfr_g.domain_len, "domain",
-	    err, errlen) < 0 ||
-	    wire_of(c->soa_mname, xfr_g.mname, &n, "SOAMname", err,
-	    errlen) < 0 ||
-	    wire_of(c->soa_rname, xfr_g.rname, &n, "SOARname", err,
-	    errlen) < 0)
+	if (wire_of(c->domain, xfr_g.domain, &xfr_g.domain_len, "domain", err,
+		errlen) < 0 ||
+	    wire_of(c->soa_mname, xfr_g.mname, &n, "SOAMname", err, errlen) <
+		0 ||
+	    wire_of(c->soa_rname, xfr_g.rname, &n, "SOARname", err, errlen) < 0)
 		return -1;
 	if (c->xfr_allow.n > 0) {
 		xfr_g.acl = calloc(c->xfr_allow.n, sizeof *xfr_g.acl);
@@ -138,7 +142,8 @@ xfr_init(const struct config *c, char *err, size_t errlen)
 			log_verbose("xfr: serial %u read from %s", last_serial,
 			    c->xfr_serial_file);
 	} else if (xfr_g.active) {
-		log_error("Warning: zone transfers without "
+		log_error(
+		    "Warning: zone transfers without "
 		    "ZoneTransferSerialFile: the SOA serial starts from the "
 		    "clock again after a restart");
 	}
@@ -202,7 +207,7 @@ xfr_publish(struct snapshot *next)
 		digest = served_digest(next);
 	}
 	if (xfr_g.active && cur != NULL && digest == cur_digest)
-		serial = snap_serial(cur);	/* the same zone */
+		serial = snap_serial(cur); /* the same zone */
 	else
 		serial = serial_next(prev, now);
 	atomic_store(&next->serial, serial);

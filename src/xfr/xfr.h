@@ -47,7 +47,7 @@ void xfr_publish(struct snapshot *next);
 struct xfr_request {
 	uint16_t id, flags, qtype, qclass;
 	uint8_t qname[255];
-	bool has_serial;		/**< IXFR: the SOA in authority */
+	bool has_serial; /**< IXFR: the SOA in authority */
 	uint32_t serial;
 	bool has_tsig;
 	struct tsig_rr tsig;
@@ -67,9 +67,9 @@ struct xfr_session;
  *  (REFUSED, NOTAUTH, an up-to-date SOA) with *sess NULL, or the first
  *  message of a transfer with *sess set for the rest.  Returns the
  *  length written into out (at most cap, which should be 65535). */
-size_t xfr_start(const uint8_t *pkt, size_t len,
-    const struct sockaddr_storage *peer, uint8_t *out, size_t cap,
-    struct xfr_session **sess);
+size_t
+xfr_start(const uint8_t *pkt, size_t len, const struct sockaddr_storage *peer,
+    uint8_t *out, size_t cap, struct xfr_session **sess);
 
 /** The next message of a transfer into out; 0 when it is complete. */
 size_t xfr_next(struct xfr_session *s, uint8_t *out, size_t cap);

@@ -132,7 +132,7 @@ node_digest(const struct snapshot *part, uint32_t node, char *text)
 
 	for (int k = RK_A; k <= RK_SRV; k++)
 		for (uint32_t i = part->nodes[node].first[k];
-		    i < part->nodes[node + 1].first[k]; i++) {
+		     i < part->nodes[node + 1].first[k]; i++) {
 			uint64_t h = mix(owner, &k, sizeof k);
 
 			if (k == RK_A) {

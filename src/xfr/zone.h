@@ -20,10 +20,10 @@
  *  the base (or full build), then of the overlay's own nodes. */
 struct zone_cursor {
 	const struct snapshot *s;
-	int part;		/**< 0: snap_full(s), 1: the overlay, 2: end */
+	int part; /**< 0: snap_full(s), 1: the overlay, 2: end */
 	uint32_t node;
-	int kind;		/**< RK_A, RK_AAAA, RK_SRV */
-	uint32_t idx;		/**< value index within the kind's array */
+	int kind;     /**< RK_A, RK_AAAA, RK_SRV */
+	uint32_t idx; /**< value index within the kind's array */
 };
 
 /** One served record: a value of a node of `part`. */
@@ -56,7 +56,7 @@ uint64_t zone_digest_overlay(const struct snapshot *ov, uint64_t base_digest);
 /** An RR to write. */
 struct zone_rr {
 	uint16_t type;
-	const uint8_t *owner;		/**< uncompressed wire name */
+	const uint8_t *owner; /**< uncompressed wire name */
 	uint32_t ttl;
 	union {
 		uint8_t addr[16];
@@ -78,9 +78,9 @@ struct zone_rr {
 struct xmsg {
 	uint8_t *buf;
 	size_t cap, len;
-	uint16_t count[4];		/**< QD, AN, NS, AR */
+	uint16_t count[4]; /**< QD, AN, NS, AR */
 	uint32_t comp_hash[XMSG_COMP_SLOTS];
-	uint16_t comp_off[XMSG_COMP_SLOTS];	/**< 0: empty */
+	uint16_t comp_off[XMSG_COMP_SLOTS]; /**< 0: empty */
 };
 
 /** Starts a message with a header (counts filled in by xmsg_end). */

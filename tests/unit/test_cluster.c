@@ -57,13 +57,14 @@ static struct config cfg;
 static int
 setup(void **state)
 {
-	const char *json = "{\"listener\":\"127.0.0.1\",\"externalon\":false,"
+	const char *json =
+	    "{\"listener\":\"127.0.0.1\",\"externalon\":false,"
 	    "\"masters\":[\"127.0.0.1:5050\"],\"domain\":\"mesos\"}";
 	char err[512] = "";
 
 	(void)state;
 	if (config_parse(&cfg, json, strlen(json), "/test/config.json", err,
-	    sizeof err) != 0)
+		sizeof err) != 0)
 		fail_msg("config: %s", err);
 	return 0;
 }
@@ -80,7 +81,8 @@ static struct mesos_state *
 parse_q(const char *single_quoted)
 {
 	char *json = dq(single_quoted), err[512] = "";
-	struct mesos_state *s = state_parse(json, strlen(json), err, sizeof err);
+	struct mesos_state *s =
+	    state_parse(json, strlen(json), err, sizeof err);
 
 	if (s == NULL)
 		fail_msg("state_parse: %s\n%s", err, json);
@@ -103,8 +105,7 @@ load_q(const char *single_quoted)
 }
 
 /* Applies one event given as single-quoted JSON (printf format). */
-static enum cluster_change
-apply(struct cluster *c, const char *fmt, ...)
+static enum cluster_change apply(struct cluster *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static enum cluster_change
@@ -132,20 +133,25 @@ static const char *
 change_name(enum cluster_change ch)
 {
 	switch (ch) {
-	case CLUSTER_NONE: return "NONE";
-	case CLUSTER_CHANGED: return "CHANGED";
-	case CLUSTER_UNKNOWN: return "UNKNOWN";
-	case CLUSTER_NEEDS_POLL: return "NEEDS_POLL";
+	case CLUSTER_NONE:
+		return "NONE";
+	case CLUSTER_CHANGED:
+		return "CHANGED";
+	case CLUSTER_UNKNOWN:
+		return "UNKNOWN";
+	case CLUSTER_NEEDS_POLL:
+		return "NEEDS_POLL";
 	}
 	return "?";
 }
 
-#define expect_change(got, want) do { \
-	enum cluster_change got_ = (got); \
-	if (got_ != (want)) \
-		fail_msg("line %d: change %s, want %s", __LINE__, \
-		    change_name(got_), change_name(want)); \
-} while (0)
+#define expect_change(got, want) \
+	do { \
+		enum cluster_change got_ = (got); \
+		if (got_ != (want)) \
+			fail_msg("line %d: change %s, want %s", __LINE__, \
+			    change_name(got_), change_name(want)); \
+	} while (0)
 
 static void
 put_ips(struct buf *b, const char *tag, const struct mesos_task *t, int src)
@@ -182,8 +188,10 @@ dump(const struct mesos_state *s)
 				continue;
 			buf_printf(&b, " T %.*s %.*s @%s %s ports=%s",
 			    (int)t->id_len, t->id, (int)t->name_len, t->name,
-			    t->slave_id ? t->slave_id : "", t->running ? "R" : "-",
-			    t->ports && strcmp(t->ports, "[]") ? t->ports : "-");
+			    t->slave_id ? t->slave_id : "",
+			    t->running ? "R" : "-",
+			    t->ports && strcmp(t->ports, "[]") ? t->ports :
+								 "-");
 			put_ips(&b, "ni", t, TIP_NETINFO);
 			put_ips(&b, "me", t, TIP_MESOS);
 			put_ips(&b, "do", t, TIP_DOCKER);
@@ -191,7 +199,7 @@ dump(const struct mesos_state *s)
 				buf_printf(&b, " di=%.*s(", (int)t->di_name_len,
 				    t->di_name);
 				for (const struct di_port *d = t->di_ports; d;
-				    d = d->next)
+				     d = d->next)
 					buf_printf(&b, "%s%lld/%s/%s",
 					    d == t->di_ports ? "" : ",",
 					    (long long)d->number, d->protocol,
@@ -203,7 +211,8 @@ dump(const struct mesos_state *s)
 	}
 	for (const struct mesos_slave *a = s->slaves; a; a = a->next)
 		if (!a->invalid)
-			buf_printf(&b, "S %s %s\n", a->id, a->pid ? a->pid : "-");
+			buf_printf(&b, "S %s %s\n", a->id,
+			    a->pid ? a->pid : "-");
 	buf_putc(&b, '\0');
 	assert_false(b.failed);
 	return b.data;
@@ -221,13 +230,14 @@ dump_view(const struct cluster *c)
 	return d;
 }
 
-#define expect_view(c, want) do { \
-	char *got_ = dump_view(c); \
-	if (strcmp(got_, (want)) != 0) \
-		fail_msg("line %d: view\n--- got\n%s--- want\n%s", __LINE__, \
-		    got_, (want)); \
-	free(got_); \
-} while (0)
+#define expect_view(c, want) \
+	do { \
+		char *got_ = dump_view(c); \
+		if (strcmp(got_, (want)) != 0) \
+			fail_msg("line %d: view\n--- got\n%s--- want\n%s", \
+			    __LINE__, got_, (want)); \
+		free(got_); \
+	} while (0)
 
 static size_t
 resolve_none(void *ctx, const char *host, struct ipaddr *out, size_t max)
@@ -259,7 +269,8 @@ compact(const char *in, size_t len)
 		} else if (ch == '"') {
 			str = true;
 			*o++ = ch;
-		} else if (ch != ' ' && ch != '\n' && ch != '\t' && ch != '\r') {
+		} else if (ch != ' ' && ch != '\n' && ch != '\t' &&
+		    ch != '\r') {
 			*o++ = ch;
 		}
 	}
@@ -316,15 +327,17 @@ axfr_state(const char *single_quoted)
 }
 
 /* The records of the view equal those of the parsed state. */
-#define expect_same_records(c, state_q) do { \
-	char *from_events_ = axfr_view(c); \
-	char *from_poll_ = axfr_state(state_q); \
-	if (strcmp(from_events_, from_poll_) != 0) \
-		fail_msg("line %d: records differ\n--- from events\n%s\n" \
-		    "--- from a poll\n%s", __LINE__, from_events_, from_poll_); \
-	free(from_events_); \
-	free(from_poll_); \
-} while (0)
+#define expect_same_records(c, state_q) \
+	do { \
+		char *from_events_ = axfr_view(c); \
+		char *from_poll_ = axfr_state(state_q); \
+		if (strcmp(from_events_, from_poll_) != 0) \
+			fail_msg("line %d: records differ\n--- from events\n%s\n" \
+				 "--- from a poll\n%s", \
+			    __LINE__, from_events_, from_poll_); \
+		free(from_events_); \
+		free(from_poll_); \
+	} while (0)
 
 /* True when the axfr document holds "name":[...value...] (compact). */
 static bool
@@ -358,8 +371,8 @@ has_name(const char *axfr, const char *name)
 /* ---- states -------------------------------------------------------------- */
 
 #define LEADER "'leader':'master@127.0.0.1:5050','hostname':'localhost',"
-#define AGENT(id, ip) "{'id':'" id "','hostname':'" ip "','pid':'slave(1)@" \
-	ip ":5051'}"
+#define AGENT(id, ip) \
+	"{'id':'" id "','hostname':'" ip "','pid':'slave(1)@" ip ":5051'}"
 #define RUNNING_TASK(id, name, fw, agent, ports, ts) \
 	"{'id':'" id "','name':'" name "','framework_id':'" fw "'," \
 	"'slave_id':'" agent "','state':'TASK_RUNNING','resources':" \
@@ -367,13 +380,11 @@ has_name(const char *axfr, const char *name)
 	"'timestamp':" ts "}]}"
 
 /* One agent, marathon with one running task. */
-static const char *const state_a =
-    "{" LEADER
-    "'slaves':[" AGENT("S1", "10.0.0.3") "],"
-    "'frameworks':[{'id':'F1','name':'marathon','hostname':'10.0.0.2',"
-    "'pid':'scheduler-1@10.0.0.2:8080','tasks':["
-    RUNNING_TASK("web.1", "web", "F1", "S1", "[31000-31000]", "100.0")
-    "]}]}";
+static const char *const state_a = "{" LEADER "'slaves':[" AGENT("S1",
+    "10.0.0.3") "],"
+		"'frameworks':[{'id':'F1','name':'marathon','hostname':'10.0.0.2',"
+		"'pid':'scheduler-1@10.0.0.2:8080','tasks':[" RUNNING_TASK("web.1",
+		    "web", "F1", "S1", "[31000-31000]", "100.0") "]}]}";
 
 /* v1 event text. */
 #define EV_TASK_ADDED_STAGING(id, name, fw, agent, extra) \
@@ -400,25 +411,24 @@ static const char *const state_a =
 static void
 test_load_and_view(void **state)
 {
-	static const char *const st =
-	    "{" LEADER
-	    "'slaves':[" AGENT("S1", "10.0.0.3") "," AGENT("S2", "10.0.0.4")
-	    "],'frameworks':[{'id':'F1','name':'marathon','hostname':"
-	    "'10.0.0.2','pid':'scheduler-1@10.0.0.2:8080','tasks':["
-	    RUNNING_TASK("web.1", "web", "F1", "S1", "[31000-31001]", "1")
-	    ",{'id':'d.1','name':'Dock_er','framework_id':'F1','slave_id':'S2',"
-	    "'state':'TASK_RUNNING','statuses':[{'state':'TASK_RUNNING',"
-	    "'timestamp':5,'labels':[{'key':'Docker.NetworkSettings.IPAddress',"
-	    "'value':'172.17.0.2'},{'key':"
-	    "'MesosContainerizer.NetworkSettings.IPAddress','value':'10.1.1.1'}"
-	    "],'container_status':{'network_infos':[{'ip_addresses':"
-	    "[{'ip_address':'fd00::7'},{'ip_address':'10.9.9.9'}]}]}}],"
-	    "'discovery':{'visibility':'FRAMEWORK','name':'dock','ports':"
-	    "{'ports':[{'number':80,'protocol':'tcp','name':'http'},"
-	    "{'number':53,'protocol':'udp'}]}}}"
-	    ",{'id':'s.1','name':'stage','framework_id':'F1','slave_id':'S1',"
-	    "'state':'TASK_STAGING'}"
-	    "]},{'id':'F2','name':'chronos','hostname':'10.0.0.8','tasks':[]}]}";
+	static const char *const st = "{" LEADER "'slaves':[" AGENT("S1",
+	    "10.0.0.3") "," AGENT("S2",
+	    "10.0.0.4") "],'frameworks':[{'id':'F1','name':'marathon','hostname':"
+			"'10.0.0.2','pid':'scheduler-1@10.0.0.2:8080','tasks':[" RUNNING_TASK(
+			    "web.1", "web", "F1", "S1", "[31000-31001]",
+			    "1") ",{'id':'d.1','name':'Dock_er','framework_id':'F1','slave_id':'S2',"
+				 "'state':'TASK_RUNNING','statuses':[{'state':'TASK_RUNNING',"
+				 "'timestamp':5,'labels':[{'key':'Docker.NetworkSettings.IPAddress',"
+				 "'value':'172.17.0.2'},{'key':"
+				 "'MesosContainerizer.NetworkSettings.IPAddress','value':'10.1.1.1'}"
+				 "],'container_status':{'network_infos':[{'ip_addresses':"
+				 "[{'ip_address':'fd00::7'},{'ip_address':'10.9.9.9'}]}]}}],"
+				 "'discovery':{'visibility':'FRAMEWORK','name':'dock','ports':"
+				 "{'ports':[{'number':80,'protocol':'tcp','name':'http'},"
+				 "{'number':53,'protocol':'udp'}]}}}"
+				 ",{'id':'s.1','name':'stage','framework_id':'F1','slave_id':'S1',"
+				 "'state':'TASK_STAGING'}"
+				 "]},{'id':'F2','name':'chronos','hostname':'10.0.0.8','tasks':[]}]}";
 	struct cluster *c = load_q(st);
 	struct mesos_state *parsed = parse_q(st);
 	char *want = dump(parsed);
@@ -458,11 +468,13 @@ test_task_added_then_running(void **state)
 	char *axfr;
 
 	(void)state;
-	expect_change(apply(c, EV_TASK_ADDED_STAGING("api.2", "api", "F1", "S1",
-	    PORTS_RES("{'begin':31001,'end':31002},{'begin':31010,'end':31010}")
-	    ",'discovery':{'visibility':'FRAMEWORK','name':'api-d','ports':"
-	    "{'ports':[{'number':8080,'name':'http','protocol':'tcp'}]}}"
-	    ",'labels':{'labels':[{'key':'k','value':'v'}]}")),
+	expect_change(
+	    apply(c,
+		EV_TASK_ADDED_STAGING("api.2", "api", "F1", "S1",
+		    PORTS_RES(
+			"{'begin':31001,'end':31002},{'begin':31010,'end':31010}") ",'discovery':{'visibility':'FRAMEWORK','name':'api-d','ports':"
+										   "{'ports':[{'number':8080,'name':'http','protocol':'tcp'}]}}"
+										   ",'labels':{'labels':[{'key':'k','value':'v'}]}")),
 	    CLUSTER_CHANGED);
 	expect_view(c,
 	    "F F1 marathon host=10.0.0.2 pid=scheduler-1@10.0.0.2:8080\n"
@@ -475,10 +487,13 @@ test_task_added_then_running(void **state)
 	assert_false(has_name(axfr, "api-d.marathon.mesos."));
 	free(axfr);
 
-	expect_change(apply(c, EV_UPDATE("api.2", "F1", "TASK_RUNNING",
-	    ",'agent_id':{'value':'S1'},'timestamp':1700000001.5,'labels':"
-	    "{'labels':[{'key':'Docker.NetworkSettings.IPAddress','value':"
-	    "'172.17.0.5'}]}" NETINFO("10.9.9.9"))), CLUSTER_CHANGED);
+	expect_change(
+	    apply(c,
+		EV_UPDATE("api.2", "F1", "TASK_RUNNING",
+		    ",'agent_id':{'value':'S1'},'timestamp':1700000001.5,'labels':"
+		    "{'labels':[{'key':'Docker.NetworkSettings.IPAddress','value':"
+		    "'172.17.0.5'}]}" NETINFO("10.9.9.9"))),
+	    CLUSTER_CHANGED);
 	expect_view(c,
 	    "F F1 marathon host=10.0.0.2 pid=scheduler-1@10.0.0.2:8080\n"
 	    " T web.1 web @S1 R ports=[31000-31000]\n"
@@ -495,8 +510,10 @@ test_task_added_then_running(void **state)
 
 	/* A health update (same state) changes nothing that records use but
 	 * is accepted; a later RUNNING status with a new address moves it. */
-	expect_change(apply(c, EV_UPDATE("api.2", "F1", "TASK_RUNNING",
-	    ",'timestamp':1700000009.0,'healthy':true" NETINFO("10.9.9.10"))),
+	expect_change(apply(c,
+			  EV_UPDATE("api.2", "F1", "TASK_RUNNING",
+			      ",'timestamp':1700000009.0,'healthy':true" NETINFO(
+				  "10.9.9.10"))),
 	    CLUSTER_CHANGED);
 	axfr = axfr_view(c);
 	assert_true(has_record(axfr, "api-d.marathon.mesos.", "10.9.9.10"));
@@ -511,8 +528,13 @@ static void
 test_terminal_removes(void **state)
 {
 	static const char *const terminal[] = {
-		"TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_LOST",
-		"TASK_ERROR", "TASK_DROPPED", "TASK_GONE",
+		"TASK_FINISHED",
+		"TASK_FAILED",
+		"TASK_KILLED",
+		"TASK_LOST",
+		"TASK_ERROR",
+		"TASK_DROPPED",
+		"TASK_GONE",
 		"TASK_GONE_BY_OPERATOR",
 	};
 
@@ -521,8 +543,10 @@ test_terminal_removes(void **state)
 		struct cluster *c = load_q(state_a);
 		char *axfr;
 
-		expect_change(apply(c, EV_UPDATE("web.1", "F1", "%s",
-		    ",'timestamp':200"), terminal[i], terminal[i]),
+		expect_change(apply(c,
+				  EV_UPDATE("web.1", "F1", "%s",
+				      ",'timestamp':200"),
+				  terminal[i], terminal[i]),
 		    CLUSTER_CHANGED);
 		expect_view(c,
 		    "F F1 marathon host=10.0.0.2 pid=scheduler-1@10.0.0.2:8080\n"
@@ -532,19 +556,25 @@ test_terminal_removes(void **state)
 		assert_false(has_name(axfr, "web.marathon.mesos."));
 		free(axfr);
 		/* A stale RUNNING for it now: unknown, and it stays gone. */
-		expect_change(apply(c, EV_UPDATE("web.1", "F1", "TASK_RUNNING",
-		    ",'timestamp':150")), CLUSTER_UNKNOWN);
+		expect_change(apply(c,
+				  EV_UPDATE("web.1", "F1", "TASK_RUNNING",
+				      ",'timestamp':150")),
+		    CLUSTER_UNKNOWN);
 		assert_int_equal(cluster_running_tasks(c), 0);
 		/* The same terminal news again changes nothing. */
-		expect_change(apply(c, EV_UPDATE("web.1", "F1", "%s",
-		    ",'timestamp':201"), terminal[i], terminal[i]),
+		expect_change(apply(c,
+				  EV_UPDATE("web.1", "F1", "%s",
+				      ",'timestamp':201"),
+				  terminal[i], terminal[i]),
 		    CLUSTER_NONE);
 		cluster_free(c);
 	}
 	/* Non-terminal, non-running: kept, not running, no records. */
 	{
 		static const char *const others[] = {
-			"TASK_KILLING", "TASK_UNREACHABLE", "TASK_STARTING",
+			"TASK_KILLING",
+			"TASK_UNREACHABLE",
+			"TASK_STARTING",
 			"TASK_UNKNOWN",
 		};
 
@@ -552,8 +582,10 @@ test_terminal_removes(void **state)
 			struct cluster *c = load_q(state_a);
 			char *axfr;
 
-			expect_change(apply(c, EV_UPDATE("web.1", "F1", "%s",
-			    ",'timestamp':200"), others[i], others[i]),
+			expect_change(apply(c,
+					  EV_UPDATE("web.1", "F1", "%s",
+					      ",'timestamp':200"),
+					  others[i], others[i]),
 			    CLUSTER_CHANGED);
 			expect_view(c,
 			    "F F1 marathon host=10.0.0.2 "
@@ -577,10 +609,14 @@ test_update_unknown_task(void **state)
 	char *before = dump_view(c);
 
 	(void)state;
-	expect_change(apply(c, EV_UPDATE("ghost.1", "F1", "TASK_RUNNING",
-	    ",'timestamp':5" NETINFO("10.7.7.7"))), CLUSTER_UNKNOWN);
-	expect_change(apply(c, EV_UPDATE("web.1", "F-unknown", "TASK_RUNNING",
-	    ",'timestamp':5")), CLUSTER_UNKNOWN);
+	expect_change(apply(c,
+			  EV_UPDATE("ghost.1", "F1", "TASK_RUNNING",
+			      ",'timestamp':5" NETINFO("10.7.7.7"))),
+	    CLUSTER_UNKNOWN);
+	expect_change(apply(c,
+			  EV_UPDATE("web.1", "F-unknown", "TASK_RUNNING",
+			      ",'timestamp':5")),
+	    CLUSTER_UNKNOWN);
 	expect_view(c, before);
 	free(before);
 	cluster_free(c);
@@ -595,17 +631,24 @@ test_agents(void **state)
 	char *axfr;
 
 	(void)state;
-	expect_change(apply(c, "{'type':'AGENT_ADDED','agent_added':{'agent':"
-	    "{'agent_info':{'hostname':'10.0.0.5','port':5051,'id':{'value':"
-	    "'S2'}},'pid':'slave(1)@10.0.0.5:5051','active':true,'version':"
-	    "'1.11.0'}}}"), CLUSTER_CHANGED);
-	expect_change(apply(c, "{'type':'AGENT_ADDED','agent_added':{'agent':"
-	    "{'agent_info':{'hostname':'10.0.0.6','port':5052,'id':{'value':"
-	    "'S3'}},'active':true}}}"), CLUSTER_CHANGED);
+	expect_change(
+	    apply(c,
+		"{'type':'AGENT_ADDED','agent_added':{'agent':"
+		"{'agent_info':{'hostname':'10.0.0.5','port':5051,'id':{'value':"
+		"'S2'}},'pid':'slave(1)@10.0.0.5:5051','active':true,'version':"
+		"'1.11.0'}}}"),
+	    CLUSTER_CHANGED);
+	expect_change(apply(c,
+			  "{'type':'AGENT_ADDED','agent_added':{'agent':"
+			  "{'agent_info':{'hostname':'10.0.0.6','port':5052,'id':{'value':"
+			  "'S3'}},'active':true}}}"),
+	    CLUSTER_CHANGED);
 	/* Re-registered with a new address: replaced in place. */
-	expect_change(apply(c, "{'type':'AGENT_ADDED','agent_added':{'agent':"
-	    "{'agent_info':{'hostname':'10.0.0.33','id':{'value':'S1'}},"
-	    "'pid':'slave(1)@10.0.0.33:5051'}}}"), CLUSTER_CHANGED);
+	expect_change(apply(c,
+			  "{'type':'AGENT_ADDED','agent_added':{'agent':"
+			  "{'agent_info':{'hostname':'10.0.0.33','id':{'value':'S1'}},"
+			  "'pid':'slave(1)@10.0.0.33:5051'}}}"),
+	    CLUSTER_CHANGED);
 	expect_view(c,
 	    "F F1 marathon host=10.0.0.2 pid=scheduler-1@10.0.0.2:8080\n"
 	    " T web.1 web @S1 R ports=[31000-31000]\n"
@@ -617,8 +660,10 @@ test_agents(void **state)
 	assert_true(has_record(axfr, "slave.mesos.", "10.0.0.6"));
 	free(axfr);
 
-	expect_change(apply(c, "{'type':'AGENT_REMOVED','agent_removed':"
-	    "{'agent_id':{'value':'S1'}}}"), CLUSTER_CHANGED);
+	expect_change(apply(c,
+			  "{'type':'AGENT_REMOVED','agent_removed':"
+			  "{'agent_id':{'value':'S1'}}}"),
+	    CLUSTER_CHANGED);
 	/* The task stays in the model but has no agent: no records. */
 	expect_view(c,
 	    "F F1 marathon host=10.0.0.2 pid=scheduler-1@10.0.0.2:8080\n"
@@ -630,14 +675,17 @@ test_agents(void **state)
 	assert_false(has_record(axfr, "slave.mesos.", "10.0.0.33"));
 	free(axfr);
 	/* It comes back when the agent does. */
-	expect_change(apply(c, "{'type':'AGENT_ADDED','agent_added':{'agent':"
-	    "{'agent_info':{'hostname':'10.0.0.3','id':{'value':'S1'}},"
-	    "'pid':'slave(1)@10.0.0.3:5051'}}}"), CLUSTER_CHANGED);
+	expect_change(apply(c,
+			  "{'type':'AGENT_ADDED','agent_added':{'agent':"
+			  "{'agent_info':{'hostname':'10.0.0.3','id':{'value':'S1'}},"
+			  "'pid':'slave(1)@10.0.0.3:5051'}}}"),
+	    CLUSTER_CHANGED);
 	axfr = axfr_view(c);
 	assert_true(has_record(axfr, "web.marathon.mesos.", "10.0.0.3"));
 	free(axfr);
 	/* Removing an agent the model does not know is harmless. */
-	apply(c, "{'type':'AGENT_REMOVED','agent_removed':{'agent_id':"
+	apply(c,
+	    "{'type':'AGENT_REMOVED','agent_removed':{'agent_id':"
 	    "{'value':'S-none'}}}");
 	cluster_free(c);
 }
@@ -653,18 +701,24 @@ test_frameworks(void **state)
 
 	(void)state;
 	/* A task of a framework not seen yet: kept but not shown. */
-	expect_change(apply(c, EV_TASK_ADDED_STAGING("b.1", "broker", "F3",
-	    "S1", "")), CLUSTER_UNKNOWN);
-	expect_change(apply(c, EV_UPDATE("b.1", "F3", "TASK_RUNNING",
-	    ",'timestamp':3")), CLUSTER_CHANGED);
+	expect_change(apply(c,
+			  EV_TASK_ADDED_STAGING("b.1", "broker", "F3", "S1",
+			      "")),
+	    CLUSTER_UNKNOWN);
+	expect_change(apply(c,
+			  EV_UPDATE("b.1", "F3", "TASK_RUNNING",
+			      ",'timestamp':3")),
+	    CLUSTER_CHANGED);
 	expect_view(c,
 	    "F F1 marathon host=10.0.0.2 pid=scheduler-1@10.0.0.2:8080\n"
 	    " T web.1 web @S1 R ports=[31000-31000]\n"
 	    "S S1 slave(1)@10.0.0.3:5051\n");
-	expect_change(apply(c, "{'type':'FRAMEWORK_ADDED','framework_added':"
-	    "{'framework':{'framework_info':{'user':'root','name':'kafka',"
-	    "'id':{'value':'F3'},'hostname':'10.0.0.7','roles':['*']},"
-	    "'active':true,'connected':true,'recovered':false}}}"),
+	expect_change(
+	    apply(c,
+		"{'type':'FRAMEWORK_ADDED','framework_added':"
+		"{'framework':{'framework_info':{'user':'root','name':'kafka',"
+		"'id':{'value':'F3'},'hostname':'10.0.0.7','roles':['*']},"
+		"'active':true,'connected':true,'recovered':false}}}"),
 	    CLUSTER_NEEDS_POLL);
 	expect_view(c,
 	    "F F1 marathon host=10.0.0.2 pid=scheduler-1@10.0.0.2:8080\n"
@@ -679,9 +733,11 @@ test_frameworks(void **state)
 	free(axfr);
 
 	/* FRAMEWORK_UPDATED renames; the pid of the last poll stays. */
-	expect_change(apply(c, "{'type':'FRAMEWORK_UPDATED',"
-	    "'framework_updated':{'framework':{'framework_info':{'name':"
-	    "'marathon-2','id':{'value':'F1'},'hostname':'10.0.0.2'}}}}"),
+	expect_change(
+	    apply(c,
+		"{'type':'FRAMEWORK_UPDATED',"
+		"'framework_updated':{'framework':{'framework_info':{'name':"
+		"'marathon-2','id':{'value':'F1'},'hostname':'10.0.0.2'}}}}"),
 	    CLUSTER_NEEDS_POLL);
 	expect_view(c,
 	    "F F1 marathon-2 host=10.0.0.2 pid=scheduler-1@10.0.0.2:8080\n"
@@ -694,17 +750,21 @@ test_frameworks(void **state)
 	assert_false(has_name(axfr, "web.marathon.mesos."));
 	free(axfr);
 
-	expect_change(apply(c, "{'type':'FRAMEWORK_REMOVED',"
-	    "'framework_removed':{'framework_info':{'name':'marathon-2','id':"
-	    "{'value':'F1'}}}}"), CLUSTER_CHANGED);
+	expect_change(apply(c,
+			  "{'type':'FRAMEWORK_REMOVED',"
+			  "'framework_removed':{'framework_info':{'name':'marathon-2','id':"
+			  "{'value':'F1'}}}}"),
+	    CLUSTER_CHANGED);
 	expect_view(c,
 	    "F F3 kafka host=10.0.0.7 pid=-\n"
 	    " T b.1 broker @S1 R ports=-\n"
 	    "S S1 slave(1)@10.0.0.3:5051\n");
 	assert_int_equal(cluster_running_tasks(c), 1);
 	/* A task update for the removed framework is unknown. */
-	expect_change(apply(c, EV_UPDATE("web.1", "F1", "TASK_RUNNING",
-	    ",'timestamp':300")), CLUSTER_UNKNOWN);
+	expect_change(apply(c,
+			  EV_UPDATE("web.1", "F1", "TASK_RUNNING",
+			      ",'timestamp':300")),
+	    CLUSTER_UNKNOWN);
 	cluster_free(c);
 }
 
@@ -717,33 +777,40 @@ test_latest_running_status_wins(void **state)
 
 	(void)state;
 	apply(c, EV_TASK_ADDED_STAGING("t.1", "t", "F1", "S1", ""));
-	apply(c, EV_UPDATE("t.1", "F1", "TASK_RUNNING", ",'timestamp':300"
-	    NETINFO("10.3.0.0")));
-	apply(c, EV_UPDATE("t.1", "F1", "TASK_RUNNING", ",'timestamp':250"
-	    NETINFO("10.2.5.0")));
-	apply(c, EV_UPDATE("t.1", "F1", "TASK_RUNNING", ",'timestamp':300"
-	    NETINFO("10.3.0.1")));
+	apply(c,
+	    EV_UPDATE("t.1", "F1", "TASK_RUNNING",
+		",'timestamp':300" NETINFO("10.3.0.0")));
+	apply(c,
+	    EV_UPDATE("t.1", "F1", "TASK_RUNNING",
+		",'timestamp':250" NETINFO("10.2.5.0")));
+	apply(c,
+	    EV_UPDATE("t.1", "F1", "TASK_RUNNING",
+		",'timestamp':300" NETINFO("10.3.0.1")));
 	expect_view(c,
 	    "F F1 marathon host=10.0.0.2 pid=scheduler-1@10.0.0.2:8080\n"
 	    " T web.1 web @S1 R ports=[31000-31000]\n"
 	    " T t.1 t @S1 R ports=- ni=10.3.0.0\n"
 	    "S S1 slave(1)@10.0.0.3:5051\n");
 	/* A newer one wins. */
-	apply(c, EV_UPDATE("t.1", "F1", "TASK_RUNNING", ",'timestamp':301"
-	    NETINFO("10.3.0.2")));
+	apply(c,
+	    EV_UPDATE("t.1", "F1", "TASK_RUNNING",
+		",'timestamp':301" NETINFO("10.3.0.2")));
 	expect_view(c,
 	    "F F1 marathon host=10.0.0.2 pid=scheduler-1@10.0.0.2:8080\n"
 	    " T web.1 web @S1 R ports=[31000-31000]\n"
 	    " T t.1 t @S1 R ports=- ni=10.3.0.2\n"
 	    "S S1 slave(1)@10.0.0.3:5051\n");
 	/* TASK_ADDED with full statuses (after a failover), out of order. */
-	apply(c, "{'type':'TASK_ADDED','task_added':{'task':{'name':'u',"
+	apply(c,
+	    "{'type':'TASK_ADDED','task_added':{'task':{'name':'u',"
 	    "'task_id':{'value':'u.1'},'framework_id':{'value':'F1'},"
 	    "'agent_id':{'value':'S1'},'state':'TASK_RUNNING','statuses':["
-	    "{'state':'TASK_RUNNING','timestamp':20" NETINFO("10.4.0.20") "},"
-	    "{'state':'TASK_RUNNING','timestamp':10" NETINFO("10.4.0.10") "},"
-	    "{'state':'TASK_STAGING','timestamp':30" NETINFO("10.4.0.30")
-	    "}]}}}");
+	    "{'state':'TASK_RUNNING','timestamp':20" NETINFO(
+		"10.4.0.20") "},"
+			     "{'state':'TASK_RUNNING','timestamp':10" NETINFO(
+				 "10.4.0.10") "},"
+					      "{'state':'TASK_STAGING','timestamp':30" NETINFO(
+						  "10.4.0.30") "}]}}}");
 	expect_view(c,
 	    "F F1 marathon host=10.0.0.2 pid=scheduler-1@10.0.0.2:8080\n"
 	    " T web.1 web @S1 R ports=[31000-31000]\n"
@@ -752,10 +819,12 @@ test_latest_running_status_wins(void **state)
 	    "S S1 slave(1)@10.0.0.3:5051\n");
 	/* `state` is trusted over `status.state`: running with a status that
 	 * is not yet RUNNING keeps the old addresses. */
-	apply(c, "{'type':'TASK_UPDATED','task_updated':{'framework_id':"
+	apply(c,
+	    "{'type':'TASK_UPDATED','task_updated':{'framework_id':"
 	    "{'value':'F1'},'status':{'task_id':{'value':'u.1'},'state':"
-	    "'TASK_STARTING','timestamp':40" NETINFO("10.4.0.40") "},'state':"
-	    "'TASK_RUNNING'}}");
+	    "'TASK_STARTING','timestamp':40" NETINFO(
+		"10.4.0.40") "},'state':"
+			     "'TASK_RUNNING'}}");
 	expect_view(c,
 	    "F F1 marathon host=10.0.0.2 pid=scheduler-1@10.0.0.2:8080\n"
 	    " T web.1 web @S1 R ports=[31000-31000]\n"
@@ -771,28 +840,30 @@ test_latest_running_status_wins(void **state)
 static void
 test_latest_status_survives_replay(void **state)
 {
-	static const char *const st =
-	    "{" LEADER "'slaves':[" AGENT("S1", "10.0.0.3") "],"
-	    "'frameworks':[{'id':'F1','name':'marathon','hostname':'10.0.0.2',"
-	    "'pid':'scheduler-1@10.0.0.2:8080','tasks':[{'id':'t.1','name':"
-	    "'t','framework_id':'F1','slave_id':'S1','state':'TASK_RUNNING',"
-	    "'statuses':[{'state':'TASK_RUNNING','timestamp':300,"
-	    "'container_status':{'network_infos':[{'ip_addresses':"
-	    "[{'ip_address':'10.3.0.0'}]}]}}]}]}]}";
+	static const char *const st = "{" LEADER "'slaves':[" AGENT("S1",
+	    "10.0.0.3") "],"
+			"'frameworks':[{'id':'F1','name':'marathon','hostname':'10.0.0.2',"
+			"'pid':'scheduler-1@10.0.0.2:8080','tasks':[{'id':'t.1','name':"
+			"'t','framework_id':'F1','slave_id':'S1','state':'TASK_RUNNING',"
+			"'statuses':[{'state':'TASK_RUNNING','timestamp':300,"
+			"'container_status':{'network_infos':[{'ip_addresses':"
+			"[{'ip_address':'10.3.0.0'}]}]}}]}]}]}";
 	struct cluster *c = load_q(st);
 	char *view;
 
 	(void)state;
 	/* An older RUNNING status, replayed after the load. */
-	apply(c, EV_UPDATE("t.1", "F1", "TASK_RUNNING", ",'timestamp':250"
-	    NETINFO("10.2.5.0")));
+	apply(c,
+	    EV_UPDATE("t.1", "F1", "TASK_RUNNING",
+		",'timestamp':250" NETINFO("10.2.5.0")));
 	view = dump_view(c);
 	if (strstr(view, "ni=10.3.0.0") == NULL)
 		fail_msg("an older status replaced the polled one:\n%s", view);
 	free(view);
 	/* A newer one still wins. */
-	apply(c, EV_UPDATE("t.1", "F1", "TASK_RUNNING", ",'timestamp':301"
-	    NETINFO("10.3.0.1")));
+	apply(c,
+	    EV_UPDATE("t.1", "F1", "TASK_RUNNING",
+		",'timestamp':301" NETINFO("10.3.0.1")));
 	view = dump_view(c);
 	if (strstr(view, "ni=10.3.0.1") == NULL)
 		fail_msg("a newer status did not win:\n%s", view);
@@ -806,40 +877,45 @@ static void
 test_malformed(void **state)
 {
 	static const char *const hostile[] = {
-		"{}", "[]", "1", "null", "{'type':1}", "{'type':'TASK_ADDED'}",
+		"{}",
+		"[]",
+		"1",
+		"null",
+		"{'type':1}",
+		"{'type':'TASK_ADDED'}",
 		"{'type':'TASK_ADDED','task_added':[]}",
 		"{'type':'TASK_ADDED','task_added':{'task':null}}",
 		"{'type':'TASK_ADDED','task_added':{'task':{'name':'x'}}}",
 		"{'type':'TASK_ADDED','task_added':{'task':{'name':'x','task_id':"
-		    "'x.1','framework_id':{'value':'F1'},'state':'TASK_RUNNING'}}}",
+		"'x.1','framework_id':{'value':'F1'},'state':'TASK_RUNNING'}}}",
 		"{'type':'TASK_ADDED','task_added':{'task':{'name':'x','task_id':"
-		    "{'value':'x.1'},'framework_id':{'value':'F1'},'state':7}}}",
+		"{'value':'x.1'},'framework_id':{'value':'F1'},'state':7}}}",
 		"{'type':'TASK_ADDED','task_added':{'task':{'name':'x','task_id':"
-		    "{'value':'x.1'},'framework_id':{'value':'F1'},'state':"
-		    "'TASK_RUNNING','statuses':{},'resources':7,'discovery':"
-		    "{'name':5,'ports':{'ports':[1,{'number':'x'}]}}}}}",
+		"{'value':'x.1'},'framework_id':{'value':'F1'},'state':"
+		"'TASK_RUNNING','statuses':{},'resources':7,'discovery':"
+		"{'name':5,'ports':{'ports':[1,{'number':'x'}]}}}}}",
 		"{'type':'TASK_ADDED','task_added':{'task':{'name':'y','task_id':"
-		    "{'value':'y.1'},'framework_id':{'value':'F1'},'state':"
-		    "'TASK_RUNNING','statuses':[1,{'state':'TASK_RUNNING',"
-		    "'timestamp':'soon','labels':5,'container_status':{"
-		    "'network_infos':[{'ip_addresses':[{'ip_address':7},5]}]}}],"
-		    "'resources':[{'name':'ports','type':'RANGES','ranges':{"
-		    "'range':[{'begin':'a','end':2},{'begin':1.5,'end':3},7]}}]}}}",
+		"{'value':'y.1'},'framework_id':{'value':'F1'},'state':"
+		"'TASK_RUNNING','statuses':[1,{'state':'TASK_RUNNING',"
+		"'timestamp':'soon','labels':5,'container_status':{"
+		"'network_infos':[{'ip_addresses':[{'ip_address':7},5]}]}}],"
+		"'resources':[{'name':'ports','type':'RANGES','ranges':{"
+		"'range':[{'begin':'a','end':2},{'begin':1.5,'end':3},7]}}]}}}",
 		"{'type':'TASK_UPDATED'}",
 		"{'type':'TASK_UPDATED','task_updated':{'framework_id':"
-		    "{'value':'F1'},'status':{'task_id':{'value':'web.1'}}}}",
+		"{'value':'F1'},'status':{'task_id':{'value':'web.1'}}}}",
 		"{'type':'TASK_UPDATED','task_updated':{'framework_id':"
-		    "{'value':'F1'},'status':{'task_id':{'value':'web.1'},"
-		    "'state':'TASK_RUNNING','timestamp':'x','container_status':7},"
-		    "'state':'TASK_RUNNING'}}",
+		"{'value':'F1'},'status':{'task_id':{'value':'web.1'},"
+		"'state':'TASK_RUNNING','timestamp':'x','container_status':7},"
+		"'state':'TASK_RUNNING'}}",
 		"{'type':'AGENT_ADDED','agent_added':{'agent':{'agent_info':"
-		    "{'hostname':5,'port':'x','id':{'value':'S9'}},'pid':7}}}",
+		"{'hostname':5,'port':'x','id':{'value':'S9'}},'pid':7}}}",
 		"{'type':'AGENT_ADDED','agent_added':{}}",
 		"{'type':'AGENT_REMOVED','agent_removed':{'agent_id':5}}",
 		"{'type':'FRAMEWORK_ADDED','framework_added':{'framework':5}}",
 		"{'type':'FRAMEWORK_UPDATED','framework_updated':{}}",
 		"{'type':'FRAMEWORK_REMOVED','framework_removed':{"
-		    "'framework_info':{'id':7}}}",
+		"'framework_info':{'id':7}}}",
 		"{'type':'HEARTBEAT'}",
 		"{'type':'SOMETHING_NEW','something_new':{'x':1}}",
 	};
@@ -848,9 +924,11 @@ test_malformed(void **state)
 
 	(void)state;
 	/* The task named with a number: ignored, the model unchanged. */
-	expect_change(apply(c, "{'type':'TASK_ADDED','task_added':{'task':"
-	    "{'name':42,'task_id':{'value':'n.1'},'framework_id':{'value':"
-	    "'F1'},'agent_id':{'value':'S1'},'state':'TASK_RUNNING'}}}"),
+	expect_change(
+	    apply(c,
+		"{'type':'TASK_ADDED','task_added':{'task':"
+		"{'name':42,'task_id':{'value':'n.1'},'framework_id':{'value':"
+		"'F1'},'agent_id':{'value':'S1'},'state':'TASK_RUNNING'}}}"),
 	    CLUSTER_UNKNOWN);
 	expect_view(c, before);
 	free(before);
@@ -873,35 +951,42 @@ test_malformed(void **state)
 static void
 test_view_order(void **state)
 {
-	static const char *const st =
-	    "{" LEADER "'slaves':[" AGENT("S2", "10.0.0.4") ","
-	    AGENT("S1", "10.0.0.3") "],'frameworks':["
-	    "{'id':'F2','name':'b','hostname':'10.0.0.2','tasks':["
-	    RUNNING_TASK("z.1", "z", "F2", "S1", "[1-1]", "1") ","
-	    RUNNING_TASK("a.1", "a", "F2", "S1", "[2-2]", "1") ","
-	    RUNNING_TASK("m.1", "m", "F2", "S2", "[3-3]", "1") "]},"
-	    "{'id':'F1','name':'a','hostname':'10.0.0.2','tasks':["
-	    RUNNING_TASK("k.1", "k", "F1", "S1", "[4-4]", "1") "]}]}";
+	static const char *const st = "{" LEADER "'slaves':[" AGENT("S2",
+	    "10.0.0.4") "," AGENT("S1",
+	    "10.0.0.3") "],'frameworks':["
+			"{'id':'F2','name':'b','hostname':'10.0.0.2','tasks':[" RUNNING_TASK(
+			    "z.1", "z", "F2", "S1", "[1-1]",
+			    "1") "," RUNNING_TASK("a.1", "a", "F2", "S1",
+			    "[2-2]", "1") "," RUNNING_TASK("m.1", "m", "F2",
+			    "S2", "[3-3]",
+			    "1") "]},"
+				 "{'id':'F1','name':'a','hostname':'10.0.0.2','tasks':[" RUNNING_TASK(
+				     "k.1", "k", "F1", "S1", "[4-4]",
+				     "1") "]}]}";
 	struct cluster *c = load_q(st);
 
 	(void)state;
 	apply(c, EV_TASK_ADDED_STAGING("c.1", "c", "F2", "S2", ""));
 	apply(c, EV_TASK_ADDED_STAGING("b.1", "b", "F2", "S2", ""));
 	/* a.1 again (idempotent TASK_ADDED): keeps its place. */
-	apply(c, "{'type':'TASK_ADDED','task_added':{'task':{'name':'a2',"
+	apply(c,
+	    "{'type':'TASK_ADDED','task_added':{'task':{'name':'a2',"
 	    "'task_id':{'value':'a.1'},'framework_id':{'value':'F2'},"
 	    "'agent_id':{'value':'S1'},'state':'TASK_RUNNING'}}}");
 	/* m.1 dies and comes back: last. */
 	apply(c, EV_UPDATE("m.1", "F2", "TASK_KILLED", ""));
 	apply(c, EV_TASK_ADDED_STAGING("m.1", "m", "F2", "S2", ""));
-	apply(c, "{'type':'FRAMEWORK_ADDED','framework_added':{'framework':"
+	apply(c,
+	    "{'type':'FRAMEWORK_ADDED','framework_added':{'framework':"
 	    "{'framework_info':{'name':'0','id':{'value':'F0'},'hostname':"
 	    "'10.0.0.9'}}}}");
 	apply(c, EV_TASK_ADDED_STAGING("y.1", "y", "F0", "S1", ""));
-	apply(c, "{'type':'AGENT_ADDED','agent_added':{'agent':{'agent_info':"
+	apply(c,
+	    "{'type':'AGENT_ADDED','agent_added':{'agent':{'agent_info':"
 	    "{'hostname':'10.0.0.1','id':{'value':'S0'}},'pid':"
 	    "'slave(1)@10.0.0.1:5051'}}}");
-	apply(c, "{'type':'AGENT_ADDED','agent_added':{'agent':{'agent_info':"
+	apply(c,
+	    "{'type':'AGENT_ADDED','agent_added':{'agent':{'agent_info':"
 	    "{'hostname':'10.0.0.44','id':{'value':'S2'}},'pid':"
 	    "'slave(1)@10.0.0.44:5051'}}}");
 	expect_view(c,
@@ -931,9 +1016,11 @@ test_view_is_a_copy(void **state)
 
 	(void)state;
 	apply(c, EV_UPDATE("web.1", "F1", "TASK_KILLED", ""));
-	apply(c, "{'type':'AGENT_REMOVED','agent_removed':{'agent_id':"
+	apply(c,
+	    "{'type':'AGENT_REMOVED','agent_removed':{'agent_id':"
 	    "{'value':'S1'}}}");
-	apply(c, "{'type':'FRAMEWORK_REMOVED','framework_removed':"
+	apply(c,
+	    "{'type':'FRAMEWORK_REMOVED','framework_removed':"
 	    "{'framework_info':{'id':{'value':'F1'}}}}");
 	after = dump(v);
 	assert_string_equal(before, after);
@@ -951,15 +1038,16 @@ test_view_is_a_copy(void **state)
 static void
 test_event_apps_and_partial_views(void **state)
 {
-	static const char *const st =
-	    "{" LEADER "'slaves':[" AGENT("S1", "10.0.0.3") "],"
-	    "'frameworks':[{'id':'F1','name':'Mara_thon','hostname':'10.0.0.2',"
-	    "'tasks':["
-	    RUNNING_TASK("web.1", "web", "F1", "S1", "[1-1]", "1") ","
-	    RUNNING_TASK("db.1", "DB_main", "F1", "S1", "[2-2]", "1") ","
-	    "{'id':'d.1','name':'x','framework_id':'F1','slave_id':'S1','state':"
-	    "'TASK_RUNNING','discovery':{'visibility':'FRAMEWORK','name':'Disc'}}"
-	    "]}]}";
+	static const char *const st = "{" LEADER "'slaves':[" AGENT("S1",
+	    "10.0.0.3") "],"
+			"'frameworks':[{'id':'F1','name':'Mara_thon','hostname':'10.0.0.2',"
+			"'tasks':[" RUNNING_TASK("web.1", "web", "F1", "S1",
+			    "[1-1]", "1") "," RUNNING_TASK("db.1", "DB_main",
+			    "F1", "S1", "[2-2]",
+			    "1") ","
+				 "{'id':'d.1','name':'x','framework_id':'F1','slave_id':'S1','state':"
+				 "'TASK_RUNNING','discovery':{'visibility':'FRAMEWORK','name':'Disc'}}"
+				 "]}]}";
 	struct cluster *c = load_q(st);
 	struct mesos_state *v, *b;
 	char **apps = NULL, *d1, *d2, err[256];
@@ -968,47 +1056,66 @@ test_event_apps_and_partial_views(void **state)
 	char *json;
 
 	(void)state;
-#define EVENT_APPS(text, want_rc) do { \
-	json = dq(text); \
-	ev = yajl_tree_parse(json, err, sizeof err); \
-	assert_non_null(ev); \
-	assert_int_equal(cluster_event_apps(c, ev, &apps, &n), (want_rc)); \
-	yajl_tree_free(ev); \
-	free(json); \
-} while (0)
-#define FREE_APPS() do { \
-	for (size_t i_ = 0; i_ < n; i_++) \
-		free(apps[i_]); \
-	free(apps); \
-	apps = NULL; \
-	n = 0; \
-} while (0)
-	EVENT_APPS(EV_TASK_ADDED_STAGING("new.1", "New_App", "F1", "S1", ""), 0);
+#define EVENT_APPS(text, want_rc) \
+	do { \
+		json = dq(text); \
+		ev = yajl_tree_parse(json, err, sizeof err); \
+		assert_non_null(ev); \
+		assert_int_equal(cluster_event_apps(c, ev, &apps, &n), \
+		    (want_rc)); \
+		yajl_tree_free(ev); \
+		free(json); \
+	} while (0)
+#define FREE_APPS() \
+	do { \
+		for (size_t i_ = 0; i_ < n; i_++) \
+			free(apps[i_]); \
+		free(apps); \
+		apps = NULL; \
+		n = 0; \
+	} while (0)
+	EVENT_APPS(EV_TASK_ADDED_STAGING("new.1", "New_App", "F1", "S1", ""),
+	    0);
 	assert_int_equal(n, 1);
-	assert_string_equal(apps[0], "mara-thon\x01" "new-app");
+	assert_string_equal(apps[0],
+	    "mara-thon\x01"
+	    "new-app");
 	FREE_APPS();
 	/* A TASK_ADDED that renames db.1: the old app and the new one. */
 	EVENT_APPS(EV_TASK_ADDED_STAGING("db.1", "other", "F1", "S1", ""), 0);
 	assert_int_equal(n, 2);
-	assert_true((strcmp(apps[0], "mara-thon\x01" "other") == 0 &&
-	    strcmp(apps[1], "mara-thon\x01" "db-main") == 0) ||
-	    (strcmp(apps[1], "mara-thon\x01" "other") == 0 &&
-	    strcmp(apps[0], "mara-thon\x01" "db-main") == 0));
+	assert_true((strcmp(apps[0],
+			 "mara-thon\x01"
+			 "other") == 0 &&
+			strcmp(apps[1],
+			    "mara-thon\x01"
+			    "db-main") == 0) ||
+	    (strcmp(apps[1],
+		 "mara-thon\x01"
+		 "other") == 0 &&
+		strcmp(apps[0],
+		    "mara-thon\x01"
+		    "db-main") == 0));
 	FREE_APPS();
 	/* The DiscoveryInfo name is the app. */
 	EVENT_APPS(EV_UPDATE("d.1", "F1", "TASK_KILLED", ""), 0);
 	assert_int_equal(n, 1);
-	assert_string_equal(apps[0], "mara-thon\x01" "disc");
+	assert_string_equal(apps[0],
+	    "mara-thon\x01"
+	    "disc");
 	FREE_APPS();
 	EVENT_APPS(EV_UPDATE("ghost.1", "F1", "TASK_RUNNING", ""), 0);
 	assert_int_equal(n, 0);
 	FREE_APPS();
-	EVENT_APPS(EV_TASK_ADDED_STAGING("z.1", "z", "F-unknown", "S1", ""), -1);
+	EVENT_APPS(EV_TASK_ADDED_STAGING("z.1", "z", "F-unknown", "S1", ""),
+	    -1);
 	FREE_APPS();
 	EVENT_APPS("{'type':'AGENT_REMOVED','agent_removed':{'agent_id':"
-	    "{'value':'S1'}}}", -1);
+		   "{'value':'S1'}}}",
+	    -1);
 	FREE_APPS();
-	EVENT_APPS("{'type':'FRAMEWORK_UPDATED','framework_updated':{"
+	EVENT_APPS(
+	    "{'type':'FRAMEWORK_UPDATED','framework_updated':{"
 	    "'framework':{'framework_info':{'id':{'value':'F1'},'name':'n'}}}}",
 	    -1);
 	FREE_APPS();
@@ -1020,7 +1127,8 @@ test_event_apps_and_partial_views(void **state)
 
 	/* A view of one app: its tasks only, every agent. */
 	{
-		char *one[] = { (char *)"mara-thon\x01" "db-main" };
+		char *one[] = { (char *)"mara-thon\x01"
+					"db-main" };
 
 		v = cluster_view_apps(c, one, 1);
 		assert_non_null(v);
@@ -1035,10 +1143,13 @@ test_event_apps_and_partial_views(void **state)
 	/* Several apps, one by its DiscoveryInfo name, one of a framework
 	 * that does not exist: the wanted tasks in state order. */
 	{
-		char *some[] = { (char *)"mara-thon\x01" "disc",
-		    (char *)"other\x01" "db-main",
-		    (char *)"mara-thon\x01" "web",
-		    (char *)"mara-thon" };
+		char *some[] = { (char *)"mara-thon\x01"
+					 "disc",
+			(char *)"other\x01"
+				"db-main",
+			(char *)"mara-thon\x01"
+				"web",
+			(char *)"mara-thon" };
 
 		v = cluster_view_apps(c, some, 4);
 		assert_non_null(v);
@@ -1073,35 +1184,37 @@ test_event_apps_and_partial_views(void **state)
 static void
 test_equal_launch(void **state)
 {
-	static const char *const b =
-	    "{" LEADER
-	    "'slaves':[" AGENT("S1", "10.0.0.3") "],"
-	    "'frameworks':[{'id':'F1','name':'marathon','hostname':'10.0.0.2',"
-	    "'pid':'scheduler-1@10.0.0.2:8080','tasks':["
-	    RUNNING_TASK("web.1", "web", "F1", "S1", "[31000-31000]", "100.0")
-	    ",{'id':'api.2','name':'api','framework_id':'F1','slave_id':'S1',"
-	    "'state':'TASK_RUNNING','resources':{'cpus':0.5,'ports':"
-	    "'[31001-31002, 31010-31010]'},'statuses':[{'state':'TASK_STAGING',"
-	    "'timestamp':199},{'state':'TASK_RUNNING','timestamp':200,'labels':"
-	    "[{'key':'Docker.NetworkSettings.IPAddress','value':'172.17.0.5'}],"
-	    "'container_status':{'network_infos':[{'ip_addresses':"
-	    "[{'ip_address':'10.9.9.9'}]}]}}],'discovery':{'visibility':"
-	    "'FRAMEWORK','name':'api-d','ports':{'ports':[{'number':8080,"
-	    "'name':'http','protocol':'tcp'},{'number':8443,'protocol':'tcp'}"
-	    "]}}}]}]}";
+	static const char *const b = "{" LEADER "'slaves':[" AGENT("S1",
+	    "10.0.0.3") "],"
+			"'frameworks':[{'id':'F1','name':'marathon','hostname':'10.0.0.2',"
+			"'pid':'scheduler-1@10.0.0.2:8080','tasks':[" RUNNING_TASK(
+			    "web.1", "web", "F1", "S1", "[31000-31000]",
+			    "100.0") ",{'id':'api.2','name':'api','framework_id':'F1','slave_id':'S1',"
+				     "'state':'TASK_RUNNING','resources':{'cpus':0.5,'ports':"
+				     "'[31001-31002, 31010-31010]'},'statuses':[{'state':'TASK_STAGING',"
+				     "'timestamp':199},{'state':'TASK_RUNNING','timestamp':200,'labels':"
+				     "[{'key':'Docker.NetworkSettings.IPAddress','value':'172.17.0.5'}],"
+				     "'container_status':{'network_infos':[{'ip_addresses':"
+				     "[{'ip_address':'10.9.9.9'}]}]}}],'discovery':{'visibility':"
+				     "'FRAMEWORK','name':'api-d','ports':{'ports':[{'number':8080,"
+				     "'name':'http','protocol':'tcp'},{'number':8443,'protocol':'tcp'}"
+				     "]}}}]}]}";
 	struct cluster *c = load_q(state_a);
 
 	(void)state;
 	expect_same_records(c, state_a);
-	apply(c, EV_TASK_ADDED_STAGING("api.2", "api", "F1", "S1",
-	    PORTS_RES("{'begin':31001,'end':31002},{'begin':31010,'end':31010}")
-	    ",'discovery':{'visibility':'FRAMEWORK','name':'api-d','ports':"
-	    "{'ports':[{'number':8080,'name':'http','protocol':'tcp'},"
-	    "{'number':8443,'protocol':'tcp'}]}}"));
+	apply(c,
+	    EV_TASK_ADDED_STAGING("api.2", "api", "F1", "S1",
+		PORTS_RES(
+		    "{'begin':31001,'end':31002},{'begin':31010,'end':31010}") ",'discovery':{'visibility':'FRAMEWORK','name':'api-d','ports':"
+									       "{'ports':[{'number':8080,'name':'http','protocol':'tcp'},"
+									       "{'number':8443,'protocol':'tcp'}]}}"));
 	apply(c, EV_UPDATE("api.2", "F1", "TASK_STARTING", ",'timestamp':199"));
-	apply(c, EV_UPDATE("api.2", "F1", "TASK_RUNNING", ",'timestamp':200,"
-	    "'labels':{'labels':[{'key':'Docker.NetworkSettings.IPAddress',"
-	    "'value':'172.17.0.5'}]}" NETINFO("10.9.9.9")));
+	apply(c,
+	    EV_UPDATE("api.2", "F1", "TASK_RUNNING",
+		",'timestamp':200,"
+		"'labels':{'labels':[{'key':'Docker.NetworkSettings.IPAddress',"
+		"'value':'172.17.0.5'}]}" NETINFO("10.9.9.9")));
 	expect_same_records(c, b);
 	cluster_free(c);
 }
@@ -1110,37 +1223,40 @@ test_equal_launch(void **state)
 static void
 test_equal_kill_and_agents(void **state)
 {
-	static const char *const a =
-	    "{" LEADER
-	    "'slaves':[" AGENT("S1", "10.0.0.3") "," AGENT("S2", "10.0.0.4")
-	    "],'frameworks':[{'id':'F1','name':'marathon','hostname':"
-	    "'10.0.0.2','pid':'scheduler-1@10.0.0.2:8080','tasks':["
-	    RUNNING_TASK("web.1", "web", "F1", "S1", "[31000-31000]", "1") ","
-	    RUNNING_TASK("db.1", "db", "F1", "S2", "[31001-31001]", "1") ","
-	    RUNNING_TASK("cache.1", "cache", "F1", "S1", "[31002-31002]", "1")
-	    "]}]}";
-	static const char *const b =
-	    "{" LEADER
-	    "'slaves':[" AGENT("S1", "10.0.0.3") "," AGENT("S3", "10.0.0.5")
-	    "],'frameworks':[{'id':'F1','name':'marathon','hostname':"
-	    "'10.0.0.2','pid':'scheduler-1@10.0.0.2:8080','tasks':["
-	    RUNNING_TASK("cache.1", "cache", "F1", "S1", "[31002-31002]", "1")
-	    "," RUNNING_TASK("q.1", "queue", "F1", "S3", "[31003-31004]", "9")
-	    "]}]}";
+	static const char *const a = "{" LEADER "'slaves':[" AGENT("S1",
+	    "10.0.0.3") "," AGENT("S2",
+	    "10.0.0.4") "],'frameworks':[{'id':'F1','name':'marathon','hostname':"
+			"'10.0.0.2','pid':'scheduler-1@10.0.0.2:8080','tasks':[" RUNNING_TASK(
+			    "web.1", "web", "F1", "S1", "[31000-31000]",
+			    "1") "," RUNNING_TASK("db.1", "db", "F1", "S2",
+			    "[31001-31001]", "1") "," RUNNING_TASK("cache.1",
+			    "cache", "F1", "S1", "[31002-31002]", "1") "]}]}";
+	static const char *const b = "{" LEADER "'slaves':[" AGENT("S1",
+	    "10.0.0.3") "," AGENT("S3",
+	    "10.0.0.5") "],'frameworks':[{'id':'F1','name':'marathon','hostname':"
+			"'10.0.0.2','pid':'scheduler-1@10.0.0.2:8080','tasks':[" RUNNING_TASK(
+			    "cache.1", "cache", "F1", "S1", "[31002-31002]",
+			    "1") "," RUNNING_TASK("q.1", "queue", "F1", "S3",
+			    "[31003-31004]", "9") "]}]}";
 	struct cluster *c = load_q(a);
 
 	(void)state;
 	expect_same_records(c, a);
-	apply(c, "{'type':'AGENT_ADDED','agent_added':{'agent':{'agent_info':"
+	apply(c,
+	    "{'type':'AGENT_ADDED','agent_added':{'agent':{'agent_info':"
 	    "{'hostname':'10.0.0.5','port':5051,'id':{'value':'S3'}},'pid':"
 	    "'slave(1)@10.0.0.5:5051'}}}");
-	apply(c, EV_TASK_ADDED_STAGING("q.1", "queue", "F1", "S3",
-	    PORTS_RES("{'begin':31003,'end':31004}")));
+	apply(c,
+	    EV_TASK_ADDED_STAGING("q.1", "queue", "F1", "S3",
+		PORTS_RES("{'begin':31003,'end':31004}")));
 	apply(c, EV_UPDATE("q.1", "F1", "TASK_RUNNING", ",'timestamp':9"));
 	apply(c, EV_UPDATE("web.1", "F1", "TASK_KILLED", ",'timestamp':10"));
-	apply(c, EV_UPDATE("db.1", "F1", "TASK_LOST", ",'timestamp':10,"
-	    "'reason':'REASON_AGENT_REMOVED'"));
-	apply(c, "{'type':'AGENT_REMOVED','agent_removed':{'agent_id':"
+	apply(c,
+	    EV_UPDATE("db.1", "F1", "TASK_LOST",
+		",'timestamp':10,"
+		"'reason':'REASON_AGENT_REMOVED'"));
+	apply(c,
+	    "{'type':'AGENT_REMOVED','agent_removed':{'agent_id':"
 	    "{'value':'S2'}}}");
 	expect_same_records(c, b);
 	cluster_free(c);
@@ -1151,50 +1267,59 @@ test_equal_kill_and_agents(void **state)
 static void
 test_equal_frameworks(void **state)
 {
-	static const char *const a =
-	    "{" LEADER
-	    "'slaves':[" AGENT("S1", "10.0.0.3") "],"
-	    "'frameworks':[{'id':'F1','name':'marathon','hostname':'10.0.0.2',"
-	    "'pid':'scheduler-1@10.0.0.2:8080','tasks':["
-	    RUNNING_TASK("web.1", "web", "F1", "S1", "[31000-31000]", "1")
-	    "]},{'id':'F2','name':'chronos','hostname':'10.0.0.8','pid':"
-	    "'scheduler@10.0.0.8:4400','tasks':["
-	    RUNNING_TASK("job.1", "job", "F2", "S1", "[31005-31005]", "1")
-	    "]}]}";
-	static const char *const b =
-	    "{" LEADER
-	    "'slaves':[" AGENT("S1", "10.0.0.3") "],"
-	    "'frameworks':[{'id':'F1','name':'marathon-user','hostname':"
-	    "'10.0.0.2','pid':'scheduler-1@10.0.0.2:8080','tasks':["
-	    RUNNING_TASK("web.1", "web", "F1", "S1", "[31000-31000]", "1")
-	    "]},{'id':'F3','name':'kafka','hostname':'10.0.0.7','tasks':["
-	    "{'id':'broker.1','name':'broker','framework_id':'F3','slave_id':"
-	    "'S1','state':'TASK_RUNNING','statuses':[{'state':'TASK_RUNNING',"
-	    "'timestamp':7,'container_status':{'network_infos':[{"
-	    "'ip_addresses':[{'protocol':'IPv6','ip_address':'fd00::1'}]}]}}]"
-	    "}]}]}";
+	static const char *const a = "{" LEADER "'slaves':[" AGENT("S1",
+	    "10.0.0.3") "],"
+			"'frameworks':[{'id':'F1','name':'marathon','hostname':'10.0.0.2',"
+			"'pid':'scheduler-1@10.0.0.2:8080','tasks':[" RUNNING_TASK(
+			    "web.1", "web", "F1", "S1", "[31000-31000]",
+			    "1") "]},{'id':'F2','name':'chronos','hostname':'10.0.0.8','pid':"
+				 "'scheduler@10.0.0.8:4400','tasks':[" RUNNING_TASK(
+				     "job.1", "job", "F2", "S1",
+				     "[31005-31005]", "1") "]}]}";
+	static const char *const b = "{" LEADER "'slaves':[" AGENT("S1",
+	    "10.0.0.3") "],"
+			"'frameworks':[{'id':'F1','name':'marathon-user','hostname':"
+			"'10.0.0.2','pid':'scheduler-1@10.0.0.2:8080','tasks':[" RUNNING_TASK(
+			    "web.1", "web", "F1", "S1", "[31000-31000]",
+			    "1") "]},{'id':'F3','name':'kafka','hostname':'10.0.0.7','tasks':["
+				 "{'id':'broker.1','name':'broker','framework_id':'F3','slave_id':"
+				 "'S1','state':'TASK_RUNNING','statuses':[{'state':'TASK_RUNNING',"
+				 "'timestamp':7,'container_status':{'network_infos':[{"
+				 "'ip_addresses':[{'protocol':'IPv6','ip_address':'fd00::1'}]}]}}]"
+				 "}]}]}";
 	struct cluster *c = load_q(a);
 
 	(void)state;
-	expect_change(apply(c, "{'type':'FRAMEWORK_ADDED','framework_added':"
-	    "{'framework':{'framework_info':{'user':'root','name':'kafka',"
-	    "'id':{'value':'F3'},'hostname':'10.0.0.7'},'active':true}}}"),
+	expect_change(
+	    apply(c,
+		"{'type':'FRAMEWORK_ADDED','framework_added':"
+		"{'framework':{'framework_info':{'user':'root','name':'kafka',"
+		"'id':{'value':'F3'},'hostname':'10.0.0.7'},'active':true}}}"),
 	    CLUSTER_NEEDS_POLL);
-	expect_change(apply(c, "{'type':'FRAMEWORK_UPDATED',"
-	    "'framework_updated':{'framework':{'framework_info':{'name':"
-	    "'marathon-user','id':{'value':'F1'},'hostname':'10.0.0.2'}}}}"),
+	expect_change(
+	    apply(c,
+		"{'type':'FRAMEWORK_UPDATED',"
+		"'framework_updated':{'framework':{'framework_info':{'name':"
+		"'marathon-user','id':{'value':'F1'},'hostname':'10.0.0.2'}}}}"),
 	    CLUSTER_NEEDS_POLL);
-	expect_change(apply(c, "{'type':'TASK_ADDED','task_added':{'task':"
-	    "{'name':'broker','task_id':{'value':'broker.1'},'framework_id':"
-	    "{'value':'F3'},'agent_id':{'value':'S1'},'state':'TASK_RUNNING',"
-	    "'statuses':[{'task_id':{'value':'broker.1'},'state':"
-	    "'TASK_RUNNING','timestamp':7,'container_status':{'network_infos':"
-	    "[{'ip_addresses':[{'protocol':'IPv6','ip_address':'fd00::1'}]}]}}"
-	    "]}}}"), CLUSTER_CHANGED);
-	expect_change(apply(c, EV_UPDATE("job.1", "F2", "TASK_KILLED",
-	    ",'reason':'REASON_FRAMEWORK_REMOVED'")), CLUSTER_CHANGED);
-	expect_change(apply(c, "{'type':'FRAMEWORK_REMOVED','framework_removed'"
-	    ":{'framework_info':{'name':'chronos','id':{'value':'F2'}}}}"),
+	expect_change(
+	    apply(c,
+		"{'type':'TASK_ADDED','task_added':{'task':"
+		"{'name':'broker','task_id':{'value':'broker.1'},'framework_id':"
+		"{'value':'F3'},'agent_id':{'value':'S1'},'state':'TASK_RUNNING',"
+		"'statuses':[{'task_id':{'value':'broker.1'},'state':"
+		"'TASK_RUNNING','timestamp':7,'container_status':{'network_infos':"
+		"[{'ip_addresses':[{'protocol':'IPv6','ip_address':'fd00::1'}]}]}}"
+		"]}}}"),
+	    CLUSTER_CHANGED);
+	expect_change(apply(c,
+			  EV_UPDATE("job.1", "F2", "TASK_KILLED",
+			      ",'reason':'REASON_FRAMEWORK_REMOVED'")),
+	    CLUSTER_CHANGED);
+	expect_change(
+	    apply(c,
+		"{'type':'FRAMEWORK_REMOVED','framework_removed'"
+		":{'framework_info':{'name':'chronos','id':{'value':'F2'}}}}"),
 	    CLUSTER_CHANGED);
 	expect_same_records(c, b);
 	cluster_free(c);
@@ -1205,30 +1330,32 @@ test_equal_frameworks(void **state)
 static void
 test_equal_tasks_before_agents(void **state)
 {
-	static const char *const b =
-	    "{" LEADER
-	    "'slaves':[" AGENT("S4", "10.0.0.14") "],"
-	    "'frameworks':[{'id':'F1','name':'marathon','hostname':'10.0.0.2',"
-	    "'pid':'scheduler-1@10.0.0.2:8080','tasks':["
-	    RUNNING_TASK("web.1", "web", "F1", "S1", "[31000-31000]", "100.0")
-	    "," RUNNING_TASK("w2.1", "w2", "F1", "S4", "[31007-31007]", "5")
-	    "]}]}";
+	static const char *const b = "{" LEADER "'slaves':[" AGENT("S4",
+	    "10.0.0.14") "],"
+			 "'frameworks':[{'id':'F1','name':'marathon','hostname':'10.0.0.2',"
+			 "'pid':'scheduler-1@10.0.0.2:8080','tasks':[" RUNNING_TASK(
+			     "web.1", "web", "F1", "S1", "[31000-31000]",
+			     "100.0") "," RUNNING_TASK("w2.1", "w2", "F1", "S4",
+			     "[31007-31007]", "5") "]}]}";
 	struct cluster *c = load_q(state_a);
 	char *axfr;
 
 	(void)state;
-	apply(c, "{'type':'TASK_ADDED','task_added':{'task':{'name':'w2',"
+	apply(c,
+	    "{'type':'TASK_ADDED','task_added':{'task':{'name':'w2',"
 	    "'task_id':{'value':'w2.1'},'framework_id':{'value':'F1'},"
-	    "'agent_id':{'value':'S4'},'state':'TASK_RUNNING'"
-	    PORTS_RES("{'begin':31007,'end':31007}") ",'statuses':[{'state':"
-	    "'TASK_RUNNING','timestamp':5}]}}}");
+	    "'agent_id':{'value':'S4'},'state':'TASK_RUNNING'" PORTS_RES(
+		"{'begin':31007,'end':31007}") ",'statuses':[{'state':"
+					       "'TASK_RUNNING','timestamp':5}]}}}");
 	/* No agent yet: no records for it. */
 	axfr = axfr_view(c);
 	assert_false(has_name(axfr, "w2.marathon.mesos."));
 	free(axfr);
-	apply(c, "{'type':'AGENT_ADDED','agent_added':{'agent':{'agent_info':"
+	apply(c,
+	    "{'type':'AGENT_ADDED','agent_added':{'agent':{'agent_info':"
 	    "{'hostname':'10.0.0.14','port':5051,'id':{'value':'S4'}}}}}");
-	apply(c, "{'type':'AGENT_REMOVED','agent_removed':{'agent_id':"
+	apply(c,
+	    "{'type':'AGENT_REMOVED','agent_removed':{'agent_id':"
 	    "{'value':'S1'}}}");
 	expect_same_records(c, b);
 	cluster_free(c);
@@ -1251,12 +1378,15 @@ test_equal_many_steps(void **state)
 
 		snprintf(id, sizeof id, "app%d.%d", i % 7, i);
 		snprintf(name, sizeof name, "app%d", i % 7);
-		snprintf(ev, sizeof ev, EV_TASK_ADDED_STAGING("%s", "%s", "F1",
-		    "S1", PORTS_RES("{'begin':%d,'end':%d}")), name, id,
-		    32000 + i, 32000 + i);
+		snprintf(ev, sizeof ev,
+		    EV_TASK_ADDED_STAGING("%s", "%s", "F1", "S1",
+			PORTS_RES("{'begin':%d,'end':%d}")),
+		    name, id, 32000 + i, 32000 + i);
 		apply(c, "%s", ev);
-		apply(c, EV_UPDATE("%s", "F1", "TASK_RUNNING",
-		    ",'timestamp':%d" NETINFO("10.20.0.%d")), id, 1000 + i, i);
+		apply(c,
+		    EV_UPDATE("%s", "F1", "TASK_RUNNING",
+			",'timestamp':%d" NETINFO("10.20.0.%d")),
+		    id, 1000 + i, i);
 	}
 	for (int i = 0; i < 40; i += 3) {
 		char id[32];
@@ -1270,19 +1400,25 @@ test_equal_many_steps(void **state)
 		if (i % 3 == 0)
 			continue;
 		snprintf(id, sizeof id, "app%d.%d", i % 7, i);
-		apply(c, EV_UPDATE("%s", "F1", "TASK_RUNNING",
-		    ",'timestamp':%d" NETINFO("10.30.0.%d")), id, 5000 + i, i);
+		apply(c,
+		    EV_UPDATE("%s", "F1", "TASK_RUNNING",
+			",'timestamp':%d" NETINFO("10.30.0.%d")),
+		    id, 5000 + i, i);
 	}
-	buf_puts(&b, "{" LEADER "'slaves':[" AGENT("S1", "10.0.0.3") "],"
-	    "'frameworks':[{'id':'F1','name':'marathon','hostname':"
-	    "'10.0.0.2','pid':'scheduler-1@10.0.0.2:8080','tasks':["
-	    RUNNING_TASK("web.1", "web", "F1", "S1", "[31000-31000]", "100.0"));
+	buf_puts(&b,
+	    "{" LEADER "'slaves':[" AGENT("S1",
+		"10.0.0.3") "],"
+			    "'frameworks':[{'id':'F1','name':'marathon','hostname':"
+			    "'10.0.0.2','pid':'scheduler-1@10.0.0.2:8080','tasks':[" RUNNING_TASK(
+				"web.1", "web", "F1", "S1", "[31000-31000]",
+				"100.0"));
 	for (int i = 0; i < 40; i++) {
 		bool restarted = i % 5 == 1 && i % 3 != 0;
 
 		if (i % 3 == 0)
 			continue;
-		buf_printf(&b, ",{'id':'app%d.%d','name':'app%d','framework_id':"
+		buf_printf(&b,
+		    ",{'id':'app%d.%d','name':'app%d','framework_id':"
 		    "'F1','slave_id':'S1','state':'TASK_RUNNING','resources':"
 		    "{'ports':'[%d-%d]'},'statuses':[{'state':'TASK_RUNNING',"
 		    "'timestamp':%d,'container_status':{'network_infos':[{"
@@ -1308,53 +1444,61 @@ test_load_equals_poll_odd_states(void **state)
 		const char *what, *state;
 	} cases[] = {
 		{ "duplicate task ids in one framework (a RUNNING and a KILLED)",
-		  "{" LEADER "'slaves':[" AGENT("S1", "10.0.0.3") "],"
-		  "'frameworks':[{'id':'F1','name':'marathon','hostname':"
-		  "'10.0.0.2','pid':'scheduler-1@10.0.0.2:8080','tasks':["
-		  RUNNING_TASK("web.1", "web", "F1", "S1", "[31000-31000]", "1")
-		  ",{'id':'web.1','name':'web','framework_id':'F1','slave_id':"
-		  "'S1','state':'TASK_KILLED'}]}]}" },
+		    "{" LEADER "'slaves':[" AGENT("S1",
+			"10.0.0.3") "],"
+				    "'frameworks':[{'id':'F1','name':'marathon','hostname':"
+				    "'10.0.0.2','pid':'scheduler-1@10.0.0.2:8080','tasks':[" RUNNING_TASK(
+					"web.1", "web", "F1", "S1",
+					"[31000-31000]",
+					"1") ",{'id':'web.1','name':'web','framework_id':'F1','slave_id':"
+					     "'S1','state':'TASK_KILLED'}]}]}" },
 		{ "two frameworks with the same id",
-		  "{" LEADER "'slaves':[" AGENT("S1", "10.0.0.3") "],"
-		  "'frameworks':[{'id':'F1','name':'marathon','hostname':"
-		  "'10.0.0.2','tasks':["
-		  RUNNING_TASK("web.1", "web", "F1", "S1", "[31000-31000]", "1")
-		  "]},{'id':'F1','name':'other','hostname':'10.0.0.9','tasks':["
-		  RUNNING_TASK("db.1", "db", "F1", "S1", "[31001-31001]", "1")
-		  "]}]}" },
+		    "{" LEADER "'slaves':[" AGENT("S1",
+			"10.0.0.3") "],"
+				    "'frameworks':[{'id':'F1','name':'marathon','hostname':"
+				    "'10.0.0.2','tasks':[" RUNNING_TASK("web.1",
+					"web", "F1", "S1", "[31000-31000]",
+					"1") "]},{'id':'F1','name':'other','hostname':'10.0.0.9','tasks':[" RUNNING_TASK("db.1",
+					"db", "F1", "S1", "[31001-31001]",
+					"1") "]}]}" },
 		{ "two agents with the same id",
-		  "{" LEADER "'slaves':[" AGENT("S1", "10.0.0.3") ","
-		  AGENT("S1", "10.0.0.4") "],'frameworks':[{'id':'F1','name':"
-		  "'marathon','hostname':'10.0.0.2','tasks':["
-		  RUNNING_TASK("web.1", "web", "F1", "S1", "[31000-31000]", "1")
-		  "]}]}" },
+		    "{" LEADER
+		    "'slaves':[" AGENT("S1", "10.0.0.3") "," AGENT("S1",
+			"10.0.0.4") "],'frameworks':[{'id':'F1','name':"
+				    "'marathon','hostname':'10.0.0.2','tasks':[" RUNNING_TASK(
+					"web.1", "web", "F1", "S1",
+					"[31000-31000]", "1") "]}]}" },
 		{ "frameworks without ids",
-		  "{" LEADER "'slaves':[" AGENT("S1", "10.0.0.3") "],"
-		  "'frameworks':[{'name':'x','hostname':'10.0.0.2','tasks':["
-		  RUNNING_TASK("t.1", "t", "", "S1", "[31000-31000]", "1")
-		  "]},{'name':'y','hostname':'10.0.0.5','tasks':["
-		  RUNNING_TASK("u.1", "u", "", "S1", "[31001-31001]", "1")
-		  "]}]}" },
+		    "{" LEADER "'slaves':[" AGENT("S1",
+			"10.0.0.3") "],"
+				    "'frameworks':[{'name':'x','hostname':'10.0.0.2','tasks':[" RUNNING_TASK(
+					"t.1", "t", "", "S1", "[31000-31000]",
+					"1") "]},{'name':'y','hostname':'10.0.0.5','tasks':[" RUNNING_TASK("u.1",
+					"u", "", "S1", "[31001-31001]",
+					"1") "]}]}" },
 		{ "a task without ports, a port list without ranges",
-		  "{" LEADER "'slaves':[" AGENT("S1", "10.0.0.3") "],"
-		  "'frameworks':[{'id':'F1','name':'marathon','hostname':"
-		  "'10.0.0.2','tasks':[{'id':'n.1','name':'n','framework_id':"
-		  "'F1','slave_id':'S1','state':'TASK_RUNNING'},"
-		  RUNNING_TASK("e.1", "e", "F1", "S1", "[]", "1") "]}]}" },
+		    "{" LEADER "'slaves':[" AGENT("S1",
+			"10.0.0.3") "],"
+				    "'frameworks':[{'id':'F1','name':'marathon','hostname':"
+				    "'10.0.0.2','tasks':[{'id':'n.1','name':'n','framework_id':"
+				    "'F1','slave_id':'S1','state':'TASK_RUNNING'}," RUNNING_TASK(
+					"e.1", "e", "F1", "S1", "[]",
+					"1") "]}]}" },
 		{ "a framework whose pid is not a string, one without name",
-		  "{" LEADER "'slaves':[" AGENT("S1", "10.0.0.3") "],"
-		  "'frameworks':[{'id':'F1','name':'marathon','hostname':"
-		  "'10.0.0.2','pid':5,'tasks':["
-		  RUNNING_TASK("web.1", "web", "F1", "S1", "[31000-31000]", "1")
-		  "]},{'id':'F2','hostname':'10.0.0.6','tasks':["
-		  RUNNING_TASK("x.1", "x", "F2", "S1", "[31001-31001]", "1")
-		  "]}]}" },
+		    "{" LEADER "'slaves':[" AGENT("S1",
+			"10.0.0.3") "],"
+				    "'frameworks':[{'id':'F1','name':'marathon','hostname':"
+				    "'10.0.0.2','pid':5,'tasks':[" RUNNING_TASK(
+					"web.1", "web", "F1", "S1",
+					"[31000-31000]",
+					"1") "]},{'id':'F2','hostname':'10.0.0.6','tasks':[" RUNNING_TASK("x.1",
+					"x", "F2", "S1", "[31001-31001]",
+					"1") "]}]}" },
 		{ "an agent without pid",
-		  "{" LEADER "'slaves':[{'id':'S1','hostname':'10.0.0.3'}],"
-		  "'frameworks':[{'id':'F1','name':'marathon','hostname':"
-		  "'10.0.0.2','tasks':["
-		  RUNNING_TASK("web.1", "web", "F1", "S1", "[31000-31000]", "1")
-		  "]}]}" },
+		    "{" LEADER "'slaves':[{'id':'S1','hostname':'10.0.0.3'}],"
+		    "'frameworks':[{'id':'F1','name':'marathon','hostname':"
+		    "'10.0.0.2','tasks':[" RUNNING_TASK("web.1", "web", "F1",
+			"S1", "[31000-31000]", "1") "]}]}" },
 	};
 
 	(void)state;
@@ -1386,19 +1530,24 @@ test_health_follows_events(void **state)
 	v = cluster_view(c);
 	assert_int_equal(v->frameworks->tasks->health, TASK_HEALTH_UNKNOWN);
 	mesos_state_free(v);
-	expect_change(apply(c, EV_UPDATE("web.1", "F1", "TASK_RUNNING",
-	    ",'timestamp':200,'healthy':false")), CLUSTER_CHANGED);
+	expect_change(apply(c,
+			  EV_UPDATE("web.1", "F1", "TASK_RUNNING",
+			      ",'timestamp':200,'healthy':false")),
+	    CLUSTER_CHANGED);
 	v = cluster_view(c);
 	assert_int_equal(v->frameworks->tasks->health, TASK_HEALTH_BAD);
 	mesos_state_free(v);
 	/* an older status does not undo it */
-	apply(c, EV_UPDATE("web.1", "F1", "TASK_RUNNING",
-	    ",'timestamp':150,'healthy':true"));
+	apply(c,
+	    EV_UPDATE("web.1", "F1", "TASK_RUNNING",
+		",'timestamp':150,'healthy':true"));
 	v = cluster_view(c);
 	assert_int_equal(v->frameworks->tasks->health, TASK_HEALTH_BAD);
 	mesos_state_free(v);
-	expect_change(apply(c, EV_UPDATE("web.1", "F1", "TASK_RUNNING",
-	    ",'timestamp':300,'healthy':true")), CLUSTER_CHANGED);
+	expect_change(apply(c,
+			  EV_UPDATE("web.1", "F1", "TASK_RUNNING",
+			      ",'timestamp':300,'healthy':true")),
+	    CLUSTER_CHANGED);
 	v = cluster_view(c);
 	assert_int_equal(v->frameworks->tasks->health, TASK_HEALTH_OK);
 	mesos_state_free(v);
@@ -1422,15 +1571,16 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_latest_running_status_wins,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_latest_status_survives_replay, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_latest_status_survives_replay,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_view_order, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_view_is_a_copy, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_event_apps_and_partial_views, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event_apps_and_partial_views,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_equal_launch, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_equal_kill_and_agents,
@@ -1441,8 +1591,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_equal_many_steps, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_load_equals_poll_odd_states, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_equals_poll_odd_states,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_health_follows_events,
 		    setup, teardown),
 	};

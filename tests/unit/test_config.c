@@ -241,7 +241,8 @@ test_keys_case_insensitive(void **state)
 	struct config c;
 
 	(void)state;
-	parse_ok(&c, "{\"MASTERS\":[\"10.0.0.1:5050\"],\"ZK\":\"zk://a:1/m\","
+	parse_ok(&c,
+	    "{\"MASTERS\":[\"10.0.0.1:5050\"],\"ZK\":\"zk://a:1/m\","
 	    "\"refreshseconds\":7,\"HTTPPORT\":9000,\"dnsOn\":false,"
 	    "\"ipsources\":[\"host\"],\"DOMAIN\":\"Example\","
 	    "\"mesoscredentials\":{\"PRINCIPAL\":\"p\",\"secret\":\"s\"},"
@@ -268,7 +269,8 @@ test_last_duplicate_wins(void **state)
 	struct config c;
 
 	(void)state;
-	parse_ok(&c, "{\"masters\":[\"10.0.0.1:5050\"],\"Masters\":"
+	parse_ok(&c,
+	    "{\"masters\":[\"10.0.0.1:5050\"],\"Masters\":"
 	    "[\"10.0.0.2:5050\"],\"ttl\":1,\"TTL\":2,\"Ttl\":3,"
 	    "\"domain\":\"first\",\"Domain\":\"second\"}");
 	expect_strv(&c.masters, m2, 1);
@@ -284,7 +286,8 @@ test_null_keeps_scalar(void **state)
 	struct config c;
 
 	(void)state;
-	parse_ok(&c, "{" M1 ",\"refreshSeconds\":null,\"domain\":null,"
+	parse_ok(&c,
+	    "{" M1 ",\"refreshSeconds\":null,\"domain\":null,"
 	    "\"dnson\":null,\"SOARefresh\":null,\"ttl\":null,"
 	    "\"MesosCredentials\":null,\"listener\":null,"
 	    "\"httpport\":5,\"HttpPort\":null}");
@@ -375,11 +378,13 @@ test_zone_resolvers_null_and_default(void **state)
 	assert_false(c.zone_resolvers_present);
 	doc_has(&c, "\"ZoneResolvers\":null,");
 	config_free(&c);
-	parse_ok(&c, "{" M1 ",\"zoneResolvers\":{\"weave\":[\"172.17.0.1\"],"
+	parse_ok(&c,
+	    "{" M1 ",\"zoneResolvers\":{\"weave\":[\"172.17.0.1\"],"
 	    "\"consul\":[\"10.1.1.1:8600\"]}}");
 	assert_int_equal(c.n_zone_resolvers, 2);
 	/* Keys sorted, as Go prints a map. */
-	doc_has(&c, "\"ZoneResolvers\":{\"consul\":[\"10.1.1.1:8600\"],"
+	doc_has(&c,
+	    "\"ZoneResolvers\":{\"consul\":[\"10.1.1.1:8600\"],"
 	    "\"weave\":[\"172.17.0.1\"]},");
 	config_free(&c);
 }
@@ -390,23 +395,32 @@ static void
 test_wrong_types(void **state)
 {
 	static const char *const cases[][2] = {
-		{ "\"refreshSeconds\":\"60\"", "json: cannot unmarshal string "
+		{ "\"refreshSeconds\":\"60\"",
+		    "json: cannot unmarshal string "
 		    "into Go struct field Config.RefreshSeconds of type int" },
-		{ "\"port\":true", "json: cannot unmarshal bool into Go struct "
+		{ "\"port\":true",
+		    "json: cannot unmarshal bool into Go struct "
 		    "field Config.Port of type int" },
-		{ "\"ttl\":[60]", "json: cannot unmarshal array into Go struct "
+		{ "\"ttl\":[60]",
+		    "json: cannot unmarshal array into Go struct "
 		    "field Config.TTL of type int32" },
-		{ "\"SOARefresh\":{}", "json: cannot unmarshal object into Go "
+		{ "\"SOARefresh\":{}",
+		    "json: cannot unmarshal object into Go "
 		    "struct field Config.SOARefresh of type uint32" },
-		{ "\"domain\":[\"mesos\"]", "json: cannot unmarshal array into "
+		{ "\"domain\":[\"mesos\"]",
+		    "json: cannot unmarshal array into "
 		    "Go struct field Config.Domain of type string" },
-		{ "\"dnson\":\"yes\"", "json: cannot unmarshal string into Go "
+		{ "\"dnson\":\"yes\"",
+		    "json: cannot unmarshal string into Go "
 		    "struct field Config.DnsOn of type bool" },
-		{ "\"resolvers\":\"8.8.8.8\"", "json: cannot unmarshal string "
+		{ "\"resolvers\":\"8.8.8.8\"",
+		    "json: cannot unmarshal string "
 		    "into Go struct field Config.Resolvers of type []string" },
-		{ "\"IPSources\":[\"host\",true]", "json: cannot unmarshal bool "
+		{ "\"IPSources\":[\"host\",true]",
+		    "json: cannot unmarshal bool "
 		    "into Go struct field Config.IPSources of type string" },
-		{ "\"zoneResolvers\":[]", "json: cannot unmarshal array into Go "
+		{ "\"zoneResolvers\":[]",
+		    "json: cannot unmarshal array into Go "
 		    "struct field Config.ZoneResolvers of type "
 		    "map[string][]string" },
 	};
@@ -419,9 +433,9 @@ test_wrong_types(void **state)
 		expect_error(json, want);
 	}
 	/* The masters list itself of the wrong type. */
-	expect_error("{\"masters\":\"10.0.0.1:5050\"}", UNMARSHAL
-	    "json: cannot unmarshal string into Go struct field "
-	    "Config.Masters of type []string");
+	expect_error("{\"masters\":\"10.0.0.1:5050\"}",
+	    UNMARSHAL "json: cannot unmarshal string into Go struct field "
+		      "Config.Masters of type []string");
 }
 
 /* Go says "number" (no literal) when a number lands in a non-numeric
@@ -430,9 +444,13 @@ static void
 test_number_into_non_numeric(void **state)
 {
 	(void)state;
-	assert_true(error_is("{" M1 ",\"dnson\":1}", UNMARSHAL "json: cannot "
+	assert_true(error_is("{" M1 ",\"dnson\":1}",
+	    UNMARSHAL
+	    "json: cannot "
 	    "unmarshal number into Go struct field Config.DnsOn of type bool"));
-	assert_true(error_is("{\"masters\":[5050]}", UNMARSHAL "json: cannot "
+	assert_true(error_is("{\"masters\":[5050]}",
+	    UNMARSHAL
+	    "json: cannot "
 	    "unmarshal number into Go struct field Config.Masters of type "
 	    "string"));
 }
@@ -441,13 +459,17 @@ static void
 test_fractions_for_ints(void **state)
 {
 	(void)state;
-	expect_error("{" M1 ",\"refreshSeconds\":1.5}", UNMARSHAL
-	    "json: cannot unmarshal number 1.5 into Go struct field "
-	    "Config.RefreshSeconds of type int");
-	expect_error("{" M1 ",\"ttl\":1e3}", UNMARSHAL "json: cannot "
+	expect_error("{" M1 ",\"refreshSeconds\":1.5}",
+	    UNMARSHAL "json: cannot unmarshal number 1.5 into Go struct field "
+		      "Config.RefreshSeconds of type int");
+	expect_error("{" M1 ",\"ttl\":1e3}",
+	    UNMARSHAL
+	    "json: cannot "
 	    "unmarshal number 1e3 into Go struct field Config.TTL of type "
 	    "int32");
-	expect_error("{" M1 ",\"port\":53.0}", UNMARSHAL "json: cannot "
+	expect_error("{" M1 ",\"port\":53.0}",
+	    UNMARSHAL
+	    "json: cannot "
 	    "unmarshal number 53.0 into Go struct field Config.Port of type "
 	    "int");
 }
@@ -458,29 +480,39 @@ test_ranges(void **state)
 	struct config c;
 
 	(void)state;
-	expect_error("{" M1 ",\"SRVRecordDefaultWeight\":65536}", UNMARSHAL
+	expect_error("{" M1 ",\"SRVRecordDefaultWeight\":65536}",
+	    UNMARSHAL
 	    "json: cannot unmarshal number 65536 into Go struct field "
 	    "Config.SRVRecordDefaultWeight of type uint16");
-	expect_error("{" M1 ",\"SRVRecordDefaultWeight\":-1}", UNMARSHAL
-	    "json: cannot unmarshal number -1 into Go struct field "
-	    "Config.SRVRecordDefaultWeight of type uint16");
-	expect_error("{" M1 ",\"ttl\":2147483648}", UNMARSHAL "json: cannot "
+	expect_error("{" M1 ",\"SRVRecordDefaultWeight\":-1}",
+	    UNMARSHAL "json: cannot unmarshal number -1 into Go struct field "
+		      "Config.SRVRecordDefaultWeight of type uint16");
+	expect_error("{" M1 ",\"ttl\":2147483648}",
+	    UNMARSHAL
+	    "json: cannot "
 	    "unmarshal number 2147483648 into Go struct field Config.TTL of "
 	    "type int32");
-	expect_error("{" M1 ",\"ttl\":-2147483649}", UNMARSHAL "json: "
+	expect_error("{" M1 ",\"ttl\":-2147483649}",
+	    UNMARSHAL
+	    "json: "
 	    "cannot unmarshal number -2147483649 into Go struct field "
 	    "Config.TTL of type int32");
-	expect_error("{" M1 ",\"SOAExpire\":4294967296}", UNMARSHAL "json: "
-	    "cannot unmarshal number 4294967296 into Go struct field "
-	    "Config.SOAExpire of type uint32");
-	expect_error("{" M1 ",\"SOARetry\":-1}", UNMARSHAL "json: cannot "
+	expect_error("{" M1 ",\"SOAExpire\":4294967296}",
+	    UNMARSHAL "json: "
+		      "cannot unmarshal number 4294967296 into Go struct field "
+		      "Config.SOAExpire of type uint32");
+	expect_error("{" M1 ",\"SOARetry\":-1}",
+	    UNMARSHAL
+	    "json: cannot "
 	    "unmarshal number -1 into Go struct field Config.SOARetry of type "
 	    "uint32");
-	expect_error("{" M1 ",\"port\":99999999999999999999}", UNMARSHAL
+	expect_error("{" M1 ",\"port\":99999999999999999999}",
+	    UNMARSHAL
 	    "json: cannot unmarshal number 99999999999999999999 into Go "
 	    "struct field Config.Port of type int");
 	/* The limits themselves are fine; a negative TTL is not validated. */
-	parse_ok(&c, "{" M1 ",\"SRVRecordDefaultWeight\":65535,\"ttl\":-1,"
+	parse_ok(&c,
+	    "{" M1 ",\"SRVRecordDefaultWeight\":65535,\"ttl\":-1,"
 	    "\"SOAExpire\":4294967295,\"SOARetry\":0}");
 	assert_int_equal(c.srv_default_weight, 65535);
 	assert_int_equal(c.ttl, -1);
@@ -497,8 +529,12 @@ test_malformed_json(void **state)
 
 	(void)state;
 	static const char *const bad[] = {
-		"", "{", "{\"masters\":[\"10.0.0.1:5050\"]", "{masters:1}",
-		"{\"masters\":[\"10.0.0.1:5050\"],}", "not json",
+		"",
+		"{",
+		"{\"masters\":[\"10.0.0.1:5050\"]",
+		"{masters:1}",
+		"{\"masters\":[\"10.0.0.1:5050\"],}",
+		"not json",
 		"{\"masters\":[\"10.0.0.1:5050\"]} trailing",
 	};
 
@@ -512,13 +548,16 @@ test_malformed_json(void **state)
 		config_free(&c);
 	}
 	/* A document that is not an object. */
-	expect_error("[1]", UNMARSHAL "json: cannot unmarshal array into Go "
-	    "value of type records.Config");
-	expect_error("\"x\"", UNMARSHAL "json: cannot unmarshal string into "
-	    "Go value of type records.Config");
+	expect_error("[1]",
+	    UNMARSHAL "json: cannot unmarshal array into Go "
+		      "value of type records.Config");
+	expect_error("\"x\"",
+	    UNMARSHAL "json: cannot unmarshal string into "
+		      "Go value of type records.Config");
 	/* A NUL byte inside the text. */
 	assert_int_equal(config_parse(&c, "{\"a\":\0}", 7, PATH, err,
-	    sizeof err), -1);
+			     sizeof err),
+	    -1);
 	assert_true(strncmp(err, UNMARSHAL, strlen(UNMARSHAL)) == 0);
 	config_free(&c);
 }
@@ -535,7 +574,8 @@ test_services_and_sources(void **state)
 	expect_error("{\"dnson\":false,\"httpon\":false}",
 	    "service validation failed: either DNS or HTTP server should be on");
 	expect_error_has("{}", "masters", "zookeeper");
-	expect_error_has("{\"masters\":[],\"zk\":\"\"}", "masters", "zookeeper");
+	expect_error_has("{\"masters\":[],\"zk\":\"\"}", "masters",
+	    "zookeeper");
 	expect_error_has("{\"masters\":null}", "masters", "zookeeper");
 }
 
@@ -562,14 +602,15 @@ test_masters(void **state)
 	expect_error_has("{\"masters\":[\"10.0.0.1:5050\",\"10.0.0.1:5050\"]}",
 	    "duplicate", "10.0.0.1:5050");
 	expect_error_has("{\"masters\":[\"[2001:db8::1]:5050\","
-	    "\"[2001:DB8:0:0::1]:5050\"]}", "duplicate",
-	    "[2001:DB8:0:0::1]:5050");
+			 "\"[2001:DB8:0:0::1]:5050\"]}",
+	    "duplicate", "[2001:DB8:0:0::1]:5050");
 	expect_error_has("{\"masters\":[\"10.0.0.1:5050\","
-	    "\"[::ffff:10.0.0.1]:5050\"]}", "duplicate",
-	    "[::ffff:10.0.0.1]:5050");
+			 "\"[::ffff:10.0.0.1]:5050\"]}",
+	    "duplicate", "[::ffff:10.0.0.1]:5050");
 	/* Accepted: IPv6 in brackets, same IP on two ports, host names
 	 * (validation does not resolve them). */
-	parse_ok(&c, "{\"masters\":[\"[2001:db8::1]:5050\",\"10.0.0.1:5050\","
+	parse_ok(&c,
+	    "{\"masters\":[\"[2001:db8::1]:5050\",\"10.0.0.1:5050\","
 	    "\"10.0.0.1:5051\",\"master.example.com:5050\"]}");
 	assert_int_equal(c.masters.n, 4);
 	assert_string_equal(c.masters.v[0], "[2001:db8::1]:5050");
@@ -580,11 +621,12 @@ static void
 test_resolvers(void **state)
 {
 	static const char *const ok[] = { "8.8.8.8", "8.8.4.4:5353",
-	    "2001:db8::53", "[2001:db8::54]:53" };
+		"2001:db8::53", "[2001:db8::54]:53" };
 	struct config c;
 
 	(void)state;
-	parse_ok(&c, "{" M1 ",\"resolvers\":[\"8.8.8.8\",\"8.8.4.4:5353\","
+	parse_ok(&c,
+	    "{" M1 ",\"resolvers\":[\"8.8.8.8\",\"8.8.4.4:5353\","
 	    "\"2001:db8::53\",\"[2001:db8::54]:53\"]}");
 	expect_strv(&c.resolvers, ok, 4);
 	config_free(&c);
@@ -599,10 +641,11 @@ test_resolvers(void **state)
 	expect_error_has("{" M1 ",\"resolvers\":[\"8.8.8.8\",\"8.8.8.8:53\"]}",
 	    "error validating resolvers", "8.8.8.8:53");
 	expect_error_has("{" M1 ",\"resolvers\":[\"2001:db8::53\","
-	    "\"[2001:DB8::0:53]:53\"]}", "error validating resolvers",
-	    "[2001:DB8::0:53]:53");
+			 "\"[2001:DB8::0:53]:53\"]}",
+	    "error validating resolvers", "[2001:DB8::0:53]:53");
 	/* Not validated (nor defaulted) when forwarding is off. */
-	parse_ok(&c, "{" M1 ",\"externalon\":false,\"resolvers\":"
+	parse_ok(&c,
+	    "{" M1 ",\"externalon\":false,\"resolvers\":"
 	    "[\"not-an-ip\",\"not-an-ip\"]}");
 	config_free(&c);
 }
@@ -624,21 +667,23 @@ test_zone_resolvers(void **state)
 	expect_error("{" M1 ",\"zoneResolvers\":{\"mesos\":[\"1.1.1.1\"]}}",
 	    "can't specify ZoneResolver for Mesos domain (mesos)");
 	expect_error("{" M1 ",\"zoneResolvers\":{\"a.weave\":[\"1.1.1.1\"],"
-	    "\"weave\":[\"1.1.1.2\"]}}",
+		     "\"weave\":[\"1.1.1.2\"]}}",
 	    "ambiguous zone resolvers: .a.weave is masked by .weave");
 	/* A zone that is a suffix of the Mesos domain masks it. */
 	expect_error("{" M1 ",\"domain\":\"mesos.example\",\"zoneResolvers\":"
-	    "{\"example\":[\"1.1.1.1\"]}}",
+		     "{\"example\":[\"1.1.1.1\"]}}",
 	    "ambiguous zone resolvers: .mesos.example is masked by .example");
 	expect_error_has("{" M1 ",\"zoneResolvers\":{\"weave\":[\"x.y\"]}}",
 	    "error validating resolvers", "x.y");
 	/* "aweave" is not "a.weave": no masking. */
-	parse_ok(&c, "{" M1 ",\"zoneResolvers\":{\"aweave\":[\"1.1.1.1\"],"
+	parse_ok(&c,
+	    "{" M1 ",\"zoneResolvers\":{\"aweave\":[\"1.1.1.1\"],"
 	    "\"weave\":[\"1.1.1.2\"]}}");
 	assert_int_equal(c.n_zone_resolvers, 2);
 	config_free(&c);
 	/* Ignored when forwarding is off. */
-	parse_ok(&c, "{" M1 ",\"externalon\":false,\"zoneResolvers\":"
+	parse_ok(&c,
+	    "{" M1 ",\"externalon\":false,\"zoneResolvers\":"
 	    "{\"mesos\":[]}}");
 	config_free(&c);
 }
@@ -655,7 +700,8 @@ test_ip_sources(void **state)
 	    "IPSources validation failed: invalid ip source \"Host\"");
 	expect_error("{" M1 ",\"IPSources\":[\"host\",\"docker\",\"host\"]}",
 	    "IPSources validation failed: duplicate ip source specified");
-	parse_ok(&c, "{" M1 ",\"IPSources\":[\"docker\",\"host\",\"netinfo\","
+	parse_ok(&c,
+	    "{" M1 ",\"IPSources\":[\"docker\",\"host\",\"netinfo\","
 	    "\"mesos\"]}");
 	assert_int_equal(c.n_ip_sources, 4);
 	assert_int_equal(c.ip_sources[0], IPSRC_DOCKER);
@@ -691,7 +737,8 @@ test_timeouts(void **state)
 	    "0");
 	expect_error_has("{" M1 ",\"refreshSeconds\":-1}", "RefreshSeconds",
 	    "-1");
-	parse_ok(&c, "{" M1 ",\"refreshSeconds\":1,\"stateTimeoutSeconds\":1,"
+	parse_ok(&c,
+	    "{" M1 ",\"refreshSeconds\":1,\"stateTimeoutSeconds\":1,"
 	    "\"timeout\":0,\"zkDetectionTimeout\":0}");
 	assert_int_equal(c.refresh_seconds, 1);
 	assert_int_equal(c.state_timeout_seconds, 1);
@@ -725,7 +772,8 @@ test_soa_names(void **state)
 	struct config c;
 
 	(void)state;
-	parse_ok(&c, "{" M1 ",\"SOAMname\":\"ns.example...\","
+	parse_ok(&c,
+	    "{" M1 ",\"SOAMname\":\"ns.example...\","
 	    "\"SOARname\":\"admin@ns1.mesos.\"}");
 	assert_string_equal(c.soa_mname, "ns.example.");
 	assert_string_equal(c.soa_rname, "admin.ns1.mesos.");
@@ -778,7 +826,8 @@ test_our_keys(void **state)
 	struct config c;
 
 	(void)state;
-	parse_ok(&c, "{" M1 ",\"EDNS0MaxUDPSize\":0,\"MesosHTTPSInsecure\":true,"
+	parse_ok(&c,
+	    "{" M1 ",\"EDNS0MaxUDPSize\":0,\"MesosHTTPSInsecure\":true,"
 	    "\"ForwardCacheSize\":1000,\"EventsOn\":false,"
 	    "\"StateMaxBytes\":1048576}");
 	assert_int_equal(c.edns0_max_udp_size, 0);
@@ -791,8 +840,8 @@ test_our_keys(void **state)
 	    "511");
 	expect_error_has("{" M1 ",\"EDNS0MaxUDPSize\":65536}",
 	    "EDNS0MaxUDPSize", "65536");
-	expect_error_has("{" M1 ",\"ForwardCacheSize\":-1}",
-	    "ForwardCacheSize", "-1");
+	expect_error_has("{" M1 ",\"ForwardCacheSize\":-1}", "ForwardCacheSize",
+	    "-1");
 	expect_error_has("{" M1 ",\"StateMaxBytes\":100}", "StateMaxBytes",
 	    "100");
 }
@@ -809,7 +858,8 @@ test_reverse_and_health_keys(void **state)
 	assert_false(c.health_aware_on);
 	assert_int_equal(c.n_reverse_zones, 0);
 	config_free(&c);
-	parse_ok(&c, "{" M1 ",\"reverseon\":true,\"HEALTHAWAREON\":true,"
+	parse_ok(&c,
+	    "{" M1 ",\"reverseon\":true,\"HEALTHAWAREON\":true,"
 	    "\"ReverseZones\":[\"10.in-addr.arpa\",\"8.b.d.0.1.0.0.2.ip6.arpa.\"]}");
 	assert_true(c.reverse_on);
 	assert_true(c.health_aware_on);
@@ -834,7 +884,8 @@ test_http_limit_keys(void **state)
 	struct config c;
 
 	(void)state;
-	parse_ok(&c, "{" M1 ",\"httpmaxconnectionsperip\":4,"
+	parse_ok(&c,
+	    "{" M1 ",\"httpmaxconnectionsperip\":4,"
 	    "\"EnumerationMaxConcurrent\":2,\"EnumerationLifetimeSeconds\":9}");
 	assert_int_equal(c.http_max_conns_per_ip, 4);
 	assert_int_equal(c.enum_max_concurrent, 2);
@@ -875,7 +926,8 @@ test_write_json_zk_masked(void **state)
 	char *doc;
 
 	(void)state;
-	parse_ok(&c, "{\"zk\":\"zk://ops:hunter2@10.0.0.1:2181,10.0.0.2:2181"
+	parse_ok(&c,
+	    "{\"zk\":\"zk://ops:hunter2@10.0.0.1:2181,10.0.0.2:2181"
 	    "/mesos\"}");
 	doc_has(&c, "\"Zk\":\"zk://******@10.0.0.1:2181,10.0.0.2:2181/mesos\"");
 	doc = config_doc(&c, 1);
@@ -896,7 +948,7 @@ test_first_failure_wins(void **state)
 	/* decode before everything */
 	expect_error("{\"dnson\":false,\"httpon\":false,\"ttl\":\"x\"}",
 	    UNMARSHAL "json: cannot unmarshal string into Go struct field "
-	    "Config.TTL of type int32");
+		      "Config.TTL of type int32");
 	/* masters before resolvers */
 	expect_error_has("{\"masters\":[\"bad\"],\"resolvers\":[\"bad\"]}",
 	    "masters", "bad");
@@ -917,10 +969,12 @@ test_first_failure_wins(void **state)
 	    "RefreshSeconds", NULL);
 	/* domain before certificates and authentication */
 	expect_error("{" M1 ",\"domain\":\"a_b\",\"CertFile\":\"/x\","
-	    "\"MesosAuthentication\":\"x\"}", "a_b is not a valid domain name");
+		     "\"MesosAuthentication\":\"x\"}",
+	    "a_b is not a valid domain name");
 	/* certificates before authentication */
 	expect_error("{" M1 ",\"CertFile\":\"/etc/hostname\","
-	    "\"MesosAuthentication\":\"x\"}", "Missing private key");
+		     "\"MesosAuthentication\":\"x\"}",
+	    "Missing private key");
 }
 
 /* ---- paths and files ---------------------------------------------------- */
@@ -933,8 +987,10 @@ test_load_missing_file(void **state)
 
 	(void)state;
 	assert_int_equal(config_load(&c, "/nonexistent/dir/config.json", err,
-	    sizeof err), -1);
-	assert_string_equal(err, "missing configuration file: "
+			     sizeof err),
+	    -1);
+	assert_string_equal(err,
+	    "missing configuration file: "
 	    "\"/nonexistent/dir/config.json\"");
 	config_free(&c);
 }
@@ -1085,19 +1141,23 @@ test_write_json_secret_masked(void **state)
 	char *doc;
 
 	(void)state;
-	parse_ok(&c, "{" M1 ",\"MesosAuthentication\":\"basic\","
+	parse_ok(&c,
+	    "{" M1 ",\"MesosAuthentication\":\"basic\","
 	    "\"MesosCredentials\":{\"principal\":\"ops\",\"secret\":"
 	    "\"hunter2\"}}");
-	doc_has(&c, "\"MesosCredentials\":{\"Principal\":\"ops\","
+	doc_has(&c,
+	    "\"MesosCredentials\":{\"Principal\":\"ops\","
 	    "\"Secret\":\"******\"}");
 	doc = config_doc(&c, 1);
 	assert_null(strstr(doc, "hunter2"));
 	free(doc);
 	config_free(&c);
 	/* A principal alone: basic is valid, the secret shows as "". */
-	parse_ok(&c, "{" M1 ",\"MesosAuthentication\":\"basic\","
+	parse_ok(&c,
+	    "{" M1 ",\"MesosAuthentication\":\"basic\","
 	    "\"MesosCredentials\":{\"principal\":\"ops\"}}");
-	doc_has(&c, "\"MesosCredentials\":{\"Principal\":\"ops\","
+	doc_has(&c,
+	    "\"MesosCredentials\":{\"Principal\":\"ops\","
 	    "\"Secret\":\"\"}");
 	config_free(&c);
 }

@@ -59,7 +59,7 @@ test_plain(void **state)
 	(void)state;
 	assert_int_equal(parse_text(pkt, len, 12, text, &pos), 0);
 	assert_string_equal(text, "web.marathon.mesos.");
-	assert_int_equal(pos, 12 + 20);	/* just past the root octet */
+	assert_int_equal(pos, 12 + 20); /* just past the root octet */
 	/* the root name */
 	pkt[12] = 0;
 	assert_int_equal(parse_text(pkt, 13, 12, text, &pos), 0);
@@ -71,10 +71,10 @@ static void
 test_pointers(void **state)
 {
 	/* 12: foo.mesos.   23: bar + ptr(12)   29: ptr(23)   31: baz + ptr(29) */
-	static const uint8_t body[] = "\3foo\5mesos\0"	/* 12..22 */
-	    "\3bar\xC0\x0C"				/* 23..28 */
-	    "\xC0\x17"					/* 29..30 */
-	    "\3baz\xC0\x1D";				/* 31..36 */
+	static const uint8_t body[] = "\3foo\5mesos\0" /* 12..22 */
+				      "\3bar\xC0\x0C"  /* 23..28 */
+				      "\xC0\x17"       /* 29..30 */
+				      "\3baz\xC0\x1D"; /* 31..36 */
 	uint8_t pkt[64];
 	size_t len = packet(pkt, body, sizeof body - 1), pos;
 	char text[DNAME_MAX_TEXT + 1];
@@ -82,7 +82,7 @@ test_pointers(void **state)
 	(void)state;
 	assert_int_equal(parse_text(pkt, len, 23, text, &pos), 0);
 	assert_string_equal(text, "bar.foo.mesos.");
-	assert_int_equal(pos, 29);	/* past the first pointer only */
+	assert_int_equal(pos, 29); /* past the first pointer only */
 	assert_int_equal(parse_text(pkt, len, 29, text, &pos), 0);
 	assert_string_equal(text, "bar.foo.mesos.");
 	assert_int_equal(pos, 31);
@@ -95,7 +95,8 @@ static void
 test_pointer_forward(void **state)
 {
 	/* miekg follows a pointer anywhere in the message, forward too. */
-	static const uint8_t body[] = "\1a\xC0\x10" "\3fwd\0";
+	static const uint8_t body[] = "\1a\xC0\x10"
+				      "\3fwd\0";
 	uint8_t pkt[64];
 	size_t len = packet(pkt, body, sizeof body - 1), pos;
 	char text[DNAME_MAX_TEXT + 1];
@@ -133,7 +134,7 @@ test_pointer_limit(void **state)
 {
 	(void)state;
 	assert_int_equal(chain(1), 0);
-	assert_int_equal(chain(10), 0);	/* miekg: "ptr++; ptr > 10" */
+	assert_int_equal(chain(10), 0); /* miekg: "ptr++; ptr > 10" */
 	assert_int_equal(chain(11), -1);
 	assert_int_equal(chain(50), -1);
 }
@@ -152,13 +153,17 @@ test_pointer_loops(void **state)
 	pos = 12;
 	assert_int_equal(dname_parse(pkt, 14, &pos, name, &nlen), -1);
 	/* two pointers pointing at each other */
-	pkt[12] = 0xC0; pkt[13] = 14;
-	pkt[14] = 0xC0; pkt[15] = 12;
+	pkt[12] = 0xC0;
+	pkt[13] = 14;
+	pkt[14] = 0xC0;
+	pkt[15] = 12;
 	pos = 12;
 	assert_int_equal(dname_parse(pkt, 16, &pos, name, &nlen), -1);
 	/* a label then a pointer back to that label: grows each turn */
-	pkt[12] = 1; pkt[13] = 'a';
-	pkt[14] = 0xC0; pkt[15] = 12;
+	pkt[12] = 1;
+	pkt[13] = 'a';
+	pkt[14] = 0xC0;
+	pkt[15] = 12;
 	pos = 12;
 	assert_int_equal(dname_parse(pkt, 16, &pos, name, &nlen), -1);
 }
@@ -173,7 +178,7 @@ long_name(uint8_t *out, size_t wire_len)
 	while (left > 0) {
 		size_t l = left - 1 > 63 ? 63 : left - 1;
 
-		if (left - 1 - l == 1)	/* never leave a lone length octet */
+		if (left - 1 - l == 1) /* never leave a lone length octet */
 			l--;
 		out[n++] = (uint8_t)l;
 		memset(out + n, 'a', l);

@@ -35,11 +35,11 @@
 #include "fwd/cache.h"
 #include "fwd/engine.h"
 
-#define QNAME "\3www\7example\3org"	/* sizeof = wire length 17 */
+#define QNAME "\3www\7example\3org" /* sizeof = wire length 17 */
 
 struct fixture {
 	struct config cfg;
-	int up;			/* the upstream's socket */
+	int up; /* the upstream's socket */
 	int epfd;
 	struct fwd_cache *cache;
 	struct fwd_engine *e;
@@ -73,11 +73,13 @@ setup(void **state)
 	assert_int_equal(bind(f->up, (struct sockaddr *)&sin, sizeof sin), 0);
 	assert_int_equal(getsockname(f->up, (struct sockaddr *)&sin, &sl), 0);
 	setsockopt(f->up, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	snprintf(json, sizeof json, "{\"masters\":[\"127.0.0.1:5050\"],"
+	snprintf(json, sizeof json,
+	    "{\"masters\":[\"127.0.0.1:5050\"],"
 	    "\"resolvers\":[\"127.0.0.1:%d\"],\"timeout\":5}",
 	    ntohs(sin.sin_port));
 	assert_int_equal(config_parse(&f->cfg, json, strlen(json), "t.json",
-	    err, sizeof err), 0);
+			     err, sizeof err),
+	    0);
 	f->epfd = epoll_create1(0);
 	f->cache = fwd_cache_new(16);
 	f->e = fwd_engine_new(&f->cfg, f->epfd, f->cache);
@@ -156,8 +158,7 @@ pump(struct fixture *f, int want)
 /* An answer to the query q (qn bytes) with one A RR of ttl; when
  * compressed, the question's name is a pointer to the answer's owner. */
 static size_t
-answer(const uint8_t *q, size_t qn, uint32_t ttl, bool compressed,
-    uint8_t *r)
+answer(const uint8_t *q, size_t qn, uint32_t ttl, bool compressed, uint8_t *r)
 {
 	size_t n;
 
@@ -191,7 +192,8 @@ reply_to(struct fixture *f, const uint8_t *r, size_t n,
     const struct sockaddr_in *to)
 {
 	assert_int_equal(sendto(f->up, r, n, 0, (const struct sockaddr *)to,
-	    sizeof *to), (ssize_t)n);
+			     sizeof *to),
+	    (ssize_t)n);
 }
 
 static void
@@ -282,14 +284,16 @@ cache_reply(uint8_t *r, uint32_t ttl, size_t pad)
 }
 
 static const struct fwd_cache_key key = {
-	.qname = (const uint8_t *)QNAME, .qname_len = sizeof QNAME,
-	.qtype = TYPE_A, .qclass = CLASS_IN,
+	.qname = (const uint8_t *)QNAME,
+	.qname_len = sizeof QNAME,
+	.qtype = TYPE_A,
+	.qclass = CLASS_IN,
 };
 
 static void
 test_cache_bounds(void **state)
 {
-	struct fwd_cache *c = fwd_cache_new(SIZE_MAX);	/* capped, not a hang */
+	struct fwd_cache *c = fwd_cache_new(SIZE_MAX); /* capped, not a hang */
 	uint8_t r[8192], out[8192];
 	size_t n;
 
@@ -314,7 +318,8 @@ test_cache_bounds(void **state)
 	n = cache_reply(r, 86400 * 7, 0);
 	fwd_cache_store(c, &key, r, n);
 	assert_true(fwd_cache_ms_left(c, &key) <= FWD_CACHE_MAX_TTL * 1000);
-	assert_true(fwd_cache_ms_left(c, &key) > FWD_CACHE_MAX_TTL * 1000 - 5000);
+	assert_true(
+	    fwd_cache_ms_left(c, &key) > FWD_CACHE_MAX_TTL * 1000 - 5000);
 	assert_int_equal(fwd_cache_lookup(c, &key, out, sizeof out), n);
 	assert_int_equal(wire_read_u32(out + n - 10), 86400 * 7);
 	/* A short one keeps its own. */
@@ -378,8 +383,8 @@ main(void)
 		cmocka_unit_test(test_cache_bounds),
 		cmocka_unit_test_setup_teardown(
 		    test_table_sized_to_descriptor_budget, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_no_descriptor_servfail_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_descriptor_servfail_at_once,
+		    setup, teardown),
 	};
 	struct rlimit rl;
 

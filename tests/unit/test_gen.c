@@ -47,7 +47,7 @@ resolve_cb(void *ctx, const char *host, struct ipaddr *out, size_t max)
 			continue;
 		snprintf(list, sizeof list, "%s", r[1]);
 		for (char *ip = strtok_r(list, ",", &save); ip && n < max;
-		    ip = strtok_r(NULL, ",", &save))
+		     ip = strtok_r(NULL, ",", &save))
 			if (ipaddr_parse(ip, strlen(ip), &out[n]))
 				n++;
 		return n;
@@ -55,8 +55,7 @@ resolve_cb(void *ctx, const char *host, struct ipaddr *out, size_t max)
 	return 0;
 }
 
-static const char *const default_names[] = { "localhost", "127.0.0.1",
-    NULL };
+static const char *const default_names[] = { "localhost", "127.0.0.1", NULL };
 
 static struct config cfg;
 static struct snapshot *snap;
@@ -104,8 +103,10 @@ build(const char *cfg_json, const char *state_json)
 {
 	char full[2048];
 
-	snprintf(full, sizeof full, "{\"listener\":\"127.0.0.1\","
-	    "\"externalon\":false,%s}", cfg_json);
+	snprintf(full, sizeof full,
+	    "{\"listener\":\"127.0.0.1\","
+	    "\"externalon\":false,%s}",
+	    cfg_json);
 	build_masters(full, state_json, strlen(state_json), NULL, SIZE_MAX);
 }
 
@@ -339,7 +340,8 @@ fake_state(size_t *len, bool leader_1234)
 	if (s == NULL)
 		return NULL;
 	/* records.md §10 uses leader 1.2.3.4 (the fixture has 127.0.0.1). */
-	while (leader_1234 && (p = strstr(s, "master@127.0.0.1:5050")) != NULL) {
+	while (
+	    leader_1234 && (p = strstr(s, "master@127.0.0.1:5050")) != NULL) {
 		/* "master@127.0.0.1" (16) -> "master@1.2.3.4" (14) */
 		memmove(p + 14, p + 16, strlen(p + 16) + 1);
 		memcpy(p, "master@1.2.3.4", 14);
@@ -352,7 +354,7 @@ static void
 test_fake_worked_examples(void **state)
 {
 	static const char *const masters[] = { "144.76.157.37:5050",
-	    "1.2.3.4:5050" };
+		"1.2.3.4:5050" };
 	size_t len;
 	char *json = fake_state(&len, true);
 
@@ -360,8 +362,8 @@ test_fake_worked_examples(void **state)
 	if (json == NULL)
 		skip();
 	build_masters("{\"masters\":[\"144.76.157.37:5050\",\"1.2.3.4:5050\"],"
-	    "\"listener\":\"127.0.0.1\",\"externalon\":false}", json, len,
-	    masters, 2);
+		      "\"listener\":\"127.0.0.1\",\"externalon\":false}",
+	    json, len, masters, 2);
 	free(json);
 
 	/* Slaves */
@@ -476,7 +478,8 @@ test_fake_enumerate_golden(void **state)
 	if (json == NULL || golden == NULL)
 		skip();
 	build_masters("{\"masters\":[\"127.0.0.1:15050\"],\"listener\":"
-	    "\"127.0.0.1\",\"externalon\":false}", json, len, masters, 1);
+		      "\"127.0.0.1\",\"externalon\":false}",
+	    json, len, masters, 1);
 	want = compact(golden, glen);
 	expect_enumerate(want);
 	free(want);
@@ -527,7 +530,8 @@ test_fake_toy_store_order(void **state)
 	if (json == NULL)
 		skip();
 	build_masters("{\"masters\":[\"127.0.0.1:15050\"],\"listener\":"
-	    "\"127.0.0.1\",\"externalon\":false}", json, len, masters, 1);
+		      "\"127.0.0.1\",\"externalon\":false}",
+	    json, len, masters, 1);
 	got = enumerate_compact();
 	if (strstr(got, want) == NULL)
 		print_error("enumerate %s\nlacks %s\n", got, want);
@@ -543,8 +547,10 @@ leader_state(const char *leader)
 {
 	static char json[512];
 
-	snprintf(json, sizeof json, "{\"leader\":%s,\"frameworks\":[],"
-	    "\"slaves\":[]}", leader);
+	snprintf(json, sizeof json,
+	    "{\"leader\":%s,\"frameworks\":[],"
+	    "\"slaves\":[]}",
+	    leader);
 	return json;
 }
 
@@ -554,7 +560,8 @@ gen_leader(const char *leader, const char *const *m, size_t n)
 	const char *json = leader_state(leader);
 
 	build_masters("{\"zk\":\"zk://127.0.0.1:2181/mesos\",\"listener\":"
-	    "\"127.0.0.1\",\"externalon\":false}", json, strlen(json), m, n);
+		      "\"127.0.0.1\",\"externalon\":false}",
+	    json, strlen(json), m, n);
 }
 
 static void
@@ -587,7 +594,7 @@ test_masters_zk_forms(void **state)
 {
 	static const char *const zk_known[] = { "1.2.3.4:5050" };
 	static const char *const zk_unknown[] = { "", "1.2.3.4:5050",
-	    "1.2.3.5:5050" };
+		"1.2.3.5:5050" };
 
 	(void)state;
 	gen_leader("\"master@1.2.3.4:5050\"", zk_known, 1);
@@ -611,11 +618,11 @@ test_masters_numbering_edges(void **state)
 {
 	static const char *const not_listed[] = { "10.0.0.1:5050" };
 	static const char *const other_port[] = { "1.2.3.4:5051",
-	    "1.2.3.4:5050", "10.0.0.2:5050" };
+		"1.2.3.4:5050", "10.0.0.2:5050" };
 	static const char *const twice[] = { "1.2.3.4:5050", "1.2.3.4:5050",
-	    "10.0.0.2:5050" };
+		"10.0.0.2:5050" };
 	static const char *const v6[] = { "[2001:db8::1]:5050",
-	    "10.0.0.1:5050" };
+		"10.0.0.1:5050" };
 
 	(void)state;
 	/* The leader is not in the list: it comes last. */
@@ -650,8 +657,8 @@ static void
 test_leader_malformed(void **state)
 {
 	static const char *const m[] = { "10.0.0.1:5050" };
-	static const char *const names[] = { "mesos-master.example",
-	    "10.0.0.7", NULL };
+	static const char *const names[] = { "mesos-master.example", "10.0.0.7",
+		NULL };
 
 	(void)state;
 	/* No '@': no leader or master records at all. */
@@ -683,7 +690,7 @@ static void
 test_masters_hostnames(void **state)
 {
 	static const char *const m[] = { "m1.example:5050", "bad.example:5050",
-	    "10.0.0.3:5050" };
+		"10.0.0.3:5050" };
 	static const char *const names[] = { "m1.example", "10.0.0.1", NULL };
 
 	(void)state;
@@ -704,7 +711,8 @@ test_ns_listener(void **state)
 
 	(void)state;
 	build("\"masters\":[\"10.0.0.1:5050\"],\"listener\":\"10.9.9.9\","
-	    "\"SOAMname\":\"dns.other.\"", json);
+	      "\"SOAMname\":\"dns.other.\"",
+	    json);
 	A("dns.other.", "10.9.9.9");
 	expect_none("ns1.mesos.");
 	reset();
@@ -737,8 +745,10 @@ expect_app_ips(const char *sources, const char *a, const char *aaaa)
 {
 	char c[256];
 
-	snprintf(c, sizeof c, "\"masters\":[\"10.0.0.1:5050\"],"
-	    "\"IPSources\":%s", sources);
+	snprintf(c, sizeof c,
+	    "\"masters\":[\"10.0.0.1:5050\"],"
+	    "\"IPSources\":%s",
+	    sources);
 	build(c, ipsrc_state);
 	A("app.fw.mesos.", a);
 	AAAA("app.fw.mesos.", aaaa);
@@ -780,11 +790,13 @@ test_ip_sources_fallthrough(void **state)
 
 	(void)state;
 	build("\"masters\":[\"10.0.0.1:5050\"],\"IPSources\":[\"netinfo\","
-	    "\"docker\",\"mesos\",\"host\"]", json);
+	      "\"docker\",\"mesos\",\"host\"]",
+	    json);
 	A("app.fw.mesos.", "10.0.0.3");
 	reset();
 	build("\"masters\":[\"10.0.0.1:5050\"],\"IPSources\":[\"netinfo\","
-	    "\"docker\",\"mesos\"]", json);
+	      "\"docker\",\"mesos\"]",
+	    json);
 	expect_none("app.fw.mesos.");
 	expect_none("app-wn5mc-0.fw.mesos.");
 	A("app.fw.slave.mesos.", "10.0.0.3");
@@ -807,7 +819,8 @@ test_rfc952(void **state)
 
 	(void)state;
 	build("\"masters\":[\"10.0.0.1:5050\"],\"EnforceRFC952\":true,"
-	    "\"IPSources\":[\"host\"]", json);
+	      "\"IPSources\":[\"host\"]",
+	    json);
 	A("marathon.prod-2.mesos.", "10.0.0.2");
 	A("my-very-long-application.marathon.prod-2.mesos.", "10.0.0.3");
 	A("my-very-long-application-fg7w9-7.marathon.prod-2.slave.mesos.",
@@ -919,7 +932,7 @@ test_unresolvable_agent_pseudo(void **state)
 	    "\"resources\":{\"ports\":\"[31000-31000]\"}},{\"id\":\"b.1\","
 	    "\"name\":\"b\",\"slave_id\":\"S-1\",\"state\":\"TASK_RUNNING\"}]}]}";
 	static const char *const names[] = { "agent-y.example",
-	    "10.0.0.8,2001:db8::8", NULL };
+		"10.0.0.8,2001:db8::8", NULL };
 	char *axfr;
 
 	(void)state;
@@ -943,8 +956,8 @@ test_unresolvable_agent_pseudo(void **state)
 	axfr = axfr_compact();
 	if (strstr(axfr, "\"a.fw.slave.mesos.\":[\"agent-x.example\"]") == NULL)
 		print_error("axfr %s\n", axfr);
-	assert_non_null(strstr(axfr,
-	    "\"a.fw.slave.mesos.\":[\"agent-x.example\"]"));
+	assert_non_null(
+	    strstr(axfr, "\"a.fw.slave.mesos.\":[\"agent-x.example\"]"));
 	free(axfr);
 }
 
@@ -986,7 +999,8 @@ test_skipped_entries(void **state)
 	/* Not running: none. */
 	assert_int_equal(names_with("f.fw"), 0);
 	A("slave.mesos.", "10.0.0.3");
-	expect_enumerate("{\"frameworks\":["
+	expect_enumerate(
+	    "{\"frameworks\":["
 	    "{\"tasks\":[{\"name\":\"a\",\"id\":\"a.1\",\"records\":["
 	    "{\"name\":\"a.badpid.mesos.\",\"host\":\"10.0.0.3\",\"rtype\":\"A\"},"
 	    "{\"name\":\"a-oixx7-0.badpid.mesos.\",\"host\":\"10.0.0.3\","
@@ -1069,7 +1083,8 @@ test_enumerate_null_records(void **state)
 
 	(void)state;
 	build("\"masters\":[\"10.0.0.1:5050\"]", json);
-	expect_enumerate("{\"frameworks\":["
+	expect_enumerate(
+	    "{\"frameworks\":["
 	    "{\"tasks\":["
 	    "{\"name\":\"x\",\"id\":\"x\",\"records\":["
 	    "{\"name\":\"x.fw.mesos.\",\"host\":\"10.0.0.3\",\"rtype\":\"A\"},"
@@ -1123,14 +1138,16 @@ health_state(const char *const *healthy, size_t n, const char *db_healthy)
 {
 	struct buf b = { 0 };
 
-	buf_puts(&b, "{\"leader\":\"master@10.0.0.1:5050\",\"slaves\":["
+	buf_puts(&b,
+	    "{\"leader\":\"master@10.0.0.1:5050\",\"slaves\":["
 	    "{\"id\":\"S-0\",\"pid\":\"slave(1)@10.0.0.3:5051\"}],"
 	    "\"frameworks\":[{\"name\":\"marathon\",\"tasks\":[");
 	for (size_t i = 0; i <= n; i++) {
 		char t[600];
 		const char *h = i < n ? healthy[i] : db_healthy;
 
-		snprintf(t, sizeof t, "%s{\"id\":\"%s.%zu\",\"name\":\"%s\","
+		snprintf(t, sizeof t,
+		    "%s{\"id\":\"%s.%zu\",\"name\":\"%s\","
 		    "\"slave_id\":\"S-0\",\"state\":\"TASK_RUNNING\","
 		    "\"resources\":{\"ports\":\"[3100%zu-3100%zu]\"},"
 		    "\"statuses\":[{\"state\":\"TASK_RUNNING\",\"timestamp\":1,"
@@ -1153,7 +1170,8 @@ build_health(bool on, const char *const *healthy, size_t n,
 	char *json = health_state(healthy, n, db_healthy);
 
 	build(on ? "\"masters\":[\"10.0.0.1:5050\"],\"HealthAwareOn\":true" :
-	    "\"masters\":[\"10.0.0.1:5050\"]", json);
+		   "\"masters\":[\"10.0.0.1:5050\"]",
+	    json);
 	free(json);
 }
 
@@ -1272,7 +1290,8 @@ ptr_names(const char *ip_text)
 	for (uint32_t e = lo; e < hi; e++) {
 		char name[512];
 		uint32_t v = p.v6 ? snap->ptr6[e] : snap->ptr4[e];
-		uint32_t node = snap_value_owner(snap, p.v6 ? RK_AAAA : RK_A, v);
+		uint32_t node =
+		    snap_value_owner(snap, p.v6 ? RK_AAAA : RK_A, v);
 
 		snap_name(snap, node, name, sizeof name);
 		if (e > lo)
@@ -1299,7 +1318,8 @@ test_ptr_index_order_and_zones(void **state)
 	{
 		char *json = health_state(h, 2, "");
 
-		build("\"masters\":[\"10.0.0.1:5050\"],\"ReverseOn\":true", json);
+		build("\"masters\":[\"10.0.0.1:5050\"],\"ReverseOn\":true",
+		    json);
 		free(json);
 	}
 	web_canonical(0, "", c0, sizeof c0);
@@ -1311,8 +1331,10 @@ test_ptr_index_order_and_zones(void **state)
 	 * agent's own name */
 	web_canonical(0, ".slave", c0s, sizeof c0s);
 	web_canonical(1, ".slave", c1s, sizeof c1s);
-	snprintf(want, sizeof want, "web.marathon.slave.mesos.,%s,%s,"
-	    "db.marathon.slave.mesos.", c0s, c1s);
+	snprintf(want, sizeof want,
+	    "web.marathon.slave.mesos.,%s,%s,"
+	    "db.marathon.slave.mesos.",
+	    c0s, c1s);
 	got = ptr_names("10.0.0.3");
 	assert_non_null(strstr(got, want));
 	assert_non_null(strstr(got, ",slave.mesos."));

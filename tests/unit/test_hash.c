@@ -17,11 +17,11 @@ static void
 test_stable_within_the_process(void **state)
 {
 	(void)state;
-	assert_true(hash_bytes("web.marathon", 12) ==
-	    hash_bytes("web.marathon", 12));
+	assert_true(
+	    hash_bytes("web.marathon", 12) == hash_bytes("web.marathon", 12));
 	assert_true(hash_str("web.marathon") == hash_bytes("web.marathon", 12));
-	assert_true(hash_bytes("web.marathon", 12) !=
-	    hash_bytes("web.marathoN", 12));
+	assert_true(
+	    hash_bytes("web.marathon", 12) != hash_bytes("web.marathoN", 12));
 }
 
 static void

@@ -21,7 +21,8 @@ test_join(void **state)
 	assert_string_equal(hostport_join(out, sizeof out, "10.0.0.1", 5050),
 	    "10.0.0.1:5050");
 	assert_string_equal(hostport_join(out, sizeof out, "master.example",
-	    443), "master.example:443");
+				443),
+	    "master.example:443");
 	/* An IPv6 literal is bracketed, or the port would be ambiguous. */
 	assert_string_equal(hostport_join(out, sizeof out, "::1", 5050),
 	    "[::1]:5050");
@@ -35,7 +36,7 @@ static void
 test_join_then_split(void **state)
 {
 	static const char *const hosts[] = { "10.1.2.3", "::1", "fe80::1",
-	    "agent-7.mesos" };
+		"agent-7.mesos" };
 	char out[300];
 	struct hostport hp;
 

@@ -51,15 +51,15 @@ test_version(void **state)
 	jsonw_key(&w, "Version");
 	jsonw_cstr(&w, "dev");
 	jsonw_object_end(&w);
-	check_buf(&b, "{\n  \"Service\": \"Mesos-DNS\",\n"
+	check_buf(&b,
+	    "{\n  \"Service\": \"Mesos-DNS\",\n"
 	    "  \"URL\": \"https://github.com/mesosphere/mesos-dns\",\n"
 	    "  \"Version\": \"dev\"\n }");
 	buf_free(&b);
 }
 
 static void
-put_str_array(struct jsonw *w, const char *key, const char *const *v,
-    size_t n)
+put_str_array(struct jsonw *w, const char *key, const char *const *v, size_t n)
 {
 	size_t i;
 
@@ -82,23 +82,33 @@ test_config(void **state)
 		const char *key;
 		int64_t v;
 	} ints[] = {
-		{ "RefreshSeconds", 60 }, { "Port", 53 }, { "Timeout", 5 },
-		{ "StateTimeoutSeconds", 300 }, { "ZkDetectionTimeout", 30 },
-		{ "HttpPort", 8123 }, { "TTL", 60 },
+		{ "RefreshSeconds", 60 },
+		{ "Port", 53 },
+		{ "Timeout", 5 },
+		{ "StateTimeoutSeconds", 300 },
+		{ "ZkDetectionTimeout", 30 },
+		{ "HttpPort", 8123 },
+		{ "TTL", 60 },
 		{ "SRVRecordDefaultWeight", 1 },
 	};
 	static const char *const strs[][2] = {
-		{ "Zk", "" }, { "Domain", "mesos" },
+		{ "Zk", "" },
+		{ "Domain", "mesos" },
 		{ "File", "/etc/mesos-dns/config.json" },
-		{ "Listener", "0.0.0.0" }, { "HTTPListener", "0.0.0.0" },
+		{ "Listener", "0.0.0.0" },
+		{ "HTTPListener", "0.0.0.0" },
 	};
 	static const struct {
 		const char *key;
 		bool v;
 	} bools[] = {
-		{ "RecurseOn", true }, { "DnsOn", true }, { "HttpOn", true },
-		{ "ExternalOn", true }, { "EnforceRFC952", false },
-		{ "SetTruncateBit", true }, { "EnumerationOn", true },
+		{ "RecurseOn", true },
+		{ "DnsOn", true },
+		{ "HttpOn", true },
+		{ "ExternalOn", true },
+		{ "EnforceRFC952", false },
+		{ "SetTruncateBit", true },
+		{ "EnumerationOn", true },
 		{ "MesosHTTPSOn", false },
 	};
 	struct buf b = { 0 };
@@ -229,7 +239,8 @@ test_hosts(void **state)
 	jsonw_cstr(&w, "10.3.0.3");
 	jsonw_object_end(&w);
 	jsonw_array_end(&w);
-	check_buf(&b, "[\n  {\n   \"host\": \"nginx.marathon.mesos.\",\n"
+	check_buf(&b,
+	    "[\n  {\n   \"host\": \"nginx.marathon.mesos.\",\n"
 	    "   \"ip\": \"10.3.0.3\"\n  }\n ]");
 	buf_free(&b);
 }
@@ -269,7 +280,8 @@ test_empty_and_null(void **state)
 	jsonw_null(&w);
 	jsonw_array_end(&w);
 	jsonw_object_end(&w);
-	check_buf(&b, "{\n"
+	check_buf(&b,
+	    "{\n"
 	    "  \"Domain\": \"mesos\",\n"
 	    "  \"Records\": {\n"
 	    "   \"AAAAs\": {},\n"
@@ -325,7 +337,8 @@ test_scalars(void **state)
 	jsonw_bool(&w, false);
 	jsonw_null(&w);
 	jsonw_array_end(&w);
-	check_buf(&b, "[\n  0,\n  -1,\n  -9223372036854775808,\n"
+	check_buf(&b,
+	    "[\n  0,\n  -1,\n  -9223372036854775808,\n"
 	    "  9223372036854775807,\n  18446744073709551615,\n  true,\n"
 	    "  false,\n  null\n ]");
 	buf_free(&b);
@@ -357,7 +370,7 @@ test_streaming(void **state)
 		jsonw_array_begin(&w);
 		jsonw_array_end(&w);
 		buf_put(&all, b.data, b.len);
-		buf_free(&b);		/* a fresh buffer works as well */
+		buf_free(&b); /* a fresh buffer works as well */
 		jsonw_key(&w, "name");
 		jsonw_int(&w, i);
 		jsonw_object_end(&w);
@@ -365,7 +378,8 @@ test_streaming(void **state)
 	jsonw_array_end(&w);
 	jsonw_object_end(&w);
 	buf_put(&all, b.data, b.len);
-	check_buf(&all, "{\n  \"frameworks\": [\n"
+	check_buf(&all,
+	    "{\n  \"frameworks\": [\n"
 	    "   {\n    \"tasks\": [],\n    \"name\": 0\n   },\n"
 	    "   {\n    \"tasks\": [],\n    \"name\": 1\n   },\n"
 	    "   {\n    \"tasks\": [],\n    \"name\": 2\n   }\n  ]\n }");
@@ -397,21 +411,23 @@ test_escape_ascii(void **state)
 static void
 test_escape_unicode(void **state)
 {
-	check_string("\xc3\xa9", 2, "\"\xc3\xa9\"");		/* U+00E9 */
-	check_string("\xe2\x82\xac", 3, "\"\xe2\x82\xac\"");	/* U+20AC */
-	check_string("\xf0\x9f\x98\x80", 4,			/* U+1F600 */
+	check_string("\xc3\xa9", 2, "\"\xc3\xa9\"");	     /* U+00E9 */
+	check_string("\xe2\x82\xac", 3, "\"\xe2\x82\xac\""); /* U+20AC */
+	check_string("\xf0\x9f\x98\x80", 4,		     /* U+1F600 */
 	    "\"\xf0\x9f\x98\x80\"");
-	check_string("\xc2\x80", 2, "\"\xc2\x80\"");		/* U+0080 */
-	check_string("\xdf\xbf", 2, "\"\xdf\xbf\"");		/* U+07FF */
-	check_string("\xe0\xa0\x80", 3, "\"\xe0\xa0\x80\"");	/* U+0800 */
-	check_string("\xed\x9f\xbf", 3, "\"\xed\x9f\xbf\"");	/* U+D7FF */
-	check_string("\xee\x80\x80", 3, "\"\xee\x80\x80\"");	/* U+E000 */
-	check_string("\xef\xbf\xbd", 3, "\"\xef\xbf\xbd\"");	/* U+FFFD */
-	check_string("\xef\xbf\xbf", 3, "\"\xef\xbf\xbf\"");	/* U+FFFF */
+	check_string("\xc2\x80", 2, "\"\xc2\x80\"");	     /* U+0080 */
+	check_string("\xdf\xbf", 2, "\"\xdf\xbf\"");	     /* U+07FF */
+	check_string("\xe0\xa0\x80", 3, "\"\xe0\xa0\x80\""); /* U+0800 */
+	check_string("\xed\x9f\xbf", 3, "\"\xed\x9f\xbf\""); /* U+D7FF */
+	check_string("\xee\x80\x80", 3, "\"\xee\x80\x80\""); /* U+E000 */
+	check_string("\xef\xbf\xbd", 3, "\"\xef\xbf\xbd\""); /* U+FFFD */
+	check_string("\xef\xbf\xbf", 3, "\"\xef\xbf\xbf\""); /* U+FFFF */
 	check_string("\xf0\x90\x80\x80", 4, "\"\xf0\x90\x80\x80\"");
 	check_string("\xf4\x8f\xbf\xbf", 4, "\"\xf4\x8f\xbf\xbf\"");
-	check_string("a\xe2\x80\xa8" "b\xe2\x80\xa9" "c", 9,
-	    "\"a\\u2028b\\u2029c\"");
+	check_string("a\xe2\x80\xa8"
+		     "b\xe2\x80\xa9"
+		     "c",
+	    9, "\"a\\u2028b\\u2029c\"");
 	check_string("\xe2\x80\xa7\xe2\x80\xaa", 6,
 	    "\"\xe2\x80\xa7\xe2\x80\xaa\"");
 }
@@ -424,7 +440,9 @@ test_escape_invalid_utf8(void **state)
 #define R "\\ufffd"
 	check_string("\xff", 1, "\"" R "\"");
 	check_string("\x80", 1, "\"" R "\"");
-	check_string("\xbf" "a", 2, "\"" R "a\"");
+	check_string("\xbf"
+		     "a",
+	    2, "\"" R "a\"");
 	check_string("\xfe\xfe\xff", 3, "\"" R R R "\"");
 	/* overlong forms */
 	check_string("\xc0\xaf", 2, "\"" R R "\"");
@@ -442,7 +460,9 @@ test_escape_invalid_utf8(void **state)
 	check_string("\xf8\x88\x80\x80\x80", 5, "\"" R R R R R "\"");
 	/* truncated: at the end, and interrupted by ASCII or a new lead */
 	check_string("\xe2\x82", 2, "\"" R R "\"");
-	check_string("\xe2\x82" "a", 3, "\"" R R "a\"");
+	check_string("\xe2\x82"
+		     "a",
+	    3, "\"" R R "a\"");
 	check_string("\xf0\x9f\x98", 3, "\"" R R R "\"");
 	check_string("\xc3\xc3\xa9", 3, "\"" R "\xc3\xa9\"");
 	check_string("\xe2\x80\xe2\x80\xa8", 5, "\"" R R "\\u2028\"");
@@ -466,7 +486,8 @@ test_key_escape(void **state)
 	jsonw_key(&w, "");
 	jsonw_cstr(&w, "");
 	jsonw_object_end(&w);
-	check_buf(&b, "{\n  \"a\\u003cb\\u003e\\\"\\ufffd\\n\": \"v\",\n"
+	check_buf(&b,
+	    "{\n  \"a\\u003cb\\u003e\\\"\\ufffd\\n\": \"v\",\n"
 	    "  \"\": \"\"\n }");
 	buf_free(&b);
 }

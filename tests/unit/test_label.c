@@ -14,7 +14,7 @@
 
 struct label_case {
 	const char *in;
-	size_t len;		/* 0: strlen(in) */
+	size_t len; /* 0: strlen(in) */
 	const char *rfc1123;
 	const char *rfc952;
 };
@@ -63,8 +63,11 @@ test_spec_table(void **state)
 		{ "9ab", 0, "9ab", "ab" },
 		{ "a---b", 0, "a---b", "a---b" },
 		/* ünïcödé */
-		{ "\xc3\xbc" "n\xc3\xaf" "c\xc3\xb6" "d\xc3\xa9", 0,
-		    "ncd", "ncd" },
+		{ "\xc3\xbc"
+		  "n\xc3\xaf"
+		  "c\xc3\xb6"
+		  "d\xc3\xa9",
+		    0, "ncd", "ncd" },
 		{ "a.b_c d", 0, "a-b-cd", "a-b-cd" },
 		{ "_http", 0, "http", "http" },
 		{ "---", 0, "", "" },
@@ -165,8 +168,12 @@ test_hostile_nul(void **state)
 {
 	check_label("a\0b\0", 4, false, "ab");
 	check_label("\0\0\0", 3, false, "");
-	check_label("\0" "9\0z", 4, true, "z");
-	check_label("a\tb\nc\rd\x7f" "e", 9, false, "abcde");
+	check_label("\0"
+		    "9\0z",
+	    4, true, "z");
+	check_label("a\tb\nc\rd\x7f"
+		    "e",
+	    9, false, "abcde");
 }
 
 /* Invalid UTF-8 (lone continuation, overlong, surrogate, > U+10FFFF,
@@ -174,14 +181,29 @@ test_hostile_nul(void **state)
 static void
 test_hostile_utf8(void **state)
 {
-	check_label("\x80" "a\xff" "b\xc0\xaf" "c", 7, false, "abc");
-	check_label("\xed\xa0\x80" "x\xf4\x90\x80\x80" "y", 9, false, "xy");
-	check_label("\xe2\x82" "Q", 3, false, "q");
-	check_label("\xf0\x9f\x98" "-z", 5, false, "z");
+	check_label("\x80"
+		    "a\xff"
+		    "b\xc0\xaf"
+		    "c",
+	    7, false, "abc");
+	check_label("\xed\xa0\x80"
+		    "x\xf4\x90\x80\x80"
+		    "y",
+	    9, false, "xy");
+	check_label("\xe2\x82"
+		    "Q",
+	    3, false, "q");
+	check_label("\xf0\x9f\x98"
+		    "-z",
+	    5, false, "z");
 	/* a valid 3-byte rune whose bytes would look like "-." if misread */
-	check_label("k\xe2\x80\xa8" "m", 5, false, "km");
+	check_label("k\xe2\x80\xa8"
+		    "m",
+	    5, false, "km");
 	/* fullwidth digits are not digits */
-	check_label("\xef\xbc\x91" "b", 4, true, "b");
+	check_label("\xef\xbc\x91"
+		    "b",
+	    4, true, "b");
 }
 
 /* Megabytes of input: output stays bounded, input is not read past len. */
@@ -237,8 +259,7 @@ test_frag_spec(void **state)
 
 	check_frag(chronos, strlen(chronos), false,
 	    "chronoswithaspaceandmixedcase-2.0.1");
-	check_frag(chronos, strlen(chronos), true,
-	    "chronoswithaspaceandmixe");
+	check_frag(chronos, strlen(chronos), true, "chronoswithaspaceandmixe");
 	check_frag("..Web_App.V2--", 14, false, "web-app.v2");
 	check_frag("..Web_App.V2--", 14, true, "web-app.v2");
 }

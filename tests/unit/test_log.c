@@ -44,7 +44,8 @@ test_newline_escaped(void **state)
 	assert_non_null(strstr(line, "ERROR: "));
 	/* one line, ending in its own newline */
 	assert_ptr_equal(strchr(line, '\n'), line + strlen(line) - 1);
-	assert_non_null(strstr(line, "task x\\nERROR: 2026/01/01 00:00:00 "
+	assert_non_null(strstr(line,
+	    "task x\\nERROR: 2026/01/01 00:00:00 "
 	    "forged.c:1: hi failed\n"));
 }
 

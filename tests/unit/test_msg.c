@@ -22,14 +22,14 @@
 
 /* Wire names; sizeof(literal) is the wire length (the literal's NUL is
  * the root octet). */
-#define N_WEB "\3web\10marathon\5mesos"		/* text 19, wire 20 */
+#define N_WEB "\3web\10marathon\5mesos" /* text 19, wire 20 */
 #define N_BIG "\3big\10marathon\5mesos"
 #define N_WEB_MIXED "\3WeB\10MaRaThOn\5MESOS"
-#define N_X "\1x\5mesos"			/* text 8 */
+#define N_X "\1x\5mesos" /* text 8 */
 #define N_MESOS "\5mesos"
-#define N_NS1 "\3ns1\5mesos"			/* text 10 */
-#define N_ROOT_NS1 "\4root\3ns1\5mesos"	/* text 15 */
-#define N_SRVQ "\2_x\4_tcp\5mesos"		/* text 14 */
+#define N_NS1 "\3ns1\5mesos"		/* text 10 */
+#define N_ROOT_NS1 "\4root\3ns1\5mesos" /* text 15 */
+#define N_SRVQ "\2_x\4_tcp\5mesos"	/* text 14 */
 
 static const uint8_t *
 W(const char *s)
@@ -45,8 +45,8 @@ struct qb {
 };
 
 static void
-qb_header(struct qb *q, uint16_t id, uint16_t flags, uint16_t qd,
-    uint16_t an, uint16_t ns, uint16_t ar)
+qb_header(struct qb *q, uint16_t id, uint16_t flags, uint16_t qd, uint16_t an,
+    uint16_t ns, uint16_t ar)
 {
 	wire_write_u16(q->b + 0, id);
 	wire_write_u16(q->b + 2, flags);
@@ -133,7 +133,7 @@ test_parse_ok(void **state)
 	assert_int_equal(d.id, 0xBEEF);
 	assert_int_equal(d.flags, WIRE_RD | WIRE_CD);
 	assert_int_equal(d.qtype, TYPE_SRV);
-	assert_int_equal(d.qclass, 3);	/* CH: never checked */
+	assert_int_equal(d.qclass, 3); /* CH: never checked */
 	assert_int_equal(d.qname_len, sizeof N_WEB_MIXED);
 	/* the name is kept as received, case included */
 	assert_memory_equal(d.qname, N_WEB_MIXED, sizeof N_WEB_MIXED);
@@ -259,8 +259,8 @@ test_parse_qclass_cut(void **state)
 	qb_header(&q, 1, 0, 1, 0, 0, 0);
 	qb_question(&q, N_WEB, sizeof N_WEB, TYPE_A, 0);
 	q.n -= 1;
-	assert_true(parse_qb(&q, &d) == PARSE_OK && d.qtype == TYPE_A &&
-	    d.qclass == 0);
+	assert_true(
+	    parse_qb(&q, &d) == PARSE_OK && d.qtype == TYPE_A && d.qclass == 0);
 }
 
 static void
@@ -350,7 +350,7 @@ test_parse_compressed_question(void **state)
 	qb_u16(&q, CLASS_IN);
 	assert_int_equal(parse_qb(&q, &d), PARSE_OK);
 	qb_header(&q, 4, 0, 1, 0, 0, 0);
-	qb_bytes(&q, "\1a\xC0\x14", 4);	/* 0x14 = 20: after the question */
+	qb_bytes(&q, "\1a\xC0\x14", 4); /* 0x14 = 20: after the question */
 	qb_u16(&q, TYPE_A);
 	qb_u16(&q, CLASS_IN);
 	qb_bytes(&q, N_MESOS, sizeof N_MESOS);
@@ -366,8 +366,8 @@ static void
 test_parse_opt(void **state)
 {
 	static const uint8_t cookie[] = {
-		0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8,	/* COOKIE */
-		0, 12, 0, 0,				/* PADDING, empty */
+		0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8, /* COOKIE */
+		0, 12, 0, 0,			     /* PADDING, empty */
 	};
 	struct qb q;
 	struct dns_query d;
@@ -499,8 +499,8 @@ test_parse_hostile(void **state)
 		}
 		switch (parse(b, n, &d)) {
 		case PARSE_OK:
-			assert_true(d.qname_len >= 1 &&
-			    d.qname_len <= WIRE_MAX_NAME);
+			assert_true(
+			    d.qname_len >= 1 && d.qname_len <= WIRE_MAX_NAME);
 			assert_int_equal(dname_wire_len(d.qname), d.qname_len);
 			break;
 		case PARSE_DROP:
@@ -535,8 +535,7 @@ add_a(struct msg_ctx *m, enum msg_section s, const char *owner, uint32_t v)
 }
 
 static void
-add_srv(struct msg_ctx *m, const char *owner, const char *target,
-    uint16_t port)
+add_srv(struct msg_ctx *m, const char *owner, const char *target, uint16_t port)
 {
 	struct msg_rr rr = { .type = TYPE_SRV, .owner = W(owner), .ttl = 60 };
 
@@ -645,8 +644,8 @@ test_estimate_srv(void **state)
 	 * SRV: 25+1+10 + 6 + 33+1 = 76, owner = question -> 76+1-25 = 52
 	 * additional A for the target: 33+1+14 = 48, target (33) was
 	 * registered after the SRV -> 48+1-33 = 16 */
-	msg_begin(m, 1, WIRE_QR, W("\4_web\4_tcp\10marathon\5mesos"),
-	    TYPE_SRV, CLASS_IN);
+	msg_begin(m, 1, WIRE_QR, W("\4_web\4_tcp\10marathon\5mesos"), TYPE_SRV,
+	    CLASS_IN);
 	add_srv(m, "\4_web\4_tcp\10marathon\5mesos", t, 31000);
 	add_srv(m, "\4_web\4_tcp\10marathon\5mesos", t, 31001);
 	add_a(m, SEC_ADDITIONAL, t, 0x0A000003);
@@ -728,8 +727,8 @@ big(size_t n)
 {
 	struct msg_ctx *m = new_ctx();
 
-	msg_begin(m, 0x4242, WIRE_QR | WIRE_AA | WIRE_RD | WIRE_RA,
-	    W(N_BIG), TYPE_A, CLASS_IN);
+	msg_begin(m, 0x4242, WIRE_QR | WIRE_AA | WIRE_RD | WIRE_RA, W(N_BIG),
+	    TYPE_A, CLASS_IN);
 	for (size_t i = 0; i < n; i++)
 		add_a(m, SEC_ANSWER, N_BIG, 0x0A020000 + (uint32_t)i);
 	return m;
@@ -865,14 +864,13 @@ test_truncate_binary_search(void **state)
 		if (36 + 16 * 40 <= max)
 			want = 40;
 		else if (max <= 36)
-			want = 0;	/* none fits: all answers removed */
+			want = 0; /* none fits: all answers removed */
 		else
 			want = (max - 36 - 1) / 16;
 		if (m->n[SEC_ANSWER] != want)
 			fail_msg("max %zu: %zu answers kept, want %zu", max,
 			    m->n[SEC_ANSWER], want);
-		assert_int_equal((m->flags & WIRE_TC) != 0,
-		    36 + 16 * 40 > max);
+		assert_int_equal((m->flags & WIRE_TC) != 0, 36 + 16 * 40 > max);
 		free(m);
 	}
 }
@@ -1024,13 +1022,76 @@ static void
 test_pack_soa_shape(void **state)
 {
 	static const uint8_t want[] = {
-		0, 1, 0x84, 0x03, 0, 1, 0, 0, 0, 1, 0, 0,
-		1, 'x', 5, 'm', 'e', 's', 'o', 's', 0, 0, 1, 0, 1,
-		0xC0, 0x0C, 0, 6, 0, 1, 0, 0, 0, 60, 0, 33,
-		3, 'n', 's', '1', 0xC0, 0x0E,		/* at 37 */
-		4, 'r', 'o', 'o', 't', 0xC0, 0x25,	/* -> 37 */
-		0, 0, 0, 7, 0, 0, 0, 60, 0, 0, 2, 0x58,
-		0, 1, 0x51, 0x80, 0, 0, 0, 60,
+		0,
+		1,
+		0x84,
+		0x03,
+		0,
+		1,
+		0,
+		0,
+		0,
+		1,
+		0,
+		0,
+		1,
+		'x',
+		5,
+		'm',
+		'e',
+		's',
+		'o',
+		's',
+		0,
+		0,
+		1,
+		0,
+		1,
+		0xC0,
+		0x0C,
+		0,
+		6,
+		0,
+		1,
+		0,
+		0,
+		0,
+		60,
+		0,
+		33,
+		3,
+		'n',
+		's',
+		'1',
+		0xC0,
+		0x0E, /* at 37 */
+		4,
+		'r',
+		'o',
+		'o',
+		't',
+		0xC0,
+		0x25, /* -> 37 */
+		0,
+		0,
+		0,
+		7,
+		0,
+		0,
+		0,
+		60,
+		0,
+		0,
+		2,
+		0x58,
+		0,
+		1,
+		0x51,
+		0x80,
+		0,
+		0,
+		0,
+		60,
 	};
 	struct msg_ctx *m = new_ctx();
 	uint8_t out[512];
@@ -1088,7 +1149,7 @@ test_pack_mixed_case(void **state)
 	add_a(m, SEC_ANSWER, "\7chronos\10marathon\5mesos", 0x01020304);
 	len = msg_finish(m, out, sizeof out, WIRE_MAX_UDP, true, false);
 	assert_int_equal(len, 73);
-	assert_memory_equal(out + 12, q, sizeof q);	/* echoed as sent */
+	assert_memory_equal(out + 12, q, sizeof q); /* echoed as sent */
 	assert_memory_equal(out + 40, "\7chronos\10marathon\xC0\x1D", 19);
 	free(m);
 }
@@ -1125,7 +1186,8 @@ test_shuffle(void **state)
 		msg_shuffle_answers(m);
 		memset(seen, 0, sizeof seen);
 		for (size_t i = 0; i < 50; i++) {
-			uint32_t v = wire_read_u32(m->rrs[SEC_ANSWER][i].u.addr);
+			uint32_t v =
+			    wire_read_u32(m->rrs[SEC_ANSWER][i].u.addr);
 
 			assert_true(v >= 0x0A020000 && v < 0x0A020000 + 50);
 			seen[v - 0x0A020000]++;

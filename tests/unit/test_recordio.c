@@ -30,15 +30,15 @@ struct rec {
 	uint8_t *data;
 	size_t len;
 	uint64_t total;
-	size_t pieces;		/* callback calls that made it */
+	size_t pieces; /* callback calls that made it */
 };
 
 struct collector {
 	struct rec recs[MAX_RECS];
 	size_t n;
-	bool open;		/* a piecewise record is being assembled */
-	int refuse_at;		/* refuse (return -1) at this record, -1 never */
-	char problem[200];	/* the first inconsistency seen, "" if none */
+	bool open;	   /* a piecewise record is being assembled */
+	int refuse_at;	   /* refuse (return -1) at this record, -1 never */
+	char problem[200]; /* the first inconsistency seen, "" if none */
 };
 
 static void
@@ -124,12 +124,12 @@ static const char *const payloads[] = {
 	"",
 	"x",
 	"{\"type\":\"TASK_ADDED\",\"task_added\":{\"task\":{\"name\":\"web\","
-	    "\"task_id\":{\"value\":\"web.1\"}}}}",
+	"\"task_id\":{\"value\":\"web.1\"}}}}",
 	"12\n34\n\n5\n",
 	"{\"type\":\"TASK_UPDATED\",\"task_updated\":{\"framework_id\":"
-	    "{\"value\":\"F-0000\"},\"status\":{\"task_id\":{\"value\":"
-	    "\"web.1\"},\"state\":\"TASK_RUNNING\",\"timestamp\":1700000001.5},"
-	    "\"state\":\"TASK_RUNNING\"}}",
+	"{\"value\":\"F-0000\"},\"status\":{\"task_id\":{\"value\":"
+	"\"web.1\"},\"state\":\"TASK_RUNNING\",\"timestamp\":1700000001.5},"
+	"\"state\":\"TASK_RUNNING\"}}",
 	"",
 	"{}",
 };
@@ -145,7 +145,8 @@ framed(size_t *len)
 	assert_non_null(out);
 	for (size_t i = 0; i < N_PAYLOADS; i++) {
 		char head[32];
-		int hn = snprintf(head, sizeof head, "%zu\n", strlen(payloads[i]));
+		int hn =
+		    snprintf(head, sizeof head, "%zu\n", strlen(payloads[i]));
 		size_t need = n + (size_t)hn + strlen(payloads[i]);
 
 		if (need > cap) {
@@ -292,12 +293,12 @@ test_boundary_tracking(void **state)
 	size_t len = strlen(s);
 	/* After byte i (1-based prefix length) is the framer between records? */
 	static const bool at[] = {
-		true,			/* "" */
-		false, false,		/* "5", "5\n" */
-		false, false, false, false, true,	/* "hello" */
-		false, true,		/* "0", "0\n": an empty record */
-		false, false,		/* "3", "3\n" */
-		false, false, true,	/* "abc" */
+		true,				  /* "" */
+		false, false,			  /* "5", "5\n" */
+		false, false, false, false, true, /* "hello" */
+		false, true,	    /* "0", "0\n": an empty record */
+		false, false,	    /* "3", "3\n" */
+		false, false, true, /* "abc" */
 	};
 	struct recordio r;
 	struct collector c;
@@ -308,7 +309,8 @@ test_boundary_tracking(void **state)
 	recordio_init(&r, collect, &c, 4096, 1 << 20);
 	assert_true(recordio_at_boundary(&r));
 	for (size_t i = 0; i < len; i++) {
-		assert_int_equal(recordio_feed(&r, (const uint8_t *)s + i, 1), 0);
+		assert_int_equal(recordio_feed(&r, (const uint8_t *)s + i, 1),
+		    0);
 		if (recordio_at_boundary(&r) != at[i + 1])
 			fail_msg("after %zu bytes: at_boundary %d, want %d",
 			    i + 1, recordio_at_boundary(&r), at[i + 1]);
@@ -361,14 +363,14 @@ expect_broken(const char *input, size_t len, uint64_t record_max,
 		recordio_init(&r, collect, &c, 4096, record_max);
 		if (bytewise) {
 			for (size_t i = 0; i < len && rc == 0; i++)
-				rc = recordio_feed(&r, (const uint8_t *)input + i,
-				    1);
+				rc = recordio_feed(&r,
+				    (const uint8_t *)input + i, 1);
 		} else {
 			rc = recordio_feed(&r, (const uint8_t *)input, len);
 		}
 		if (rc != -1)
-			fail_msg("%s%s: not broken", bytewise ? "bytewise " : "",
-			    input);
+			fail_msg("%s%s: not broken",
+			    bytewise ? "bytewise " : "", input);
 		assert_true(r.error[0] != '\0');
 		assert_false(recordio_at_boundary(&r));
 		assert_int_equal(recordio_feed(&r, (const uint8_t *)"2\n{}", 4),
@@ -392,7 +394,8 @@ test_length_line_limits(void **state)
 	collector_init(&c);
 	recordio_init(&r, collect, &c, 4096, 1 << 20);
 	assert_int_equal(recordio_feed(&r, (const uint8_t *)twenty,
-	    strlen(twenty)), 0);
+			     strlen(twenty)),
+	    0);
 	assert_int_equal(c.n, 1);
 	assert_memory_equal(c.recs[0].data, "ok", 2);
 	recordio_free(&r);
@@ -445,8 +448,10 @@ test_record_limit(void **state)
 		collector_init(&c);
 		recordio_init(&r, collect, &c, 4, 100);
 		assert_int_equal(recordio_feed(&r, (const uint8_t *)"1000000",
-		    7), 0);
-		assert_int_equal(recordio_feed(&r, (const uint8_t *)"\n", 1), -1);
+				     7),
+		    0);
+		assert_int_equal(recordio_feed(&r, (const uint8_t *)"\n", 1),
+		    -1);
 		assert_int_equal(c.n, 0);
 		recordio_free(&r);
 		collector_free(&c);
@@ -454,7 +459,8 @@ test_record_limit(void **state)
 	collector_init(&c);
 	recordio_init(&r, collect, &c, 4096, 10);
 	assert_int_equal(recordio_feed(&r, (const uint8_t *)"10\n0123456789",
-	    13), 0);
+			     13),
+	    0);
 	assert_int_equal(c.n, 1);
 	assert_int_equal(c.recs[0].len, 10);
 	recordio_free(&r);
@@ -467,7 +473,10 @@ test_record_limit(void **state)
 static void
 test_big_records_in_pieces(void **state)
 {
-	enum { BIG = 1000, BUFMAX = 64 };
+	enum {
+		BIG = 1000,
+		BUFMAX = 64
+	};
 	char *big = malloc(BIG);
 	uint8_t *stream = malloc(2 * BIG + 200);
 	size_t n = 0;
@@ -492,8 +501,8 @@ test_big_records_in_pieces(void **state)
 	n += BIG;
 	n += (size_t)sprintf((char *)stream + n, "2\n{}");
 
-	for (size_t piece = 1; piece <= n; piece = piece < 16 ? piece + 1 :
-	    piece * 3) {
+	for (size_t piece = 1; piece <= n;
+	     piece = piece < 16 ? piece + 1 : piece * 3) {
 		struct recordio r;
 		struct collector c;
 
@@ -501,7 +510,8 @@ test_big_records_in_pieces(void **state)
 		recordio_init(&r, collect, &c, BUFMAX, 1 << 20);
 		for (size_t at = 0; at < n; at += piece)
 			assert_int_equal(recordio_feed(&r, stream + at,
-			    at + piece <= n ? piece : n - at), 0);
+					     at + piece <= n ? piece : n - at),
+			    0);
 		if (c.problem[0] != '\0')
 			fail_msg("pieces of %zu: %s", piece, c.problem);
 		assert_int_equal(c.n, 5);
@@ -534,7 +544,10 @@ static void
 test_cut_at_end(void **state)
 {
 	static const char *const cuts[] = {
-		"2\n{}1", "2\n{}12", "2\n{}12\n", "2\n{}12\n{\"type\"",
+		"2\n{}1",
+		"2\n{}12",
+		"2\n{}12\n",
+		"2\n{}12\n{\"type\"",
 		"2\n{}5\nabcd",
 	};
 
@@ -546,7 +559,8 @@ test_cut_at_end(void **state)
 		collector_init(&c);
 		recordio_init(&r, collect, &c, 4096, 1 << 20);
 		assert_int_equal(recordio_feed(&r, (const uint8_t *)cuts[i],
-		    strlen(cuts[i])), 0);
+				     strlen(cuts[i])),
+		    0);
 		assert_int_equal(c.n, 1);
 		if (recordio_at_boundary(&r))
 			fail_msg("\"%s\" taken as a whole stream", cuts[i]);

@@ -52,7 +52,7 @@ header(struct mb *m, uint16_t qd, uint16_t an, uint16_t ns, uint16_t ar)
 	m->n = WIRE_HEADER_SIZE;
 }
 
-#define NAME "\3www\7example\3org"	/* wire length sizeof(NAME) = 17 */
+#define NAME "\3www\7example\3org" /* wire length sizeof(NAME) = 17 */
 
 /* Question www.example.org A IN, one answer pointing at it, one OPT. */
 static void
@@ -94,7 +94,7 @@ test_walks_every_section(void **state)
 
 	assert_int_equal(rr_next(&it, &rr), RR_NEXT);
 	assert_int_equal(rr.section, RR_ANSWER);
-	assert_memory_equal(rr.name, NAME, sizeof NAME);	/* via the pointer */
+	assert_memory_equal(rr.name, NAME, sizeof NAME); /* via the pointer */
 	assert_int_equal(rr.name_off, 12 + sizeof NAME + 4);
 	assert_int_equal(rr.ttl, 300);
 	assert_int_equal(wire_read_u32(m.b + rr.ttl_off), 300);
@@ -148,13 +148,13 @@ test_pointer_loop_refused(void **state)
 
 	(void)state;
 	header(&m, 1, 0, 0, 0);
-	put16(&m, 0xC00C);	/* points at itself */
+	put16(&m, 0xC00C); /* points at itself */
 	put16(&m, TYPE_A);
 	put16(&m, CLASS_IN);
 	assert_int_equal(walk(&m, RR_STRICT, &n), RR_ERROR);
 	assert_int_equal(n, 0);
 
-	header(&m, 1, 0, 0, 0);	/* two names pointing at each other */
+	header(&m, 1, 0, 0, 0); /* two names pointing at each other */
 	put(&m, "\1a", 2);
 	put16(&m, 0xC010);
 	put16(&m, 0xC00C);
@@ -174,7 +174,7 @@ test_pointer_out_of_bounds_refused(void **state)
 	put16(&m, CLASS_IN);
 	assert_int_equal(walk(&m, RR_STRICT, &n), RR_ERROR);
 	header(&m, 1, 0, 0, 0);
-	put(&m, "\1a\xc0", 3);	/* pointer cut at the end */
+	put(&m, "\1a\xc0", 3); /* pointer cut at the end */
 	assert_int_equal(walk(&m, RR_STRICT, &n), RR_ERROR);
 }
 
@@ -207,7 +207,7 @@ test_rdata_past_end_refused(void **state)
 
 	(void)state;
 	reply(&m);
-	m.n -= 11 + 5;		/* drop the OPT and one byte of rdata */
+	m.n -= 11 + 5; /* drop the OPT and one byte of rdata */
 	wire_write_u16(m.b + 10, 0);
 	assert_int_equal(walk(&m, RR_STRICT, &n), RR_ERROR);
 	assert_int_equal(walk(&m, RR_LENIENT, &n), RR_ERROR);
@@ -222,12 +222,12 @@ test_counts_past_the_end(void **state)
 
 	(void)state;
 	reply(&m);
-	wire_write_u16(m.b + 8, 3);	/* three authority RRs that are not there */
+	wire_write_u16(m.b + 8, 3); /* three authority RRs that are not there */
 	wire_write_u16(m.b + 10, 0);
 	m.n -= 11;
 	assert_int_equal(walk(&m, RR_STRICT, &n), RR_ERROR);
 	assert_int_equal(n, 2);
-	assert_int_equal(walk(&m, RR_LENIENT, &n), RR_END);	/* miekg stops */
+	assert_int_equal(walk(&m, RR_LENIENT, &n), RR_END); /* miekg stops */
 	assert_int_equal(n, 2);
 }
 
@@ -242,7 +242,7 @@ test_lenient_question_cut_short(void **state)
 	header(&m, 1, 0, 0, 0);
 	put(&m, NAME, sizeof NAME);
 	put16(&m, TYPE_AAAA);
-	put(&m, "\x00", 1);	/* one byte of class: ignored */
+	put(&m, "\x00", 1); /* one byte of class: ignored */
 	rr_iter_init(&it, m.b, m.n, RR_LENIENT);
 	assert_int_equal(rr_next(&it, &rr), RR_NEXT);
 	assert_int_equal(rr.type, TYPE_AAAA);

@@ -100,8 +100,9 @@ dump(const struct mesos_state *s)
 				put_bytes(&b, t->di_name, t->di_name_len);
 				buf_puts(&b, " diports=[");
 				for (const struct di_port *p = t->di_ports; p;
-				    p = p->next) {
-					buf_printf(&b, "%lld/", (long long)p->number);
+				     p = p->next) {
+					buf_printf(&b, "%lld/",
+					    (long long)p->number);
 					put_str(&b, p->protocol);
 					buf_putc(&b, '/');
 					put_str(&b, p->name);
@@ -305,7 +306,7 @@ test_streaming_errors_equal(void **state)
 	assert_null(s);
 	assert_contains(err1, "byte");
 	assert_contains(err2, "byte");
-	assert_contains(err1, "byte 36");	/* 1-based: the ']' */
+	assert_contains(err1, "byte 36"); /* 1-based: the ']' */
 	assert_true(strcmp(err1, err2) == 0 && strcmp(err1, err3) == 0);
 }
 
@@ -313,7 +314,8 @@ static void
 test_keys_case_insensitive(void **state)
 {
 	(void)state;
-	expect_dump("{\"LEADER\":\"master@10.0.0.1:5050\",\"Frameworks\":[{"
+	expect_dump(
+	    "{\"LEADER\":\"master@10.0.0.1:5050\",\"Frameworks\":[{"
 	    "\"NAME\":\"fw\",\"Pid\":\"s@10.0.0.2:1\",\"TASKS\":[{\"ID\":\"t1\","
 	    "\"Name\":\"web\",\"SLAVE_ID\":\"S1\",\"State\":\"TASK_RUNNING\","
 	    "\"Resources\":{\"PORTS\":\"[1-1]\"},\"Statuses\":[{\"STATE\":"
@@ -333,11 +335,11 @@ test_keys_case_insensitive(void **state)
 	 * must match exactly.  Tasks that are not running stay in the model
 	 * (the event stream may need them) but do not count as running. */
 	expect_dump("{\"leader\":\"m@1.1.1.1:1\",\"frameworks\":[{\"name\":\"f\","
-	    "\"tasks\":[{\"id\":\"a\",\"slave_id\":\"S\",\"state\":"
-	    "\"task_running\"},{\"id\":\"b\",\"slave_id\":\"S\",\"state\":"
-	    "\"TASK_RUNNING\",\"statuses\":[{\"state\":\"TASK_RUNNING\","
-	    "\"labels\":[{\"key\":\"docker.networksettings.ipaddress\","
-	    "\"value\":\"1.1.1.1\"}]}]}]}]}",
+		    "\"tasks\":[{\"id\":\"a\",\"slave_id\":\"S\",\"state\":"
+		    "\"task_running\"},{\"id\":\"b\",\"slave_id\":\"S\",\"state\":"
+		    "\"TASK_RUNNING\",\"statuses\":[{\"state\":\"TASK_RUNNING\","
+		    "\"labels\":[{\"key\":\"docker.networksettings.ipaddress\","
+		    "\"value\":\"1.1.1.1\"}]}]}]}]}",
 	    "leader=m@1.1.1.1:1 frameworks=1 slaves=0 tasks=1 skipped=0\n"
 	    "F name=f hostname= pid=NULL tasks=2\n"
 	    " T id=a name= slave=S ports=NULL NOTRUNNING netinfo=[] mesos=[] "
@@ -350,13 +352,13 @@ test_last_duplicate_wins(void **state)
 {
 	(void)state;
 	expect_dump("{\"leader\":\"m@1.1.1.1:1\",\"Leader\":\"m@2.2.2.2:2\","
-	    "\"slaves\":[{\"id\":\"A\",\"pid\":\"s@1.1.1.1:1\"}],"
-	    "\"frameworks\":[{\"name\":\"one\"}],"
-	    "\"frameworks\":[{\"name\":\"two\",\"name\":\"three\",\"tasks\":"
-	    "[{\"id\":\"x\",\"slave_id\":\"A\",\"state\":\"TASK_RUNNING\","
-	    "\"ID\":\"y\",\"resources\":{\"ports\":\"[1-1]\",\"ports\":"
-	    "\"[2-2]\"}}]}],"
-	    "\"SLAVES\":[{\"id\":\"B\",\"pid\":\"s@2.2.2.2:2\"}]}",
+		    "\"slaves\":[{\"id\":\"A\",\"pid\":\"s@1.1.1.1:1\"}],"
+		    "\"frameworks\":[{\"name\":\"one\"}],"
+		    "\"frameworks\":[{\"name\":\"two\",\"name\":\"three\",\"tasks\":"
+		    "[{\"id\":\"x\",\"slave_id\":\"A\",\"state\":\"TASK_RUNNING\","
+		    "\"ID\":\"y\",\"resources\":{\"ports\":\"[1-1]\",\"ports\":"
+		    "\"[2-2]\"}}]}],"
+		    "\"SLAVES\":[{\"id\":\"B\",\"pid\":\"s@2.2.2.2:2\"}]}",
 	    "leader=m@2.2.2.2:2 frameworks=1 slaves=1 tasks=1 skipped=0\n"
 	    "F name=three hostname= pid=NULL tasks=1\n"
 	    " T id=y name= slave=A ports=[2-2] netinfo=[] mesos=[] docker=[]\n"
@@ -364,9 +366,9 @@ test_last_duplicate_wins(void **state)
 	/* A task whose state turns to running by a later duplicate, and
 	 * one that stops running. */
 	expect_dump("{\"leader\":\"m@1.1.1.1:1\",\"frameworks\":[{\"name\":\"f\","
-	    "\"tasks\":[{\"id\":\"a\",\"state\":\"TASK_KILLED\",\"state\":"
-	    "\"TASK_RUNNING\"},{\"id\":\"b\",\"state\":\"TASK_RUNNING\","
-	    "\"state\":\"TASK_FINISHED\"}]}]}",
+		    "\"tasks\":[{\"id\":\"a\",\"state\":\"TASK_KILLED\",\"state\":"
+		    "\"TASK_RUNNING\"},{\"id\":\"b\",\"state\":\"TASK_RUNNING\","
+		    "\"state\":\"TASK_FINISHED\"}]}]}",
 	    "leader=m@1.1.1.1:1 frameworks=1 slaves=0 tasks=1 skipped=0\n"
 	    "F name=f hostname= pid=NULL tasks=2\n"
 	    " T id=a name= slave= ports=NULL netinfo=[] mesos=[] docker=[]\n"
@@ -385,9 +387,11 @@ task_line(const char *statuses)
 	struct mesos_state *s;
 	char *d, *line, *out;
 
-	snprintf(json, sizeof json, "{\"leader\":\"m@1.1.1.1:1\",\"frameworks\""
+	snprintf(json, sizeof json,
+	    "{\"leader\":\"m@1.1.1.1:1\",\"frameworks\""
 	    ":[{\"name\":\"f\",\"tasks\":[{\"id\":\"t\",\"slave_id\":\"S\","
-	    "\"state\":\"TASK_RUNNING\",\"statuses\":%s}]}]}", statuses);
+	    "\"state\":\"TASK_RUNNING\",\"statuses\":%s}]}]}",
+	    statuses);
 	s = parse_ok(json, strlen(json));
 	d = dump(s);
 	line = strstr(d, " netinfo=");
@@ -410,7 +414,8 @@ expect_task_ips(const char *statuses, const char *want)
 	free(got);
 }
 
-#define ST(state, ts, ip) "{\"state\":\"" state "\"" ts ",\"labels\":[{" \
+#define ST(state, ts, ip) \
+	"{\"state\":\"" state "\"" ts ",\"labels\":[{" \
 	"\"key\":\"Docker.NetworkSettings.IPAddress\",\"value\":\"" ip "\"}]}"
 
 static void
@@ -418,38 +423,46 @@ test_latest_running_status(void **state)
 {
 	(void)state;
 	/* The largest timestamp among TASK_RUNNING statuses. */
-	expect_task_ips("[" ST("TASK_RUNNING", ",\"timestamp\":1", "1.0.0.1") ","
-	    ST("TASK_RUNNING", ",\"timestamp\":3.25", "1.0.0.3") ","
-	    ST("TASK_RUNNING", ",\"timestamp\":2", "1.0.0.2") ","
-	    ST("TASK_KILLED", ",\"timestamp\":9", "1.0.0.9") "]",
+	expect_task_ips("[" ST("TASK_RUNNING", ",\"timestamp\":1",
+			    "1.0.0.1") "," ST("TASK_RUNNING",
+			    ",\"timestamp\":3.25",
+			    "1.0.0.3") "," ST("TASK_RUNNING",
+			    ",\"timestamp\":2", "1.0.0.2") "," ST("TASK_KILLED",
+			    ",\"timestamp\":9", "1.0.0.9") "]",
 	    " netinfo=[] mesos=[] docker=[1.0.0.3]");
 	/* First one on ties. */
-	expect_task_ips("[" ST("TASK_RUNNING", ",\"timestamp\":5", "1.0.0.1") ","
-	    ST("TASK_RUNNING", ",\"timestamp\":5.0", "1.0.0.2") "]",
+	expect_task_ips("[" ST("TASK_RUNNING", ",\"timestamp\":5",
+			    "1.0.0.1") "," ST("TASK_RUNNING",
+			    ",\"timestamp\":5.0", "1.0.0.2") "]",
 	    " netinfo=[] mesos=[] docker=[1.0.0.1]");
 	/* A missing timestamp counts as 0 and still qualifies... */
 	expect_task_ips("[" ST("TASK_RUNNING", "", "1.0.0.1") "]",
 	    " netinfo=[] mesos=[] docker=[1.0.0.1]");
 	/* ...and ties with an explicit 0 (first wins), loses to 0.5. */
-	expect_task_ips("[" ST("TASK_RUNNING", "", "1.0.0.1") ","
-	    ST("TASK_RUNNING", ",\"timestamp\":0", "1.0.0.2") "]",
+	expect_task_ips("[" ST("TASK_RUNNING", "",
+			    "1.0.0.1") "," ST("TASK_RUNNING",
+			    ",\"timestamp\":0", "1.0.0.2") "]",
 	    " netinfo=[] mesos=[] docker=[1.0.0.1]");
-	expect_task_ips("[" ST("TASK_RUNNING", "", "1.0.0.1") ","
-	    ST("TASK_RUNNING", ",\"timestamp\":0.5", "1.0.0.2") "]",
+	expect_task_ips("[" ST("TASK_RUNNING", "",
+			    "1.0.0.1") "," ST("TASK_RUNNING",
+			    ",\"timestamp\":0.5", "1.0.0.2") "]",
 	    " netinfo=[] mesos=[] docker=[1.0.0.2]");
 	/* No running status: no status-based candidates. */
-	expect_task_ips("[" ST("TASK_STAGING", ",\"timestamp\":5", "1.0.0.1")
-	    "]", " netinfo=[] mesos=[] docker=[]");
+	expect_task_ips("[" ST("TASK_STAGING", ",\"timestamp\":5",
+			    "1.0.0.1") "]",
+	    " netinfo=[] mesos=[] docker=[]");
 	expect_task_ips("[]", " netinfo=[] mesos=[] docker=[]");
 	expect_task_ips("null", " netinfo=[] mesos=[] docker=[]");
 	/* The timestamp may come after the labels in the object. */
 	expect_task_ips("[{\"labels\":[{\"key\":\"Docker.NetworkSettings."
-	    "IPAddress\",\"value\":\"1.0.0.7\"}],\"state\":\"TASK_RUNNING\","
-	    "\"timestamp\":7}," ST("TASK_RUNNING", ",\"timestamp\":6", "1.0.0.6")
-	    "]", " netinfo=[] mesos=[] docker=[1.0.0.7]");
+			"IPAddress\",\"value\":\"1.0.0.7\"}],\"state\":\"TASK_RUNNING\","
+			"\"timestamp\":7}," ST("TASK_RUNNING",
+			    ",\"timestamp\":6", "1.0.0.6") "]",
+	    " netinfo=[] mesos=[] docker=[1.0.0.7]");
 	/* Labels of several Docker/Mesos keys keep their order; other keys,
 	 * null entries and values that are not addresses are ignored. */
-	expect_task_ips("[{\"state\":\"TASK_RUNNING\",\"labels\":[null,"
+	expect_task_ips(
+	    "[{\"state\":\"TASK_RUNNING\",\"labels\":[null,"
 	    "{\"key\":\"Docker.NetworkSettings.IPAddress\",\"value\":"
 	    "\"10.0.0.9\"},{\"key\":\"MesosContainerizer.NetworkSettings."
 	    "IPAddress\",\"value\":\"10.0.0.8\"},{\"key\":\"x\",\"value\":"
@@ -466,7 +479,8 @@ test_netinfo_forms(void **state)
 	(void)state;
 	/* ip_addresses wins over ip_address; empty strings and other
 	 * non-addresses are dropped; infos in order. */
-	expect_task_ips("[{\"state\":\"TASK_RUNNING\",\"container_status\":{"
+	expect_task_ips(
+	    "[{\"state\":\"TASK_RUNNING\",\"container_status\":{"
 	    "\"network_infos\":[{\"ip_address\":\"9.9.9.9\",\"ip_addresses\":"
 	    "[{\"ip_address\":\"1.1.1.1\"},{\"ip_address\":\"\"},{},"
 	    "{\"ip_address\":\"fd00::1\"}]},{\"ip_address\":\"2.2.2.2\"},"
@@ -475,11 +489,12 @@ test_netinfo_forms(void **state)
 	    " netinfo=[1.1.1.1,fd00::1,2.2.2.2,3.3.3.3] mesos=[] docker=[]");
 	/* The Mesos 0.25 form alone. */
 	expect_task_ips("[{\"state\":\"TASK_RUNNING\",\"container_status\":{"
-	    "\"network_infos\":[{\"ip_address\":\"10.1.2.3\"}]}}]",
+			"\"network_infos\":[{\"ip_address\":\"10.1.2.3\"}]}}]",
 	    " netinfo=[10.1.2.3] mesos=[] docker=[]");
 	/* Network infos of a status that is not the latest running one are
 	 * not used. */
-	expect_task_ips("[{\"state\":\"TASK_RUNNING\",\"timestamp\":1,"
+	expect_task_ips(
+	    "[{\"state\":\"TASK_RUNNING\",\"timestamp\":1,"
 	    "\"container_status\":{\"network_infos\":[{\"ip_address\":"
 	    "\"1.1.1.1\"}]}},{\"state\":\"TASK_RUNNING\",\"timestamp\":2}]",
 	    " netinfo=[] mesos=[] docker=[]");
@@ -489,7 +504,8 @@ static void
 test_discovery(void **state)
 {
 	(void)state;
-	expect_dump("{\"leader\":\"m@1.1.1.1:1\",\"frameworks\":[{\"name\":\"f\","
+	expect_dump(
+	    "{\"leader\":\"m@1.1.1.1:1\",\"frameworks\":[{\"name\":\"f\","
 	    "\"tasks\":[{\"id\":\"t\",\"state\":\"TASK_RUNNING\",\"discovery\":"
 	    "{\"name\":\"liquor.store\",\"visibility\":\"EXTERNAL\",\"labels\":"
 	    "{\"labels\":[{\"key\":\"k\",\"value\":\"v\"}]},\"ports\":{\"ports\":"
@@ -501,8 +517,8 @@ test_discovery(void **state)
 	    "di=liquor.store diports=[80/tcp/http,-1//,0//x,0//]\n");
 	/* An empty name is kept as "" (no DiscoveryInfo for gen). */
 	expect_dump("{\"leader\":\"m@1.1.1.1:1\",\"frameworks\":[{\"name\":\"f\","
-	    "\"tasks\":[{\"id\":\"t\",\"state\":\"TASK_RUNNING\",\"discovery\":"
-	    "{\"name\":\"\"}}]}]}",
+		    "\"tasks\":[{\"id\":\"t\",\"state\":\"TASK_RUNNING\",\"discovery\":"
+		    "{\"name\":\"\"}}]}]}",
 	    "leader=m@1.1.1.1:1 frameworks=1 slaves=0 tasks=1 skipped=0\n"
 	    "F name=f hostname= pid=NULL tasks=1\n"
 	    " T id=t name= slave= ports=NULL netinfo=[] mesos=[] docker=[] "
@@ -515,7 +531,8 @@ static void
 test_bad_task_skipped(void **state)
 {
 	(void)state;
-	expect_dump("{\"leader\":\"m@1.1.1.1:1\",\"frameworks\":[{\"name\":\"f\","
+	expect_dump(
+	    "{\"leader\":\"m@1.1.1.1:1\",\"frameworks\":[{\"name\":\"f\","
 	    "\"tasks\":[{\"id\":\"good1\",\"state\":\"TASK_RUNNING\"},"
 	    "{\"id\":\"bad\",\"name\":5,\"state\":\"TASK_RUNNING\"},"
 	    "{\"id\":\"bad2\",\"state\":\"TASK_RUNNING\",\"resources\":{"
@@ -547,11 +564,11 @@ test_bad_agent_skipped(void **state)
 {
 	(void)state;
 	expect_dump("{\"leader\":\"m@1.1.1.1:1\",\"slaves\":["
-	    "{\"id\":\"A\",\"pid\":\"s@1.1.1.1:1\"},"
-	    "{\"id\":7,\"pid\":\"s@2.2.2.2:1\"},"
-	    "{\"id\":\"C\",\"pid\":\"s@3.3.3.3:1\",\"hostname\":{\"x\":1}},"
-	    "{\"id\":\"D\",\"pid\":null},{\"id\":\"E\",\"pid\":{\"a\":[1]}},"
-	    "{\"id\":\"F\"}]}",
+		    "{\"id\":\"A\",\"pid\":\"s@1.1.1.1:1\"},"
+		    "{\"id\":7,\"pid\":\"s@2.2.2.2:1\"},"
+		    "{\"id\":\"C\",\"pid\":\"s@3.3.3.3:1\",\"hostname\":{\"x\":1}},"
+		    "{\"id\":\"D\",\"pid\":null},{\"id\":\"E\",\"pid\":{\"a\":[1]}},"
+		    "{\"id\":\"F\"}]}",
 	    "leader=m@1.1.1.1:1 frameworks=0 slaves=5 tasks=0 skipped=1\n"
 	    "S id=A pid=s@1.1.1.1:1\n"
 	    "S id=C pid=s@3.3.3.3:1\n"
@@ -566,11 +583,11 @@ test_bad_framework_marked(void **state)
 {
 	(void)state;
 	expect_dump("{\"leader\":\"m@1.1.1.1:1\",\"frameworks\":["
-	    "{\"name\":[\"x\"],\"tasks\":[{\"id\":\"t\",\"state\":"
-	    "\"TASK_RUNNING\"}]},"
-	    "{\"name\":\"ok\",\"pid\":5},"
-	    "{\"name\":\"h\",\"hostname\":false},"
-	    "{\"name\":\"t\",\"tasks\":{}},null]}",
+		    "{\"name\":[\"x\"],\"tasks\":[{\"id\":\"t\",\"state\":"
+		    "\"TASK_RUNNING\"}]},"
+		    "{\"name\":\"ok\",\"pid\":5},"
+		    "{\"name\":\"h\",\"hostname\":false},"
+		    "{\"name\":\"t\",\"tasks\":{}},null]}",
 	    "leader=m@1.1.1.1:1 frameworks=5 slaves=0 tasks=1 skipped=3\n"
 	    "F name= hostname= pid=NULL INVALID tasks=1\n"
 	    " T id=t name= slave= ports=NULL netinfo=[] mesos=[] docker=[]\n"
@@ -631,13 +648,15 @@ test_leader_absent(void **state)
 	    "leader=NULL frameworks=0 slaves=0 tasks=0 skipped=0\n");
 	expect_dump("{\"leader\":null}",
 	    "leader=NULL frameworks=0 slaves=0 tasks=0 skipped=0\n");
-	expect_dump("{}", "leader=NULL frameworks=0 slaves=0 tasks=0 skipped=0\n");
+	expect_dump("{}",
+	    "leader=NULL frameworks=0 slaves=0 tasks=0 skipped=0\n");
 }
 
 static void
 test_json_errors(void **state)
 {
-	static const char trunc[] = "{\"leader\":\"m@1.1.1.1:1\",\"frameworks\":[{";
+	static const char trunc[] =
+	    "{\"leader\":\"m@1.1.1.1:1\",\"frameworks\":[{";
 	static const char garbage[] = "{\"leader\":\"m@1.1.1.1:1\"} trailing";
 	static const char invalid[] = "{\"leader\":\"m@1.1.1.1:1\",,}";
 	const char *e;
@@ -696,7 +715,8 @@ test_deep_nesting(void **state)
 		assert_true(err[0] != '\0');
 	}
 	/* Deep nesting where the parser keeps frames (inside a task). */
-	n = (size_t)sprintf(json, "{\"frameworks\":[{\"tasks\":[{\"discovery\":"
+	n = (size_t)sprintf(json,
+	    "{\"frameworks\":[{\"tasks\":[{\"discovery\":"
 	    "{\"ports\":{\"ports\":");
 	memset(json + n, '[', depth);
 	n += depth;
@@ -717,11 +737,13 @@ big_name_state(size_t len, size_t *n)
 	char *json = malloc(len + 300);
 
 	assert_non_null(json);
-	*n = (size_t)sprintf(json, "{\"leader\":\"m@1.1.1.1:1\",\"frameworks\":"
+	*n = (size_t)sprintf(json,
+	    "{\"leader\":\"m@1.1.1.1:1\",\"frameworks\":"
 	    "[{\"name\":\"");
 	memset(json + *n, 'a', len);
 	*n += len;
-	*n += (size_t)sprintf(json + *n, "\",\"tasks\":[{\"id\":\"t\",\"state\":"
+	*n += (size_t)sprintf(json + *n,
+	    "\",\"tasks\":[{\"id\":\"t\",\"state\":"
 	    "\"TASK_RUNNING\"}]}]}");
 	return json;
 }
@@ -777,7 +799,8 @@ test_nul_and_utf8(void **state)
 	    "{\"leader\":\"m@1.1.1.1:1\",\"frameworks\":[{\"name\":\"a\\u0000b\","
 	    "\"tasks\":[{\"id\":\"x\\u0000y\",\"name\":\"\xff\xfe\xc3\","
 	    "\"state\":\"TASK_RUNNING\"}]}]}";
-	static const char raw_nul[] = "{\"leader\":\"m@1.1.1.1:1\",\"x\":\"a\0b\"}";
+	static const char raw_nul[] =
+	    "{\"leader\":\"m@1.1.1.1:1\",\"x\":\"a\0b\"}";
 	struct mesos_state *s;
 	char err[512];
 
@@ -817,8 +840,8 @@ test_every_prefix(void **state)
 
 	(void)state;
 	for (size_t n = 0; n < len; n++) {
-		struct mesos_state *s = state_parse(rich_state, n, err,
-		    sizeof err);
+		struct mesos_state *s =
+		    state_parse(rich_state, n, err, sizeof err);
 
 		if (s != NULL)
 			print_error("prefix of %zu bytes accepted\n", n);
@@ -846,8 +869,8 @@ test_task_health(void **state)
 	struct mesos_state *s = parse_ok(json, sizeof json - 1);
 	const struct mesos_task *t = s->frameworks->tasks;
 	const int want[] = { TASK_HEALTH_BAD, TASK_HEALTH_UNKNOWN,
-	    TASK_HEALTH_OK, TASK_HEALTH_UNKNOWN, TASK_HEALTH_UNKNOWN,
-	    TASK_HEALTH_UNKNOWN };
+		TASK_HEALTH_OK, TASK_HEALTH_UNKNOWN, TASK_HEALTH_UNKNOWN,
+		TASK_HEALTH_UNKNOWN };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++, t = t->next) {

@@ -23,38 +23,40 @@ struct go_case {
 
 static const struct go_case go_cases[] = {
 	/* ASCII */
-	{ "ABC-Def.MESOS.", 14,
-	    "abc-def.mesos.", 14 },
+	{ "ABC-Def.MESOS.", 14, "abc-def.mesos.", 14 },
 	/* case 1: U+00C4 */
-	{ "\xc3\x84""b.marathon.mesos.", 19,
-	    "\xc3\xa4""b.marathon.mesos.", 19 },
+	{ "\xc3\x84"
+	  "b.marathon.mesos.",
+	    19,
+	    "\xc3\xa4"
+	    "b.marathon.mesos.",
+	    19 },
 	/* case 2: U+212A KELVIN SIGN */
-	{ "\xe2\x84\xaa""afka.marathon.mesos.", 23,
-	    "kafka.marathon.mesos.", 21 },
+	{ "\xe2\x84\xaa"
+	  "afka.marathon.mesos.",
+	    23, "kafka.marathon.mesos.", 21 },
 	/* case 3: agent id */
-	{ "\xc3\x84""B", 3,
-	    "\xc3\xa4""b", 3 },
+	{ "\xc3\x84"
+	  "B",
+	    3,
+	    "\xc3\xa4"
+	    "b",
+	    3 },
 	/* case 4: domain */
-	{ "\xe2\x84\xaaube", 6,
-	    "kube", 4 },
+	{ "\xe2\x84\xaaube", 6, "kube", 4 },
 	/* U+0130 dotted I to plain i, U+0131 kept */
-	{ "I\xc4\xb0i\xc4\xb1", 6,
-	    "iii\xc4\xb1", 5 },
+	{ "I\xc4\xb0i\xc4\xb1", 6, "iii\xc4\xb1", 5 },
 	/* sigma: no final-sigma rule */
 	{ "\xce\x9f\xce\x94\xce\x9f\xce\xa3 \xce\xa3\xcf\x83\xcf\x82", 15,
 	    "\xce\xbf\xce\xb4\xce\xbf\xcf\x83 \xcf\x83\xcf\x83\xcf\x82", 15 },
 	/* U+1E9E capital sharp s */
-	{ "\xe1\xba\x9e", 3,
-	    "\xc3\x9f", 2 },
+	{ "\xe1\xba\x9e", 3, "\xc3\x9f", 2 },
 	/* titlecase digraphs */
-	{ "\xc7\x85\xc7\x84\xc7\x86", 6,
-	    "\xc7\x86\xc7\x86\xc7\x86", 6 },
+	{ "\xc7\x85\xc7\x84\xc7\x86", 6, "\xc7\x86\xc7\x86\xc7\x86", 6 },
 	/* U+023A grows from 2 to 3 bytes */
-	{ "\xc8\xba", 2,
-	    "\xe2\xb1\xa5", 3 },
+	{ "\xc8\xba", 2, "\xe2\xb1\xa5", 3 },
 	/* U+2126 OHM SIGN shrinks to omega */
-	{ "\xe2\x84\xa6", 3,
-	    "\xcf\x89", 2 },
+	{ "\xe2\x84\xa6", 3, "\xcf\x89", 2 },
 	/* Deseret (4 bytes) */
 	{ "\xf0\x90\x90\x80\xf0\x90\x90\xa7", 8,
 	    "\xf0\x90\x90\xa8\xf0\x90\x91\x8f", 8 },
@@ -62,44 +64,57 @@ static const struct go_case go_cases[] = {
 	{ "\xe2\xb0\xaf\xea\x9f\x80\xf0\x90\x95\xb0", 10,
 	    "\xe2\xb0\xaf\xea\x9f\x80\xf0\x90\x95\xb0", 10 },
 	/* stray byte */
-	{ "a\xff""B", 3,
-	    "a\xef\xbf\xbd""b", 5 },
+	{ "a\xff"
+	  "B",
+	    3,
+	    "a\xef\xbf\xbd"
+	    "b",
+	    5 },
 	/* truncated 2-byte */
-	{ "\xc3""A", 2,
-	    "\xef\xbf\xbd""a", 4 },
+	{ "\xc3"
+	  "A",
+	    2,
+	    "\xef\xbf\xbd"
+	    "a",
+	    4 },
 	/* truncated 3-byte */
-	{ "\xe2\x84""A", 3,
-	    "\xef\xbf\xbd\xef\xbf\xbd""a", 7 },
+	{ "\xe2\x84"
+	  "A",
+	    3,
+	    "\xef\xbf\xbd\xef\xbf\xbd"
+	    "a",
+	    7 },
 	/* truncated 4-byte at end */
-	{ "\xf0\x9f\x98", 3,
-	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", 9 },
+	{ "\xf0\x9f\x98", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", 9 },
 	/* overlong NUL */
-	{ "\xc0\x80", 2,
-	    "\xef\xbf\xbd\xef\xbf\xbd", 6 },
+	{ "\xc0\x80", 2, "\xef\xbf\xbd\xef\xbf\xbd", 6 },
 	/* overlong 3-byte */
-	{ "\xe0\x80\xaf", 3,
-	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", 9 },
+	{ "\xe0\x80\xaf", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", 9 },
 	/* surrogate U+D800 */
-	{ "\xed\xa0\x80", 3,
-	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", 9 },
+	{ "\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", 9 },
 	/* above U+10FFFF */
 	{ "\xf4\x90\x80\x80", 4,
 	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", 12 },
 	/* F5 lead */
-	{ "\xf5\x80", 2,
-	    "\xef\xbf\xbd\xef\xbf\xbd", 6 },
+	{ "\xf5\x80", 2, "\xef\xbf\xbd\xef\xbf\xbd", 6 },
 	/* lone continuations */
-	{ "\x80\xbf", 2,
-	    "\xef\xbf\xbd\xef\xbf\xbd", 6 },
+	{ "\x80\xbf", 2, "\xef\xbf\xbd\xef\xbf\xbd", 6 },
 	/* encoded U+FFFD kept */
-	{ "\xef\xbf\xbd""A", 4,
-	    "\xef\xbf\xbd""a", 4 },
+	{ "\xef\xbf\xbd"
+	  "A",
+	    4,
+	    "\xef\xbf\xbd"
+	    "a",
+	    4 },
 	/* NUL inside */
-	{ "a\x00""B", 3,
-	    "a\x00""b", 3 },
+	{ "a\x00"
+	  "B",
+	    3,
+	    "a\x00"
+	    "b",
+	    3 },
 	/* DEL and U+0080 */
-	{ "\x7f\xc2\x80", 3,
-	    "\x7f\xc2\x80", 3 },
+	{ "\x7f\xc2\x80", 3, "\x7f\xc2\x80", 3 },
 };
 
 /* Lowercases into a buffer of exactly UTF8LOWER_MAX(len) + 1 bytes, so
@@ -159,17 +174,17 @@ test_rune(void **state)
 	assert_int_equal(utf8lower_rune('@'), '@');
 	assert_int_equal(utf8lower_rune('['), '[');
 	assert_int_equal(utf8lower_rune(0xC4), 0xE4);
-	assert_int_equal(utf8lower_rune(0xD7), 0xD7);	/* multiplication sign */
+	assert_int_equal(utf8lower_rune(0xD7), 0xD7); /* multiplication sign */
 	assert_int_equal(utf8lower_rune(0x130), 'i');
 	assert_int_equal(utf8lower_rune(0x131), 0x131);
 	assert_int_equal(utf8lower_rune(0x212A), 'k');
-	assert_int_equal(utf8lower_rune(0x212B), 0xE5);	/* ANGSTROM SIGN */
+	assert_int_equal(utf8lower_rune(0x212B), 0xE5); /* ANGSTROM SIGN */
 	assert_int_equal(utf8lower_rune(0x3A3), 0x3C3);
 	assert_int_equal(utf8lower_rune(0x3C2), 0x3C2);
-	assert_int_equal(utf8lower_rune(0x100), 0x101);	/* stride 2 */
+	assert_int_equal(utf8lower_rune(0x100), 0x101); /* stride 2 */
 	assert_int_equal(utf8lower_rune(0x101), 0x101);
-	assert_int_equal(utf8lower_rune(0x1E921), 0x1E943);	/* Adlam, last */
-	assert_int_equal(utf8lower_rune(0x2C2F), 0x2C2F);	/* Unicode 14 */
+	assert_int_equal(utf8lower_rune(0x1E921), 0x1E943); /* Adlam, last */
+	assert_int_equal(utf8lower_rune(0x2C2F), 0x2C2F);   /* Unicode 14 */
 	assert_int_equal(utf8lower_rune(0xFFFD), 0xFFFD);
 	assert_int_equal(utf8lower_rune(0x10FFFF), 0x10FFFF);
 }

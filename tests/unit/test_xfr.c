@@ -76,7 +76,7 @@ test_serial_persisted(void **state)
 	(void)state;
 	assert_true(fd >= 0);
 	close(fd);
-	assert_false(serial_load(path, &v));	/* empty file */
+	assert_false(serial_load(path, &v)); /* empty file */
 	assert_int_equal(serial_store(path, 4000000000U), 0);
 	assert_true(serial_load(path, &v));
 	assert_int_equal(v, 4000000000U);
@@ -135,8 +135,8 @@ test_acl(void **state)
 	/* An IPv4 client on an IPv6 socket arrives mapped. */
 	p = peer6("::ffff:10.1.2.3");
 	assert_true(acl_match(acl, 3, &p));
-	assert_false(acl_match(acl, 0, &p));	/* [] = nobody */
-	assert_true(acl_parse("10.0.0.1", &acl[0]));	/* a host */
+	assert_false(acl_match(acl, 0, &p));	     /* [] = nobody */
+	assert_true(acl_parse("10.0.0.1", &acl[0])); /* a host */
 	p = peer4("10.0.0.1");
 	assert_true(acl_match(acl, 1, &p));
 	p = peer4("10.0.0.2");
@@ -189,10 +189,10 @@ test_tsig_dnspython_vectors(void **state)
 	assert_int_equal(tsig_verify(&k, q, &t, T0 + 301), TSIG_BADTIME);
 	assert_int_equal(tsig_verify(&other, q, &t, T0), TSIG_BADKEY);
 	/* Any changed byte of the signed part breaks the MAC. */
-	q[13] ^= 0x20;				/* "Mesos" */
+	q[13] ^= 0x20; /* "Mesos" */
 	assert_int_equal(tsig_verify(&k, q, &t, T0), TSIG_BADSIG);
 	q[13] ^= 0x20;
-	k.secret[0] ^= 1;			/* a wrong secret */
+	k.secret[0] ^= 1; /* a wrong secret */
 	assert_int_equal(tsig_verify(&k, q, &t, T0), TSIG_BADSIG);
 	k.secret[0] ^= 1;
 
@@ -201,7 +201,7 @@ test_tsig_dnspython_vectors(void **state)
 		if (memcmp(r + toff, "\x07xfr-key", 8) == 0)
 			break;
 	memcpy(mine, r, toff);
-	mine[11] = 0;				/* ARCOUNT without the TSIG */
+	mine[11] = 0; /* ARCOUNT without the TSIG */
 	n = tsig_sign(&k, mine, toff, sizeof mine, 0x1234, t.mac, t.mac_len,
 	    false, T0, TSIG_NOERROR, mac);
 	assert_int_equal(n, rn);
@@ -229,11 +229,67 @@ test_request_parser(void **state)
 	struct xfr_request r;
 	/* IXFR for mesos. with serial 7 in the authority section. */
 	static const uint8_t ixfr[] = {
-		0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0,
-		5, 'm', 'e', 's', 'o', 's', 0, 0, 251, 0, 1,
-		0xc0, 12, 0, 6, 0, 1, 0, 0, 0, 60, 0, 26,
-		1, 'a', 0, 1, 'b', 0, 0, 0, 0, 7, 0, 0, 0, 1, 0, 0, 0, 2,
-		0, 0, 0, 3, 0, 0, 0, 4,
+		0,
+		1,
+		0,
+		0,
+		0,
+		1,
+		0,
+		0,
+		0,
+		1,
+		0,
+		0,
+		5,
+		'm',
+		'e',
+		's',
+		'o',
+		's',
+		0,
+		0,
+		251,
+		0,
+		1,
+		0xc0,
+		12,
+		0,
+		6,
+		0,
+		1,
+		0,
+		0,
+		0,
+		60,
+		0,
+		26,
+		1,
+		'a',
+		0,
+		1,
+		'b',
+		0,
+		0,
+		0,
+		0,
+		7,
+		0,
+		0,
+		0,
+		1,
+		0,
+		0,
+		0,
+		2,
+		0,
+		0,
+		0,
+		3,
+		0,
+		0,
+		0,
+		4,
 	};
 
 	(void)state;
@@ -253,7 +309,7 @@ test_request_parser(void **state)
 	/* A response (QR) or another opcode is not a request. */
 	q[2] = 0x80;
 	assert_false(xfr_is_transfer(q, n));
-	q[2] = 0x20;				/* opcode 4 (NOTIFY) */
+	q[2] = 0x20; /* opcode 4 (NOTIFY) */
 	assert_false(xfr_is_transfer(q, n));
 }
 
@@ -271,8 +327,8 @@ build(const char *const *names, const char *const *ips, size_t n,
 		struct ipaddr ip;
 
 		assert_true(ipaddr_parse(ips[i], strlen(ips[i]), &ip));
-		assert_true(builder_insert_ip(b, names[i], strlen(names[i]),
-		    &ip));
+		assert_true(
+		    builder_insert_ip(b, names[i], strlen(names[i]), &ip));
 	}
 	/* Names that never change, so that the zone outweighs its deltas. */
 	for (int i = 0; i < 30; i++) {
@@ -317,7 +373,8 @@ walk_text(uint32_t from, uint32_t to, char *out, size_t cap)
 
 		/* Owners are written first in full, then as pointers. */
 		if ((buf[pos] & 0xc0) == 0xc0) {
-			size_t p = (size_t)(buf[pos] & 0x3f) << 8 | buf[pos + 1];
+			size_t p =
+			    (size_t)(buf[pos] & 0x3f) << 8 | buf[pos + 1];
 
 			memcpy(label, buf + p + 1, buf[p]);
 			pos += 2;
@@ -353,21 +410,24 @@ static void
 test_journal_deltas(void **state)
 {
 	char err[256], text[1024];
-	static const char *n1[] = { "web.marathon.mesos.", "db.marathon.mesos." };
+	static const char *n1[] = { "web.marathon.mesos.",
+		"db.marathon.mesos." };
 	static const char *i1[] = { "10.0.0.1", "10.0.0.2" };
-	static const char *n2[] = { "web.marathon.mesos.", "api.marathon.mesos." };
+	static const char *n2[] = { "web.marathon.mesos.",
+		"api.marathon.mesos." };
 	static const char *i2[] = { "10.0.0.1", "10.0.0.3" };
-	static const char *n3[] = { "web.marathon.mesos.", "api.marathon.mesos.",
-	    "db.marathon.mesos." };
+	static const char *n3[] = { "web.marathon.mesos.",
+		"api.marathon.mesos.", "db.marathon.mesos." };
 	static const char *i3[] = { "10.0.0.9", "10.0.0.3", "fd00::2" };
 	struct snapshot *a = build(n1, i1, 2, 100), *b = build(n2, i2, 2, 101),
-	    *c = build(n3, i3, 3, 102);
+			*c = build(n3, i3, 3, 102);
 	const char *json = "{\"masters\":[\"10.0.0.1:5050\"],"
-	    "\"ZoneTransferAllow\":[\"127.0.0.1\"]}";
+			   "\"ZoneTransferAllow\":[\"127.0.0.1\"]}";
 
 	(void)state;
 	assert_int_equal(config_parse(&cfg, json, strlen(json), "t.json", err,
-	    sizeof err), 0);
+			     sizeof err),
+	    0);
 	assert_int_equal(xfr_init(&cfg, err, sizeof err), 0);
 	journal_record(NULL, a);
 	walk_text(100, 100, text, sizeof text);
@@ -400,7 +460,7 @@ test_journal_deltas(void **state)
 	{
 		struct snapshot *tiny = build(NULL, NULL, 0, 104);
 
-		tiny->n[RK_A] = 0;		/* counted as an empty zone */
+		tiny->n[RK_A] = 0; /* counted as an empty zone */
 		journal_record(c, tiny);
 		walk_text(103, 104, text, sizeof text);
 		assert_string_equal(text, "none");
@@ -430,13 +490,15 @@ test_journal_deltas(void **state)
 static void
 test_zone_digest(void **state)
 {
-	static const char *n1[] = { "web.marathon.mesos.", "db.marathon.mesos." };
+	static const char *n1[] = { "web.marathon.mesos.",
+		"db.marathon.mesos." };
 	static const char *i1[] = { "10.0.0.1", "10.0.0.2" };
-	static const char *n2[] = { "db.marathon.mesos.", "web.marathon.mesos." };
+	static const char *n2[] = { "db.marathon.mesos.",
+		"web.marathon.mesos." };
 	static const char *i2[] = { "10.0.0.2", "10.0.0.1" };
 	static const char *i3[] = { "10.0.0.2", "10.0.0.3" };
 	struct snapshot *a = build(n1, i1, 2, 1), *b = build(n2, i2, 2, 2),
-	    *c = build(n2, i3, 2, 3);
+			*c = build(n2, i3, 2, 3);
 
 	(void)state;
 	/* The same records in another order: the same zone. */
@@ -453,9 +515,11 @@ expect_config_error(const char *keys, const char *want)
 	char json[512], err[256] = "";
 	struct config c;
 
-	snprintf(json, sizeof json, "{\"masters\":[\"10.0.0.1:5050\"],%s}", keys);
+	snprintf(json, sizeof json, "{\"masters\":[\"10.0.0.1:5050\"],%s}",
+	    keys);
 	assert_int_equal(config_parse(&c, json, strlen(json), "t.json", err,
-	    sizeof err), -1);
+			     sizeof err),
+	    -1);
 	if (strstr(err, want) == NULL)
 		fail_msg("error \"%s\" lacks \"%s\"", err, want);
 	/* The secret never appears in a message. */
@@ -476,7 +540,8 @@ test_config_keys(void **state)
 	expect_config_error("\"ZoneTransferTSIG\":{\"secret\":\"c2VjcmV0\"}",
 	    "a secret without a name");
 	expect_config_error("\"ZoneTransferTSIG\":{\"name\":\"k\","
-	    "\"secret\":\"c2VjcmV0*\"}", "invalid ZoneTransferTSIG");
+			    "\"secret\":\"c2VjcmV0*\"}",
+	    "invalid ZoneTransferTSIG");
 	expect_config_error("\"ZoneTransferTSIG\":[1]", "ZoneTransferTSIG");
 }
 

@@ -9,12 +9,14 @@
 #ifndef MDNS_TEST_XFAIL_H
 #define MDNS_TEST_XFAIL_H
 
-#define XFAIL_BUG(ok, reason) do { \
-	if (ok) \
-		fail_msg("known bug now fixed, make this a plain assertion: " \
-		    "%s", (reason)); \
-	else \
-		print_message("[  XFAIL   ] %s\n", (reason)); \
-} while (0)
+#define XFAIL_BUG(ok, reason) \
+	do { \
+		if (ok) \
+			fail_msg("known bug now fixed, make this a plain assertion: " \
+				 "%s", \
+			    (reason)); \
+		else \
+			print_message("[  XFAIL   ] %s\n", (reason)); \
+	} while (0)
 
 #endif
