@@ -11,6 +11,7 @@ PACKAGES=(
 	clang-format # scripts/check-format.sh
 	libcurl4-openssl-dev libyajl-dev libmicrohttpd-dev liburcu-dev
 	libcmocka-dev libzookeeper-mt-dev libssl-dev libsodium-dev
+	libsystemd-dev # sd_notify (src/service/sdnotify.c)
 	# system tests: a real ZooKeeper, Python tests, DNS tools and peers
 	zookeeper default-jre-headless python3 python3-pytest python3-dnspython python3-kazoo
 	dnsutils knot nsd dnsperf openssl iproute2 curl util-linux

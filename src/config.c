@@ -1284,3 +1284,176 @@ config_free(struct config *c)
 	c->zone_resolvers = NULL;
 	c->n_zone_resolvers = 0;
 }
+
+/* ---- keys a reload cannot change (service/reload.c) ---- */
+
+static const struct field *
+field_named(const char *key)
+{
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		if (strcmp(fields[i].key, key) == 0)
+			return &fields[i];
+	return NULL;
+}
+
+static bool
+strv_equal(const struct strv *a, const struct strv *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return false;
+	return true;
+}
+
+static char *
+strv_text(const struct strv *l, char *out, size_t len)
+{
+	size_t used = 0;
+
+	used += (size_t)snprintf(out, len, "[");
+	for (size_t i = 0; i < l->n && used < len; i++)
+		used += (size_t)snprintf(out + used, len - used, "%s%s",
+		    i ? "," : "", l->v[i]);
+	if (used < len)
+		snprintf(out + used, len - used, "]");
+	return out;
+}
+
+/* The value of f in c as the log shows it; secrets are never shown. */
+static void
+field_text(const struct config *c, const struct field *f, char *out, size_t len)
+{
+	const char *p = (const char *)c + f->offset;
+
+	switch (f->type) {
+	case F_INT:
+		snprintf(out, len, "%lld", (long long)*(const int64_t *)p);
+		break;
+	case F_BOOL:
+		snprintf(out, len, "%s", *(const bool *)p ? "true" : "false");
+		break;
+	case F_STRING:
+		snprintf(out, len, "\"%s\"", *(char *const *)p);
+		break;
+	case F_STRV:
+		strv_text((const struct strv *)p, out, len);
+		break;
+	default:
+		snprintf(out, len, "(not shown)");
+		break;
+	}
+}
+
+static bool
+field_equal(const struct config *a, const struct config *b,
+    const struct field *f)
+{
+	const char *pa = (const char *)a + f->offset;
+	const char *pb = (const char *)b + f->offset;
+
+	switch (f->type) {
+	case F_INT:
+		return *(const int64_t *)pa == *(const int64_t *)pb;
+	case F_BOOL:
+		return *(const bool *)pa == *(const bool *)pb;
+	case F_STRING:
+		return strcmp(*(char *const *)pa, *(char *const *)pb) == 0;
+	case F_STRV:
+		return strv_equal((const struct strv *)pa,
+		    (const struct strv *)pb);
+	case F_CREDS:
+		return strcmp(a->principal, b->principal) == 0 &&
+		    strcmp(a->secret, b->secret) == 0;
+	case F_TSIG:
+		return strcmp(a->xfr_tsig_name, b->xfr_tsig_name) == 0 &&
+		    strcmp(a->xfr_tsig_secret, b->xfr_tsig_secret) == 0;
+	default:
+		return true;
+	}
+}
+
+static bool
+strv_copy(struct strv *dst, const struct strv *src)
+{
+	struct strv c = { calloc(src->n + 1, sizeof(char *)), 0, src->present };
+
+	if (c.v == NULL)
+		return false;
+	for (; c.n < src->n; c.n++)
+		if ((c.v[c.n] = strdup(src->v[c.n])) == NULL) {
+			strv_clear(&c);
+			return false;
+		}
+	strv_clear(dst);
+	*dst = c;
+	return true;
+}
+
+static bool
+string_copy(char **dst, const char *src)
+{
+	char *c = strdup(src);
+
+	if (c == NULL)
+		return false;
+	free(*dst);
+	*dst = c;
+	return true;
+}
+
+int
+config_keep_key(struct config *next, const struct config *running,
+    const char *key, char *was, size_t waslen, char *now, size_t nowlen)
+{
+	const struct field *f = field_named(key);
+	char *pn;
+	bool ok = true;
+
+	if (f == NULL || field_equal(next, running, f))
+		return 0;
+	field_text(running, f, was, waslen);
+	field_text(next, f, now, nowlen);
+	pn = (char *)next + f->offset;
+	switch (f->type) {
+	case F_INT:
+		*(int64_t *)pn =
+		    *(const int64_t *)((const char *)running + f->offset);
+		break;
+	case F_BOOL:
+		*(bool *)pn =
+		    *(const bool *)((const char *)running + f->offset);
+		break;
+	case F_STRING:
+		ok = string_copy((char **)pn,
+		    *(char *const *)((const char *)running + f->offset));
+		break;
+	case F_STRV:
+		ok = strv_copy((struct strv *)pn,
+		    (const struct strv *)((const char *)running + f->offset));
+		break;
+	case F_CREDS:
+		ok = string_copy(&next->principal, running->principal) &&
+		    string_copy(&next->secret, running->secret);
+		break;
+	case F_TSIG:
+		ok =
+		    string_copy(&next->xfr_tsig_name, running->xfr_tsig_name) &&
+		    string_copy(&next->xfr_tsig_secret,
+			running->xfr_tsig_secret);
+		break;
+	default:
+		break;
+	}
+	return ok ? 1 : -1;
+}
+
+bool
+config_key_changed(const struct config *a, const struct config *b,
+    const char *key)
+{
+	const struct field *f = field_named(key);
+
+	return f != NULL && !field_equal(a, b, f);
+}

@@ -3,11 +3,13 @@
  *
  * Keys are matched case-insensitively and decoded with Go encoding/json
  * rules (spec/config.md), so an operator's existing file works unchanged.
- * The struct is filled once at start-up and read-only afterwards.
+ * A struct is filled once and read-only afterwards; a reload (SIGHUP)
+ * publishes a whole new one through cfglive.h.
  */
 #ifndef MDNS_CONFIG_H
 #define MDNS_CONFIG_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -99,6 +101,10 @@ struct config {
 	char *xfr_tsig_name;	/**< TSIG key name; "" = no TSIG */
 	char *xfr_tsig_secret;	/**< base64 HMAC-SHA256 key; never logged */
 	char *xfr_serial_file;	/**< where the SOA serial persists; "" = not */
+
+	/* Set by cfglive.c when the configuration is published (reload). */
+	uint64_t generation;   /**< 1 at start-up, +1 per applied reload */
+	_Atomic int live_refs; /**< holders; the last one frees (cfglive) */
 };
 
 /** Most ReverseZones entries (each reverse query scans them). */
@@ -120,6 +126,17 @@ config_write_json(const struct config *c, uint32_t serial, struct buf *out);
 
 /** Releases every string and list. */
 void config_free(struct config *c);
+
+/** A reload keeps `key` (its Go field name, as in the error messages) at
+ *  its running value: when next differs from running, the running value
+ *  is copied into next and both are written as text into was and now
+ *  (secrets never).  1 when it differed, 0 when not, -1 out of memory. */
+int config_keep_key(struct config *next, const struct config *running,
+    const char *key, char *was, size_t waslen, char *now, size_t nowlen);
+
+/** True when `key` (Go field name) differs between a and b. */
+bool config_key_changed(const struct config *a, const struct config *b,
+    const char *key);
 
 /** Expands "~/" and makes the path absolute, as the original reports it. */
 char *config_resolve_path(const char *path);

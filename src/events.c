@@ -44,6 +44,8 @@ struct events {
 	bool dirty;	     /* events changed it since a build */
 	struct apps pending; /* changed since the last publication */
 	bool pending_full;   /* ... and any name may have */
+	const struct cluster_naming *naming_next; /* a reload's, for the
+						     next poll; NULL: none */
 	/* The reload loop's alone. */
 	struct apps changed;   /* changed since the last full build */
 	struct snapshot *base; /* that full build */
@@ -153,6 +155,14 @@ events_new(bool rfc952)
 	e->replay.max = EVENT_LOG_MAX;
 	e->held.max = EVENT_LOG_MAX;
 	return e;
+}
+
+void
+events_set_naming(struct events *e, bool rfc952)
+{
+	pthread_mutex_lock(&e->lock);
+	e->naming_next = appkey_naming(rfc952);
+	pthread_mutex_unlock(&e->lock);
 }
 
 void
@@ -273,6 +283,12 @@ events_poll_load(struct events *e, const struct mesos_state *state,
 	assert(!e->building);
 	out->running_before =
 	    cluster_loaded(e->model) ? cluster_running_tasks(e->model) : 0;
+	if (e->naming_next != NULL) {
+		/* The model is loaded anew here: every key under the new
+		 * rules, as the full build that follows names them. */
+		cluster_set_naming(e->model, e->naming_next);
+		e->naming_next = NULL;
+	}
 	if (cluster_load(e->model, state) < 0) {
 		pthread_mutex_unlock(&e->lock);
 		return -1;

@@ -48,6 +48,10 @@ struct events_outcome {
  *  of memory. */
 struct events *events_new(bool rfc952);
 
+/** EnforceRFC952 changed (a reload): the next poll loads the model under
+ *  the new label rules. */
+void events_set_naming(struct events *e, bool rfc952);
+
 /** Frees it (no build in progress). */
 void events_free(struct events *e);
 

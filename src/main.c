@@ -3,7 +3,9 @@
  * The order is the original's (spec/README.md): flags, configuration (any
  * error exits 1 with one line), the reload thread, and the DNS and HTTP
  * servers once the first reload has published records.  SIGTERM and
- * SIGINT stop cleanly; SIGHUP and SIGUSR1 ask for a reload now.
+ * SIGINT stop cleanly; SIGHUP reads the configuration file again
+ * (service/reload.c) and reloads the state, SIGUSR1 the state only.
+ * systemd hears of each step (service/sdnotify.c).
  */
 #include <errno.h>
 #include <malloc.h>
@@ -16,12 +18,17 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cfglive.h"
 #include "config.h"
 #include "log.h"
 #include "master/masters.h"
 #include "master/zk.h"
+#include "records/snapshot.h"
 #include "refresh.h"
+#include "util/clock.h"
 #include "server/dns_server.h"
+#include "service/reload.h"
+#include "service/sdnotify.h"
 #include "http/api.h"
 #include "state/auth.h"
 #include "state/fetch.h"
@@ -164,10 +171,38 @@ go_duration(int64_t s, char *out, size_t len)
 	return out;
 }
 
+/* STATUS= after each publication: the records served and their serial. */
+static void
+status_update(uint64_t *seen, bool ready)
+{
+	struct refresh_stats st;
+	struct snapshot *s;
+	uint32_t serial = 0;
+	char msg[128];
+
+	refresh_get_stats(&st);
+	if (st.count == *seen && !ready)
+		return;
+	*seen = st.count;
+	snapshot_read_lock();
+	if ((s = snapshot_current()) != NULL)
+		serial = snap_serial(s);
+	snapshot_read_unlock();
+	snprintf(msg, sizeof msg, "serving %u records, serial %u", st.records,
+	    serial);
+	if (ready)
+		sdnotify_ready(msg);
+	else
+		sdnotify_status(msg);
+}
+
 int
 main(int argc, char **argv)
 {
-	struct config cfg;
+	/* The start-up configuration: what is fixed until a restart (the
+	 * sockets, the event stream) reads it until exit; a reload publishes
+	 * new ones beside it (cfglive.h). */
+	struct config *cfg = calloc(1, sizeof *cfg);
 	struct flags flags = { 0 };
 	struct fetch_opts fopts = { 0 };
 	char err[2048];
@@ -176,6 +211,11 @@ main(int argc, char **argv)
 	bool serving = false, refreshing = false, ok;
 	struct masters_listener listener;
 	struct stream_sink sink;
+	struct refresh_reloader reloader;
+	uint64_t published = 0;
+
+	if (cfg == NULL)
+		return 1;
 
 	/* Big buffers always from mmap, so that a refresh gives its memory
 	 * back to the system instead of leaving the heap fragmented. */
@@ -199,63 +239,70 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (config_load(&cfg, flags.config, err, sizeof err) < 0) {
+	if (config_load(cfg, flags.config, err, sizeof err) < 0) {
 		log_error("%s", err);
-		config_free(&cfg);
+		config_free(cfg);
+		free(cfg);
 		return 1;
 	}
-	if (cfg.mesos_authentication[0] == '\0' && cfg.principal[0] != '\0')
+	/* Published for every reader, and held here until exit. */
+	cfglive_publish(cfg);
+	cfglive_hold(cfg);
+	sdnotify_init();
+	sdnotify_status("waiting for the first master state");
+	reload_init(flags.config);
+	reload_reloader(&reloader);
+	if (cfg->mesos_authentication[0] == '\0' && cfg->principal[0] != '\0')
 		log_error(
 		    "Warning: MesosCredentials set but "
 		    "MesosAuthentication is empty: no authentication is used");
 	fetch_global_init();
-	if (auth_init(&cfg, &fopts, err, sizeof err) < 0) {
+	if (auth_init(cfg, &fopts, err, sizeof err) < 0) {
 		log_error("%s", err);
-		config_free(&cfg);
-		return 1;
+		goto fail_early;
 	}
-	fopts.cfg = &cfg;
+	fopts.cfg = cfg;
 	/* The reload loop hears of every change: a new leader, an event. */
 	refresh_masters_listener(&listener);
 	masters_listen(&listener);
 	refresh_stream_sink(&sink);
-	if (cfg.zk[0] != '\0') {
+	if (cfg->zk[0] != '\0') {
 		/* ZooKeeper: M = ["", masters...] until the detector reports;
 		 * no leader for zkDetectionTimeout seconds ends the process. */
 		struct masters_list m = {
-			calloc(cfg.masters.n + 1, sizeof(char *)), 0
+			calloc(cfg->masters.n + 1, sizeof(char *)), 0
 		};
 
 		if (m.v == NULL)
 			goto fail;
 		m.v[m.n++] = "";
-		for (size_t i = 0; i < cfg.masters.n; i++)
-			m.v[m.n++] = cfg.masters.v[i];
+		for (size_t i = 0; i < cfg->masters.n; i++)
+			m.v[m.n++] = cfg->masters.v[i];
 		ok = masters_set((const char *const *)m.v, m.n);
 		free(m.v);
 		if (!ok)
 			goto fail;
-		masters_timer_start(cfg.zk_detection_timeout);
-		if (zk_start(&cfg, err, sizeof err) < 0) {
+		masters_timer_start(cfg->zk_detection_timeout);
+		if (zk_start(cfg, err, sizeof err) < 0) {
 			log_error("%s", err);
 			goto fail;
 		}
 	} else {
 		/* Static masters: M = masters, the first presumed leader. */
-		if (!masters_set((const char *const *)cfg.masters.v,
-			cfg.masters.n))
+		if (!masters_set((const char *const *)cfg->masters.v,
+			cfg->masters.n))
 			goto fail;
 	}
-	if (xfr_init(&cfg, err, sizeof err) < 0) {
+	if (xfr_init(cfg, err, sizeof err) < 0) {
 		log_error("%s", err);
 		goto fail;
 	}
-	if (refresh_start(&cfg, &fopts) < 0) {
+	if (refresh_start(cfg, &fopts, &reloader) < 0) {
 		log_error("cannot start the reload thread");
 		goto fail;
 	}
 	refreshing = true;
-	if (cfg.events_on && stream_start(&cfg, &fopts, &sink) < 0) {
+	if (cfg->events_on && stream_start(cfg, &fopts, &sink) < 0) {
 		log_error("cannot start the event stream thread");
 		goto fail;
 	}
@@ -264,40 +311,64 @@ main(int argc, char **argv)
 	 * the detection timer. */
 	for (;;) {
 		/* Poll often until serving: the first answer must not wait. */
-		struct timespec ts = { 0, (serving ? 250 : 20) * 1000 * 1000 };
+		int64_t tick_ms = serving ? 250 : 20;
+		uint64_t wd = sdnotify_watchdog_usec();
+		struct timespec ts;
 		siginfo_t si;
 
+		/* The watchdog is pinged at half its interval at least. */
+		if (wd != 0 && (int64_t)(wd / 4000) < tick_ms)
+			tick_ms = wd / 4000 > 0 ? (int64_t)(wd / 4000) : 1;
+		ts = (struct timespec){ 0, tick_ms * 1000 * 1000 };
 		sig = sigtimedwait(&sigs, &si, &ts);
-		if (sig == SIGTERM || sig == SIGINT)
+		if (sig == SIGTERM || sig == SIGINT) {
+			sdnotify_stopping();
 			break;
-		if (sig == SIGHUP || sig == SIGUSR1) {
+		}
+		if (sig == SIGHUP) {
+			log_verbose("signal %d: reloading the configuration "
+				    "and the state now",
+			    sig);
+			if (serving)
+				sdnotify_reloading();
+			refresh_reload_config();
+		}
+		if (sig == SIGUSR1) {
 			log_verbose("signal %d: reloading the state now", sig);
 			refresh_trigger();
 		}
+		sdnotify_watchdog_tick(clock_us());
+		if (serving)
+			status_update(&published, false);
 		if (masters_timer_expired()) {
 			char d[64];
 
+			const struct config *now = cfglive_acquire();
+
 			log_error("master detection timed out after %s",
-			    go_duration(cfg.zk_detection_timeout, d, sizeof d));
+			    go_duration(now->zk_detection_timeout, d,
+				sizeof d));
+			cfglive_release(now);
 			goto fail;
 		}
 		if (!serving && refresh_loaded()) {
 			serving = true;
-			if (cfg.dns_on &&
-			    dns_server_start(&cfg, err, sizeof err) < 0) {
+			if (cfg->dns_on &&
+			    dns_server_start(cfg, err, sizeof err) < 0) {
 				log_error("%s", err);
 				goto fail;
 			}
-			if (cfg.http_on &&
-			    http_api_start(&cfg, err, sizeof err) < 0) {
+			if (cfg->http_on &&
+			    http_api_start(cfg, err, sizeof err) < 0) {
 				log_error("%s", err);
 				goto fail;
 			}
 			log_verbose("serving: DNS %s:%lld %s, HTTP %s:%lld %s",
-			    cfg.listener, (long long)cfg.port,
-			    cfg.dns_on ? "on" : "off", cfg.http_listener,
-			    (long long)cfg.http_port,
-			    cfg.http_on ? "on" : "off");
+			    cfg->listener, (long long)cfg->port,
+			    cfg->dns_on ? "on" : "off", cfg->http_listener,
+			    (long long)cfg->http_port,
+			    cfg->http_on ? "on" : "off");
+			status_update(&published, true);
 		}
 	}
 	status = 0;
@@ -315,6 +386,11 @@ out:
 	if (refreshing)
 		refresh_stop();
 	xfr_stop();
-	config_free(&cfg);
+	cfglive_shutdown();
+	cfglive_release(cfg);
 	return status;
+fail_early:
+	cfglive_shutdown();
+	cfglive_release(cfg);
+	return 1;
 }

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cfglive.h"
 #include "config.h"
 #include "events.h"
 #include "log.h"
@@ -38,10 +39,12 @@
 
 /* The reload loop's state.
  *
- * Set by refresh_start before the thread runs, read-only afterwards: cfg,
- * opts, hosts, events, thread.  Guarded by lock (the refresh thread, the
- * stream's intake, the signal loop, the HTTP API): sched, stopping, stats.
- * The refresh thread's alone: last_inputs.  sched.loaded is written
+ * Set by refresh_start before the thread runs, read-only afterwards:
+ * hosts, events, thread, reloader.  Guarded by lock (the refresh thread,
+ * the stream's intake, the signal loop, the HTTP API): sched, stopping,
+ * stats, reload_wanted.  The refresh thread's alone: last_inputs, and cfg
+ * and opts.cfg, the configuration in force when the job began (a
+ * reference, cfglive.h).  sched.loaded is written
  * under lock by the refresh thread and read by anyone (refresh_loaded).
  * events has its own lock (events.h); no thread holds both at once. */
 static struct {
@@ -50,11 +53,13 @@ static struct {
 	struct hostcache *hosts;
 	struct events *events; /* NULL without EventsOn */
 	pthread_t thread;
+	struct refresh_reloader reloader;
 
 	pthread_mutex_t lock;
 	pthread_cond_t wake; /* sched changed, or stopping */
 	struct schedule sched;
 	bool stopping;
+	bool reload_wanted; /* SIGHUP: re-read the configuration first */
 	struct refresh_stats stats;
 
 	uint64_t last_inputs; /* digest of what the published
@@ -102,12 +107,15 @@ interface_addrs(struct ipaddr *out, size_t max)
 	return n;
 }
 
-/* Digest of a refresh's inputs besides the configuration (fixed). */
+/* Digest of a refresh's inputs: the body, the masters, the interfaces
+ * and which configuration (a reload changes the records' rules). */
 static uint64_t
 inputs_digest(uint64_t body, const struct masters_list *m,
     const struct ipaddr *ifs, size_t n_ifs)
 {
 	uint64_t h = hash_bytes(&body, sizeof body);
+
+	h = hash_more(h, &R.cfg->generation, sizeof R.cfg->generation);
 
 	for (size_t i = 0; i < m->n; i++)
 		h = hash_more(h, m->v[i], strlen(m->v[i]) + 1);
@@ -410,6 +418,26 @@ poll(void)
 	return ok;
 }
 
+/* SIGHUP: the reloader reads and applies the file; a new configuration
+ * takes the period and naming rules and polls the master at once, so the
+ * records are rebuilt under it. */
+static void
+reload_config(void)
+{
+	const struct config *c;
+
+	if (R.reloader.apply == NULL || R.reloader.apply(R.reloader.ctx) < 0 ||
+	    (c = cfglive_acquire()) == NULL)
+		return;
+	if (R.events != NULL)
+		events_set_naming(R.events, c->enforce_rfc952);
+	pthread_mutex_lock(&R.lock);
+	schedule_set_period(&R.sched, c->refresh_seconds * 1000, clock_ms());
+	schedule_trigger(&R.sched);
+	pthread_mutex_unlock(&R.lock);
+	cfglive_release(c);
+}
+
 static void *
 refresh_main(void *arg)
 {
@@ -426,16 +454,26 @@ refresh_main(void *arg)
 
 		/* The first run, a poll, is due at once. */
 		pthread_mutex_lock(&R.lock);
-		while (!R.stopping &&
+		while (!R.stopping && !R.reload_wanted &&
 		    (left = schedule_wait_ms(&R.sched, clock_ms())) > 0)
 			clock_cond_wait_ms(&R.wake, &R.lock, left);
 		if (R.stopping) {
 			pthread_mutex_unlock(&R.lock);
 			break;
 		}
+		if (R.reload_wanted) {
+			R.reload_wanted = false;
+			pthread_mutex_unlock(&R.lock);
+			reload_config();
+			continue;
+		}
 		poll_now = schedule_take(&R.sched, clock_ms());
 		pthread_mutex_unlock(&R.lock);
+		/* One configuration for the whole job. */
+		R.cfg = R.opts.cfg = cfglive_acquire();
 		ok = poll_now ? poll() : publish_model() || refresh_loaded();
+		cfglive_release(R.cfg);
+		R.cfg = R.opts.cfg = NULL;
 		pthread_mutex_lock(&R.lock);
 		schedule_done(&R.sched, poll_now, ok, clock_ms());
 		pthread_mutex_unlock(&R.lock);
@@ -444,10 +482,13 @@ refresh_main(void *arg)
 }
 
 int
-refresh_start(const struct config *c, const struct fetch_opts *o)
+refresh_start(const struct config *c, const struct fetch_opts *o,
+    const struct refresh_reloader *reloader)
 {
-	R.cfg = c;
 	R.opts = *o;
+	R.opts.cfg = NULL;
+	if (reloader != NULL)
+		R.reloader = *reloader;
 	assert(c->refresh_seconds > 0);
 	schedule_init(&R.sched, c->refresh_seconds * 1000, c->events_on,
 	    clock_ms());
@@ -459,6 +500,15 @@ refresh_start(const struct config *c, const struct fetch_opts *o)
 	if (pthread_create(&R.thread, NULL, refresh_main, NULL) != 0)
 		return -1;
 	return 0;
+}
+
+void
+refresh_reload_config(void)
+{
+	pthread_mutex_lock(&R.lock);
+	R.reload_wanted = true;
+	pthread_cond_broadcast(&R.wake);
+	pthread_mutex_unlock(&R.lock);
 }
 
 void
@@ -526,8 +576,13 @@ stream_reconcile_soon(void *ctx)
 static bool
 stream_leader(void *ctx, char *out, size_t len)
 {
+	const struct config *c = cfglive_acquire();
+	bool zk = c != NULL && c->zk[0] != '\0', ok;
+
 	(void)ctx;
-	return masters_stream_target(R.cfg->zk[0] != '\0', out, len);
+	cfglive_release(c);
+	ok = masters_stream_target(zk, out, len);
+	return ok;
 }
 
 void

@@ -28,8 +28,24 @@ struct refresh_stats {
 	uint64_t events; /**< operator API events received */
 };
 
-/** Starts the reload thread; -1 if it cannot be started. */
-int refresh_start(const struct config *cfg, const struct fetch_opts *opts);
+/** How the reload thread re-reads the configuration (SIGHUP): apply
+ *  returns 0 when a new configuration was published (cfglive.h), -1 when
+ *  the file was refused and the old one stays.  main.c wires
+ *  service/reload.c. */
+struct refresh_reloader {
+	int (*apply)(void *ctx);
+	void *ctx;
+};
+
+/** Starts the reload thread; -1 if it cannot be started.  Every job
+ *  reads the configuration in force when it starts (cfglive.h); cfg is
+ *  the start-up one, for what is fixed until a restart. */
+int refresh_start(const struct config *cfg, const struct fetch_opts *opts,
+    const struct refresh_reloader *reloader);
+
+/** Asks the reload thread to re-read the configuration file, and on
+ *  success poll the master at once under it (SIGHUP). */
+void refresh_reload_config(void);
 
 /** Asks for a reload as soon as the current one (if any) ends. */
 void refresh_trigger(void);

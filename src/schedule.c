@@ -116,3 +116,17 @@ schedule_take(struct schedule *s, int64_t now)
 		s->next_tick += s->period_ms;
 	return poll;
 }
+
+void
+schedule_set_period(struct schedule *s, int64_t period_ms, int64_t now)
+{
+	assert(period_ms > 0);
+	if (period_ms == s->period_ms)
+		return;
+	s->period_ms = period_ms;
+	s->next_tick = now + period_ms;
+	if (s->retry_ms > period_ms)
+		s->retry_ms = period_ms;
+	if (s->due > s->next_tick)
+		s->due = s->next_tick;
+}

@@ -37,6 +37,10 @@ struct schedule {
 void schedule_init(struct schedule *s, int64_t period_ms, bool events_on,
     int64_t now);
 
+/** A new refreshSeconds (a reload): the next periodic poll is one new
+ *  period from now. */
+void schedule_set_period(struct schedule *s, int64_t period_ms, int64_t now);
+
 /** A poll is wanted at once (leader change, SIGHUP). */
 void schedule_trigger(struct schedule *s);
 

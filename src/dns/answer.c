@@ -19,54 +19,106 @@ int
 answer_init(struct answer_ctx *a, const struct config *cfg, uint64_t seed,
     char *err, size_t errlen)
 {
-	size_t n;
-
 	memset(a, 0, sizeof *a);
-	a->cfg = cfg;
 	a->msg.rng = seed | 1;
-	a->soa_answer = cfg->xfr_allow.n > 0;
-	if (dname_from_text(cfg->domain, strlen(cfg->domain), a->domain,
-		&a->domain_len) < 0) {
+	return answer_bind(a, cfg, err, errlen);
+}
+
+int
+answer_bind(struct answer_ctx *a, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	uint8_t domain[WIRE_MAX_NAME], mname[WIRE_MAX_NAME];
+	uint8_t rname[WIRE_MAX_NAME];
+	uint8_t(*zones)[WIRE_MAX_NAME] = NULL;
+	size_t domain_len, n, *zone_lens = NULL, n_zones = 0;
+
+	/* Everything is derived aside: a failure leaves a as it was. */
+	if (dname_from_text(cfg->domain, strlen(cfg->domain), domain,
+		&domain_len) < 0) {
 		snprintf(err, errlen, "domain %s cannot be a DNS name",
 		    cfg->domain);
 		return -1;
 	}
-	dname_lower(a->domain);
-	if (dname_from_text(cfg->soa_mname, strlen(cfg->soa_mname), a->mname,
-		&n) < 0) {
+	dname_lower(domain);
+	if (dname_from_text(cfg->soa_mname, strlen(cfg->soa_mname), mname, &n) <
+	    0) {
 		snprintf(err, errlen, "SOAMname %s cannot be a DNS name",
 		    cfg->soa_mname);
 		return -1;
 	}
-	if (dname_from_text(cfg->soa_rname, strlen(cfg->soa_rname), a->rname,
-		&n) < 0) {
+	if (dname_from_text(cfg->soa_rname, strlen(cfg->soa_rname), rname, &n) <
+	    0) {
 		snprintf(err, errlen, "SOARname %s cannot be a DNS name",
 		    cfg->soa_rname);
 		return -1;
 	}
 	if (cfg->external_on && cfg->n_zone_resolvers > 0) {
-		a->zones = calloc(cfg->n_zone_resolvers, sizeof *a->zones);
-		a->zone_lens =
-		    calloc(cfg->n_zone_resolvers, sizeof *a->zone_lens);
-		if (a->zones == NULL || a->zone_lens == NULL) {
+		zones = calloc(cfg->n_zone_resolvers, sizeof *zones);
+		zone_lens = calloc(cfg->n_zone_resolvers, sizeof *zone_lens);
+		if (zones == NULL || zone_lens == NULL) {
 			snprintf(err, errlen, "out of memory");
-			return -1;
+			goto fail;
 		}
 		for (size_t i = 0; i < cfg->n_zone_resolvers; i++) {
 			const char *z = cfg->zone_resolvers[i].zone;
 
-			if (dname_from_text(z, strlen(z), a->zones[i],
-				&a->zone_lens[i]) < 0) {
+			if (dname_from_text(z, strlen(z), zones[i],
+				&zone_lens[i]) < 0) {
 				snprintf(err, errlen,
 				    "zoneResolvers zone %s "
 				    "cannot be a DNS name",
 				    z);
-				return -1;
+				goto fail;
 			}
 		}
-		a->n_zones = cfg->n_zone_resolvers;
+		n_zones = cfg->n_zone_resolvers;
 	}
+	answer_free(a);
+	a->cfg = cfg;
+	a->generation = cfg->generation;
+	a->soa_answer = cfg->xfr_allow.n > 0;
+	memcpy(a->domain, domain, domain_len);
+	a->domain_len = domain_len;
+	memcpy(a->mname, mname, sizeof mname);
+	memcpy(a->rname, rname, sizeof rname);
+	a->zones = zones;
+	a->zone_lens = zone_lens;
+	a->n_zones = n_zones;
 	return 0;
+fail:
+	free(zones);
+	free(zone_lens);
+	return -1;
+}
+
+int
+answer_config_check(const struct config *cfg, char *err, size_t errlen)
+{
+	struct answer_ctx *a = calloc(1, sizeof *a);
+	int rc;
+
+	if (a == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = answer_bind(a, cfg, err, errlen);
+	answer_free(a);
+	free(a);
+	return rc;
+}
+
+void
+answer_use(struct answer_ctx *a, const struct config *cfg)
+{
+	char err[256];
+
+	if (cfg->generation != a->generation &&
+	    answer_bind(a, cfg, err, sizeof err) < 0)
+		/* Only memory can fail here (answer_config_check passed):
+		 * the names stay those of the previous configuration. */
+		a->generation = cfg->generation;
+	a->cfg = cfg;
 }
 
 void

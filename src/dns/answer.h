@@ -23,7 +23,8 @@ struct config;
 /** Per-worker state: message scratch, names, and the precomputed SOA. */
 struct answer_ctx {
 	struct msg_ctx msg;
-	const struct config *cfg;
+	const struct config *cfg; /**< valid in the caller's read section */
+	uint64_t generation;	  /**< of the config the names come from */
 	uint8_t domain[WIRE_MAX_NAME]; /**< lowercase wire form */
 	size_t domain_len;
 	uint8_t mname[WIRE_MAX_NAME];
@@ -53,6 +54,20 @@ struct answer_ctx {
  *  domain cannot be written as DNS names.  Free with answer_free. */
 int answer_init(struct answer_ctx *a, const struct config *cfg, uint64_t seed,
     char *err, size_t errlen);
+
+/** Derives the names of cfg into a (after a reload); -1 with err, a
+ *  unchanged, when they cannot be DNS names or memory is short. */
+int answer_bind(struct answer_ctx *a, const struct config *cfg, char *err,
+    size_t errlen);
+
+/** The checks answer_init makes, for a configuration about to be
+ *  published: 0, or -1 with the same message start-up gives. */
+int answer_config_check(const struct config *cfg, char *err, size_t errlen);
+
+/** Points a at cfg, the configuration in force in the caller's read
+ *  section (once per batch); re-derives the names only when it is a new
+ *  one, so the packet path stays free of allocation. */
+void answer_use(struct answer_ctx *a, const struct config *cfg);
 
 /** What dns_handle decided to do with a query. */
 enum handle_result {

@@ -24,6 +24,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "cfglive.h"
 #include "config.h"
 #include "dns/answer.h"
 #include "dns/dname.h"
@@ -204,6 +205,50 @@ parse_upstreams(const struct strv *l, struct route_list *out)
 	return 0;
 }
 
+/* The route lists of cfg, into deflt and zones (none without
+ * ExternalOn); -1 when memory is short, nothing allocated then. */
+static int
+routes_of(const struct config *cfg, struct route_list *deflt,
+    struct route_list **zones, size_t *n_zones)
+{
+	*deflt = (struct route_list){ 0 };
+	*zones = NULL;
+	*n_zones = 0;
+	if (!cfg->external_on)
+		return 0;
+	if (parse_upstreams(&cfg->resolvers, deflt) < 0)
+		return -1;
+	*zones = calloc(cfg->n_zone_resolvers + 1, sizeof **zones);
+	if (*zones == NULL)
+		goto fail;
+	for (size_t i = 0; i < cfg->n_zone_resolvers; i++) {
+		if (parse_upstreams(&cfg->zone_resolvers[i].resolvers,
+			&(*zones)[i]) < 0)
+			goto fail;
+		*n_zones = i + 1;
+	}
+	*n_zones = cfg->n_zone_resolvers;
+	return 0;
+fail:
+	free(deflt->v);
+	for (size_t i = 0; *zones != NULL && i < *n_zones; i++)
+		free((*zones)[i].v);
+	free(*zones);
+	return -1;
+}
+
+static void
+routes_free(struct fwd_engine *e)
+{
+	free(e->deflt.v);
+	for (size_t i = 0; i < e->n_zones; i++)
+		free(e->zones[i].v);
+	free(e->zones);
+	e->deflt = (struct route_list){ 0 };
+	e->zones = NULL;
+	e->n_zones = 0;
+}
+
 struct fwd_engine *
 fwd_engine_new(const struct config *cfg, int epoll_fd, struct fwd_cache *cache)
 {
@@ -212,7 +257,7 @@ fwd_engine_new(const struct config *cfg, int epoll_fd, struct fwd_cache *cache)
 
 	if (e == NULL)
 		return NULL;
-	e->cfg = cfg;
+	e->cfg = cfglive_hold(cfg);
 	e->epoll_fd = epoll_fd;
 	e->cache = cache;
 	e->timeout_ms = (cfg->timeout > 0 ? cfg->timeout : 5) * 1000;
@@ -225,22 +270,44 @@ fwd_engine_new(const struct config *cfg, int epoll_fd, struct fwd_cache *cache)
 	    !free_stack_init(&e->free_pend, cap))
 		goto fail;
 	e->rnd_used = sizeof e->rnd;
-	if (cfg->external_on) {
-		if (parse_upstreams(&cfg->resolvers, &e->deflt) < 0)
-			goto fail;
-		e->zones = calloc(cfg->n_zone_resolvers + 1, sizeof *e->zones);
-		if (e->zones == NULL)
-			goto fail;
-		for (size_t i = 0; i < cfg->n_zone_resolvers; i++)
-			if (parse_upstreams(&cfg->zone_resolvers[i].resolvers,
-				&e->zones[i]) < 0)
-				goto fail;
-		e->n_zones = cfg->n_zone_resolvers;
-	}
+	if (routes_of(cfg, &e->deflt, &e->zones, &e->n_zones) < 0)
+		goto fail;
 	return e;
 fail:
 	fwd_engine_free(e);
 	return NULL;
+}
+
+void
+fwd_engine_follow(struct fwd_engine *e)
+{
+	const struct config *c;
+	struct route_list deflt, *zones;
+	size_t n_zones;
+
+	if (cfglive_generation() == e->cfg->generation)
+		return;
+	if ((c = cfglive_acquire()) == NULL)
+		return;
+	if (routes_of(c, &deflt, &zones, &n_zones) < 0) {
+		/* The old upstreams keep serving; the next query tries
+		 * again. */
+		log_error_every(FWD_LOG_MS,
+		    "forwarder: out of memory applying the new resolvers");
+		cfglive_release(c);
+		return;
+	}
+	/* Queries in flight keep their socket; a retry takes its upstream
+	 * from the new lists (route_of and start_attempt check bounds). */
+	routes_free(e);
+	e->deflt = deflt;
+	e->zones = zones;
+	e->n_zones = n_zones;
+	e->timeout_ms = (c->timeout > 0 ? c->timeout : 5) * 1000;
+	cfglive_release(e->cfg);
+	e->cfg = c;
+	log_verbose("forwarder: now %zu resolvers and %zu zones", deflt.n,
+	    n_zones);
 }
 
 static void
@@ -276,10 +343,8 @@ fwd_engine_free(struct fwd_engine *e)
 			pend_free(e, &e->pend[i]);
 	free(e->pend);
 	free_stack_fini(&e->free_pend);
-	free(e->deflt.v);
-	for (size_t i = 0; i < e->n_zones; i++)
-		free(e->zones[i].v);
-	free(e->zones);
+	routes_free(e);
+	cfglive_release(e->cfg);
 	free(e);
 }
 
@@ -410,7 +475,8 @@ next_upstream(struct fwd_engine *e, struct pend *p, const char *why)
 	const struct route_list *r = route_of(e, p->route);
 
 	log_error_every(FWD_LOG_MS, "forwarding to %s failed: %s",
-	    r->v[p->upstream].text, why);
+	    p->upstream < r->n ? r->v[p->upstream].text : "an old resolver",
+	    why);
 	pend_close(p);
 	p->tc_retried = false;
 	p->tcp = p->client_tcp;
@@ -439,10 +505,16 @@ random_id(struct fwd_engine *e)
 static bool
 start_attempt(struct fwd_engine *e, struct pend *p)
 {
-	const struct upstream *u = &route_of(e, p->route)->v[p->upstream];
+	const struct route_list *r = route_of(e, p->route);
+	const struct upstream *u;
 	struct epoll_event ev = { 0 };
 	uint16_t id;
 	int fd;
+
+	/* Past the end only after a reload shortened the list. */
+	if (p->upstream >= r->n)
+		return false;
+	u = &r->v[p->upstream];
 
 	id = random_id(e);
 	p->up_id = id;
@@ -723,4 +795,10 @@ fwd_udp_limit(const uint8_t *reply, size_t len)
 		if (rr.section != RR_QUESTION && rr.type == TYPE_OPT)
 			max = rr.class;
 	return max;
+}
+
+const struct config *
+fwd_engine_config(const struct fwd_engine *e)
+{
+	return e->cfg;
 }

@@ -42,6 +42,14 @@ typedef void (*fwd_done_fn)(void *ctx, const uint8_t *reply, size_t len);
 struct fwd_engine *
 fwd_engine_new(const struct config *cfg, int epoll_fd, struct fwd_cache *cache);
 
+/** Brings the engine to the configuration in force after a reload (new
+ *  resolvers, zones and timeout); the owning thread calls it before each
+ *  submission: one atomic load when nothing changed. */
+void fwd_engine_follow(struct fwd_engine *e);
+
+/** The configuration the engine forwards with (held by the engine). */
+const struct config *fwd_engine_config(const struct fwd_engine *e);
+
 /** Frees the engine; pending queries are dropped without a reply. */
 void fwd_engine_free(struct fwd_engine *e);
 

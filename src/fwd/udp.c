@@ -159,6 +159,7 @@ drain_queue(void)
 		c->fd = item.fd;
 		c->peer = item.peer;
 		c->peerlen = item.peerlen;
+		fwd_engine_follow(fu.engine);
 		n = fwd_submit(fu.engine, &item.q, item.route, item.pkt,
 		    item.len, false, udp_done, c, fu.out, sizeof fu.out);
 		if (n > 0)

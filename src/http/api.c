@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "cfglive.h"
 #include "config.h"
 #include "http/enum_extra.h"
 #include "log.h"
@@ -29,7 +30,7 @@
 #include "util/utf8lower.h"
 
 static struct MHD_Daemon *daemon_handle;
-static const struct config *cfg;
+static const struct config *cfg; /* at start: listener and limits */
 static int request_marker;
 
 enum route {
@@ -792,8 +793,9 @@ http_write_axfr(const struct config *c, struct snapshot *s, struct buf *out)
 struct stream {
 	struct doc_cursor d;
 	struct buf out;
-	size_t pos;	      /**< bytes of out already handed to MHD */
-	struct snapshot *ref; /**< from snapshot_acquire */
+	size_t pos;		  /**< bytes of out already handed to MHD */
+	struct snapshot *ref;	  /**< from snapshot_acquire */
+	const struct config *cfg; /**< from cfglive_acquire */
 	int64_t deadline_ms;
 	int fd; /**< the connection's socket */
 	bool cut;
@@ -885,6 +887,7 @@ stream_free(void *cls)
 	doc_free(&st->d);
 	buf_free(&st->out);
 	snapshot_release(st->ref);
+	cfglive_release(st->cfg);
 	free(st);
 }
 
@@ -937,6 +940,25 @@ send_busy(struct MHD_Connection *c)
 	return rc;
 }
 
+/* The configuration in force (a reload swaps it), inside a read
+ * section; the start-up one when none was published (unit tests). */
+static const struct config *
+live_config(void)
+{
+	const struct config *c = cfglive_current();
+
+	return c != NULL ? c : cfg;
+}
+
+/* The same, as a reference kept past the read section. */
+static const struct config *
+live_config_acquire(void)
+{
+	const struct config *c = cfglive_acquire();
+
+	return c != NULL ? c : cfglive_hold(cfg);
+}
+
 /* Answers /v1/axfr or /v1/enumerate with a body streamed from the
  * current snapshot; 503 with Retry-After beyond EnumerationMaxConcurrent. */
 static enum MHD_Result
@@ -946,15 +968,17 @@ stream_document(struct MHD_Connection *c, bool axfr)
 	struct MHD_Response *r;
 	struct stream *st;
 	enum MHD_Result rc;
+	const struct config *live = live_config_acquire();
 
 	pthread_mutex_lock(&streams.lock);
-	if (streams.active >= cfg->enum_max_concurrent) {
+	if (streams.active >= live->enum_max_concurrent) {
 		pthread_mutex_unlock(&streams.lock);
 		log_error_every(10000,
 		    "http: %s refused: %d enumerations "
 		    "running (EnumerationMaxConcurrent)",
 		    axfr ? "/v1/axfr" : "/v1/enumerate",
-		    (int)cfg->enum_max_concurrent);
+		    (int)live->enum_max_concurrent);
+		cfglive_release(live);
 		return send_busy(c);
 	}
 	streams.active++;
@@ -965,14 +989,16 @@ stream_document(struct MHD_Connection *c, bool axfr)
 		streams.active--;
 		pthread_mutex_unlock(&streams.lock);
 		free(st);
+		cfglive_release(live);
 		return send_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "503: Service Unavailable");
 	}
 	/* /v1/enumerate lists the last full build: with events it follows
 	 * within FULL_MAX_DELAY_MS (refresh.c). */
-	doc_init(&st->d, cfg, axfr ? st->ref : snap_full(st->ref), axfr,
+	st->cfg = live;
+	doc_init(&st->d, live, axfr ? st->ref : snap_full(st->ref), axfr,
 	    &st->out);
-	st->deadline_ms = clock_ms() + cfg->enum_lifetime_seconds * 1000;
+	st->deadline_ms = clock_ms() + live->enum_lifetime_seconds * 1000;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	st->fd = ci ? ci->connect_fd : -1;
 	pthread_mutex_lock(&streams.lock);
@@ -1017,8 +1043,15 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		return MHD_YES;
 	}
 	r = route_of(url, &arg, &arglen, &ports);
-	if ((r == R_ENUMERATE || r == R_AXFR) && !cfg->enumeration_on)
-		r = R_NONE;
+	if (r == R_ENUMERATE || r == R_AXFR) {
+		bool on;
+
+		snapshot_read_lock();
+		on = live_config()->enumeration_on;
+		snapshot_read_unlock();
+		if (!on)
+			r = R_NONE;
+	}
 	if (r == R_NONE)
 		return send_text(c, MHD_HTTP_NOT_FOUND, "404: Page Not Found");
 	if (strcmp(method, "GET") != 0)
@@ -1042,8 +1075,9 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	case R_CONFIG:
 		snapshot_read_lock();
 		s = snapshot_current();
-		config_write_json(cfg, s ? snap_serial(s) : cfg->soa_serial,
-		    &out);
+		/* The configuration in force: a reload shows at once. */
+		config_write_json(live_config(),
+		    s ? snap_serial(s) : live_config()->soa_serial, &out);
 		snapshot_read_unlock();
 		break;
 	case R_HOST_PORTS:

@@ -22,6 +22,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "cfglive.h"
 #include "config.h"
 #include "dns/answer.h"
 #include "fwd/cache.h"
@@ -61,7 +62,6 @@ static int listen_fd = -1, epoll_fd = -1, wake_fd = -1;
 static atomic_bool stopping;
 static struct conn *conns[TCP_MAX_CONNS];
 static struct answer_ctx *actx;
-static const struct config *cfg;
 static struct fwd_engine *engine;
 static uint32_t next_conn_id;
 
@@ -233,6 +233,7 @@ conn_process(int slot)
 		} else {
 			snapshot_read_lock();
 			s = snapshot_current();
+			answer_use(actx, cfglive_current());
 			r = dns_handle(actx, s, c->in + 2, qlen, true,
 			    c->out + 2, TCP_OUT_CAP - 2, &outlen);
 			snapshot_read_unlock();
@@ -242,6 +243,7 @@ conn_process(int slot)
 			    (uintptr_t)c->id << 16 | (uintptr_t)slot;
 
 			c->forwarding = true;
+			fwd_engine_follow(engine);
 			outlen = fwd_submit(engine, &actx->query, actx->route,
 			    c->in + 2, qlen, true, forward_done, (void *)ctx,
 			    c->out + 2, TCP_OUT_CAP - 2);
@@ -360,7 +362,6 @@ tcp_start(const struct config *c, const struct sockaddr_storage *addr,
 	uint64_t seed = 0;
 	int one = 1;
 
-	cfg = c;
 	atomic_store(&stopping, false);
 	if ((actx = calloc(1, sizeof *actx)) == NULL) {
 		snprintf(err, errlen,

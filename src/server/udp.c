@@ -19,6 +19,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "cfglive.h"
 #include "config.h"
 #include "dns/answer.h"
 #include "fwd/udp.h"
@@ -49,12 +50,12 @@ forward_possible(const struct config *c, int route)
 	if (!c->external_on)
 		return false;
 	if (route >= 0)
-		return c->zone_resolvers[route].resolvers.n > 0;
+		return (size_t)route < c->n_zone_resolvers &&
+		    c->zone_resolvers[route].resolvers.n > 0;
 	return c->resolvers.n > 0;
 }
 static int n_workers;
 static atomic_bool stopping;
-static const struct config *cfg;
 
 static void *
 udp_main(void *arg)
@@ -88,6 +89,8 @@ udp_main(void *arg)
 		}
 		snapshot_read_lock();
 		s = snapshot_current();
+		/* The configuration of this batch (a reload swaps it). */
+		answer_use(w->actx, cfglive_current());
 		for (int i = 0; i < n; i++) {
 			size_t len = w->rx[i].msg_len, outlen = 0;
 			uint8_t *reply = w->out + (size_t)out * w->out_cap;
@@ -101,18 +104,20 @@ udp_main(void *arg)
 			if (r == HANDLE_FORWARD) {
 				/* Another thread talks to the upstreams; a full
 				 * queue is answered SERVFAIL at once. */
-				if (forward_possible(cfg, w->actx->route) &&
+				if (forward_possible(w->actx->cfg,
+					w->actx->route) &&
 				    fwd_udp_enqueue(&w->actx->query,
 					w->actx->route, w->rx_iov[i].iov_base,
 					len, w->fd, &w->peers[i],
 					w->rx[i].msg_hdr.msg_namelen))
 					continue;
 				outlen = dns_rcode_reply(&w->actx->query,
-				    forward_possible(cfg, w->actx->route) ?
+				    forward_possible(w->actx->cfg,
+					w->actx->route) ?
 					RCODE_SERVFAIL :
 					RCODE_REFUSED,
-				    (uint16_t)cfg->edns0_max_udp_size, reply,
-				    w->out_cap);
+				    (uint16_t)w->actx->cfg->edns0_max_udp_size,
+				    reply, w->out_cap);
 				r = HANDLE_REPLY;
 			}
 			if (r != HANDLE_REPLY || outlen == 0)
@@ -164,7 +169,6 @@ udp_start(const struct config *c, const struct sockaddr_storage *addr,
 {
 	int one = 1;
 
-	cfg = c;
 	atomic_store(&stopping, false);
 	if ((workers = calloc((size_t)count, sizeof *workers)) == NULL) {
 		snprintf(err, errlen,

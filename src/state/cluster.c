@@ -216,6 +216,13 @@ agent_free(void *p)
 	free(a);
 }
 
+void
+cluster_set_naming(struct cluster *c, const struct cluster_naming *naming)
+{
+	assert(naming != NULL && naming->label_size <= APP_LABEL_MAX);
+	c->naming = naming;
+}
+
 struct cluster *
 cluster_new(const struct cluster_naming *naming)
 {

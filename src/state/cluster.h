@@ -50,6 +50,10 @@ struct cluster_naming {
  *  out of memory. */
 struct cluster *cluster_new(const struct cluster_naming *naming);
 
+/** Names apps by `naming` from the next cluster_load on (a reload changed
+ *  EnforceRFC952); kept, not copied. */
+void cluster_set_naming(struct cluster *c, const struct cluster_naming *naming);
+
 /** Frees it. */
 void cluster_free(struct cluster *c);
 
