@@ -1331,6 +1331,15 @@ field_text(const struct config *c, const struct field *f, char *out, size_t len)
 	case F_INT:
 		snprintf(out, len, "%lld", (long long)*(const int64_t *)p);
 		break;
+	case F_INT32:
+		snprintf(out, len, "%ld", (long)*(const int32_t *)p);
+		break;
+	case F_UINT16:
+		snprintf(out, len, "%u", (unsigned)*(const uint16_t *)p);
+		break;
+	case F_UINT32:
+		snprintf(out, len, "%lu", (unsigned long)*(const uint32_t *)p);
+		break;
 	case F_BOOL:
 		snprintf(out, len, "%s", *(const bool *)p ? "true" : "false");
 		break;
@@ -1356,6 +1365,12 @@ field_equal(const struct config *a, const struct config *b,
 	switch (f->type) {
 	case F_INT:
 		return *(const int64_t *)pa == *(const int64_t *)pb;
+	case F_INT32:
+		return *(const int32_t *)pa == *(const int32_t *)pb;
+	case F_UINT16:
+		return *(const uint16_t *)pa == *(const uint16_t *)pb;
+	case F_UINT32:
+		return *(const uint32_t *)pa == *(const uint32_t *)pb;
 	case F_BOOL:
 		return *(const bool *)pa == *(const bool *)pb;
 	case F_STRING:
@@ -1424,6 +1439,12 @@ config_keep_key(struct config *next, const struct config *running,
 	case F_BOOL:
 		*(bool *)pn =
 		    *(const bool *)((const char *)running + f->offset);
+		break;
+	case F_INT32:
+	case F_UINT16:
+	case F_UINT32:
+		memcpy(pn, (const char *)running + f->offset,
+		    f->type == F_UINT16 ? 2 : 4);
 		break;
 	case F_STRING:
 		ok = string_copy((char **)pn,

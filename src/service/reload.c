@@ -49,6 +49,12 @@ static const struct {
 	{ "ZoneTransferSerialFile", "zone transfers" },
 };
 
+/* Zone transfers copy these into the zone they send (xfr/), set up once:
+ * with transfers on they wait for a restart too. */
+static const char *const transfer_keys[] = { "Domain", "TTL", "SOAMname",
+	"SOARname", "SOARefresh", "SOARetry", "SOAExpire", "SOAMinttl",
+	"SRVRecordDefaultWeight" };
+
 void
 reload_init(const char *path)
 {
@@ -73,6 +79,21 @@ keep_restart_keys(struct config *next, const struct config *running)
 				  "keeping %s",
 			    restart_keys[i].key, was, now, restart_keys[i].why,
 			    was);
+	}
+	if (running->xfr_allow.n == 0 && running->xfr_notify.n == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof transfer_keys / sizeof transfer_keys[0];
+	     i++) {
+		char was[512], now[512];
+		int r = config_keep_key(next, running, transfer_keys[i], was,
+		    sizeof was, now, sizeof now);
+
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			log_error("reload: %s %s -> %s needs a restart (zone "
+				  "transfers are on); keeping %s",
+			    transfer_keys[i], was, now, was);
 	}
 	return 0;
 }

@@ -240,7 +240,7 @@ def notify(tmp_path):
     n.close()
 
 
-def test_notify_ready_reload_stopping(daemon_factory, master, notify):
+def test_notify_ready_reload_stopping(notify, daemon_factory, master):
     master.set_faults(status=500)
     d = daemon_factory(master=master, refresh_seconds=1, ready=False,
                        env={"NOTIFY_SOCKET": notify.path})
@@ -265,7 +265,7 @@ def test_notify_ready_reload_stopping(daemon_factory, master, notify):
     assert d.wait_exit(10) == 0
 
 
-def test_notify_watchdog(daemon_factory, master, notify):
+def test_notify_watchdog(notify, daemon_factory, master):
     d = daemon_factory(master=master, refresh_seconds=60,
                        env={"NOTIFY_SOCKET": notify.path,
                             "WATCHDOG_USEC": "400000"})
