@@ -426,7 +426,8 @@ reload_config(void)
 {
 	const struct config *c;
 
-	if (R.reloader.apply == NULL || R.reloader.apply(R.reloader.ctx) < 0 ||
+	if (R.reloader.apply == NULL ||
+	    R.reloader.apply(R.reloader.ctx, &R.opts) < 0 ||
 	    (c = cfglive_acquire()) == NULL)
 		return;
 	if (R.events != NULL)

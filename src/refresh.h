@@ -30,10 +30,11 @@ struct refresh_stats {
 
 /** How the reload thread re-reads the configuration (SIGHUP): apply
  *  returns 0 when a new configuration was published (cfglive.h), -1 when
- *  the file was refused and the old one stays.  main.c wires
- *  service/reload.c. */
+ *  the file was refused and the old one stays.  opts are the polls'
+ *  transport settings, which apply may replace (new credentials).
+ *  main.c wires service/reload.c. */
 struct refresh_reloader {
-	int (*apply)(void *ctx);
+	int (*apply)(void *ctx, struct fetch_opts *opts);
 	void *ctx;
 };
 

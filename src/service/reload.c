@@ -21,6 +21,7 @@
 #include "master/masters.h"
 #include "master/zk.h"
 #include "service/sdnotify.h"
+#include "state/auth.h"
 
 static char *config_path;
 
@@ -40,9 +41,7 @@ static const struct {
 	{ "EDNS0MaxUDPSize", "the UDP buffers" },
 	{ "ForwardCacheSize", "the forwarder cache" },
 	{ "EventsOn", "the event stream" },
-	{ "MesosAuthentication", "the master credentials" },
-	{ "MesosCredentials", "the master credentials" },
-	{ "IAMConfigFile", "the master credentials" },
+	{ "IAMConfigFile", "the IAM login" },
 	{ "ZoneTransferAllow", "zone transfers" },
 	{ "ZoneTransferNotify", "zone transfers" },
 	{ "ZoneTransferTSIG", "zone transfers" },
@@ -79,6 +78,20 @@ keep_restart_keys(struct config *next, const struct config *running)
 				  "keeping %s",
 			    restart_keys[i].key, was, now, restart_keys[i].why,
 			    was);
+	}
+	/* basic and none switch freely; the IAM login is set up once. */
+	if (strcmp(running->mesos_authentication, "iam") == 0 ||
+	    strcmp(next->mesos_authentication, "iam") == 0) {
+		char was[512], now[512];
+		int r = config_keep_key(next, running, "MesosAuthentication",
+		    was, sizeof was, now, sizeof now);
+
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			log_error("reload: MesosAuthentication %s -> %s needs "
+				  "a restart (the IAM login); keeping %s",
+			    was, now, was);
 	}
 	if (running->xfr_allow.n == 0 && running->xfr_notify.n == 0)
 		return 0;
@@ -148,8 +161,9 @@ apply_masters(const struct config *next, const struct config *running)
 }
 
 static int
-reload_apply(void *ctx)
+reload_apply(void *ctx, struct fetch_opts *opts)
 {
+	struct fetch_opts next_opts = *opts;
 	const struct config *running = cfglive_acquire();
 	struct config *next = calloc(1, sizeof *next);
 	char err[2048];
@@ -179,6 +193,16 @@ reload_apply(void *ctx)
 		free(next);
 		goto out;
 	}
+	/* New credentials for the polls (the event stream keeps its own). */
+	if (auth_reload(next, &next_opts, err, sizeof err) < 0) {
+		log_error("%s (reload refused: the configuration in force "
+			  "stays)",
+		    err);
+		config_free(next);
+		free(next);
+		goto out;
+	}
+	*opts = next_opts;
 	cfglive_publish(next);
 	if (apply_masters(next, running) < 0)
 		log_error("reload: the masters list could not be applied; "

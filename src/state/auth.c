@@ -352,6 +352,66 @@ iam_load(const struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* "Basic base64(principal:secret)" into b; -1 with err when too long. */
+static int
+basic_build(const struct config *cfg, struct basic_auth *b, char *err,
+    size_t errlen)
+{
+	char plain[2048];
+	unsigned char enc[2800];
+	int n =
+	    snprintf(plain, sizeof plain, "%s:%s", cfg->principal, cfg->secret);
+
+	if (n < 0 || (size_t)n >= sizeof plain) {
+		snprintf(err, errlen,
+		    "invalid HTTP Basic "
+		    "configuration: credentials too long");
+		return -1;
+	}
+	EVP_EncodeBlock(enc, (const unsigned char *)plain, n);
+	snprintf(b->header, sizeof b->header, "Basic %s", enc);
+	memset(plain, 0, sizeof plain);
+	memset(enc, 0, sizeof enc);
+	return 0;
+}
+
+/* The header of the last reload: only the reload thread's polls use it. */
+static struct basic_auth *reloaded_basic;
+
+int
+auth_reload(const struct config *cfg, struct fetch_opts *o, char *err,
+    size_t errlen)
+{
+	struct basic_auth *b = NULL;
+
+	if (strcmp(cfg->mesos_authentication, "iam") == 0) {
+		if (o->auth_ctx != &iam) {
+			snprintf(err, errlen,
+			    "MesosAuthentication \"iam\" needs a restart");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(cfg->mesos_authentication, "basic") == 0) {
+		if ((b = calloc(1, sizeof *b)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (basic_build(cfg, b, err, errlen) < 0) {
+			free(b);
+			return -1;
+		}
+	}
+	o->auth_header = b != NULL ? basic_header : NULL;
+	o->auth_reject = NULL;
+	o->auth_ctx = b;
+	if (reloaded_basic != NULL)
+		memset(reloaded_basic, 0, sizeof *reloaded_basic);
+	free(reloaded_basic);
+	reloaded_basic = b;
+	return 0;
+}
+
 int
 auth_init(const struct config *cfg, struct fetch_opts *o, char *err,
     size_t errlen)
@@ -362,20 +422,8 @@ auth_init(const struct config *cfg, struct fetch_opts *o, char *err,
 	if (cfg->iam_config_file[0] != '\0' && iam_load(cfg, err, errlen) < 0)
 		return -1;
 	if (strcmp(cfg->mesos_authentication, "basic") == 0) {
-		char plain[2048];
-		unsigned char enc[2800];
-		int n = snprintf(plain, sizeof plain, "%s:%s", cfg->principal,
-		    cfg->secret);
-
-		if (n < 0 || (size_t)n >= sizeof plain) {
-			snprintf(err, errlen,
-			    "invalid HTTP Basic "
-			    "configuration: credentials too long");
+		if (basic_build(cfg, &basic, err, errlen) < 0)
 			return -1;
-		}
-		EVP_EncodeBlock(enc, (const unsigned char *)plain, n);
-		snprintf(basic.header, sizeof basic.header, "Basic %s", enc);
-		memset(plain, 0, sizeof plain);
 		o->auth_header = basic_header;
 		o->auth_ctx = &basic;
 	} else if (strcmp(cfg->mesos_authentication, "iam") == 0) {

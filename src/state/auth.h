@@ -14,4 +14,11 @@ struct config;
 int auth_init(const struct config *cfg, struct fetch_opts *o, char *err,
     size_t errlen);
 
+/** A reload's credentials for the state polls of the reload thread:
+ *  none or basic from cfg (a new header; the previous reload's is freed),
+ *  or the IAM login set up at start.  -1 with err when cfg cannot be used
+ *  (switching to "iam" needs a restart); o is unchanged then. */
+int auth_reload(const struct config *cfg, struct fetch_opts *o, char *err,
+    size_t errlen);
+
 #endif

@@ -184,6 +184,26 @@ def test_sighup_applies_a_new_masters_list(daemon_factory, master_factory):
     assert config_doc(d)["Masters"] == [m2.address]
 
 
+def test_sighup_applies_new_master_credentials(daemon_factory, master_factory):
+    m = harness.start_tagged_master(master_factory, LOOPBACK, "before",
+                                    basic_auth="dns:old-secret")
+    d = daemon_factory(master=m, refresh_seconds=1, config={
+        "EventsOn": False, "MesosAuthentication": "basic",
+        "MesosCredentials": {"principal": "dns", "secret": "old-secret"}})
+    harness.wait_serves(d, m)
+    # The master's secret rotates: its state answers 401, the zone stays.
+    log = harness.LogCursor(d)
+    m.stop()
+    m2 = harness.start_tagged_master(master_factory, LOOPBACK, "after", port=m.port,
+                                     basic_auth="dns:new-secret")
+    log.wait(r"answered HTTP 401")
+    assert harness.serves(d, m)
+    rewrite(d, MesosCredentials={"principal": "dns", "secret": "new-secret"})
+    os.kill(d.pid, signal.SIGHUP)
+    harness.wait_serves(d, m2, timeout=15.0)
+    assert "new-secret" not in d.log_text()
+
+
 def test_listener_change_needs_a_restart(daemon_factory, master):
     d = daemon_factory(master=master, refresh_seconds=60)
     log = harness.LogCursor(d)
