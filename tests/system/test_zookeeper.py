@@ -631,3 +631,35 @@ def test_bad_zk_url_scheme_exits_1(daemon_factory):
         d.log_text()
     with pytest.raises(OSError):
         d.get("/v1/version", timeout=1.0)
+
+
+# --------------------------------------------------------------------------
+# configuration reload (SIGHUP, service/reload.c)
+
+
+def test_sighup_switches_to_zookeeper_and_to_another_path(zk, kz, mesos, master_factory,
+                                                          daemon_factory):
+    static = start_tagged_master(master_factory, "127.0.0.2", "static")
+    lead = start_tagged_master(master_factory, "127.0.0.3", "elected")
+    mesos.register(lead.host, lead.port)
+    d = daemon_factory(master=static, config={"stateTimeoutSeconds": 2})
+    wait_serves(d, static)
+    log = LogCursor(d)
+    # Static masters -> ZooKeeper: the elected master is followed.
+    d.config.update(zk_config(zk, mesos.path), masters=[])
+    harness.write_atomic(d.config_path, d.config)
+    os.kill(d.pid, signal.SIGHUP)
+    wait_serves(d, lead, timeout=15.0)
+    log.wait(r"reload: following the leader through ZooKeeper")
+    # Another Mesos path with another leader.
+    other = zkserver.MesosZk(kz, "/mesos%d" % next(_paths))
+    try:
+        third = start_tagged_master(master_factory, "127.0.0.4", "third")
+        other.register(third.host, third.port)
+        d.config.update(zk_config(zk, other.path))
+        harness.write_atomic(d.config_path, d.config)
+        os.kill(d.pid, signal.SIGHUP)
+        wait_serves(d, third, timeout=15.0)
+        assert d.returncode is None
+    finally:
+        kz.delete(other.path, recursive=True)
