@@ -26,10 +26,9 @@
 #include "records/snapshot.h"
 #include "refresh.h"
 #include "util/clock.h"
-#include "server/dns_server.h"
+#include "service/listeners.h"
 #include "service/reload.h"
 #include "service/sdnotify.h"
-#include "http/api.h"
 #include "state/auth.h"
 #include "state/fetch.h"
 #include "state/stream.h"
@@ -351,23 +350,25 @@ main(int argc, char **argv)
 			cfglive_release(now);
 			goto fail;
 		}
+		if (serving)
+			listeners_follow(); /* a reload moved a server */
 		if (!serving && refresh_loaded()) {
+			/* Where the configuration in force says (a reload
+			 * may have come before the first load). */
+			const struct config *now = cfglive_acquire();
+
 			serving = true;
-			if (cfg->dns_on &&
-			    dns_server_start(cfg, err, sizeof err) < 0) {
+			if (listeners_start(now, err, sizeof err) < 0) {
 				log_error("%s", err);
-				goto fail;
-			}
-			if (cfg->http_on &&
-			    http_api_start(cfg, err, sizeof err) < 0) {
-				log_error("%s", err);
+				cfglive_release(now);
 				goto fail;
 			}
 			log_verbose("serving: DNS %s:%lld %s, HTTP %s:%lld %s",
-			    cfg->listener, (long long)cfg->port,
-			    cfg->dns_on ? "on" : "off", cfg->http_listener,
-			    (long long)cfg->http_port,
-			    cfg->http_on ? "on" : "off");
+			    now->listener, (long long)now->port,
+			    now->dns_on ? "on" : "off", now->http_listener,
+			    (long long)now->http_port,
+			    now->http_on ? "on" : "off");
+			cfglive_release(now);
 			status_update(&published, true);
 		}
 	}
@@ -379,10 +380,8 @@ out:
 	/* Every thread ends before the configuration they read goes. */
 	stream_stop();
 	zk_stop();
-	if (serving) {
-		http_api_stop();
-		dns_server_stop();
-	}
+	if (serving)
+		listeners_stop();
 	if (refreshing)
 		refresh_stop();
 	xfr_stop();

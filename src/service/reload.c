@@ -2,12 +2,13 @@
  *
  * A new configuration is loaded aside with the start-up checks, so a bad
  * file gives the very line it would give at start and changes nothing.
- * Keys whose parts are set up once (the sockets, the event stream, the
- * forwarder's buffers, zone transfers, the master credentials) keep their
- * running values, with one line saying so; everything else is published
- * at once: the DNS workers, the forwarders and the HTTP API pick the new
- * configuration up on their next query, the reload loop polls the master
- * and rebuilds the records under it.
+ * Keys whose parts are set up once (the event stream, the forwarder's
+ * buffers, zone transfers, the IAM login) keep their running values, with
+ * one line saying so; everything else is published at once: the DNS
+ * workers, the forwarders and the HTTP API pick the new configuration up
+ * on their next query, the main loop moves a server whose address changed
+ * (listeners.c), the reload loop polls the master and rebuilds the
+ * records under it.
  */
 #include "service/reload.h"
 
@@ -20,6 +21,7 @@
 #include "log.h"
 #include "master/masters.h"
 #include "master/zk.h"
+#include "service/listeners.h"
 #include "service/sdnotify.h"
 #include "state/auth.h"
 
@@ -30,12 +32,6 @@ static const struct {
 	const char *key;
 	const char *why;
 } restart_keys[] = {
-	{ "Listener", "the DNS sockets" },
-	{ "Port", "the DNS sockets" },
-	{ "DnsOn", "the DNS sockets" },
-	{ "HTTPListener", "the HTTP socket" },
-	{ "HttpPort", "the HTTP socket" },
-	{ "HttpOn", "the HTTP socket" },
 	{ "HTTPMaxConnectionsPerIP", "the HTTP server" },
 	{ "ExternalOn", "the forwarder thread" },
 	{ "EDNS0MaxUDPSize", "the UDP buffers" },
@@ -193,8 +189,10 @@ reload_apply(void *ctx, struct fetch_opts *opts)
 		free(next);
 		goto out;
 	}
-	/* New credentials for the polls (the event stream keeps its own). */
-	if (auth_reload(next, &next_opts, err, sizeof err) < 0) {
+	/* A server moved to an address it cannot have refuses the reload;
+	 * new credentials for the polls (the event stream keeps its own). */
+	if (listeners_check(next, err, sizeof err) < 0 ||
+	    auth_reload(next, &next_opts, err, sizeof err) < 0) {
 		log_error("%s (reload refused: the configuration in force "
 			  "stays)",
 		    err);

@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 
+import dns.exception
 import dns.message
 import dns.query
 import dns.rcode
@@ -204,17 +205,56 @@ def test_sighup_applies_new_master_credentials(daemon_factory, master_factory):
     assert "new-secret" not in d.log_text()
 
 
-def test_listener_change_needs_a_restart(daemon_factory, master):
+def test_sighup_moves_the_listeners(daemon_factory, master):
     d = daemon_factory(master=master, refresh_seconds=60)
     log = harness.LogCursor(d)
-    old_port = d.port
-    rewrite(d, port=harness.free_port(), TTL=11)
+    old_port, old_http = d.port, d.http_port
+    new_port, new_http = harness.free_port(), harness.free_port()
+    rewrite(d, port=new_port, httpport=new_http)
     os.kill(d.pid, signal.SIGHUP)
-    line = log.wait(r"reload: Port .* needs a restart.*$")
-    assert ("keeping %d" % old_port) in line.group(0)
-    # The rest applies; the old socket keeps serving.
+    log.wait(r"reload: DNS now on 127\.0\.0\.1:%d" % new_port)
+    log.wait(r"reload: HTTP now on 127\.0\.0\.1:%d" % new_http)
+    d.port, d.http_port = new_port, new_http
+    assert harness.a_records(d, "leader.mesos.") == [master.host]
+    assert harness.a_records(d, "leader.mesos.") == [master.host]
+    r = d.dns("leader.mesos.", tcp=True)
+    assert r.answer
+    assert config_doc(d)["Port"] == new_port
+    with pytest.raises(dns.exception.Timeout):
+        dns.query.udp(dns.message.make_query("leader.mesos.", "A"), LOOPBACK,
+                      port=old_port, timeout=0.5)
+    with pytest.raises(OSError):
+        socket.create_connection((LOOPBACK, old_http), timeout=1).close()
+    assert log.errors() == []
+
+
+def test_sighup_to_a_port_in_use_is_refused(daemon_factory, master):
+    d = daemon_factory(master=master, refresh_seconds=60, config={"TTL": 21})
+    log = harness.LogCursor(d)
+    taken = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    taken.bind((LOOPBACK, 0))
+    try:
+        rewrite(d, port=taken.getsockname()[1], TTL=5)
+        os.kill(d.pid, signal.SIGHUP)
+        line = log.wait(r"^ERROR: .*DNS cannot listen on .*reload refused.*$")
+        assert "Address already in use" in line.group(0)
+        time.sleep(0.3)
+        assert leader_ttl(d) == 21
+        assert config_doc(d)["TTL"] == 21
+    finally:
+        taken.close()
+
+
+def test_restart_only_key_is_kept(daemon_factory, master):
+    d = daemon_factory(master=master, refresh_seconds=60)
+    log = harness.LogCursor(d)
+    rewrite(d, EDNS0MaxUDPSize=4096, TTL=11)
+    os.kill(d.pid, signal.SIGHUP)
+    line = log.wait(r"reload: EDNS0MaxUDPSize .* needs a restart.*$")
+    assert line.group(0).endswith("keeping 1232")
+    # The rest applies.
     harness.wait_until(lambda: leader_ttl(d) == 11, 15.0, 0.05)
-    assert config_doc(d)["Port"] == old_port
+    assert config_doc(d)["EDNS0MaxUDPSize"] == 1232
 
 
 # --------------------------------------------------------------------------
