@@ -24,6 +24,7 @@
 #include "service/listeners.h"
 #include "service/sdnotify.h"
 #include "state/auth.h"
+#include "xfr/xfr.h"
 
 static char *config_path;
 
@@ -174,6 +175,7 @@ reload_apply(void *ctx, struct fetch_opts *opts)
 	}
 	/* The checks of start-up, with its messages. */
 	if (config_load(next, config_path, err, sizeof err) < 0 ||
+	    xfr_config_check(next, err, sizeof err) < 0 ||
 	    answer_config_check(next, err, sizeof err) < 0) {
 		log_error("%s (reload refused: the configuration in force "
 			  "stays)",
