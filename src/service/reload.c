@@ -12,6 +12,7 @@
  */
 #include "service/reload.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,7 +164,7 @@ reload_apply(void *ctx, struct fetch_opts *opts)
 	struct fetch_opts next_opts = *opts;
 	const struct config *running = cfglive_acquire();
 	struct config *next = calloc(1, sizeof *next);
-	char err[2048];
+	char err[2048] = "out of memory";
 	int rc = -1;
 
 	(void)ctx;
@@ -173,44 +174,33 @@ reload_apply(void *ctx, struct fetch_opts *opts)
 		free(next);
 		goto out;
 	}
-	/* The checks of start-up, with its messages. */
+	/* The checks of start-up, with its messages; then a server moved to
+	 * an address it cannot have, or credentials that cannot be used,
+	 * refuse the reload too. */
 	if (config_load(next, config_path, err, sizeof err) < 0 ||
 	    xfr_config_check(next, err, sizeof err) < 0 ||
-	    answer_config_check(next, err, sizeof err) < 0) {
-		log_error("%s (reload refused: the configuration in force "
-			  "stays)",
-		    err);
-		config_free(next);
-		free(next);
-		goto out;
-	}
-	if (keep_restart_keys(next, running) < 0) {
-		log_error("reload: out of memory; keeping the configuration "
-			  "in force");
-		config_free(next);
-		free(next);
-		goto out;
-	}
-	/* A server moved to an address it cannot have refuses the reload;
-	 * new credentials for the polls (the event stream keeps its own). */
-	if (listeners_check(next, err, sizeof err) < 0 ||
-	    auth_reload(next, &next_opts, err, sizeof err) < 0) {
-		log_error("%s (reload refused: the configuration in force "
-			  "stays)",
-		    err);
-		config_free(next);
-		free(next);
-		goto out;
-	}
+	    answer_config_check(next, err, sizeof err) < 0)
+		goto refuse;
+	snprintf(err, sizeof err, "out of memory");
+	if (keep_restart_keys(next, running) < 0 ||
+	    listeners_check(next, err, sizeof err) < 0 ||
+	    auth_reload(next, &next_opts, err, sizeof err) < 0)
+		goto refuse;
+	/* New credentials for the polls (the event stream keeps its own). */
 	*opts = next_opts;
 	cfglive_publish(next);
 	if (apply_masters(next, running) < 0)
-		log_error("reload: the masters list could not be applied; "
-			  "the records follow the previous masters");
+		log_error("reload: the new masters list is not followed (see "
+			  "above)");
 	log_info("reload: configuration %s applied (generation %llu); "
 		 "polling the master now",
 	    config_path, (unsigned long long)next->generation);
 	rc = 0;
+	goto out;
+refuse:
+	log_error("%s (reload refused: the configuration in force stays)", err);
+	config_free(next);
+	free(next);
 out:
 	/* READY=1 ends the RELOADING=1 of main.c; before the first load
 	 * neither was sent. */
