@@ -127,6 +127,7 @@ schedule_set_period(struct schedule *s, int64_t period_ms, int64_t now)
 	s->next_tick = now + period_ms;
 	if (s->retry_ms > period_ms)
 		s->retry_ms = period_ms;
-	if (s->due > s->next_tick)
+	/* Loaded: the next poll is the tick; before, a sooner retry stays. */
+	if (s->loaded || s->due > s->next_tick)
 		s->due = s->next_tick;
 }

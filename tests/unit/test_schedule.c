@@ -68,6 +68,29 @@ test_ticks_keep_phase(void **state)
 	assert_int_equal(schedule_wait_ms(&s, now), T0 + 40000 - now);
 }
 
+/* A reload's new refreshSeconds: the next periodic poll is one new period
+ * from the reload, both shorter and longer. */
+static void
+test_new_period_from_a_reload(void **state)
+{
+	struct schedule s;
+	int64_t now = T0;
+
+	(void)state;
+	schedule_init(&s, 60000, false, now);
+	assert_true(schedule_take(&s, now));
+	schedule_done(&s, true, true, now);
+	now += 5000;
+	schedule_set_period(&s, 10000, now);
+	assert_int_equal(schedule_wait_ms(&s, now), 10000);
+	assert_true(schedule_take(&s, now + 10000));
+	schedule_done(&s, true, true, now + 10000);
+	assert_int_equal(schedule_wait_ms(&s, now + 10000), 10000);
+	now += 12000;
+	schedule_set_period(&s, 120000, now);
+	assert_int_equal(schedule_wait_ms(&s, now), 120000);
+}
+
 static void
 test_trigger_polls_at_once(void **state)
 {
@@ -160,6 +183,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_first_poll_now_then_backoff),
 		cmocka_unit_test(test_ticks_keep_phase),
+		cmocka_unit_test(test_new_period_from_a_reload),
 		cmocka_unit_test(test_trigger_polls_at_once),
 		cmocka_unit_test(test_events_coalesced),
 		cmocka_unit_test(test_reconcile_backoff),
