@@ -170,23 +170,24 @@ go_duration(int64_t s, char *out, size_t len)
 	return out;
 }
 
-/* STATUS= after each publication: the records served and their serial. */
+/* STATUS= after each publication (new records, or only a new serial):
+ * the records served and their serial; *seen is the serial last told. */
 static void
-status_update(uint64_t *seen, bool ready)
+status_update(uint32_t *seen, bool ready)
 {
 	struct refresh_stats st;
 	struct snapshot *s;
 	uint32_t serial = 0;
 	char msg[128];
 
-	refresh_get_stats(&st);
-	if (st.count == *seen && !ready)
-		return;
-	*seen = st.count;
 	snapshot_read_lock();
 	if ((s = snapshot_current()) != NULL)
 		serial = snap_serial(s);
 	snapshot_read_unlock();
+	if (serial == *seen && !ready)
+		return;
+	*seen = serial;
+	refresh_get_stats(&st);
 	snprintf(msg, sizeof msg, "serving %u records, serial %u", st.records,
 	    serial);
 	if (ready)
@@ -211,7 +212,7 @@ main(int argc, char **argv)
 	struct masters_listener listener;
 	struct stream_sink sink;
 	struct refresh_reloader reloader;
-	uint64_t published = 0;
+	uint32_t published = 0;
 
 	if (cfg == NULL)
 		return 1;

@@ -315,7 +315,15 @@ def test_notify_ready_reload_stopping(notify, daemon_factory, master):
     ready = notify.wait("READY=1")
     # READY=1 only once records are served.
     assert harness.a_records(d, "leader.mesos.") == [master.host]
-    assert re.search(r"STATUS=serving \d+ records, serial \d+", ready), ready
+    first = re.search(r"STATUS=serving \d+ records, serial (\d+)", ready)
+    assert first, ready
+
+    # Each publication tells its serial (polls every second move it).
+    def new_serial():
+        m = notify.read(0.5)
+        got = m and re.search(r"^STATUS=serving \d+ records, serial (\d+)$", m, re.M)
+        return got and got.group(1) != first.group(1)
+    harness.wait_until(new_serial, 10.0, 0.0, "a STATUS= line with a new serial")
     os.kill(d.pid, signal.SIGHUP)
     reloading = notify.wait("RELOADING=1")
     assert re.search(r"^MONOTONIC_USEC=\d+$", reloading, re.M), reloading
