@@ -184,3 +184,20 @@ def test_listener_rests_when_no_descriptor_is_left(limited):
     finally:
         for s in http + waiting:
             s.close()
+
+
+def test_soft_descriptor_limit_raised_to_hard(master, tmp_path):
+    """Started with a soft limit of 256 under a hard one of 4096 (the usual
+    1024/524288 outside the systemd unit, scaled down): the daemon runs
+    with 4096 and says so once at -v=1."""
+    wrapper = tmp_path / "mesos-dns-soft"
+    wrapper.write_text('#!/bin/sh\nexec prlimit --nofile=256:4096 -- "%s" "$@"\n'
+                       % harness.daemon_binary())
+    wrapper.chmod(0o755)
+    d = harness.Daemon(tmp_path / "daemon", master=master, binary=wrapper, args=["-v=1"])
+    with d:
+        d.wait_ready(10.0)
+        limits = open("/proc/%d/limits" % d.pid).read()
+        assert re.search(r"Max open files\s+4096\s+4096", limits), limits
+        assert len(re.findall(r"descriptor limit raised from 256 to 4096",
+                              d.log_text())) == 1, d.log_text()
