@@ -110,6 +110,9 @@ static const struct field fields[] = {
 	FLD("HTTPMaxConnectionsPerIP", F_INT, http_max_conns_per_ip),
 	FLD("EnumerationMaxConcurrent", F_INT, enum_max_concurrent),
 	FLD("EnumerationLifetimeSeconds", F_INT, enum_lifetime_seconds),
+	FLD("RRLResponsesPerSecond", F_INT, rrl_responses_per_second),
+	FLD("RRLSlip", F_INT, rrl_slip),
+	FLD("RRLTableSize", F_INT, rrl_table_size),
 	FLD("ZoneTransferAllow", F_STRV, xfr_allow),
 	FLD("ZoneTransferNotify", F_STRV, xfr_notify),
 	FLD("ZoneTransferTSIG", F_TSIG, xfr_tsig_name),
@@ -172,6 +175,9 @@ static const struct int_bound int_bounds[] = {
 	BOUND("HTTPMaxConnectionsPerIP", http_max_conns_per_ip, 1, 256),
 	BOUND("EnumerationMaxConcurrent", enum_max_concurrent, 1, 256),
 	BOUND("EnumerationLifetimeSeconds", enum_lifetime_seconds, 1, 86400),
+	BOUND("RRLResponsesPerSecond", rrl_responses_per_second, 0, 1000000),
+	BOUND("RRLSlip", rrl_slip, 0, 100),
+	BOUND("RRLTableSize", rrl_table_size, 1024, 16777216),
 };
 #undef BOUND
 
@@ -293,6 +299,10 @@ config_defaults(struct config *c)
 	 * bound the old snapshots and the CPU slow readers can hold. */
 	c->enum_max_concurrent = 16;
 	c->enum_lifetime_seconds = 300;
+	/* Response rate limiting is opt-in; NSD's slip and a table of 64k
+	 * prefixes (1.5 MiB per UDP worker) once it is on. */
+	c->rrl_slip = 2;
+	c->rrl_table_size = 65536;
 	/* A nil map prints as null, the default empty map as {}. */
 	c->zone_resolvers_present = true;
 }
@@ -1270,6 +1280,9 @@ config_write_json(const struct config *c, uint32_t serial, struct buf *out)
 	INT("HTTPMaxConnectionsPerIP", c->http_max_conns_per_ip);
 	INT("EnumerationMaxConcurrent", c->enum_max_concurrent);
 	INT("EnumerationLifetimeSeconds", c->enum_lifetime_seconds);
+	INT("RRLResponsesPerSecond", c->rrl_responses_per_second);
+	INT("RRLSlip", c->rrl_slip);
+	INT("RRLTableSize", c->rrl_table_size);
 	write_strv(&w, "ZoneTransferAllow", &c->xfr_allow);
 	write_strv(&w, "ZoneTransferNotify", &c->xfr_notify);
 	jsonw_key(&w, "ZoneTransferTSIG");

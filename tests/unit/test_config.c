@@ -878,6 +878,31 @@ test_reverse_and_health_keys(void **state)
 	    "ReverseZones", "string");
 }
 
+/* Response rate limiting (issue 11): off by default, read in any case,
+ * shown in /v1/config; the bounds are in test_int_bounds. */
+static void
+test_rrl_keys(void **state)
+{
+	struct config c;
+
+	(void)state;
+	parse_ok(&c, "{" M1 "}");
+	assert_int_equal(c.rrl_responses_per_second, 0);
+	assert_int_equal(c.rrl_slip, 2);
+	assert_int_equal(c.rrl_table_size, 65536);
+	config_free(&c);
+	parse_ok(&c,
+	    "{" M1 ",\"rrlresponsespersecond\":10,\"RRLSLIP\":0,"
+	    "\"RRLTableSize\":4096}");
+	assert_int_equal(c.rrl_responses_per_second, 10);
+	assert_int_equal(c.rrl_slip, 0);
+	assert_int_equal(c.rrl_table_size, 4096);
+	doc_has(&c,
+	    "\"RRLResponsesPerSecond\":10,\"RRLSlip\":0,\"RRLTableSize\":"
+	    "4096");
+	config_free(&c);
+}
+
 /* The HTTP API limits of issue 11: read, bounded. */
 static void
 test_http_limit_keys(void **state)
@@ -923,6 +948,9 @@ test_int_bounds(void **state)
 		{ "HTTPMaxConnectionsPerIP", 1, 256 },
 		{ "EnumerationMaxConcurrent", 1, 256 },
 		{ "EnumerationLifetimeSeconds", 1, 86400 },
+		{ "RRLResponsesPerSecond", 0, 1000000 },
+		{ "RRLSlip", 0, 100 },
+		{ "RRLTableSize", 1024, 16777216 },
 	};
 
 	(void)state;
@@ -1180,6 +1208,9 @@ test_write_json_layout(void **state)
 	    "  \"HTTPMaxConnectionsPerIP\": 32,\n"
 	    "  \"EnumerationMaxConcurrent\": 16,\n"
 	    "  \"EnumerationLifetimeSeconds\": 300,\n"
+	    "  \"RRLResponsesPerSecond\": 0,\n"
+	    "  \"RRLSlip\": 2,\n"
+	    "  \"RRLTableSize\": 65536,\n"
 	    "  \"ZoneTransferAllow\": [],\n"
 	    "  \"ZoneTransferNotify\": [],\n"
 	    "  \"ZoneTransferTSIG\": {\n"
@@ -1279,6 +1310,7 @@ main(void)
 		cmocka_unit_test(test_write_json_zk_masked),
 		cmocka_unit_test(test_http_limit_keys),
 		cmocka_unit_test(test_int_bounds),
+		cmocka_unit_test(test_rrl_keys),
 		cmocka_unit_test(test_deep_nesting_refused),
 		cmocka_unit_test(test_write_json_escaping),
 	};
