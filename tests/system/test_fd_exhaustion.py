@@ -72,7 +72,7 @@ def recv_exact(s, n):
 @pytest.fixture
 def limited(master, tmp_path):
     """A daemon under prlimit --nofile=256 forwarding to a silent upstream
-    with a 5 s timeout (the forwarder's sockets stay open meanwhile)."""
+    with a 10 s timeout (the forwarder's sockets stay open meanwhile)."""
     u = FakeUpstream(SILENT_HOST, harness.free_port(SILENT_HOST), mode="silent").start()
     wrapper = tmp_path / "mesos-dns-nofile"
     wrapper.write_text('#!/bin/sh\nexec prlimit --nofile=%d -- "%s" "$@"\n'
@@ -80,7 +80,7 @@ def limited(master, tmp_path):
     wrapper.chmod(0o755)
     d = harness.Daemon(tmp_path / "daemon", master=master, binary=wrapper,
                        config={"externalon": True, "resolvers": [u.address],
-                               "timeout": 5})
+                               "timeout": 10})
     d.start()
     try:
         d.wait_ready(10.0)
@@ -130,7 +130,7 @@ def test_forward_burst_over_tcp_leaves_room_and_no_spin(limited):
             except OSError:
                 pass
         sent = time.monotonic() - t0
-        assert sent < 5.0, "sending took %.2f s: too slow to prove anything" % sent
+        assert sent < 7.5, "sending took %.2f s: too slow to prove anything" % sent
         r, took = tcp_query(d.host, d.port, "web.marathon.mesos.", 0x4242)
         assert r is not None and took < 1.0, (r, took)
         assert harness.rrset_values(r) == {"10.0.0.3"}
