@@ -155,3 +155,13 @@ def test_daemon_needs_only_what_the_unit_allows(tmp_path, mdns_bin, master_facto
     assert sorted(used - allowed_syscalls()) == []
     families = set(re.findall(r"socket\((AF_[A-Z0-9]+)", text))
     assert families and families <= set(" ".join(unit_settings("RestrictAddressFamilies")).split())
+    # ProcSubset=pid hides all of /proc but the process's own directory;
+    # ProtectSystem=strict makes every file read-only but the StateDirectory.
+    opened = re.findall(r'open(?:at)?\((?:AT_FDCWD, )?"([^"]+)", ([A-Z_|]+)', text)
+    assert opened
+    proc = [p for p, _ in opened if p.startswith("/proc/")
+            and not re.match(r"/proc/(self|thread-self|%d)/" % daemon, p)]
+    assert proc == []
+    written = [p for p, flags in opened if re.search(r"O_WRONLY|O_RDWR|O_CREAT", flags)
+               and not p.startswith(("/proc/self/", "/var/lib/mesos-dns/", "/dev/null"))]
+    assert written == []
