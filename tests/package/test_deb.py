@@ -116,6 +116,8 @@ def test_installed_man_page_renders(built):
     for heading in ("NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "SIGNALS", "FILES"):
         assert re.search(r"^%s$" % heading, text, re.M), heading
     assert "mesos-dns - DNS service discovery for Apache Mesos" in text.replace("\u2010", "-")
+    # The footer names the version the package carries.
+    assert "mesos-dns %s" % changelog_version().split("-")[0] in text
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
