@@ -141,6 +141,10 @@ def test_daemon_needs_only_what_the_unit_allows(tmp_path, mdns_bin, master_facto
         except Exception:  # the upstream never answers; only its calls matter
             pass
         assert d.get("/v1/version")[0] == 200
+        # Whatever these serve (the process_* series read /proc), it must
+        # stay inside what the unit allows; a build without them says 404.
+        for path in ("/metrics", "/healthz", "/readyz"):
+            d.get(path)
         os.kill(daemon, signal.SIGHUP)
         time.sleep(1)
         os.kill(daemon, signal.SIGTERM)
