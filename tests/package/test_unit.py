@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import time
 
@@ -107,6 +108,13 @@ def allowed_syscalls():
     return allowed
 
 
+def _answers(d):
+    try:
+        return bool(d.dns("leader.mesos", timeout=0.5).answer)
+    except Exception:  # not listening yet: no answer, or a refused port
+        return False
+
+
 def _traced_pid(trace):
     m = re.search(r"^(\d+)\s+execve\(", trace.read_text() if trace.exists() else "", re.M)
     return int(m.group(1)) if m else None
@@ -125,6 +133,11 @@ def test_daemon_needs_only_what_the_unit_allows(tmp_path, mdns_bin, master_facto
     # the system tests' business, not this one's.
     env = {**os.environ, "ASAN_OPTIONS": ":".join(
         filter(None, [os.environ.get("ASAN_OPTIONS"), "detect_leaks=0"]))}
+    # As under the unit: a notify socket and a watchdog, so that the
+    # sd_notify calls are among those checked.
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(tmp_path / "notify"))
+    env.update(NOTIFY_SOCKET=str(tmp_path / "notify"), WATCHDOG_USEC="2000000")
     proc = subprocess.Popen(["strace", "-f", "-qq", "-o", str(trace), str(mdns_bin),
                              "-config", str(d.config_path), "-v=1"],
                             stdout=subprocess.DEVNULL, stderr=open(tmp_path / "stderr", "wb"),
@@ -134,6 +147,8 @@ def test_daemon_needs_only_what_the_unit_allows(tmp_path, mdns_bin, master_facto
         # Signals go to the daemon (its pid from its execve), not to strace.
         daemon = harness.wait_until(lambda: _traced_pid(trace), 10, message="the execve")
         d.wait_ready(timeout=30)
+        # The HTTP API may answer before DNS listens (and strace slows both).
+        harness.wait_until(lambda: _answers(d), 30, message="a DNS answer")
         assert d.dns("leader.mesos").answer
         assert d.dns("leader.mesos", tcp=True).answer
         try:
@@ -150,6 +165,7 @@ def test_daemon_needs_only_what_the_unit_allows(tmp_path, mdns_bin, master_facto
         os.kill(daemon, signal.SIGTERM)
         assert proc.wait(timeout=20) == 0, (tmp_path / "stderr").read_text()[-2000:]
     finally:
+        notify.close()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
