@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -136,3 +137,27 @@ def test_installed_unit_verifies_and_scores_at_most_2_5(built, tmp_path):
                         str(unit)], capture_output=True, text=True, env=env, timeout=60)
     score = float(re.search(r"Overall exposure level for \S+: ([0-9.]+)", r.stdout).group(1))
     assert score <= 2.5, r.stdout
+
+
+@pytest.mark.skipif("libsystemd" not in (REPO / "CMakeLists.txt").read_text(),
+                    reason="this tree has no sd_notify support yet")
+def test_installed_binary_notifies_systemd_when_ready(built, tmp_path, master_factory):
+    """The unit is Type=notify: the packaged binary must send READY=1 (the
+    package build-depends on libsystemd-dev for it)."""
+    deb, root = built
+    depends = subprocess.run(["dpkg-deb", "-f", str(deb), "Depends"], capture_output=True,
+                             text=True, check=True).stdout
+    assert "libsystemd0" in depends
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(tmp_path / "notify"))
+    sock.settimeout(30)
+    m = master_factory(state=str(REPO / "demo" / "state.json"))
+    try:
+        with harness.Daemon(tmp_path / "d", master=m, binary=root / "usr/sbin/mesos-dns",
+                            env={"NOTIFY_SOCKET": str(tmp_path / "notify")}) as d:
+            seen = []
+            while not any(line == "READY=1" for msg in seen for line in msg.split("\n")):
+                seen.append(sock.recv(4096).decode())
+            assert d.dns("nginx.marathon.mesos").answer
+    finally:
+        sock.close()
