@@ -182,6 +182,12 @@ def test_daemon_needs_only_what_the_unit_allows(tmp_path, mdns_bin, master_facto
     proc = [p for p, _ in opened if p.startswith("/proc/")
             and not re.match(r"/proc/(self|thread-self|%d)/" % daemon, p)]
     assert proc == []
+    # MemoryDenyWriteExecute: no mapping both writable and executable, none
+    # made executable later (library code is mapped PROT_READ|PROT_EXEC).
+    wx = [line for line in text.splitlines()
+          if re.search(r"\b(mmap|mprotect|pkey_mprotect)\(", line) and "PROT_EXEC" in line
+          and ("PROT_WRITE" in line or "mprotect(" in line)]
+    assert wx == []
     written = [p for p, flags in opened if re.search(r"O_WRONLY|O_RDWR|O_CREAT", flags)
                and not p.startswith(("/proc/self/", "/var/lib/mesos-dns/", "/dev/null"))]
     assert written == []
