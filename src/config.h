@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "records/reverse.h"
+#include "util/reverse.h"
 
 struct buf;
 

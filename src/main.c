@@ -224,7 +224,10 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (config_load(&cfg, flags.config, err, sizeof err) < 0) {
+	/* The zone-transfer keys are checked by their own module: the
+	 * configuration layer includes nothing above util/. */
+	if (config_load(&cfg, flags.config, err, sizeof err) < 0 ||
+	    xfr_config_check(&cfg, err, sizeof err) < 0) {
 		log_error("%s", err);
 		config_free(&cfg);
 		return 1;

@@ -261,3 +261,17 @@ def test_http_port_in_use(master_factory, daemon_factory):
                          config=http_only(httpport=port))
     assert msg.startswith("failed to setup http server: ")
     assert str(port) in msg
+
+
+def test_zone_transfer_keys_checked_at_start(daemon_factory):
+    """The zone-transfer keys are checked before anything is served; the
+    TSIG secret never appears in the message."""
+    msg, _ = run_bad(daemon_factory, config=http_only(
+        masters=["127.0.0.1:5050"], ZoneTransferAllow=["127.0.0.1/32", "x/8"]))
+    assert msg == ('invalid ZoneTransferAllow entry 1: "x/8" is not an '
+                   'address or CIDR prefix')
+    msg, _ = run_bad(daemon_factory, config=http_only(
+        masters=["127.0.0.1:5050"],
+        ZoneTransferTSIG={"name": "k", "secret": "c2VjcmV0*"}))
+    assert msg.startswith("invalid ZoneTransferTSIG")
+    assert "c2VjcmV0" not in msg
