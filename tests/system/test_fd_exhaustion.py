@@ -165,12 +165,22 @@ def test_listener_rests_when_no_descriptor_is_left(limited):
                     s.close()
                     continue
                 http.append(s)
+        # The HTTP server takes its clients in its own time: DNS clients
+        # come once every descriptor is in use.
+        harness.wait_until(lambda: len(os.listdir("/proc/%d/fd" % d.pid)) >= NOFILE,
+                           10.0, 0.05, "the daemon to hold all %d descriptors (%d HTTP "
+                           "clients)" % (NOFILE, len(http)))
         for _ in range(20):
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             s.setblocking(False)
             s.connect_ex((d.host, d.port))
             waiting.append(s)
-        cursor.wait(r"tcp: accept: Too many open files; not accepting for", timeout=10.0)
+        try:
+            cursor.wait(r"tcp: accept: Too many open files; not accepting for",
+                        timeout=10.0)
+        except AssertionError:
+            raise AssertionError("%d HTTP clients, %d descriptors open:\n%s" % (
+                len(http), len(os.listdir("/proc/%d/fd" % d.pid)), d.log_text()[-3000:]))
         share = cpu_share(d.pid)
         assert share < 0.5, "daemon used %.0f%% of a core with no descriptor left" % (
             100 * share)
