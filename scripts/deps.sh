@@ -18,6 +18,11 @@ PACKAGES=(
 	# real resolvers for tests/system/test_resolvers.py: bind9's host, and
 	# a JDK so that Java's InetAddress runs from a single source file
 	bind9-host default-jdk-headless mount
+	# packaging (tests/package): the Debian package, its lint, the unit's
+	# checks, the man page and the Marathon app's schema
+	debhelper dpkg-dev lintian fakeroot systemd man-db groff-base python3-jsonschema
+	libsystemd-dev # debian/control Build-Depends: the unit is Type=notify
+	strace # tests/package/test_unit.py: every system call the unit must allow
 )
 
 missing=()

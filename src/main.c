@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cfglive.h"
@@ -196,6 +197,29 @@ status_update(uint32_t *seen, bool ready)
 		sdnotify_status(msg);
 }
 
+/* The soft descriptor limit up to the hard one: the forwarder's budget and
+ * the TCP connection bound are shares of it (1024 soft is the usual
+ * default outside the systemd unit, with a much higher hard limit). */
+static void
+raise_nofile_limit(void)
+{
+	struct rlimit rl;
+	unsigned long long was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	was = (unsigned long long)rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		log_verbose("serving: cannot raise the descriptor limit from %llu: "
+			    "%s",
+		    was, strerror(errno));
+		return;
+	}
+	log_verbose("serving: descriptor limit raised from %llu to %llu", was,
+	    (unsigned long long)rl.rlim_cur);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -229,6 +253,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_verbosity = flags.verbosity;
+	raise_nofile_limit();
 	/* Signals are taken synchronously by the main thread; every thread
 	 * started below inherits the mask. */
 	sigemptyset(&sigs);
