@@ -37,5 +37,8 @@ rule "records/ does not reach up to the servers, the orchestrator or master/" \
 rule "util/ stays at the bottom" \
 	'#include "(config|records|state|master|server|http|fwd|dns|refresh|events|schedule)[/.]' \
 	src/util/*.[ch]
+rule "metrics/ sits beside util/ at the bottom: every layer reports into it" \
+	'#include "(config|log|records|state|master|server|http|fwd|dns|refresh|events|schedule|xfr)[/.]' \
+	src/metrics/*.[ch]
 [ $status -eq 0 ] && echo "check-layers: every include rule holds"
 exit $status

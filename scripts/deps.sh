@@ -17,6 +17,9 @@ PACKAGES=(
 	# real resolvers for tests/system/test_resolvers.py: bind9's host, and
 	# a JDK so that Java's InetAddress runs from a single source file
 	bind9-host default-jdk-headless mount
+	# tests/system/test_metrics.py: a real Prometheus scrapes /metrics,
+	# promtool checks the text format
+	prometheus
 )
 
 missing=()

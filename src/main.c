@@ -1,8 +1,10 @@
 /* main.c -- mesos-dns: command line, start-up order, signals.
  *
  * The order is the original's (spec/README.md): flags, configuration (any
- * error exits 1 with one line), the reload thread, and the DNS and HTTP
- * servers once the first reload has published records.  SIGTERM and
+ * error exits 1 with one line), the HTTP API (its /metrics, /healthz and
+ * /readyz answer from the start, its /v1 paths 503 until records exist),
+ * the reload thread, and the DNS server once the first reload has
+ * published records.  SIGTERM and
  * SIGINT stop cleanly; SIGHUP and SIGUSR1 ask for a reload now.
  */
 #include <errno.h>
@@ -173,7 +175,7 @@ main(int argc, char **argv)
 	char err[2048];
 	sigset_t sigs;
 	int sig, status = 1;
-	bool serving = false, refreshing = false, ok;
+	bool serving = false, refreshing = false, http_on = false, ok;
 	struct masters_listener listener;
 	struct stream_sink sink;
 
@@ -250,6 +252,11 @@ main(int argc, char **argv)
 		log_error("%s", err);
 		goto fail;
 	}
+	if (cfg.http_on && http_api_start(&cfg, err, sizeof err) < 0) {
+		log_error("%s", err);
+		goto fail;
+	}
+	http_on = cfg.http_on;
 	if (refresh_start(&cfg, &fopts) < 0) {
 		log_error("cannot start the reload thread");
 		goto fail;
@@ -288,11 +295,6 @@ main(int argc, char **argv)
 				log_error("%s", err);
 				goto fail;
 			}
-			if (cfg.http_on &&
-			    http_api_start(&cfg, err, sizeof err) < 0) {
-				log_error("%s", err);
-				goto fail;
-			}
 			log_verbose("serving: DNS %s:%lld %s, HTTP %s:%lld %s",
 			    cfg.listener, (long long)cfg.port,
 			    cfg.dns_on ? "on" : "off", cfg.http_listener,
@@ -308,10 +310,10 @@ out:
 	/* Every thread ends before the configuration they read goes. */
 	stream_stop();
 	zk_stop();
-	if (serving) {
+	if (http_on)
 		http_api_stop();
+	if (serving)
 		dns_server_stop();
-	}
 	if (refreshing)
 		refresh_stop();
 	xfr_stop();
