@@ -266,7 +266,7 @@ main(int argc, char **argv)
 		log_error("cannot start the event stream thread");
 		goto fail;
 	}
-	/* Nothing is served before the first records exist.  One loop takes
+	/* No DNS is served before the first records exist.  One loop takes
 	 * the signals, starts the servers after the first load and watches
 	 * the detection timer. */
 	for (;;) {
