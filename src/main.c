@@ -21,6 +21,7 @@
 #include "config.h"
 #include "log.h"
 #include "master/masters.h"
+#include "metrics/health.h"
 #include "master/zk.h"
 #include "refresh.h"
 #include "server/dns_server.h"
@@ -295,6 +296,7 @@ main(int argc, char **argv)
 				log_error("%s", err);
 				goto fail;
 			}
+			health_set_serving();
 			log_verbose("serving: DNS %s:%lld %s, HTTP %s:%lld %s",
 			    cfg.listener, (long long)cfg.port,
 			    cfg.dns_on ? "on" : "off", cfg.http_listener,

@@ -1098,7 +1098,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	if (r == R_NONE)
 		return send_text(c, MHD_HTTP_NOT_FOUND, "404: Page Not Found");
 	/* The API listens from the start for the paths above; the
-	 * original's answer nothing before the first records. */
+	 * original's answer from when DNS does, after the first load. */
 	if (!health_loaded())
 		return send_unavailable(c, "starting", "no records loaded yet");
 	if (strcmp(method, "GET") != 0)

@@ -10,6 +10,7 @@
 
 static _Atomic int64_t bound_ms = HEALTH_MIN_BOUND_MS;
 static _Atomic int64_t last_ok_ms; /* monotonic; 0: never */
+static atomic_bool serving;
 
 void
 health_init(int64_t refresh_seconds)
@@ -35,10 +36,16 @@ health_succeeded(void)
 	atomic_store(&last_ok_ms, now != 0 ? now : 1);
 }
 
+void
+health_set_serving(void)
+{
+	atomic_store(&serving, true);
+}
+
 bool
 health_loaded(void)
 {
-	return atomic_load(&last_ok_ms) != 0;
+	return atomic_load(&serving);
 }
 
 bool
@@ -46,7 +53,7 @@ health_ready(int64_t now_ms, char *why, size_t len)
 {
 	int64_t last = atomic_load(&last_ok_ms), bound = atomic_load(&bound_ms);
 
-	if (last == 0) {
+	if (last == 0 || !atomic_load(&serving)) {
 		snprintf(why, len, "no records loaded yet");
 		return false;
 	}

@@ -1,6 +1,7 @@
 /* health.h -- liveness and readiness for /healthz and /readyz.
  *
- * Ready means: records have been published, and the last successful poll
+ * Ready means: records are served (health_set_serving), and the last
+ * successful poll
  * or publication of events is at most the bound old (health_init:
  * max(3 x RefreshSeconds, 60 s)).  The reload loop reports each success
  * (health_succeeded); the HTTP API asks (health_ready).  Like metrics/,
@@ -23,7 +24,11 @@ int64_t health_bound_ms(void);
  *  current as of now. */
 void health_succeeded(void);
 
-/** True once records have been published. */
+/** The servers answer from records now (main, after the first load has
+ *  started DNS): /v1 paths and readiness wait for it. */
+void health_set_serving(void);
+
+/** True once health_set_serving was called. */
 bool health_loaded(void);
 
 /** Whether the daemon is ready at monotonic time now_ms; when not, a

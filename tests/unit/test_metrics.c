@@ -240,6 +240,9 @@ test_readiness(void **state)
 	assert_false(health_ready(clock_ms(), why, sizeof why));
 	assert_string_equal(why, "no records loaded yet");
 	health_succeeded();
+	/* Records, but DNS not started yet. */
+	assert_false(health_ready(clock_ms(), why, sizeof why));
+	health_set_serving();
 	assert_true(health_loaded());
 	assert_true(health_ready(clock_ms(), why, sizeof why));
 	assert_true(health_ready(clock_ms() + 89000, why, sizeof why));
