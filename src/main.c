@@ -1,11 +1,12 @@
 /* main.c -- mesos-dns: command line, start-up order, signals.
  *
  * The order is the original's (spec/README.md): flags, configuration (any
- * error exits 1 with one line), the HTTP API (its /metrics, /healthz and
- * /readyz answer from the start, its /v1 paths 503 until records exist),
- * the reload thread, and the DNS server once the first reload has
- * published records.  SIGTERM and
- * SIGINT stop cleanly; SIGHUP and SIGUSR1 ask for a reload now.
+ * error exits 1 with one line), the reload thread, and the DNS server once
+ * the first reload has published records.  One difference: the HTTP API
+ * listens from the start, so that /metrics, /healthz and /readyz answer
+ * before the first load (its /v1 paths answer 503 until DNS serves).
+ * SIGTERM and SIGINT stop cleanly; SIGHUP and SIGUSR1 ask for a reload
+ * now.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -21,8 +22,8 @@
 #include "config.h"
 #include "log.h"
 #include "master/masters.h"
-#include "metrics/health.h"
 #include "master/zk.h"
+#include "metrics/health.h"
 #include "refresh.h"
 #include "server/dns_server.h"
 #include "http/api.h"
