@@ -224,3 +224,63 @@ def test_readyz_and_healthz_are_200_after_a_load(master, daemon_factory):
     assert samples(text)['mesos_dns_refreshes_total{result="ok"}'] >= 1
     assert samples(text)["mesos_dns_refresh_last_success_timestamp_seconds"] > \
         time.time() - 60
+
+
+def test_event_stream_series(tmp_path, daemon_factory):
+    # The event stream's series, with the shared fake master's operator API.
+    import test_events as ev
+    if not ev.SHARED_FAKE.is_file():
+        pytest.skip("shared fake master not found at %s" % ev.SHARED_FAKE)
+    c = ev.Cluster()
+    m = ev.V1Master(tmp_path / "v1master", c.state).start()
+    try:
+        d = ev.start_daemon(daemon_factory, m)
+        before = samples(scrape(d))
+        assert before["mesos_dns_event_stream_up"] == 1
+        c.add_task("ev1.1", "ev1", ip="10.60.0.1")
+        m.set_state(c.state)
+        ev.wait_answer(d, "ev1.marathon.mesos.", {"10.60.0.1"}, timeout=5.0)
+        after = samples(scrape(d))
+        assert after["mesos_dns_events_applied_total"] > \
+            before["mesos_dns_events_applied_total"]
+        # The task's records went out after its event arrived, within the
+        # 5 s waited above.
+        assert 0 < after["mesos_dns_event_lag_seconds"] < 5
+        m.stop()
+        harness.wait_until(
+            lambda: samples(scrape(d))["mesos_dns_event_stream_up"] == 0, 20.0,
+            message="the stream to be reported down")
+    finally:
+        m.stop()
+
+
+def test_zookeeper_and_leader_series(tmp_path, master_factory, daemon_factory):
+    # A ZooKeeper of this test alone: session state and leader changes.
+    import zkserver
+    from harness import start_tagged_master, wait_serves
+    why = zkserver.available()
+    if why:
+        pytest.skip(why)
+    server = zkserver.ZkServer(tmp_path / "zk")
+    server.start()
+    kz = zkserver.kazoo_client(server.address)
+    try:
+        mesos = zkserver.MesosZk(kz, "/mesos")
+        old = start_tagged_master(master_factory, "127.0.0.2", "oldleader")
+        new = start_tagged_master(master_factory, "127.0.0.3", "newleader")
+        node = mesos.register(old.host, old.port)
+        mesos.register(new.host, new.port)
+        d = daemon_factory(config={"zk": "zk://%s/mesos" % server.address,
+                                   "stateTimeoutSeconds": 2}, refresh_seconds=60)
+        wait_serves(d, old)
+        s = samples(scrape(d))
+        assert s['mesos_dns_zookeeper_session_state{state="connected"}'] == 1
+        assert s['mesos_dns_zookeeper_session_state{state="disabled"}'] == 0
+        assert s["mesos_dns_leader_changes_total"] == 1   # the first election
+        mesos.unregister(node)
+        wait_serves(d, new)
+        assert samples(scrape(d))["mesos_dns_leader_changes_total"] == 2
+    finally:
+        kz.stop()
+        kz.close()
+        server.stop()
