@@ -411,14 +411,17 @@ finish(struct fwd_engine *e, struct pend *p, const uint8_t *reply, size_t len)
 
 static bool start_attempt(struct fwd_engine *e, struct pend *p);
 
-/* The current upstream failed: the next one, or SERVFAIL after the last. */
+/* The current upstream failed (cause FWD_FAIL_COUNT: already counted):
+ * the next one, or SERVFAIL after the last. */
 static void
 next_upstream(struct fwd_engine *e, struct pend *p, const char *why,
     enum metrics_fwd_failure cause)
 {
 	const struct route_list *r = route_of(e, p->route);
 
-	metrics_upstream_failure(metrics_self, r->v[p->upstream].metric, cause);
+	if (cause != FWD_FAIL_COUNT) /* else start_attempt counted it */
+		metrics_upstream_failure(metrics_self, r->v[p->upstream].metric,
+		    cause);
 	log_error_every(FWD_LOG_MS, "forwarding to %s failed: %s",
 	    r->v[p->upstream].text, why);
 	pend_close(p);
@@ -473,6 +476,8 @@ start_attempt(struct fwd_engine *e, struct pend *p)
 	if (connect(fd, (const struct sockaddr *)&u->addr, u->len) < 0 &&
 	    errno != EINPROGRESS) {
 		budget_close(fd);
+		metrics_upstream_failure(metrics_self, u->metric,
+		    FWD_FAIL_NETWORK);
 		return false;
 	}
 	p->fd = fd;
@@ -486,6 +491,9 @@ start_attempt(struct fwd_engine *e, struct pend *p)
 		ev.events = EPOLLOUT;
 	} else {
 		if (send(fd, p->query, p->query_len, 0) < 0) {
+			metrics_upstream_failure(metrics_self, u->metric,
+			    errno == ECONNREFUSED ? FWD_FAIL_REFUSED :
+						    FWD_FAIL_NETWORK);
 			budget_close(fd);
 			p->fd = -1;
 			return false;
@@ -495,6 +503,8 @@ start_attempt(struct fwd_engine *e, struct pend *p)
 	if (epoll_ctl(e->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		budget_close(fd);
 		p->fd = -1;
+		metrics_upstream_failure(metrics_self, u->metric,
+		    FWD_FAIL_NETWORK);
 		return false;
 	}
 	return true;
@@ -610,7 +620,7 @@ udp_readable(struct fwd_engine *e, struct pend *p)
 			p->tc_retried = true;
 			if (!start_attempt(e, p))
 				next_upstream(e, p, "TCP retry failed",
-				    FWD_FAIL_NETWORK);
+				    FWD_FAIL_COUNT);
 			return;
 		}
 		finish(e, p, e->buf, (size_t)n);
