@@ -1,12 +1,14 @@
-/* process.c -- process_* series from /proc/self/stat, /proc/self/fd,
- * RLIMIT_NOFILE and /proc/stat's boot time (see process.h). */
+/* process.c -- process_* series from /proc/self/stat, /proc/self/fd and
+ * RLIMIT_NOFILE (see process.h); nothing outside /proc/self is read. */
 #include "metrics/process.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 static void
@@ -17,21 +19,23 @@ gauge(struct buf *out, const char *name, const char *type, const char *help,
 	    name, type, name, v);
 }
 
-/* Boot time in Unix seconds (/proc/stat "btime"); 0 if unknown. */
-static long long
-boot_time(void)
+/* The process's start in Unix seconds, from its start in ticks since
+ * boot (/proc/self/stat) and the boot-time and wall clocks: only
+ * /proc/self is read (systemd's ProcSubset=pid hides /proc/stat). */
+static double
+start_time(unsigned long long start_ticks, long ticks)
 {
-	FILE *f = fopen("/proc/stat", "re");
-	char line[256];
-	long long bt = 0;
+	struct timespec wall, boot;
 
-	if (f == NULL)
+	if (clock_gettime(CLOCK_REALTIME, &wall) < 0 ||
+	    clock_gettime(CLOCK_BOOTTIME, &boot) < 0)
 		return 0;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "btime %lld", &bt) == 1)
-			break;
-	fclose(f);
-	return bt;
+	/* To whole ticks, the precision of the start: the same every scrape. */
+	return round(((double)wall.tv_sec + wall.tv_nsec / 1e9 -
+			 ((double)boot.tv_sec + boot.tv_nsec / 1e9)) *
+		       (double)ticks +
+		   (double)start_ticks) /
+	    (double)ticks;
 }
 
 /* Open descriptors, less the one reading the directory. */
@@ -75,7 +79,7 @@ process_render(struct buf *out)
 		"%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
 		"%*d %*d %*d %*d %*d %*d %llu %llu %lld",
 		&utime, &stime, &start, &vsize, &rss) == 5) {
-		long long bt = boot_time();
+		double st = start_time(start, ticks);
 
 		gauge(out, "process_cpu_seconds_total", "counter",
 		    "Total user and system CPU time spent in seconds.",
@@ -85,11 +89,11 @@ process_render(struct buf *out)
 		gauge(out, "process_resident_memory_bytes", "gauge",
 		    "Resident memory size in bytes.",
 		    (double)rss * (double)page);
-		if (bt > 0)
+		if (st > 0)
 			gauge(out, "process_start_time_seconds", "gauge",
 			    "Start time of the process since unix epoch in "
 			    "seconds.",
-			    (double)bt + (double)start / (double)ticks);
+			    st);
 	}
 	if ((fds = open_fds()) >= 0)
 		gauge(out, "process_open_fds", "gauge",

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "metrics/health.h"
 #include "metrics/metrics.h"
@@ -222,6 +223,11 @@ test_state_gauges(void **state)
 			"seconds") > 1e9);
 	assert_true(sample(&b, "process_resident_memory_bytes") > 0);
 	assert_true(sample(&b, "process_open_fds") > 0);
+	/* Started within the last ten minutes (this test just began). */
+	assert_true(
+	    sample(&b, "process_start_time_seconds") <= (double)time(NULL) + 1);
+	assert_true(sample(&b, "process_start_time_seconds") >
+	    (double)time(NULL) - 600);
 	assert_true(
 	    sample(&b, "mesos_dns_build_info{version=\"" MDNS_VERSION "\"}") ==
 	    1);
