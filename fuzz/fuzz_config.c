@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "util/buf.h"
+#include "xfr/xfr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -21,6 +22,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		config_write_json(&c, 1, &out);
 		assert(out.len > 0);
 		buf_free(&out);
+		/* The zone-transfer keys, as main.c checks them next. */
+		if (xfr_config_check(&c, err, sizeof err) < 0)
+			assert(err[0] != '\0');
 	} else {
 		assert(err[0] != '\0');
 	}

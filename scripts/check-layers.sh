@@ -34,8 +34,11 @@ rule "the server includes no state/, master/, http/ or record builder" \
 rule "records/ does not reach up to the servers, the orchestrator or master/" \
 	'#include "(dns/|server/|http/|fwd/|master/|refresh|events|schedule)' \
 	src/records/*.[ch]
+rule "the configuration and the log include only util/ (and each other)" \
+	'#include "(records|state|master|server|http|fwd|dns|xfr|refresh|events|schedule)[/.]' \
+	src/config.[ch] src/log.[ch]
 rule "util/ stays at the bottom" \
-	'#include "(config|records|state|master|server|http|fwd|dns|refresh|events|schedule)[/.]' \
+	'#include "(config|log|records|state|master|server|http|fwd|dns|xfr|refresh|events|schedule)[/.]' \
 	src/util/*.[ch]
 rule "metrics/ sits beside util/ at the bottom: every layer reports into it" \
 	'#include "(config|log|records|state|master|server|http|fwd|dns|refresh|events|schedule|xfr)[/.]' \

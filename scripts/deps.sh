@@ -20,6 +20,11 @@ PACKAGES=(
 	# tests/system/test_metrics.py: a real Prometheus scrapes /metrics,
 	# promtool checks the text format
 	prometheus
+	# packaging (tests/package): the Debian package, its lint, the unit's
+	# checks, the man page and the Marathon app's schema
+	debhelper dpkg-dev lintian fakeroot systemd man-db groff-base python3-jsonschema
+	libsystemd-dev # debian/control Build-Depends: the unit is Type=notify
+	strace # tests/package/test_unit.py: every system call the unit must allow
 )
 
 missing=()

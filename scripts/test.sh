@@ -7,7 +7,8 @@
 #   build    cmake + ninja in build/ (the normal build)
 #   ctest    ctest in build/ (unit, system, conformance)
 #   asan     ASan+UBSan Debug build in build-asan/
-#   ctest-asan  its ctest, without the long conformance run
+#   ctest-asan  its ctest, without the long conformance run, the package
+#            build and the source checks (the normal ctest runs them)
 #   fuzz     only when fuzz/CMakeLists.txt exists: clang libFuzzer build in
 #            build-fuzz/, each fuzz_* target run for MDNS_FUZZ_SECONDS
 #            (default 60) on a copy of fuzz/corpus/<target>/
@@ -101,7 +102,7 @@ fi
 if [ "${MDNS_SKIP_ASAN:-0}" != 1 ]; then
 	if run_stage asan build_asan; then
 		run_stage ctest-asan ctest --test-dir build-asan --output-on-failure \
-			-j "$jobs" -E '^conformance$'
+			-j "$jobs" -E '^(conformance|package|format|layers)$'
 	fi
 fi
 

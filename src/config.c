@@ -17,10 +17,10 @@
 #include <limits.h>
 #include <netdb.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,7 +33,7 @@
 #include "util/jsonw.h"
 #include "util/pem.h"
 #include "util/utf8lower.h"
-#include "xfr/xfr.h"
+#include "util/jsonkey.h"
 
 enum field_type {
 	F_INT,
@@ -109,6 +109,9 @@ static const struct field fields[] = {
 	FLD("HTTPMaxConnectionsPerIP", F_INT, http_max_conns_per_ip),
 	FLD("EnumerationMaxConcurrent", F_INT, enum_max_concurrent),
 	FLD("EnumerationLifetimeSeconds", F_INT, enum_lifetime_seconds),
+	FLD("RRLResponsesPerSecond", F_INT, rrl_responses_per_second),
+	FLD("RRLSlip", F_INT, rrl_slip),
+	FLD("RRLTableSize", F_INT, rrl_table_size),
 	FLD("ZoneTransferAllow", F_STRV, xfr_allow),
 	FLD("ZoneTransferNotify", F_STRV, xfr_notify),
 	FLD("ZoneTransferTSIG", F_TSIG, xfr_tsig_name),
@@ -141,6 +144,59 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/* Ranges of the integer keys: the original bounds none (refreshSeconds *
+ * 1000 and timeout * 1000 overflow, a huge cache size is allocated), we
+ * bound every one at load.  Keys typed uint16/uint32/int32 get their
+ * type's bounds from the decoder, TTL also its sign here. */
+struct int_bound {
+	const char *key;
+	size_t offset;
+	bool is_int32;
+	int64_t min, max;
+};
+
+#define BOUND(k, m, lo, hi) \
+	{ \
+		k, offsetof(struct config, m), false, lo, hi \
+	}
+static const struct int_bound int_bounds[] = {
+	BOUND("RefreshSeconds", refresh_seconds, 1, 604800),
+	BOUND("Port", port, 0, 65535),
+	BOUND("Timeout", timeout, 0, 300),
+	BOUND("StateTimeoutSeconds", state_timeout_seconds, 1, 86400),
+	BOUND("ZkDetectionTimeout", zk_detection_timeout, 0, 86400),
+	BOUND("HttpPort", http_port, 0, 65535),
+	{ "TTL", offsetof(struct config, ttl), true, 0, INT32_MAX },
+	BOUND("ForwardCacheSize", forward_cache_size, 0, 1048576),
+	BOUND("StateMaxBytes", state_max_bytes, 1024, 16LL << 30),
+	BOUND("HTTPMaxConnectionsPerIP", http_max_conns_per_ip, 1, 256),
+	BOUND("EnumerationMaxConcurrent", enum_max_concurrent, 1, 256),
+	BOUND("EnumerationLifetimeSeconds", enum_lifetime_seconds, 1, 86400),
+	BOUND("RRLResponsesPerSecond", rrl_responses_per_second, 0, 1000000),
+	BOUND("RRLSlip", rrl_slip, 0, 100),
+	BOUND("RRLTableSize", rrl_table_size, 1024, 16777216),
+};
+#undef BOUND
+
+/* "invalid KEY: V (MIN to MAX)" when v is outside the key's range. */
+static int
+check_range(const char *key, int64_t v, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof int_bounds / sizeof int_bounds[0]; i++) {
+		const struct int_bound *b = &int_bounds[i];
+
+		if (strcmp(b->key, key) != 0)
+			continue;
+		if (v < b->min || v > b->max)
+			return fail(err, errlen,
+			    "invalid %s: %" PRId64 " (%" PRId64 " to %" PRId64
+			    ")",
+			    key, v, b->min, b->max);
+		return 0;
+	}
+	return 0;
 }
 
 static char *
@@ -242,6 +298,10 @@ config_defaults(struct config *c)
 	 * bound the old snapshots and the CPU slow readers can hold. */
 	c->enum_max_concurrent = 16;
 	c->enum_lifetime_seconds = 300;
+	/* Response rate limiting is opt-in; NSD's slip and a table of 64k
+	 * prefixes (1.5 MiB per UDP worker) once it is on. */
+	c->rrl_slip = 2;
+	c->rrl_table_size = 65536;
 	/* A nil map prints as null, the default empty map as {}. */
 	c->zone_resolvers_present = true;
 }
@@ -395,9 +455,9 @@ decode_creds(struct config *c, yajl_val v, const char *path, char *err,
 		yajl_val e = v->u.object.values[i];
 		char **slot;
 
-		if (strcasecmp(k, "principal") == 0)
+		if (json_key_is(k, "principal"))
 			slot = &c->principal;
-		else if (strcasecmp(k, "secret") == 0)
+		else if (json_key_is(k, "secret"))
 			slot = &c->secret;
 		else
 			continue;
@@ -429,9 +489,9 @@ decode_tsig(struct config *c, yajl_val v, const char *path, char *err,
 		yajl_val e = v->u.object.values[i];
 		char **slot;
 
-		if (strcasecmp(k, "name") == 0)
+		if (json_key_is(k, "name"))
 			slot = &c->xfr_tsig_name;
-		else if (strcasecmp(k, "secret") == 0)
+		else if (json_key_is(k, "secret"))
 			slot = &c->xfr_tsig_secret;
 		else
 			continue;
@@ -853,10 +913,8 @@ config_validate(struct config *c, char *err, size_t errlen)
 		return fail(err, errlen, "Invalid HTTP Timeout: %" PRId64,
 		    c->state_timeout_seconds);
 	/* The original panics a moment later (Go ticker); say why instead. */
-	if (c->refresh_seconds <= 0)
-		return fail(err, errlen,
-		    "invalid RefreshSeconds: %" PRId64 " (must be at least 1)",
-		    c->refresh_seconds);
+	if (check_range("RefreshSeconds", c->refresh_seconds, err, errlen) < 0)
+		return -1;
 	if ((p = malloc(UTF8LOWER_MAX(strlen(c->domain)) + 1)) == NULL)
 		return fail(err, errlen, "out of memory");
 	utf8lower(c->domain, strlen(c->domain), p);
@@ -909,27 +967,22 @@ config_validate(struct config *c, char *err, size_t errlen)
 		return fail(err, errlen,
 		    "invalid EDNS0MaxUDPSize: %" PRId64 " (0, or 512 to 65535)",
 		    c->edns0_max_udp_size);
-	if (c->forward_cache_size < 0)
-		return fail(err, errlen, "invalid ForwardCacheSize: %" PRId64,
-		    c->forward_cache_size);
-	if (c->state_max_bytes < 1024)
-		return fail(err, errlen,
-		    "invalid StateMaxBytes: %" PRId64 " (at least 1024)",
-		    c->state_max_bytes);
-	if (c->http_max_conns_per_ip < 1 || c->http_max_conns_per_ip > 256)
-		return fail(err, errlen,
-		    "invalid HTTPMaxConnectionsPerIP: %" PRId64 " (1 to 256)",
-		    c->http_max_conns_per_ip);
-	if (c->enum_max_concurrent < 1 || c->enum_max_concurrent > 256)
-		return fail(err, errlen,
-		    "invalid EnumerationMaxConcurrent: %" PRId64 " (1 to 256)",
-		    c->enum_max_concurrent);
-	if (c->enum_lifetime_seconds < 1 || c->enum_lifetime_seconds > 86400)
-		return fail(err, errlen,
-		    "invalid EnumerationLifetimeSeconds: %" PRId64
-		    " (1 to 86400)",
-		    c->enum_lifetime_seconds);
-	return xfr_config_check(c, err, errlen);
+	/* Every other number within its range, in the table's order. */
+	for (size_t i = 0; i < sizeof int_bounds / sizeof int_bounds[0]; i++) {
+		const struct int_bound *b = &int_bounds[i];
+		const char *field = (const char *)c + b->offset;
+		int64_t v;
+
+		if (strcmp(b->key, "RefreshSeconds") == 0)
+			continue; /* checked above, in the original's order */
+		if (b->is_int32)
+			v = *(const int32_t *)(const void *)field;
+		else
+			v = *(const int64_t *)(const void *)field;
+		if (check_range(b->key, v, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 char *
@@ -1013,7 +1066,7 @@ config_parse(struct config *c, const char *json, size_t len, const char *path,
 		const char *k = root->u.object.keys[i];
 
 		for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
-			if (strcasecmp(k, fields[f].key) != 0)
+			if (!json_key_is(k, fields[f].key))
 				continue;
 			/* "file" in the JSON overrides the real path, as
 			 * in the original (it decodes after storing it). */
@@ -1226,6 +1279,9 @@ config_write_json(const struct config *c, uint32_t serial, struct buf *out)
 	INT("HTTPMaxConnectionsPerIP", c->http_max_conns_per_ip);
 	INT("EnumerationMaxConcurrent", c->enum_max_concurrent);
 	INT("EnumerationLifetimeSeconds", c->enum_lifetime_seconds);
+	INT("RRLResponsesPerSecond", c->rrl_responses_per_second);
+	INT("RRLSlip", c->rrl_slip);
+	INT("RRLTableSize", c->rrl_table_size);
 	write_strv(&w, "ZoneTransferAllow", &c->xfr_allow);
 	write_strv(&w, "ZoneTransferNotify", &c->xfr_notify);
 	jsonw_key(&w, "ZoneTransferTSIG");

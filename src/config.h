@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "records/reverse.h"
+#include "util/reverse.h"
 
 struct buf;
 
@@ -93,6 +93,9 @@ struct config {
 	    enum_max_concurrent; /**< /v1/enumerate and /v1/axfr bodies at once */
 	int64_t
 	    enum_lifetime_seconds; /**< longest an enumeration body may take */
+	int64_t rrl_responses_per_second; /**< UDP RRL per prefix; 0 = off */
+	int64_t rrl_slip;	/**< every Nth dropped response sent with TC */
+	int64_t rrl_table_size; /**< RRL buckets per UDP worker */
 	/* Zone transfers to secondaries (src/xfr, docs/scale-out.md). */
 	struct strv xfr_allow;	/**< CIDRs that may AXFR/IXFR; [] = none */
 	struct strv xfr_notify; /**< ip:port NOTIFY targets */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -168,6 +169,29 @@ go_duration(int64_t s, char *out, size_t len)
 	return out;
 }
 
+/* The soft descriptor limit up to the hard one: the forwarder's budget and
+ * the TCP connection bound are shares of it (1024 soft is the usual
+ * default outside the systemd unit, with a much higher hard limit). */
+static void
+raise_nofile_limit(void)
+{
+	struct rlimit rl;
+	unsigned long long was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	was = (unsigned long long)rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		log_verbose("serving: cannot raise the descriptor limit from %llu: "
+			    "%s",
+		    was, strerror(errno));
+		return;
+	}
+	log_verbose("serving: descriptor limit raised from %llu to %llu", was,
+	    (unsigned long long)rl.rlim_cur);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -193,6 +217,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_verbosity = flags.verbosity;
+	raise_nofile_limit();
 	/* Signals are taken synchronously by the main thread; every thread
 	 * started below inherits the mask. */
 	sigemptyset(&sigs);
@@ -203,7 +228,10 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (config_load(&cfg, flags.config, err, sizeof err) < 0) {
+	/* The zone-transfer keys are checked by their own module: the
+	 * configuration layer includes nothing above util/. */
+	if (config_load(&cfg, flags.config, err, sizeof err) < 0 ||
+	    xfr_config_check(&cfg, err, sizeof err) < 0) {
 		log_error("%s", err);
 		config_free(&cfg);
 		return 1;

@@ -13,7 +13,7 @@
 
 #include "config.h"
 #include "dns/dname.h"
-#include "records/reverse.h"
+#include "util/reverse.h"
 
 int
 answer_init(struct answer_ctx *a, const struct config *cfg, uint64_t seed,

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -1163,6 +1164,20 @@ start_watchdog(void)
 	return 0;
 }
 
+/* Connections the server holds: 256, or a quarter of the descriptor limit
+ * when that is less, so that API clients cannot take the descriptors the
+ * state fetch, ZooKeeper and the forwarder need (as DNS over TCP). */
+static unsigned
+http_conn_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur / 4 >= 256)
+		return 256;
+	return rl.rlim_cur / 4 < 16 ? 16 : (unsigned)(rl.rlim_cur / 4);
+}
+
 int
 http_api_start(const struct config *c, char *err, size_t errlen)
 {
@@ -1197,7 +1212,7 @@ http_api_start(const struct config *c, char *err, size_t errlen)
 	daemon_handle = MHD_start_daemon(flags, (uint16_t)c->http_port, NULL,
 	    NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, &ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, 2U, MHD_OPTION_CONNECTION_TIMEOUT, 30U,
-	    MHD_OPTION_CONNECTION_LIMIT, 256U,
+	    MHD_OPTION_CONNECTION_LIMIT, http_conn_limit(),
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned)c->http_max_conns_per_ip, MHD_OPTION_END);
 	if (daemon_handle == NULL) {

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "records/reverse.h"
+#include "util/reverse.h"
 #include "state/model.h"
 
 void

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "records/reverse.h"
+#include "util/reverse.h"
 #include "util/arena.h"
 
 #define SNAP_NONE UINT32_MAX

@@ -5,6 +5,10 @@
  * Connections are bounded (the oldest idle one makes room for a new
  * client) and every socket is non-blocking, so a slow or half-open client
  * costs a slot, never a thread, and UDP runs on its own threads anyway.
+ * The bound is also a share of the descriptor limit, so that clients
+ * cannot take the descriptors the forwarder, curl and ZooKeeper need; if
+ * accept() still finds none (EMFILE, ENFILE), the listener rests for
+ * 100 ms to 1 s instead of waking the level-triggered loop again at once.
  */
 #include "server/tcp.h"
 
@@ -20,6 +24,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -39,6 +44,11 @@
 #define TCP_IN_CAP (2 + 65535)
 #define TCP_OUT_CAP (2 + 65535)
 #define TCP_XFR_BURST 8 /* transfer messages per turn of the loop */
+#define TCP_MIN_CONNS 16
+#define TCP_FD_SHARE 4 /* at most 1/4 of the descriptor limit */
+#define TCP_BACKOFF_MIN_MS 100
+#define TCP_BACKOFF_MAX_MS 1000
+#define TCP_LISTEN_SLOT UINT32_MAX
 
 struct conn {
 	int fd;
@@ -66,6 +76,59 @@ static struct answer_ctx *actx;
 static const struct config *cfg;
 static struct fwd_engine *engine;
 static uint32_t next_conn_id;
+static int max_conns;		  /* TCP_MAX_CONNS or the descriptor share */
+static int64_t listen_resume_ms;  /* 0: listening; else when to again */
+static int64_t listen_backoff_ms; /* the last rest, doubled while it fails */
+
+/* Connections allowed: TCP_MAX_CONNS, or a quarter of the descriptor limit
+ * when that is less (256 descriptors: 64 connections). */
+static int
+conns_allowed(void)
+{
+	struct rlimit rl;
+	rlim_t share;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return TCP_MAX_CONNS;
+	share = rl.rlim_cur / TCP_FD_SHARE;
+	if (share < TCP_MIN_CONNS)
+		return TCP_MIN_CONNS;
+	return share < TCP_MAX_CONNS ? (int)share : TCP_MAX_CONNS;
+}
+
+/* No descriptor for a new client: stop polling the listener for a while
+ * (pending clients wait in the kernel's backlog meanwhile). */
+static void
+listen_pause(int err)
+{
+	struct epoll_event ev = { .events = 0, .data.u32 = TCP_LISTEN_SLOT };
+	int open = 0;
+
+	for (int i = 0; i < TCP_MAX_CONNS; i++)
+		open += conns[i] != NULL;
+	listen_backoff_ms = listen_backoff_ms == 0     ? TCP_BACKOFF_MIN_MS :
+	    listen_backoff_ms * 2 > TCP_BACKOFF_MAX_MS ? TCP_BACKOFF_MAX_MS :
+							 listen_backoff_ms * 2;
+	listen_resume_ms = clock_ms() + listen_backoff_ms;
+	epoll_ctl(epoll_fd, EPOLL_CTL_MOD, listen_fd, &ev);
+	log_error_every(10000,
+	    "tcp: accept: %s; not accepting for %lld ms (%d of %d connections "
+	    "open)",
+	    strerror(err), (long long)listen_backoff_ms, open, max_conns);
+}
+
+/* Polls the listener again once its rest is over. */
+static void
+listen_resume(int64_t now)
+{
+	struct epoll_event ev = { .events = EPOLLIN,
+		.data.u32 = TCP_LISTEN_SLOT };
+
+	if (listen_resume_ms == 0 || now < listen_resume_ms)
+		return;
+	listen_resume_ms = 0;
+	epoll_ctl(epoll_fd, EPOLL_CTL_MOD, listen_fd, &ev);
+}
 
 static void
 conn_close(int slot)
@@ -93,9 +156,14 @@ conn_accept(void)
 		int slot = -1, oldest = -1;
 		struct conn *c;
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				listen_pause(errno);
 			return;
-		for (int i = 0; i < TCP_MAX_CONNS; i++) {
+		}
+		listen_backoff_ms = 0;
+		for (int i = 0; i < max_conns; i++) {
 			if (conns[i] == NULL) {
 				slot = i;
 				break;
@@ -338,13 +406,22 @@ tcp_main(void *arg)
 	pthread_setname_np(pthread_self(), "mdns-tcp");
 	metrics_thread_start();
 	while (!atomic_load(&stopping)) {
-		int n = epoll_wait(epoll_fd, evs, 64, 250);
-		int64_t now = clock_ms();
+		int wait_ms = 250, n;
+		int64_t now;
+
+		if (listen_resume_ms != 0) {
+			int64_t left = listen_resume_ms - clock_ms();
+
+			wait_ms = left < 0 ? 0 : left < 250 ? (int)left : 250;
+		}
+		n = epoll_wait(epoll_fd, evs, 64, wait_ms);
+		now = clock_ms();
+		listen_resume(now);
 
 		for (int i = 0; i < n; i++) {
 			uint32_t slot = evs[i].data.u32;
 
-			if (slot == UINT32_MAX) {
+			if (slot == TCP_LISTEN_SLOT) {
 				conn_accept();
 				continue;
 			}
@@ -393,6 +470,8 @@ tcp_start(const struct config *c, const struct sockaddr_storage *addr,
 
 	cfg = c;
 	atomic_store(&stopping, false);
+	max_conns = conns_allowed();
+	listen_resume_ms = listen_backoff_ms = 0;
 	if ((actx = calloc(1, sizeof *actx)) == NULL) {
 		snprintf(err, errlen,
 		    "failed to setup \"tcp\" server: out of "
@@ -428,7 +507,7 @@ tcp_start(const struct config *c, const struct sockaddr_storage *addr,
 		    "memory");
 		goto fail;
 	}
-	ev.data.u32 = UINT32_MAX;
+	ev.data.u32 = TCP_LISTEN_SLOT;
 	epoll_ctl(epoll_fd, EPOLL_CTL_ADD, listen_fd, &ev);
 	ev.data.u32 = UINT32_MAX - 1;
 	epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &ev);

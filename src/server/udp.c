@@ -6,7 +6,9 @@
  * one RCU read section per batch.  Answering (authoritative names)
  * allocates nothing, takes no lock and makes no system call other than the
  * socket I/O; a name to forward is copied into the forwarder's queue, which
- * takes its lock and writes its eventfd.
+ * takes its lock and writes its eventfd.  With RRLResponsesPerSecond, each
+ * response (or forwarded query) first asks the worker's own rate limiter
+ * (rrl.c) whether to send it, drop it, or send an empty truncated reply.
  */
 #include "server/udp.h"
 
@@ -25,6 +27,8 @@
 #include "log.h"
 #include "metrics/metrics.h"
 #include "records/snapshot.h"
+#include "server/rrl.h"
+#include "util/clock.h"
 
 #define UDP_BATCH 64
 
@@ -39,6 +43,7 @@ struct udp_worker {
 	struct mmsghdr rx[UDP_BATCH], tx[UDP_BATCH];
 	struct iovec rx_iov[UDP_BATCH], tx_iov[UDP_BATCH];
 	struct answer_ctx *actx;
+	struct rrl *rrl; /* NULL: RRL off */
 };
 
 static struct udp_worker *workers;
@@ -53,9 +58,31 @@ forward_possible(const struct config *c, int route)
 		return c->zone_resolvers[route].resolvers.n > 0;
 	return c->resolvers.n > 0;
 }
+
 static int n_workers;
 static atomic_bool stopping;
 static const struct config *cfg;
+
+/* Turns the reply of n bytes into the empty truncated one a rate-limited
+ * client gets instead (RRLSlip): the question (and OPT) only, with TC set
+ * and the reply's own flags and rcode. */
+static size_t
+slip_reply(const struct dns_query *q, uint8_t *reply, size_t n, size_t cap)
+{
+	bool had = n >= WIRE_HEADER_SIZE; /* else a forwarded query's */
+	uint8_t f2 = had ? reply[2] : 0, f3 = had ? reply[3] : 0;
+
+	n = dns_rcode_reply(q, f3 & 0xf, (uint16_t)cfg->edns0_max_udp_size,
+	    reply, cap);
+	if (n >= WIRE_HEADER_SIZE) {
+		if (had) {
+			reply[2] = f2;
+			reply[3] = f3;
+		}
+		reply[2] |= WIRE_TC >> 8;
+	}
+	return n;
+}
 
 static void *
 udp_main(void *arg)
@@ -74,7 +101,7 @@ udp_main(void *arg)
 		const struct snapshot *s;
 		struct metrics_block *mb = metrics_self;
 		int n, out = 0, n_auth = 0, n_fwd = 0;
-		int64_t t0;
+		int64_t t0, now;
 
 		for (int i = 0; i < UDP_BATCH; i++) {
 			w->rx[i].msg_hdr.msg_name = &w->peers[i];
@@ -93,12 +120,14 @@ udp_main(void *arg)
 		/* One clock read per batch: every query of it waits from the
 		 * batch's arrival until the batch is sent. */
 		t0 = metrics_clock_us();
+		now = w->rrl == NULL ? 0 : METRICS_ON ? t0 / 1000 : clock_ms();
 		snapshot_read_lock();
 		s = snapshot_current();
 		for (int i = 0; i < n; i++) {
 			size_t len = w->rx[i].msg_len, outlen = 0;
 			uint8_t *reply = w->out + (size_t)out * w->out_cap;
 			enum handle_result r;
+			enum rrl_action act = RRL_SEND;
 
 			/* Runts are ignored, as by the original. */
 			if (len < WIRE_HEADER_SIZE)
@@ -108,6 +137,17 @@ udp_main(void *arg)
 			if (r != HANDLE_DROP)
 				metrics_request(mb, METRICS_UDP,
 				    w->actx->query.qtype);
+			if (w->rrl != NULL &&
+			    (r == HANDLE_FORWARD ||
+				(r == HANDLE_REPLY && outlen > 0)))
+				act = rrl_check(w->rrl, &w->peers[i], now);
+			if (act == RRL_DROP)
+				continue;
+			if (act == RRL_SLIP) {
+				outlen = slip_reply(&w->actx->query, reply,
+				    r == HANDLE_REPLY ? outlen : 0, w->out_cap);
+				r = HANDLE_REPLY;
+			}
 			if (r == HANDLE_FORWARD) {
 				/* Another thread talks to the upstreams; a full
 				 * queue is answered SERVFAIL at once. */
@@ -179,6 +219,7 @@ free_worker(struct udp_worker *w)
 	if (w->actx != NULL)
 		answer_free(w->actx);
 	free(w->actx);
+	rrl_free(w->rrl);
 }
 
 int
@@ -212,7 +253,11 @@ udp_start(const struct config *c, const struct sockaddr_storage *addr,
 		w->in = malloc(UDP_BATCH * w->in_cap);
 		w->out = malloc(UDP_BATCH * w->out_cap);
 		w->actx = calloc(1, sizeof *w->actx);
-		if (w->in == NULL || w->out == NULL || w->actx == NULL) {
+		if (c->rrl_responses_per_second > 0)
+			w->rrl = rrl_new((uint32_t)c->rrl_responses_per_second,
+			    (uint32_t)c->rrl_slip, (size_t)c->rrl_table_size);
+		if (w->in == NULL || w->out == NULL || w->actx == NULL ||
+		    (c->rrl_responses_per_second > 0 && w->rrl == NULL)) {
 			snprintf(err, errlen,
 			    "failed to setup \"udp\" server: "
 			    "out of memory");

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <yajl/yajl_tree.h>
 
@@ -28,6 +27,7 @@
 #include "log.h"
 #include "util/buf.h"
 #include "util/jsontree.h"
+#include "util/jsonkey.h"
 
 #define IAM_MARGIN_S 300 /* refresh this long before expiry */
 #define IAM_DEFAULT_LIFE_S 3600
@@ -234,7 +234,7 @@ iam_login(struct iam_auth *a, char *err, size_t errlen)
 		goto out;
 	}
 	for (size_t i = 0; YAJL_IS_OBJECT(root) && i < root->u.object.len; i++)
-		if (strcasecmp(root->u.object.keys[i], "token") == 0 &&
+		if (json_key_is(root->u.object.keys[i], "token") &&
 		    YAJL_IS_STRING(root->u.object.values[i])) {
 			free(a->token);
 			a->token = strdup(root->u.object.values[i]->u.string);
@@ -327,10 +327,10 @@ iam_load(const struct config *cfg, char *err, size_t errlen)
 	for (size_t i = 0; i < root->u.object.len; i++) {
 		const char *k = root->u.object.keys[i];
 		yajl_val v = root->u.object.values[i];
-		char **slot = strcasecmp(k, "uid") == 0	 ? &iam.uid :
-		    strcasecmp(k, "login_endpoint") == 0 ? &iam.login_endpoint :
-		    strcasecmp(k, "private_key") == 0	 ? &pem :
-							   NULL;
+		char **slot = json_key_is(k, "uid")  ? &iam.uid :
+		    json_key_is(k, "login_endpoint") ? &iam.login_endpoint :
+		    json_key_is(k, "private_key")    ? &pem :
+						       NULL;
 
 		if (slot == NULL || !YAJL_IS_STRING(v))
 			continue;

@@ -4,6 +4,10 @@
  * order is kept with a sequence number so that a view lists them in the
  * master's order, as a poll would.  Events are the v1 operator API's JSON
  * (protobuf field names, ids as {"value": ...}).
+ *
+ * Out of memory never leaves a half-made entry: a load fails as a whole
+ * (the reload loop keeps the old records), an event that cannot be applied
+ * in full asks for a poll (CLUSTER_NEEDS_POLL) with one log line.
  */
 #include "state/cluster.h"
 
@@ -289,11 +293,30 @@ dup_or_empty(const char *s)
 	return strdup(s ? s : "");
 }
 
-static void
+/* Replaces *slot with a copy of s; false (and *slot kept) when out of
+ * memory. */
+static bool
 set_str(char **slot, const char *s)
 {
+	char *copy = dup_or_empty(s);
+
+	if (copy == NULL)
+		return false;
 	free(*slot);
-	*slot = dup_or_empty(s);
+	*slot = copy;
+	return true;
+}
+
+/* What an event that could not be applied for want of memory did: the
+ * model misses it, so only a poll brings it up to date. */
+static enum cluster_change
+event_lost(const char *type)
+{
+	log_error_every(10000,
+	    "events: out of memory applying %s; the next poll reloads the "
+	    "state",
+	    type);
+	return CLUSTER_NEEDS_POLL;
 }
 
 static struct cl_framework *
@@ -309,14 +332,16 @@ framework_get(struct cluster *c, const char *id, bool create)
 	f->name = dup_or_empty("");
 	f->hostname = dup_or_empty("");
 	f->order = c->next_order++;
-	if (smap_put(&c->frameworks, id, f) < 0) {
+	if (f->id == NULL || f->name == NULL || f->hostname == NULL ||
+	    smap_put(&c->frameworks, id, f) < 0) {
 		framework_free(f);
 		return NULL;
 	}
 	return f;
 }
 
-static void
+/* Puts t (taken over) into f; false when out of memory (t is freed). */
+static bool
 task_put(struct cl_framework *f, struct cl_task *t)
 {
 	struct cl_task *old;
@@ -325,14 +350,17 @@ task_put(struct cl_framework *f, struct cl_task *t)
 		t->key = strdup(t->id);
 	if (t->key == NULL) {
 		task_free(t);
-		return;
+		return false;
 	}
 	if ((old = smap_get(&f->tasks, t->key)) != NULL) {
 		t->order = old->order; /* a replacement keeps its place */
 		task_free(smap_del(&f->tasks, t->key));
 	}
-	if (smap_put(&f->tasks, t->key, t) < 0)
+	if (smap_put(&f->tasks, t->key, t) < 0) {
 		task_free(t);
+		return false;
+	}
+	return true;
 }
 
 /* A state may list the same id twice (two tasks with one id, say); each
@@ -361,6 +389,8 @@ cluster_load(struct cluster *c, const struct mesos_state *s)
 
 	cluster_clear(c);
 	c->leader = s->leader ? strdup(s->leader) : NULL;
+	if (s->leader != NULL && c->leader == NULL)
+		return -1;
 	for (const struct mesos_framework *pf = s->frameworks; pf;
 	     pf = pf->next) {
 		char key[64];
@@ -384,23 +414,29 @@ cluster_load(struct cluster *c, const struct mesos_state *s)
 				return -1;
 		}
 		f->known = true;
-		set_str(&f->name, pf->name);
-		set_str(&f->hostname, pf->hostname);
+		if (!set_str(&f->name, pf->name) ||
+		    !set_str(&f->hostname, pf->hostname))
+			return -1;
 		free(f->pid);
 		f->pid = pf->pid && !pf->pid_bad ? strdup(pf->pid) : NULL;
+		if (pf->pid && !pf->pid_bad && f->pid == NULL)
+			return -1;
 		f->pid_bad = pf->pid_bad;
 		for (const struct mesos_task *pt = pf->tasks; pt;
 		     pt = pt->next) {
 			struct cl_task *t = calloc(1, sizeof *t);
 			size_t n = 0;
+			bool whole;
 
 			if (t == NULL)
 				return -1;
 			t->id = dup_or_empty(pt->id);
-			t->key = unique_key(&f->tasks, t->id);
+			t->key = t->id ? unique_key(&f->tasks, t->id) : NULL;
 			t->name = dup_or_empty(pt->name);
 			t->agent_id = dup_or_empty(pt->slave_id);
 			t->ports = pt->ports ? strdup(pt->ports) : NULL;
+			whole = t->id && t->key && t->name && t->agent_id &&
+			    (pt->ports == NULL || t->ports != NULL);
 			t->running = pt->running;
 			t->best_ts = pt->best_ts;
 			t->health = pt->health;
@@ -411,20 +447,25 @@ cluster_load(struct cluster *c, const struct mesos_state *s)
 					continue;
 				t->ips[k] = malloc(
 				    pt->n_ips[k] * sizeof(struct ipaddr));
-				if (t->ips[k] == NULL)
+				if (t->ips[k] == NULL) {
+					whole = false;
 					continue;
+				}
 				memcpy(t->ips[k], pt->ips[k],
 				    pt->n_ips[k] * sizeof(struct ipaddr));
 				t->n_ips[k] = pt->n_ips[k];
 			}
 			if (pt->di_name != NULL) {
 				t->has_di = true;
-				t->di_name = strdup(pt->di_name);
+				if ((t->di_name = strdup(pt->di_name)) == NULL)
+					whole = false;
 			}
 			for (const struct di_port *d = pt->di_ports; d;
 			     d = d->next)
 				n++;
 			t->di_ports = calloc(n + 1, sizeof *t->di_ports);
+			if (t->di_ports == NULL)
+				whole = false;
 			for (const struct di_port *d = pt->di_ports;
 			     d && t->di_ports; d = d->next) {
 				struct cl_port *p =
@@ -433,9 +474,16 @@ cluster_load(struct cluster *c, const struct mesos_state *s)
 				p->number = d->number;
 				p->protocol = dup_or_empty(d->protocol);
 				p->name = dup_or_empty(d->name);
+				if (p->protocol == NULL || p->name == NULL)
+					whole = false;
 			}
 			t->order = c->next_order++;
-			task_put(f, t);
+			if (!whole) {
+				task_free(t);
+				return -1;
+			}
+			if (!task_put(f, t))
+				return -1;
 		}
 	}
 	for (const struct mesos_slave *ps = s->slaves; ps; ps = ps->next) {
@@ -446,12 +494,21 @@ cluster_load(struct cluster *c, const struct mesos_state *s)
 		a->id = dup_or_empty(ps->id);
 		a->pid = ps->pid && !ps->pid_bad ? strdup(ps->pid) : NULL;
 		a->order = c->next_order++;
+		if (a->id == NULL ||
+		    (ps->pid && !ps->pid_bad && a->pid == NULL)) {
+			agent_free(a);
+			return -1;
+		}
 		{
 			char *ukey = unique_key(&c->agents, a->id);
+			bool put =
+			    ukey != NULL && smap_put(&c->agents, ukey, a) == 0;
 
-			if (ukey == NULL || smap_put(&c->agents, ukey, a) < 0)
-				agent_free(a);
 			free(ukey);
+			if (!put) {
+				agent_free(a);
+				return -1;
+			}
 		}
 	}
 	c->loaded = true;
@@ -493,24 +550,26 @@ is_terminal(const char *state)
 	return false;
 }
 
-/* Appends a parsed address to a growing array. */
-static void
+/* Appends a parsed address to a growing array; false when out of
+ * memory (text that is no address is skipped, as in the poll). */
+static bool
 push_ip(struct ipaddr **v, uint16_t *n, const char *text)
 {
 	struct ipaddr ip, *nv;
 
 	if (text == NULL || !ipaddr_parse(text, strlen(text), &ip) ||
 	    *n == UINT16_MAX)
-		return;
+		return true;
 	if ((nv = realloc(*v, (*n + 1) * sizeof *nv)) == NULL)
-		return;
+		return false;
 	*v = nv;
 	(*v)[(*n)++] = ip;
+	return true;
 }
 
 /* A status: if it is the latest TASK_RUNNING one, its addresses become the
- * task's (state.md §3). */
-static void
+ * task's (state.md §3).  False when out of memory (t unchanged). */
+static bool
 apply_status(struct cl_task *t, yajl_val st)
 {
 	const char *state = json_str(st, "state");
@@ -519,6 +578,7 @@ apply_status(struct cl_task *t, yajl_val st)
 	struct ipaddr *ips[TASK_IP_SOURCES] = { NULL };
 	uint16_t n[TASK_IP_SOURCES] = { 0 };
 	yajl_val healthy = json_get(st, "healthy");
+	bool ok = true;
 
 	/* Health is the latest status's, whatever its state (parse.c). */
 	if (when >= t->health_ts) {
@@ -529,17 +589,18 @@ apply_status(struct cl_task *t, yajl_val st)
 	}
 	if (state == NULL || strcmp(state, "TASK_RUNNING") != 0 ||
 	    when <= t->best_ts)
-		return;
+		return true;
 	nis = json_get(json_get(st, "container_status"), "network_infos");
 	for (size_t i = 0; i < json_len(nis); i++) {
 		yajl_val ni = jat(nis, i), addrs = json_get(ni, "ip_addresses");
 
 		if (json_len(addrs) > 0) {
 			for (size_t k = 0; k < json_len(addrs); k++)
-				push_ip(&ips[TIP_NETINFO], &n[TIP_NETINFO],
-				    json_str(jat(addrs, k), "ip_address"));
+				ok &=
+				    push_ip(&ips[TIP_NETINFO], &n[TIP_NETINFO],
+					json_str(jat(addrs, k), "ip_address"));
 		} else {
-			push_ip(&ips[TIP_NETINFO], &n[TIP_NETINFO],
+			ok &= push_ip(&ips[TIP_NETINFO], &n[TIP_NETINFO],
 			    json_str(ni, "ip_address"));
 		}
 	}
@@ -552,9 +613,14 @@ apply_status(struct cl_task *t, yajl_val st)
 			continue;
 		if (strcmp(k, "MesosContainerizer.NetworkSettings.IPAddress") ==
 		    0)
-			push_ip(&ips[TIP_MESOS], &n[TIP_MESOS], v);
+			ok &= push_ip(&ips[TIP_MESOS], &n[TIP_MESOS], v);
 		else if (strcmp(k, "Docker.NetworkSettings.IPAddress") == 0)
-			push_ip(&ips[TIP_DOCKER], &n[TIP_DOCKER], v);
+			ok &= push_ip(&ips[TIP_DOCKER], &n[TIP_DOCKER], v);
+	}
+	if (!ok) {
+		for (int k = 0; k < TASK_IP_SOURCES; k++)
+			free(ips[k]);
+		return false;
 	}
 	t->best_ts = when;
 	for (int k = 0; k < TASK_IP_SOURCES; k++) {
@@ -562,6 +628,7 @@ apply_status(struct cl_task *t, yajl_val st)
 		t->ips[k] = ips[k];
 		t->n_ips[k] = n[k];
 	}
+	return true;
 }
 
 /* The "[b-e, b-e]" text of a v1 resources list's RANGES named ports. */
@@ -611,9 +678,9 @@ ports_text(yajl_val resources)
 }
 
 /* A v1 Task object into a model task; NULL when a field we read has the
- * wrong type (only that task is dropped). */
+ * wrong type (only that task is dropped) or, *oom set, out of memory. */
 static struct cl_task *
-task_from_json(yajl_val j, const char **fw_id)
+task_from_json(yajl_val j, const char **fw_id, bool *oom)
 {
 	struct cl_task *t;
 	const char *id = jid(j, "task_id"), *state = json_str(j, "state");
@@ -624,6 +691,7 @@ task_from_json(yajl_val j, const char **fw_id)
 	if (id == NULL || *fw_id == NULL || (name && !YAJL_IS_STRING(name)) ||
 	    (state == NULL))
 		return NULL;
+	*oom = true;
 	if ((t = calloc(1, sizeof *t)) == NULL)
 		return NULL;
 	t->id = strdup(id);
@@ -633,37 +701,53 @@ task_from_json(yajl_val j, const char **fw_id)
 	t->ports = ports_text(json_get(j, "resources"));
 	t->best_ts = -1;
 	t->health_ts = -1;
+	if (t->id == NULL || t->name == NULL || t->agent_id == NULL ||
+	    t->ports == NULL)
+		goto out_of_memory;
 	for (size_t i = 0; i < json_len(statuses); i++)
-		apply_status(t, jat(statuses, i));
+		if (!apply_status(t, jat(statuses, i)))
+			goto out_of_memory;
 	if (YAJL_IS_OBJECT(disc)) {
 		const char *dn = json_str(disc, "name");
 		yajl_val ports = json_get(json_get(disc, "ports"), "ports");
 
 		if (dn != NULL) {
 			t->has_di = true;
-			t->di_name = strdup(dn);
+			if ((t->di_name = strdup(dn)) == NULL)
+				goto out_of_memory;
 		}
 		t->di_ports = calloc(json_len(ports) + 1, sizeof *t->di_ports);
-		for (size_t i = 0; t->di_ports && i < json_len(ports); i++) {
+		if (t->di_ports == NULL)
+			goto out_of_memory;
+		for (size_t i = 0; i < json_len(ports); i++) {
 			yajl_val p = jat(ports, i), num = json_get(p, "number");
 			struct cl_port *cp = &t->di_ports[t->n_di_ports++];
 
 			cp->number = YAJL_IS_INTEGER(num) ? num->u.number.i : 0;
 			cp->protocol = dup_or_empty(json_str(p, "protocol"));
 			cp->name = dup_or_empty(json_str(p, "name"));
+			if (cp->protocol == NULL || cp->name == NULL)
+				goto out_of_memory;
 		}
 	}
+	*oom = false;
 	return t;
+out_of_memory:
+	task_free(t);
+	return NULL;
 }
 
 static enum cluster_change
 apply_task_added(struct cluster *c, yajl_val ev)
 {
 	const char *fw_id;
-	struct cl_task *t = task_from_json(json_get(ev, "task"), &fw_id);
+	bool oom = false;
+	struct cl_task *t = task_from_json(json_get(ev, "task"), &fw_id, &oom);
 	struct cl_framework *f;
 	bool known;
 
+	if (t == NULL && oom)
+		return event_lost("TASK_ADDED");
 	if (t == NULL) {
 		log_error_every(10000,
 		    "event stream: TASK_ADDED with a "
@@ -672,11 +756,12 @@ apply_task_added(struct cluster *c, yajl_val ev)
 	}
 	if ((f = framework_get(c, fw_id, true)) == NULL) {
 		task_free(t);
-		return CLUSTER_NONE;
+		return event_lost("TASK_ADDED");
 	}
 	known = f->known;
 	t->order = c->next_order++;
-	task_put(f, t);
+	if (!task_put(f, t))
+		return event_lost("TASK_ADDED");
 	return known ? CLUSTER_CHANGED : CLUSTER_UNKNOWN;
 }
 
@@ -708,9 +793,11 @@ apply_task_updated(struct cluster *c, yajl_val ev)
 	}
 	was_running = t->running;
 	t->running = strcmp(state, "TASK_RUNNING") == 0;
-	if (t->agent_id[0] == '\0' && jid(status, "agent_id") != NULL)
-		set_str(&t->agent_id, jid(status, "agent_id"));
-	apply_status(t, status);
+	if (t->agent_id[0] == '\0' && jid(status, "agent_id") != NULL &&
+	    !set_str(&t->agent_id, jid(status, "agent_id")))
+		return event_lost("TASK_UPDATED");
+	if (!apply_status(t, status))
+		return event_lost("TASK_UPDATED");
 	return t->running || was_running ? CLUSTER_CHANGED : CLUSTER_NONE;
 }
 
@@ -734,14 +821,20 @@ apply_agent_added(struct cluster *c, yajl_val ev)
 		pid = made;
 	}
 	if ((a = calloc(1, sizeof *a)) == NULL)
-		return CLUSTER_NONE;
+		return event_lost("AGENT_ADDED");
 	a->id = strdup(id);
 	a->pid = pid ? strdup(pid) : NULL;
+	if (a->id == NULL || (pid != NULL && a->pid == NULL)) {
+		agent_free(a);
+		return event_lost("AGENT_ADDED");
+	}
 	old = smap_del(&c->agents, id);
 	a->order = old ? old->order : c->next_order++;
 	agent_free(old);
-	if (smap_put(&c->agents, id, a) < 0)
+	if (smap_put(&c->agents, id, a) < 0) {
 		agent_free(a);
+		return event_lost("AGENT_ADDED");
+	}
 	return CLUSTER_CHANGED;
 }
 
@@ -758,10 +851,11 @@ apply_framework(struct cluster *c, yajl_val fw_info, bool removed)
 		return CLUSTER_CHANGED;
 	}
 	if ((f = framework_get(c, id, true)) == NULL)
-		return CLUSTER_NONE;
+		return event_lost("a framework event");
 	f->known = true;
-	set_str(&f->name, json_str(fw_info, "name"));
-	set_str(&f->hostname, json_str(fw_info, "hostname"));
+	if (!set_str(&f->name, json_str(fw_info, "name")) ||
+	    !set_str(&f->hostname, json_str(fw_info, "hostname")))
+		return event_lost("a framework event");
 	/* v1 has no pid: the next poll brings it (events.md §5). */
 	return CLUSTER_NEEDS_POLL;
 }

@@ -14,10 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <yajl/yajl_parse.h>
 
 #include "util/hash.h"
+#include "util/jsonkey.h"
 
 enum ctx {
 	C_TOP,
@@ -1098,8 +1098,7 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
 	top->key = K_NONE;
 	for (size_t i = 0; i < sizeof keydefs / sizeof keydefs[0]; i++)
 		if (keydefs[i].ctx == top->ctx &&
-		    strlen(keydefs[i].name) == len &&
-		    strncasecmp(keydefs[i].name, (const char *)key, len) == 0) {
+		    json_key_matches(keydefs[i].name, (const char *)key, len)) {
 			top->key = keydefs[i].key;
 			break;
 		}

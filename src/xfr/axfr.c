@@ -190,24 +190,6 @@ peer_text(const struct sockaddr_storage *peer, char *out)
 	ipaddr_format(&a, out);
 }
 
-void
-xfr_soa_rr(struct zone_rr *rr, uint32_t serial)
-{
-	const struct config *c = xfr_g.cfg;
-
-	memset(rr, 0, sizeof *rr);
-	rr->type = TYPE_SOA;
-	rr->owner = xfr_g.domain;
-	rr->ttl = (uint32_t)c->ttl;
-	rr->u.soa.mname = xfr_g.mname;
-	rr->u.soa.rname = xfr_g.rname;
-	rr->u.soa.serial = serial;
-	rr->u.soa.refresh = c->soa_refresh;
-	rr->u.soa.retry = c->soa_retry;
-	rr->u.soa.expire = c->soa_expire;
-	rr->u.soa.minimum = (uint32_t)c->ttl;
-}
-
 size_t
 xfr_start(const uint8_t *pkt, size_t len, const struct sockaddr_storage *peer,
     uint8_t *out, size_t cap, struct xfr_session **sess)

@@ -18,8 +18,6 @@
 #include "xfr/state.h"
 #include "xfr/zone.h"
 
-struct xfr_state xfr_g;
-
 static uint32_t last_serial; /* the last serial published */
 static uint64_t cur_digest;  /* of the current snapshot's zone */
 static bool have_digest;

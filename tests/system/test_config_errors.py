@@ -146,6 +146,23 @@ def test_refresh_seconds_not_positive(daemon_factory, value):
     assert "RefreshSeconds" in msg and str(value) in msg
 
 
+@pytest.mark.parametrize("key,value,bounds", [
+    ("refreshSeconds", 9223372036854775807, "(1 to 604800)"),
+    ("timeout", 9223372036854775807, "(0 to 300)"),
+    ("ForwardCacheSize", 1 << 40, "(0 to 1048576)"),
+    ("ttl", -1, "(0 to 2147483647)"),
+    ("zkDetectionTimeout", -5, "(0 to 86400)"),
+])
+def test_integer_out_of_range(daemon_factory, key, value, bounds):
+    # The original overflowed refreshSeconds * 1000 and timeout * 1000 and
+    # allocated whatever cache size it was given; every number is bounded.
+    msg, _ = run_bad(daemon_factory, master=["127.0.0.1:5050"],
+                     config=http_only(**{key: value}))
+    canonical = {"refreshSeconds": "RefreshSeconds", "timeout": "Timeout",
+                 "ttl": "TTL", "zkDetectionTimeout": "ZkDetectionTimeout"}.get(key, key)
+    assert msg == "invalid %s: %d %s" % (canonical, value, bounds)
+
+
 def test_non_ip_listener(daemon_factory):
     msg, _ = run_bad(daemon_factory, master=["127.0.0.1:5050"],
                      config=http_only(listener="dns.example.com"))
@@ -245,3 +262,17 @@ def test_http_port_in_use(master_factory, daemon_factory):
                          config=http_only(httpport=port))
     assert msg.startswith("failed to setup http server: ")
     assert str(port) in msg
+
+
+def test_zone_transfer_keys_checked_at_start(daemon_factory):
+    """The zone-transfer keys are checked before anything is served; the
+    TSIG secret never appears in the message."""
+    msg, _ = run_bad(daemon_factory, config=http_only(
+        masters=["127.0.0.1:5050"], ZoneTransferAllow=["127.0.0.1/32", "x/8"]))
+    assert msg == ('invalid ZoneTransferAllow entry 1: "x/8" is not an '
+                   'address or CIDR prefix')
+    msg, _ = run_bad(daemon_factory, config=http_only(
+        masters=["127.0.0.1:5050"],
+        ZoneTransferTSIG={"name": "k", "secret": "c2VjcmV0*"}))
+    assert msg.startswith("invalid ZoneTransferTSIG")
+    assert "c2VjcmV0" not in msg

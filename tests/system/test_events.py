@@ -517,9 +517,9 @@ def test_stalled_stream_reconnects(v1_factory, daemon_factory):
         c.add_task("st.1", "stalled", ip="10.82.0.1")
         m.set_state(c.state)
         # The stalled stream ends (the master logs it when the client goes).
-        line = d.wait_log(r"event stream: nothing from .* reconnecting", timeout=8.0)
+        line = d.wait_log(r"event stream: nothing from .* reconnecting", timeout=20.0)
         assert line
-        harness.wait_until(lambda: len(m.subscribed_streams()) > subs, 6.0, 0.05,
+        harness.wait_until(lambda: len(m.subscribed_streams()) > subs, 20.0, 0.05,
                            "a new SUBSCRIBE after the stall")
         t_resub = [e["t"] for e in m.events() if e["type"] == "SUBSCRIBED"][subs]
         gap = t_resub - t_stall
@@ -529,7 +529,8 @@ def test_stalled_stream_reconnects(v1_factory, daemon_factory):
         assert_new_task_answers(c, m, d, "st.2", "stalledtwo", "10.82.0.2")
     p.check()
     print("resubscribed %.2f s after the stall began" % gap)
-    assert 1.8 <= gap <= 6.0, gap
+    # ~3 s (three heartbeats) and a reconnect; 5x room for a busy machine.
+    assert 1.8 <= gap <= 18.0, gap
     assert len(m.api_requests()) > api_before
 
 
@@ -544,8 +545,9 @@ def test_no_operator_api_polls_only(v1_factory, daemon_factory):
     c.add_task("p.1", "polled", ip="10.83.0.1")
     t0 = time.monotonic()
     m.set_state(c.state)
-    elapsed = wait_answer(d, "polled.marathon.mesos.", {"10.83.0.1"}, 5.0, t0=t0)
-    assert elapsed <= 3.0, elapsed
+    # The next poll (2 s), with room for a busy machine.
+    elapsed = wait_answer(d, "polled.marathon.mesos.", {"10.83.0.1"}, 12.0, t0=t0)
+    assert elapsed <= 10.0, elapsed
     c.kill("p.1")
     m.set_state(c.state)
     wait_answer(d, "polled.marathon.mesos.", set(), 5.0)
@@ -864,8 +866,8 @@ def test_events_off_polls_only(v1_factory, daemon_factory):
     c.add_task("o.1", "offone", ip="10.89.0.1")
     t0 = time.monotonic()
     m.set_state(c.state)
-    elapsed = wait_answer(d, "offone.marathon.mesos.", {"10.89.0.1"}, 5.0, t0=t0)
-    assert elapsed <= 3.0, elapsed
+    elapsed = wait_answer(d, "offone.marathon.mesos.", {"10.89.0.1"}, 12.0, t0=t0)
+    assert elapsed <= 10.0, elapsed
     time.sleep(1.0)
     assert m.api_requests() == []
     assert m.subscribed_streams() == []

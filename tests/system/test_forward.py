@@ -80,6 +80,7 @@ only-b A     198.51.100.2
 """
 
 FORWARD_TIMEOUT = 1           # the daemon's `timeout` (s) where it matters
+SKIP_TIMEOUT = 2              # where a test times one: less than 2x apart
 
 
 SANITIZED = harness.sanitized()
@@ -388,13 +389,15 @@ def test_forward_externalon_false_refused(daemon_factory, master, upstreams):
 def test_forward_silent_first_resolver_skipped_within_timeout(daemon_factory, master,
                                                               upstreams, knot_a, tcp):
     dead = upstreams(mode="silent")
-    d = daemon_factory(master=master, config=fwd_config([dead.address, knot_a.address]))
+    d = daemon_factory(master=master, config=fwd_config([dead.address, knot_a.address],
+                                                        timeout=SKIP_TIMEOUT))
     want = knot_a.ask("www.example.test.", "A", tcp=tcp)
     t0 = time.monotonic()
-    got = d.dns("www.example.test.", "A", tcp=tcp, timeout=FORWARD_TIMEOUT + 3)
+    got = d.dns("www.example.test.", "A", tcp=tcp, timeout=SKIP_TIMEOUT * 2 + 3)
     took = time.monotonic() - t0
     assert_same_answer(got, want)
-    assert FORWARD_TIMEOUT - 0.1 <= took <= FORWARD_TIMEOUT + 0.5, took
+    # One timeout, not two; the rest is room for a busy machine.
+    assert SKIP_TIMEOUT - 0.1 <= took < SKIP_TIMEOUT * 2, took
     assert dead.count("www.example.test", "tcp" if tcp else "udp") == 1
 
 
@@ -404,10 +407,10 @@ def test_forward_timeout_zero_means_five_seconds(daemon_factory, master, upstrea
     d = daemon_factory(master=master, config=fwd_config([dead.address, good.address],
                                                         timeout=0))
     t0 = time.monotonic()
-    r = d.dns("zero.example.org.", "A", timeout=8)
+    r = d.dns("zero.example.org.", "A", timeout=12)
     took = time.monotonic() - t0
     assert values(r) == {"192.0.2.107"}
-    assert 4.9 <= took <= 5.5, took
+    assert 4.9 <= took < 9.5, took
 
 
 @pytest.mark.parametrize("tcp", [False, True], ids=["udp", "tcp"])
@@ -421,7 +424,8 @@ def test_forward_closed_first_resolver_skipped_at_once(daemon_factory, master, k
     want = knot_a.ask("www.example.test.", "AAAA", tcp=tcp)
     t0 = time.monotonic()
     got = d.dns("www.example.test.", "AAAA", tcp=tcp, timeout=5)
-    assert time.monotonic() - t0 < 0.5
+    # At once: well before the 3 s timeout.
+    assert time.monotonic() - t0 < 2.0
     assert_same_answer(got, want)
 
 
@@ -432,15 +436,16 @@ def test_forward_all_resolvers_dead_servfail(daemon_factory, master, upstreams, 
     upstream."""
     dead = upstreams(mode="silent")
     closed = "%s:%d" % (FAKE_HOSTS[1], dead_udp_tcp_port(FAKE_HOSTS[1]))
-    d = daemon_factory(master=master, config=fwd_config([dead.address, closed]))
+    d = daemon_factory(master=master, config=fwd_config([dead.address, closed],
+                                                        timeout=SKIP_TIMEOUT))
     q = dns.message.make_query("WwW.Example.ORG.", "MX")
     q.flags = dns.flags.RD | dns.flags.CD
     wire = q.to_wire()
     t0 = time.monotonic()
-    reply = d.dns_raw(wire, tcp=tcp, timeout=FORWARD_TIMEOUT + 3)
+    reply = d.dns_raw(wire, tcp=tcp, timeout=SKIP_TIMEOUT * 2 + 3)
     took = time.monotonic() - t0
     assert_rcode_shape(reply, wire, dns.rcode.SERVFAIL)
-    assert FORWARD_TIMEOUT - 0.1 <= took <= FORWARD_TIMEOUT + 0.5, took
+    assert SKIP_TIMEOUT - 0.1 <= took < SKIP_TIMEOUT * 2, took
     # with EDNS0 in the query: still SERVFAIL, question echoed
     r = d.dns("www.example.org.", "A", tcp=tcp, edns=1232, timeout=FORWARD_TIMEOUT + 3)
     assert r.rcode() == dns.rcode.SERVFAIL
@@ -744,7 +749,7 @@ def _udp_queries(host, port, names):
     socks = []
     for n in names:
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.settimeout(3)
+        s.settimeout(10)
         q = dns.message.make_query(n, "A")
         s.sendto(q.to_wire(), (host, port))
         socks.append((s, q))
@@ -754,7 +759,7 @@ def _udp_queries(host, port, names):
 def _tcp_queries(host, port, names):
     conns = []
     for n in names:
-        s = socket.create_connection((host, port), timeout=3)
+        s = socket.create_connection((host, port), timeout=10)
         q = dns.message.make_query(n, "A")
         w = q.to_wire()
         s.sendall(len(w).to_bytes(2, "big") + w)
@@ -770,30 +775,31 @@ def _read_tcp(s):
 @pytest.mark.parametrize("tcp", [False, True], ids=["udp", "tcp"])
 def test_forward_slow_upstream_does_not_block_authoritative(daemon_factory, master,
                                                             upstreams, tcp):
-    """50 forwarded queries wait for an upstream that answers after 500 ms;
+    """50 forwarded queries wait for an upstream that answers after 3 s;
     meanwhile authoritative queries (UDP and TCP) are answered at once
-    (< 100 ms), and then all 50 forwarded answers arrive."""
-    u = upstreams(default_a="192.0.2.90", delay=0.5)
-    d = daemon_factory(master=master, config=fwd_config([u.address], timeout=3))
-    d.dns("warm.example.org.", "A", tcp=tcp, timeout=3)     # engine and upstream up
+    (< 500 ms: a few ms, with room for a busy machine), and then all 50
+    forwarded answers arrive."""
+    u = upstreams(default_a="192.0.2.90", delay=3.0)
+    d = daemon_factory(master=master, config=fwd_config([u.address], timeout=6))
+    d.dns("warm.example.org.", "A", tcp=tcp, timeout=10)    # engine and upstream up
     names = ["slow%d.example.org." % i for i in range(50)]
     t0 = time.monotonic()
     pending = (_tcp_queries if tcp else _udp_queries)(d.host, d.port, names)
-    harness.wait_until(lambda: u.count() >= 51, 0.4, 0.005, "50 queries at the upstream")
+    harness.wait_until(lambda: u.count() >= 51, 2.0, 0.005, "50 queries at the upstream")
     for auth_tcp in (False, True):
         t1 = time.monotonic()
         r = d.dns("web.marathon.mesos.", "A", tcp=auth_tcp)
         took = time.monotonic() - t1
         assert values(r) == {"10.0.0.3"}
-        assert took < 0.1, "authoritative answer took %.0f ms" % (took * 1000)
-    assert time.monotonic() - t0 < 0.45, "the test itself was too slow to prove anything"
+        assert took < 0.5, "authoritative answer took %.0f ms" % (took * 1000)
+    assert time.monotonic() - t0 < 2.9, "the test itself was too slow to prove anything"
     for s, q in pending:
         wire = _read_tcp(s) if tcp else s.recv(4096)
         r = dns.message.from_wire(wire)
         assert r.id == q.id and r.question == q.question
         assert values(r) == {"192.0.2.90"}
         s.close()
-    assert time.monotonic() - t0 < 2.0
+    assert time.monotonic() - t0 < 15
 
 
 def test_forward_full_table_servfail_at_once(daemon_factory, master, upstreams):
@@ -804,7 +810,7 @@ def test_forward_full_table_servfail_at_once(daemon_factory, master, upstreams):
     exactly one answer, authoritative answers keep coming, the daemon stays
     up and logs a few lines only."""
     u = upstreams(mode="silent")
-    d = daemon_factory(master=master, config=fwd_config([u.address], timeout=2))
+    d = daemon_factory(master=master, config=fwd_config([u.address], timeout=5))
     n = 8192 + 300
     wires = []
     for i in range(n):
@@ -837,19 +843,19 @@ def test_forward_full_table_servfail_at_once(daemon_factory, master, upstreams):
         for w in wires:
             s.sendto(w, (d.host, d.port))
         sent = time.monotonic() - t0
-        # The upstream's timeout is 2 s from when the forwarder took a
+        # The upstream's timeout is 5 s from when the forwarder took a
         # query: what is answered before that cannot be a timeout.
-        time.sleep(max(0.0, 1.5 - (time.monotonic() - t0)))
-        early = {i: rc for i, (rc, at) in list(got.items()) if at < 1.5}
+        time.sleep(max(0.0, 4.5 - (time.monotonic() - t0)))
+        early = {i: rc for i, (rc, at) in list(got.items()) if at < 4.5}
         t1 = time.monotonic()
         assert values(d.dns("web.marathon.mesos.", "A")) == {"10.0.0.3"}
-        assert time.monotonic() - t1 < 0.1
-        reader.join(12)
+        assert time.monotonic() - t1 < 1.0
+        reader.join(20)
     finally:
         stop.set()
         reader.join()
         s.close()
-    assert sent < 1.5, "sending took %.2f s: too slow to prove anything" % sent
+    assert sent < 4.5, "sending took %.2f s: too slow to prove anything" % sent
     assert len(early) >= n - 8192, len(early)
     assert set(early.values()) == {dns.rcode.SERVFAIL}
     assert len(got) == n and not dup, (len(got), dup[:10])
@@ -956,10 +962,10 @@ def test_forward_descriptor_limit_servfail_at_once(master, upstreams, tmp_path):
     wrapper.write_text('#!/bin/sh\nexec prlimit --nofile=256 -- "%s" "$@"\n'
                        % harness.daemon_binary())
     wrapper.chmod(0o755)
-    # 5 s: the forwarder's sockets are all still open while the daemon is
-    # asked for its own names.
+    # 10 s: the forwarder's sockets are all still open while the daemon is
+    # asked for its own names (even if sending is slow on a busy machine).
     d = harness.Daemon(tmp_path / "daemon", master=master, binary=wrapper,
-                       config=fwd_config([u.address], timeout=5))
+                       config=fwd_config([u.address], timeout=10))
     d.start()
     try:
         d.wait_ready(10.0)
@@ -1009,12 +1015,12 @@ def _descriptor_limit_burst(d):
             auth.append((tcp, values(r), time.monotonic() - t1))
         code, _, body = d.get("/v1/version", timeout=1.0)
         assert code == 200, (code, body)
-        reader.join(25)
+        reader.join(30)
     finally:
         stop.set()
         reader.join()
         s.close()
-    assert sent < 3.0, "sending took %.2f s: too slow to prove anything" % sent
+    assert sent < 7.5, "sending took %.2f s: too slow to prove anything" % sent
     for tcp, vals, took in auth:
         assert vals == {"10.0.0.3"} and took < 1.0, (tcp, vals, took)
     assert len(got) == n, "%d of %d forwarded queries answered" % (len(got), n)

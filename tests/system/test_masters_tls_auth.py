@@ -209,8 +209,9 @@ def test_all_masters_failing_keep_last_zone(master_factory, daemon_factory):
     # The second heals: its state within one refresh.
     m2.set_faults()
     t0 = time.monotonic()
-    wait_serves(d, m2, timeout=3)
-    assert time.monotonic() - t0 < 2.5
+    # One refresh (1 s), with 5x room for a busy machine.
+    wait_serves(d, m2, timeout=6)
+    assert time.monotonic() - t0 < 5.0
     m1.set_faults()
     wait_serves(d, m1, timeout=3)
 
@@ -535,9 +536,9 @@ def test_iam_login_refused_keeps_zone(pki, master_factory, daemon_factory, tmp_p
     m.set_faults()
     t0 = time.monotonic()
     harness.wait_until(lambda: logins(m)[-1]["status"] == 200 and
-                       m.state_requests()[-1]["status"] == 200, 4, 0.05,
+                       m.state_requests()[-1]["status"] == 200, 6, 0.05,
                        "a new login and a served state")
-    assert time.monotonic() - t0 < 3
+    assert time.monotonic() - t0 < 5.0
     assert serves(d, m)
 
 

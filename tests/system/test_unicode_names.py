@@ -120,3 +120,28 @@ def test_kelvin_sign_domain(master_factory, daemon_factory):
     assert [x.address for rrset in reply.answer for x in rrset] == [
         "10.0.0.1"]
     assert get_json(d, "/v1/config")["Domain"] == "kube"
+
+
+def test_config_keys_fold_as_go_does(master_factory, daemon_factory):
+    """The original decodes config.json with Go's encoding/json, whose key
+    match folds U+017F LONG S to s and U+212A KELVIN SIGN to k: such keys
+    set their fields."""
+    d = start(master_factory, daemon_factory, **{
+        "\u017fOAMname": "ns2.mesos"})
+    cfg = get_json(d, "/v1/config")
+    assert cfg["SOAMname"] == "ns2.mesos."
+    reply = d.dns("missing.mesos.", "A")
+    assert [str(r.mname) for rrset in reply.authority for r in rrset
+            if r.rdtype == dns.rdatatype.SOA] == ["ns2.mesos."]
+
+
+def test_state_keys_fold_as_go_does(master_factory, daemon_factory):
+    """The master's state is decoded the same way: a framework whose
+    "tasks" key is spelled with a LONG S still has its tasks."""
+    st = unicode_state()
+    fw = st["frameworks"][0]
+    fw["ta\u017fks"] = fw.pop("tasks")
+    m = master_factory(state=st)
+    d = daemon_factory(master=m, config={"EventsOn": False,
+                                         "stateTimeoutSeconds": 5})
+    assert d.axfr()["Records"]["As"]["kafka.marathon.mesos."] == ["10.0.0.1"]

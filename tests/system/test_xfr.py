@@ -344,7 +344,7 @@ def secondaries_follow_events(tmp_path, v1_factory, daemon_factory, kinds):
     return latencies, secs, d
 
 
-def wait_secondary(sec, name, want, t0, timeout=5.0):
+def wait_secondary(sec, name, want, t0, timeout=10.0):
     """Seconds from t0 until the secondary answers name.marathon.mesos. A
     with `want` (empty: NXDOMAIN)."""
     qname = "%s.marathon.mesos." % name

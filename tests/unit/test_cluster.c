@@ -37,6 +37,45 @@
 #include "util/ipaddr.h"
 #include "xfail.h"
 
+/* ---- out of memory ------------------------------------------------------- */
+
+/* strdup fails once, at the `strdup_fail_at`-th call after arming (-1:
+ * never); `strdup_failed` says whether it did.  The model copies every
+ * string with it. */
+static long strdup_fail_at = -1;
+static bool strdup_failed;
+
+char *
+strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p;
+
+	if (strdup_fail_at == 0) {
+		strdup_fail_at = -1;
+		strdup_failed = true;
+		return NULL;
+	}
+	if (strdup_fail_at > 0)
+		strdup_fail_at--;
+	if ((p = malloc(n)) != NULL)
+		memcpy(p, s, n);
+	return p;
+}
+
+static void
+strdup_arm(long n)
+{
+	strdup_fail_at = n;
+	strdup_failed = false;
+}
+
+static void
+strdup_disarm(void)
+{
+	strdup_fail_at = -1;
+}
+
 /* ---- helpers ------------------------------------------------------------- */
 
 /* 'x' -> "x" (a fresh string). */
@@ -519,6 +558,109 @@ test_task_added_then_running(void **state)
 	assert_true(has_record(axfr, "api-d.marathon.mesos.", "10.9.9.10"));
 	assert_false(has_record(axfr, "api-d.marathon.mesos.", "10.9.9.9"));
 	free(axfr);
+	cluster_free(c);
+}
+
+/* Out of memory at any string copy (issue 11): a load fails as a whole
+ * (before, the task or agent was dropped, or kept with a NULL name that
+ * the record build then read); an event that cannot be applied in full
+ * asks for a poll, and the model stays whole enough to build records. */
+static void
+test_out_of_memory(void **state)
+{
+	static const char *const st = "{" LEADER "'slaves':[" AGENT("S1",
+	    "10.0.0.3") "],"
+			"'frameworks':[{'id':'F1','name':'marathon','hostname':'10.0.0.2',"
+			"'pid':'scheduler-1@10.0.0.2:8080','tasks':[" RUNNING_TASK(
+			    "web.1", "web", "F1", "S1", "[31000-31000]",
+			    "100.0") ",{'id':'d.1','name':'dock','framework_id':'F1',"
+				     "'slave_id':'S1','state':'TASK_RUNNING','statuses':["
+				     "{'state':'TASK_RUNNING','timestamp':5}],'discovery':"
+				     "{'visibility':'FRAMEWORK','name':'dock','ports':{'ports':"
+				     "[{'number':80,'protocol':'tcp','name':'http'}]}}}]}]}";
+	static const char *const events[] = {
+		EV_TASK_ADDED_STAGING("api.2", "api", "F1", "S1",
+		    PORTS_RES(
+			"{'begin':31001,'end':31002}") ",'discovery':{"
+						       "'visibility':'FRAMEWORK','name':'api-d','ports':{'ports':"
+						       "[{'number':8080,'name':'http','protocol':'tcp'}]}}"),
+		EV_UPDATE("web.1", "F1", "TASK_RUNNING",
+		    ",'agent_id':{'value':'S1'},'timestamp':200.0" NETINFO(
+			"10.9.9.9")),
+		"{'type':'AGENT_ADDED','agent_added':{'agent':{'agent_info':{"
+		"'id':{'value':'S2'},'hostname':'10.0.0.4','port':5051},"
+		"'pid':'slave(1)@10.0.0.4:5051'}}}",
+		"{'type':'FRAMEWORK_ADDED','framework_added':{'framework':{"
+		"'framework_info':{'id':{'value':'F9'},'name':'chronos',"
+		"'hostname':'10.0.0.9'}}}}",
+	};
+	struct mesos_state *s = parse_q(st);
+	struct cluster *c = cluster_new(appkey_naming(false));
+	char *want, *axfr;
+	long tries = 0;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(cluster_load(c, s), 0);
+	want = dump(s);
+	for (long n = 0;; n++) {
+		int rc;
+
+		strdup_arm(n);
+		rc = cluster_load(c, s);
+		strdup_disarm();
+		if (!strdup_failed) {
+			if (rc != 0)
+				fail_msg("load %ld failed without strdup "
+					 "failing",
+				    n);
+			break;
+		}
+		if (rc != -1)
+			fail_msg("strdup %ld failed, the load succeeded", n);
+		tries++;
+	}
+	assert_true(tries > 10);
+	expect_view(c, want);
+	free(want);
+	for (size_t e = 0; e < sizeof events / sizeof events[0]; e++) {
+		char *json = dq(events[e]), err[256] = "";
+		yajl_val ev = yajl_tree_parse(json, err, sizeof err);
+		enum cluster_change ch;
+
+		assert_non_null(ev);
+		for (long n = 0;; n++) {
+			struct mesos_state *v;
+
+			assert_int_equal(cluster_load(c, s), 0);
+			strdup_arm(n);
+			ch = cluster_apply(c, ev);
+			strdup_disarm();
+			if (!strdup_failed)
+				break;
+			if (ch != CLUSTER_NEEDS_POLL)
+				fail_msg("event %zu, strdup %ld failed: change %s",
+				    e, n, change_name(ch));
+			/* Every string of what stayed is there. */
+			v = cluster_view(c);
+			assert_non_null(v);
+			for (const struct mesos_framework *f = v->frameworks; f;
+			     f = f->next) {
+				assert_non_null(f->name);
+				for (const struct mesos_task *t = f->tasks; t;
+				     t = t->next)
+					assert_true(
+					    t->id && t->name && t->slave_id);
+			}
+			mesos_state_free(v);
+			axfr = axfr_view(c);
+			free(axfr);
+		}
+		assert_true(ch != CLUSTER_NEEDS_POLL || e == 3);
+		yajl_tree_free(ev);
+		free(json);
+	}
+	mesos_state_free(s);
 	cluster_free(c);
 }
 
@@ -1562,6 +1704,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_task_added_then_running,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_memory, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_terminal_removes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_update_unknown_task, setup,

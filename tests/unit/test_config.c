@@ -510,12 +510,13 @@ test_ranges(void **state)
 	    UNMARSHAL
 	    "json: cannot unmarshal number 99999999999999999999 into Go "
 	    "struct field Config.Port of type int");
-	/* The limits themselves are fine; a negative TTL is not validated. */
+	/* The limits themselves are fine; a negative TTL (the original
+	 * served it as a TTL over 68 years) is refused: test_int_bounds. */
 	parse_ok(&c,
-	    "{" M1 ",\"SRVRecordDefaultWeight\":65535,\"ttl\":-1,"
+	    "{" M1 ",\"SRVRecordDefaultWeight\":65535,\"ttl\":0,"
 	    "\"SOAExpire\":4294967295,\"SOARetry\":0}");
 	assert_int_equal(c.srv_default_weight, 65535);
-	assert_int_equal(c.ttl, -1);
+	assert_int_equal(c.ttl, 0);
 	assert_int_equal(c.soa_expire, 4294967295u);
 	assert_int_equal(c.soa_retry, 0);
 	config_free(&c);
@@ -877,6 +878,31 @@ test_reverse_and_health_keys(void **state)
 	    "ReverseZones", "string");
 }
 
+/* Response rate limiting (issue 11): off by default, read in any case,
+ * shown in /v1/config; the bounds are in test_int_bounds. */
+static void
+test_rrl_keys(void **state)
+{
+	struct config c;
+
+	(void)state;
+	parse_ok(&c, "{" M1 "}");
+	assert_int_equal(c.rrl_responses_per_second, 0);
+	assert_int_equal(c.rrl_slip, 2);
+	assert_int_equal(c.rrl_table_size, 65536);
+	config_free(&c);
+	parse_ok(&c,
+	    "{" M1 ",\"rrlresponsespersecond\":10,\"RRLSLIP\":0,"
+	    "\"RRLTableSize\":4096}");
+	assert_int_equal(c.rrl_responses_per_second, 10);
+	assert_int_equal(c.rrl_slip, 0);
+	assert_int_equal(c.rrl_table_size, 4096);
+	doc_has(&c,
+	    "\"RRLResponsesPerSecond\":10,\"RRLSlip\":0,\"RRLTableSize\":"
+	    "4096");
+	config_free(&c);
+}
+
 /* The HTTP API limits of issue 11: read, bounded. */
 static void
 test_http_limit_keys(void **state)
@@ -897,6 +923,73 @@ test_http_limit_keys(void **state)
 	    "EnumerationMaxConcurrent", "257");
 	expect_error_has("{" M1 ",\"EnumerationLifetimeSeconds\":-1}",
 	    "EnumerationLifetimeSeconds", "-1");
+}
+
+/* Every integer key is bounded at load (issue 11): its least and greatest
+ * values load, one past either is refused with "invalid KEY: V (MIN to
+ * MAX)"; before, refreshSeconds * 1000 and timeout * 1000 overflowed and a
+ * huge ForwardCacheSize was allocated. */
+static void
+test_int_bounds(void **state)
+{
+	static const struct {
+		const char *key;
+		long long min, max;
+	} keys[] = {
+		{ "RefreshSeconds", 1, 604800 },
+		{ "Port", 0, 65535 },
+		{ "Timeout", 0, 300 },
+		{ "StateTimeoutSeconds", 1, 86400 },
+		{ "ZkDetectionTimeout", 0, 86400 },
+		{ "HttpPort", 0, 65535 },
+		{ "TTL", 0, 2147483647 },
+		{ "ForwardCacheSize", 0, 1048576 },
+		{ "StateMaxBytes", 1024, 17179869184LL },
+		{ "HTTPMaxConnectionsPerIP", 1, 256 },
+		{ "EnumerationMaxConcurrent", 1, 256 },
+		{ "EnumerationLifetimeSeconds", 1, 86400 },
+		{ "RRLResponsesPerSecond", 0, 1000000 },
+		{ "RRLSlip", 0, 100 },
+		{ "RRLTableSize", 1024, 16777216 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		long long ok[2] = { keys[i].min, keys[i].max };
+		long long bad[2] = { keys[i].min - 1, keys[i].max + 1 };
+
+		for (int k = 0; k < 2; k++) {
+			struct config c;
+			char json[256], want[128];
+
+			snprintf(json, sizeof json, "{" M1 ",\"%s\":%lld}",
+			    keys[i].key, ok[k]);
+			parse_ok(&c, json);
+			config_free(&c);
+			snprintf(json, sizeof json, "{" M1 ",\"%s\":%lld}",
+			    keys[i].key, bad[k]);
+			snprintf(want, sizeof want,
+			    "invalid %s: %lld (%lld to %lld)", keys[i].key,
+			    bad[k], keys[i].min, keys[i].max);
+			/* StateTimeoutSeconds keeps the original's message
+			 * below 1. */
+			if (strcmp(keys[i].key, "StateTimeoutSeconds") == 0 &&
+			    k == 0)
+				snprintf(want, sizeof want,
+				    "Invalid HTTP Timeout: %lld", bad[k]);
+			/* Past int32, the decoder's type error (test_ranges). */
+			if (strcmp(keys[i].key, "TTL") == 0 && k == 1)
+				continue;
+			expect_error(json, want);
+		}
+	}
+	/* What overflowed as milliseconds. */
+	expect_error_has("{" M1 ",\"refreshSeconds\":9223372036854775807}",
+	    "RefreshSeconds", "9223372036854775807");
+	expect_error_has("{" M1 ",\"timeout\":9223372036854775807}", "Timeout",
+	    "9223372036854775807");
+	expect_error_has("{" M1 ",\"ForwardCacheSize\":4611686018427387904}",
+	    "ForwardCacheSize", "4611686018427387904");
 }
 
 /* A config nested deeper than 64 is refused before yajl builds a tree
@@ -1115,6 +1208,9 @@ test_write_json_layout(void **state)
 	    "  \"HTTPMaxConnectionsPerIP\": 32,\n"
 	    "  \"EnumerationMaxConcurrent\": 16,\n"
 	    "  \"EnumerationLifetimeSeconds\": 300,\n"
+	    "  \"RRLResponsesPerSecond\": 0,\n"
+	    "  \"RRLSlip\": 2,\n"
+	    "  \"RRLTableSize\": 65536,\n"
 	    "  \"ZoneTransferAllow\": [],\n"
 	    "  \"ZoneTransferNotify\": [],\n"
 	    "  \"ZoneTransferTSIG\": {\n"
@@ -1213,6 +1309,8 @@ main(void)
 		cmocka_unit_test(test_write_json_secret_masked),
 		cmocka_unit_test(test_write_json_zk_masked),
 		cmocka_unit_test(test_http_limit_keys),
+		cmocka_unit_test(test_int_bounds),
+		cmocka_unit_test(test_rrl_keys),
 		cmocka_unit_test(test_deep_nesting_refused),
 		cmocka_unit_test(test_write_json_escaping),
 	};

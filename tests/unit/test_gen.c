@@ -21,7 +21,7 @@
 #include "config.h"
 #include "http/api.h"
 #include "records/gen.h"
-#include "records/reverse.h"
+#include "util/reverse.h"
 #include "records/snapshot.h"
 #include "records/taskhash.h"
 #include "state/parse.h"

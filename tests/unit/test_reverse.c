@@ -11,7 +11,7 @@
 
 #include "dns/dname.h"
 #include "dns/wire.h"
-#include "records/reverse.h"
+#include "util/reverse.h"
 #include "util/ipaddr.h"
 
 static struct rev_prefix

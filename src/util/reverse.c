@@ -1,5 +1,5 @@
 /* reverse.c -- reverse-tree names <-> address prefixes (see reverse.h). */
-#include "records/reverse.h"
+#include "util/reverse.h"
 
 #include <string.h>
 
