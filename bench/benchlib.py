@@ -292,10 +292,11 @@ def build_tools(workdir, extra=()):
     return out
 
 
-def build_daemon(build_dir, rev=None):
+def build_daemon(build_dir, rev=None, options=()):
     """Release build of the daemon into build_dir (incremental), from the
     working tree, or with rev from that commit's files (git archive into a
-    directory beside build_dir: the repository itself is only read)."""
+    directory beside build_dir: the repository itself is only read);
+    options: more -D flags for cmake (e.g. -DMDNS_METRICS=OFF)."""
     src = REPO
     if rev:
         sha = subprocess.run(["git", "-C", REPO, "rev-parse", "--verify",
@@ -317,7 +318,7 @@ def build_daemon(build_dir, rev=None):
             os.replace(tmp, src)
     if not os.path.exists(os.path.join(build_dir, "build.ninja")):
         subprocess.run(["cmake", "-S", src, "-B", build_dir, "-G", "Ninja",
-                        "-DCMAKE_BUILD_TYPE=Release"], check=True,
+                        "-DCMAKE_BUILD_TYPE=Release"] + list(options), check=True,
                        stdout=subprocess.DEVNULL)
     r = subprocess.run(["cmake", "--build", build_dir, "--target", "mesos-dns"],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -40,5 +40,8 @@ rule "the configuration and the log include only util/ (and each other)" \
 rule "util/ stays at the bottom" \
 	'#include "(config|log|records|state|master|server|http|fwd|dns|xfr|refresh|events|schedule)[/.]' \
 	src/util/*.[ch]
+rule "metrics/ sits beside util/ at the bottom: every layer reports into it" \
+	'#include "(config|log|records|state|master|server|http|fwd|dns|refresh|events|schedule|xfr)[/.]' \
+	src/metrics/*.[ch]
 [ $status -eq 0 ] && echo "check-layers: every include rule holds"
 exit $status

@@ -18,6 +18,9 @@ PACKAGES=(
 	# real resolvers for tests/system/test_resolvers.py: bind9's host, and
 	# a JDK so that Java's InetAddress runs from a single source file
 	bind9-host default-jdk-headless mount
+	# tests/system/test_metrics.py: a real Prometheus scrapes /metrics,
+	# promtool checks the text format
+	prometheus
 	# packaging (tests/package): the Debian package, its lint, the unit's
 	# checks, the man page and the Marathon app's schema
 	debhelper dpkg-dev lintian fakeroot systemd man-db groff-base python3-jsonschema

@@ -1,10 +1,12 @@
 /* main.c -- mesos-dns: command line, start-up order, signals.
  *
  * The order is the original's (spec/README.md): flags, configuration (any
- * error exits 1 with one line), the reload thread, and the DNS and HTTP
- * servers once the first reload has published records.  SIGTERM and
- * SIGINT stop cleanly; SIGHUP reads the configuration file again
- * (service/reload.c) and reloads the state, SIGUSR1 the state only.
+ * error exits 1 with one line), the reload thread, and the DNS server once
+ * the first reload has published records.  One difference: the HTTP API
+ * listens from the start, so that /metrics, /healthz and /readyz answer
+ * before the first load (its /v1 paths answer 503 until DNS serves).
+ * SIGTERM and SIGINT stop cleanly; SIGHUP reads the configuration file
+ * again (service/reload.c) and reloads the state, SIGUSR1 the state only.
  * systemd hears of each step (service/sdnotify.c).
  */
 #include <errno.h>
@@ -24,6 +26,7 @@
 #include "log.h"
 #include "master/masters.h"
 #include "master/zk.h"
+#include "metrics/health.h"
 #include "records/snapshot.h"
 #include "refresh.h"
 #include "util/clock.h"
@@ -325,6 +328,10 @@ main(int argc, char **argv)
 		log_error("%s", err);
 		goto fail;
 	}
+	if (listeners_start_http(cfg, err, sizeof err) < 0) {
+		log_error("%s", err);
+		goto fail;
+	}
 	if (refresh_start(cfg, &fopts, &reloader) < 0) {
 		log_error("cannot start the reload thread");
 		goto fail;
@@ -334,7 +341,7 @@ main(int argc, char **argv)
 		log_error("cannot start the event stream thread");
 		goto fail;
 	}
-	/* Nothing is served before the first records exist.  One loop takes
+	/* No DNS is served before the first records exist.  One loop takes
 	 * the signals, starts the servers after the first load and watches
 	 * the detection timer. */
 	for (;;) {
@@ -379,19 +386,19 @@ main(int argc, char **argv)
 			cfglive_release(now);
 			goto fail;
 		}
-		if (serving)
-			listeners_follow(); /* a reload moved a server */
+		listeners_follow(); /* a reload moved a server */
 		if (!serving && refresh_loaded()) {
 			/* Where the configuration in force says (a reload
 			 * may have come before the first load). */
 			const struct config *now = cfglive_acquire();
 
 			serving = true;
-			if (listeners_start(now, err, sizeof err) < 0) {
+			if (listeners_start_dns(now, err, sizeof err) < 0) {
 				log_error("%s", err);
 				cfglive_release(now);
 				goto fail;
 			}
+			health_set_serving();
 			log_verbose("serving: DNS %s:%lld %s, HTTP %s:%lld %s",
 			    now->listener, (long long)now->port,
 			    now->dns_on ? "on" : "off", now->http_listener,
@@ -409,8 +416,7 @@ out:
 	/* Every thread ends before the configuration they read goes. */
 	stream_stop();
 	zk_stop();
-	if (serving)
-		listeners_stop();
+	listeners_stop();
 	if (refreshing)
 		refresh_stop();
 	xfr_stop();

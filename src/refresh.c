@@ -25,6 +25,8 @@
 #include "config.h"
 #include "events.h"
 #include "log.h"
+#include "metrics/health.h"
+#include "metrics/metrics.h"
 #include "records/builder.h"
 #include "records/gen.h"
 #include "records/snapshot.h"
@@ -64,6 +66,10 @@ static struct {
 
 	uint64_t last_inputs; /* digest of what the published
 					   records came from; 0: none */
+	/* The last build kept the records (an unchanged state). */
+	bool kept;
+	/* Arrival of the oldest event not yet published (0: none). */
+	_Atomic int64_t events_since_us;
 } R = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* This host's non-loopback addresses, for the name-server record when
@@ -191,6 +197,11 @@ release_model(struct build_job *job)
 static void
 publish(struct snapshot *snap)
 {
+	int64_t since = atomic_exchange(&R.events_since_us, 0);
+	const struct snapshot *full;
+
+	if (since != 0)
+		metrics_event_lag(clock_us() - since);
 	if (snap == NULL) {
 		snapshot_read_lock();
 		snap = snapshot_current();
@@ -198,9 +209,16 @@ publish(struct snapshot *snap)
 		snapshot_read_unlock();
 		/* Only this thread publishes: the current one stays. */
 		xfr_publish(snap);
+		health_succeeded();
+		metrics_records_published(0, 0, 0, 0, snap_serial(snap), false);
 		return;
 	}
 	xfr_publish(snap);
+	health_succeeded();
+	/* Counts of the last full build: an overlay's base. */
+	full = snap->base != NULL ? snap->base : snap;
+	metrics_records_published(full->n[RK_A], full->n[RK_AAAA],
+	    full->n[RK_SRV], full->n_nodes, snap_serial(snap), true);
 	/* Events coalesce after new records, not after a serial bump. */
 	pthread_mutex_lock(&R.lock);
 	schedule_published(&R.sched, clock_ms());
@@ -236,8 +254,10 @@ build(struct build_job *job)
 	 * look-ups could have changed: the records would come out equal, so
 	 * the published ones stay and only the serial moves, as it would. */
 	inputs = inputs_digest(job->body_hash, m, ifs, in.n_if_addrs);
+	R.kept = false;
 	if (job->body_hash != 0 && n_hostnames == 0 &&
 	    inputs == R.last_inputs && refresh_loaded()) {
+		R.kept = true;
 		if (job->from_model != NULL)
 			release_model(job);
 		else
@@ -346,6 +366,16 @@ publish_model(void)
 	return ok;
 }
 
+/* Counts a poll that got a state: its records built (or kept), or not. */
+static void
+poll_done(bool ok, int64_t t0)
+{
+	metrics_refresh_done(!ok ? REFRESH_FAILED :
+		R.kept		 ? REFRESH_UNCHANGED :
+				   REFRESH_OK,
+	    REFRESH_FAIL_GENERATE, clock_us() - t0);
+}
+
 /* A poll: fetch /master/state and build (or, with events, reconcile the
  * model with it and build from the model). */
 static bool
@@ -369,6 +399,8 @@ poll(void)
 		masters_list_free(&m);
 		if (R.events != NULL)
 			events_poll_abandon(R.events);
+		metrics_refresh_done(REFRESH_FAILED, REFRESH_FAIL_NO_LEADER,
+		    clock_us() - t0);
 		return false;
 	}
 	state = masters_fetch_state(&R.opts, &m, err, sizeof err);
@@ -380,6 +412,8 @@ poll(void)
 		masters_list_free(&m);
 		if (R.events != NULL)
 			events_poll_abandon(R.events);
+		metrics_refresh_done(REFRESH_FAILED, REFRESH_FAIL_FETCH,
+		    clock_us() - t0);
 		return false;
 	}
 	log_skipped(state);
@@ -393,6 +427,7 @@ poll(void)
 
 		ok = build(&job) == BUILD_OK;
 		masters_list_free(&m);
+		poll_done(ok, t0);
 		return ok;
 	}
 	if (events_poll_load(R.events, state, &el) < 0) {
@@ -401,6 +436,8 @@ poll(void)
 		events_poll_abandon(R.events);
 		mesos_state_free(state);
 		masters_list_free(&m);
+		metrics_refresh_done(REFRESH_FAILED, REFRESH_FAIL_MEMORY,
+		    clock_us() - t0);
 		return false;
 	}
 	if (el.running_before != el.running_after && refresh_loaded())
@@ -415,6 +452,7 @@ poll(void)
 	mesos_state_free(state);
 	ok = build_from_model(true, &m, body, t0, t1, "refresh");
 	masters_list_free(&m);
+	poll_done(ok, t0);
 	return ok;
 }
 
@@ -491,6 +529,7 @@ refresh_start(const struct config *c, const struct fetch_opts *o,
 	if (reloader != NULL)
 		R.reloader = *reloader;
 	assert(c->refresh_seconds > 0);
+	health_init(c->refresh_seconds);
 	schedule_init(&R.sched, c->refresh_seconds * 1000, c->events_on,
 	    clock_ms());
 	if (clock_cond_init(&R.wake) != 0 ||
@@ -547,6 +586,13 @@ stream_event(void *ctx, const char *json, size_t len)
 
 	(void)ctx;
 	o = events_intake(R.events, json, len);
+	metrics_event_applied();
+	if (o.changed) {
+		int64_t none = 0;
+
+		atomic_compare_exchange_strong(&R.events_since_us, &none,
+		    clock_us());
+	}
 	pthread_mutex_lock(&R.lock);
 	R.stats.events++;
 	pthread_mutex_unlock(&R.lock);

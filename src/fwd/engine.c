@@ -33,6 +33,7 @@
 #include "fwd/cache.h"
 #include "fwd/slots.h"
 #include "log.h"
+#include "metrics/metrics.h"
 #include "util/clock.h"
 #include "util/hostport.h"
 
@@ -46,6 +47,7 @@ struct upstream {
 	struct sockaddr_storage addr;
 	socklen_t len;
 	char text[64];
+	int metric; /* series index (metrics_upstream_index) */
 };
 
 /* The resolvers of one route: the default list or one zone's. */
@@ -71,6 +73,7 @@ struct pend {
 	size_t upstream; /* index in the route's list */
 	int fd;
 	int64_t deadline;
+	int64_t attempt_t0; /* when the current attempt was sent */
 	/* TCP attempt: bytes of the length-prefixed query sent so far, and
 	 * the reply being read. */
 	size_t sent;
@@ -200,6 +203,7 @@ parse_upstreams(const struct strv *l, struct route_list *out)
 			continue;
 		}
 		snprintf(u->text, sizeof u->text, "%s", l->v[i]);
+		u->metric = metrics_upstream_index(u->text);
 		out->n++;
 	}
 	return 0;
@@ -448,12 +452,16 @@ finish(struct fwd_engine *e, struct pend *p, const uint8_t *reply, size_t len)
 	if (len == 0) {
 		n = rcode_reply(e, p, RCODE_SERVFAIL, out, sizeof e->buf);
 	} else {
+		const struct upstream *u =
+		    &route_of(e, p->route)->v[p->upstream];
 		size_t limit = e->cfg->edns0_max_udp_size == 0 ?
 		    fwd_udp_limit(out, len) :
 		    p->client_limit;
 
 		struct fwd_cache_key k = cache_key(p);
 
+		metrics_upstream_latency(metrics_self, u->metric,
+		    metrics_clock_us() - p->attempt_t0);
 		fwd_cache_store(e->cache, &k, out, len);
 		if (!p->client_tcp && len > limit)
 			n = truncated_reply(e, p, out, len, sizeof e->buf);
@@ -468,12 +476,17 @@ finish(struct fwd_engine *e, struct pend *p, const uint8_t *reply, size_t len)
 
 static bool start_attempt(struct fwd_engine *e, struct pend *p);
 
-/* The current upstream failed: the next one, or SERVFAIL after the last. */
+/* The current upstream failed (cause FWD_FAIL_COUNT: already counted):
+ * the next one, or SERVFAIL after the last. */
 static void
-next_upstream(struct fwd_engine *e, struct pend *p, const char *why)
+next_upstream(struct fwd_engine *e, struct pend *p, const char *why,
+    enum metrics_fwd_failure cause)
 {
 	const struct route_list *r = route_of(e, p->route);
 
+	if (cause != FWD_FAIL_COUNT) /* else start_attempt counted it */
+		metrics_upstream_failure(metrics_self, r->v[p->upstream].metric,
+		    cause);
 	log_error_every(FWD_LOG_MS, "forwarding to %s failed: %s",
 	    p->upstream < r->n ? r->v[p->upstream].text : "an old resolver",
 	    why);
@@ -522,6 +535,8 @@ start_attempt(struct fwd_engine *e, struct pend *p)
 	fd = budget_socket(u->addr.ss_family,
 	    (p->tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
+		metrics_upstream_failure(metrics_self, u->metric,
+		    FWD_FAIL_NO_SOCKET);
 		log_error_every(FWD_LOG_MS,
 		    "forwarding: no socket for %s (%s), "
 		    "answering SERVFAIL",
@@ -533,10 +548,14 @@ start_attempt(struct fwd_engine *e, struct pend *p)
 	if (connect(fd, (const struct sockaddr *)&u->addr, u->len) < 0 &&
 	    errno != EINPROGRESS) {
 		budget_close(fd);
+		metrics_upstream_failure(metrics_self, u->metric,
+		    FWD_FAIL_NETWORK);
 		return false;
 	}
 	p->fd = fd;
 	p->deadline = clock_ms() + e->timeout_ms;
+	p->attempt_t0 = metrics_clock_us();
+	metrics_upstream_request(metrics_self, u->metric);
 	if (p->deadline < e->next_deadline)
 		e->next_deadline = p->deadline;
 	ev.data.u32 = FWD_EVENT_BASE | (uint32_t)(p - e->pend);
@@ -544,6 +563,9 @@ start_attempt(struct fwd_engine *e, struct pend *p)
 		ev.events = EPOLLOUT;
 	} else {
 		if (send(fd, p->query, p->query_len, 0) < 0) {
+			metrics_upstream_failure(metrics_self, u->metric,
+			    errno == ECONNREFUSED ? FWD_FAIL_REFUSED :
+						    FWD_FAIL_NETWORK);
 			budget_close(fd);
 			p->fd = -1;
 			return false;
@@ -553,6 +575,8 @@ start_attempt(struct fwd_engine *e, struct pend *p)
 	if (epoll_ctl(e->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		budget_close(fd);
 		p->fd = -1;
+		metrics_upstream_failure(metrics_self, u->metric,
+		    FWD_FAIL_NETWORK);
 		return false;
 	}
 	return true;
@@ -655,7 +679,7 @@ udp_readable(struct fwd_engine *e, struct pend *p)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
-			next_upstream(e, p, strerror(errno));
+			next_upstream(e, p, strerror(errno), FWD_FAIL_NETWORK);
 			return;
 		}
 		if (!reply_matches(p, e->buf, (size_t)n))
@@ -667,7 +691,8 @@ udp_readable(struct fwd_engine *e, struct pend *p)
 			p->tcp = true;
 			p->tc_retried = true;
 			if (!start_attempt(e, p))
-				next_upstream(e, p, "TCP retry failed");
+				next_upstream(e, p, "TCP retry failed",
+				    FWD_FAIL_COUNT);
 			return;
 		}
 		finish(e, p, e->buf, (size_t)n);
@@ -690,7 +715,9 @@ tcp_event(struct fwd_engine *e, struct pend *p, uint32_t events)
 
 		if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 ||
 		    err != 0) {
-			next_upstream(e, p, err ? strerror(err) : "connect");
+			next_upstream(e, p, err ? strerror(err) : "connect",
+			    err == ECONNREFUSED ? FWD_FAIL_REFUSED :
+						  FWD_FAIL_NETWORK);
 			return;
 		}
 		wire_write_u16(prefix, (uint16_t)p->query_len);
@@ -701,7 +728,8 @@ tcp_event(struct fwd_engine *e, struct pend *p, uint32_t events)
 		k = sendmsg(p->fd, &mh, MSG_NOSIGNAL);
 		if (k < 0) {
 			if (errno != EAGAIN && errno != EINTR)
-				next_upstream(e, p, strerror(errno));
+				next_upstream(e, p, strerror(errno),
+				    FWD_FAIL_NETWORK);
 			return;
 		}
 		p->sent += (size_t)k;
@@ -714,7 +742,7 @@ tcp_event(struct fwd_engine *e, struct pend *p, uint32_t events)
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
 	if (p->rbuf == NULL && (p->rbuf = malloc(WIRE_MAX_MSG + 2)) == NULL) {
-		next_upstream(e, p, "out of memory");
+		next_upstream(e, p, "out of memory", FWD_FAIL_NETWORK);
 		return;
 	}
 	for (;;) {
@@ -726,7 +754,8 @@ tcp_event(struct fwd_engine *e, struct pend *p, uint32_t events)
 			return;
 		if (k <= 0) {
 			next_upstream(e, p,
-			    k == 0 ? "connection closed" : strerror(errno));
+			    k == 0 ? "connection closed" : strerror(errno),
+			    k == 0 ? FWD_FAIL_CLOSED : FWD_FAIL_NETWORK);
 			return;
 		}
 		p->rlen += (size_t)k;
@@ -736,7 +765,8 @@ tcp_event(struct fwd_engine *e, struct pend *p, uint32_t events)
 		if (p->rlen < 2 + want)
 			continue;
 		if (!reply_matches(p, p->rbuf + 2, want)) {
-			next_upstream(e, p, "reply does not match the query");
+			next_upstream(e, p, "reply does not match the query",
+			    FWD_FAIL_MISMATCH);
 			return;
 		}
 		finish(e, p, p->rbuf + 2, want);
@@ -758,7 +788,7 @@ fwd_event(struct fwd_engine *e, uint32_t data, uint32_t events)
 	if (p->tcp)
 		tcp_event(e, p, events);
 	else if (events & EPOLLERR)
-		next_upstream(e, p, "connection refused");
+		next_upstream(e, p, "connection refused", FWD_FAIL_REFUSED);
 	else
 		udp_readable(e, p);
 }
@@ -776,7 +806,7 @@ fwd_expire(struct fwd_engine *e)
 		struct pend *p = &e->pend[i];
 
 		if (p->used && p->deadline <= now)
-			next_upstream(e, p, "timed out");
+			next_upstream(e, p, "timed out", FWD_FAIL_TIMEOUT);
 		if (p->used && p->deadline < e->next_deadline)
 			e->next_deadline = p->deadline;
 	}

@@ -22,6 +22,7 @@
 #include "fwd/engine.h"
 #include "fwd/slots.h"
 #include "log.h"
+#include "metrics/metrics.h"
 #include "util/priority.h"
 
 #define FWD_LOG_MS 10000 /* one failure line per kind per 10 s */
@@ -37,12 +38,14 @@ struct queued {
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
 	size_t len;
+	int64_t t0; /* when the worker queued it (metrics clock) */
 	uint8_t pkt[QUEUE_QUERY_MAX];
 };
 
 /* The client of a query in flight. */
 struct udp_client {
 	int fd;
+	int64_t t0;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
 };
@@ -92,6 +95,7 @@ fwd_udp_enqueue(const struct dns_query *q, int route, const uint8_t *pkt,
 	slot->peer = *peer;
 	slot->peerlen = peerlen;
 	slot->len = len;
+	slot->t0 = metrics_clock_us();
 	memcpy(slot->pkt, pkt, len);
 	/* The forwarder keeps draining, turn after turn, until it finds the
 	 * queue empty: only the first query after that needs to wake it. */
@@ -108,6 +112,9 @@ udp_done(void *ctx, const uint8_t *reply, size_t len)
 {
 	struct udp_client *c = ctx;
 
+	metrics_response(metrics_self, reply, len);
+	metrics_duration(metrics_self, METRICS_FORWARDED,
+	    metrics_clock_us() - c->t0, 1);
 	if (sendto(c->fd, reply, len, 0, (const struct sockaddr *)&c->peer,
 		c->peerlen) < 0)
 		log_error_every(FWD_LOG_MS, "forwarded reply to a client: %s",
@@ -140,6 +147,7 @@ drain_queue(void)
 		item.peer = fu.ring[fu.head].peer;
 		item.peerlen = fu.ring[fu.head].peerlen;
 		item.len = fu.ring[fu.head].len;
+		item.t0 = fu.ring[fu.head].t0;
 		memcpy(item.pkt, fu.ring[fu.head].pkt, item.len);
 		fu.head = (fu.head + 1) % QUEUE_SLOTS;
 		/* Empty: start again at slot 0, so that the ring's pages are
@@ -153,6 +161,9 @@ drain_queue(void)
 			    sizeof fu.out);
 			sendto(item.fd, fu.out, n, 0,
 			    (const struct sockaddr *)&item.peer, item.peerlen);
+			metrics_response(metrics_self, fu.out, n);
+			metrics_duration(metrics_self, METRICS_FORWARDED,
+			    metrics_clock_us() - item.t0, 1);
 			continue;
 		}
 		c = &fu.clients[fu.free_clients.v[--fu.free_clients.n]];
@@ -160,6 +171,7 @@ drain_queue(void)
 		c->peer = item.peer;
 		c->peerlen = item.peerlen;
 		fwd_engine_follow(fu.engine);
+		c->t0 = item.t0;
 		n = fwd_submit(fu.engine, &item.q, item.route, item.pkt,
 		    item.len, false, udp_done, c, fu.out, sizeof fu.out);
 		if (n > 0)
@@ -175,6 +187,7 @@ fwd_udp_main(void *arg)
 
 	(void)arg;
 	pthread_setname_np(pthread_self(), "mdns-forward");
+	metrics_thread_start();
 	/* Under full load the authoritative answers come first: the
 	 * forwarder then sheds (SERVFAIL) rather than take their core. */
 	if (!priority_lower_thread(PRIORITY_BACKGROUND))
@@ -206,6 +219,7 @@ fwd_udp_main(void *arg)
 		more = drain_queue();
 		fwd_expire(fu.engine);
 	}
+	metrics_thread_stop();
 	return NULL;
 }
 

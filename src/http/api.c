@@ -24,6 +24,8 @@
 #include "config.h"
 #include "http/enum_extra.h"
 #include "log.h"
+#include "metrics/health.h"
+#include "metrics/metrics.h"
 #include "records/snapshot.h"
 #include "util/clock.h"
 #include "util/ipaddr.h"
@@ -1020,6 +1022,77 @@ stream_document(struct MHD_Connection *c, bool axfr)
 	return rc;
 }
 
+/* A body of ours (the buffer is taken) with a status and a type. */
+static enum MHD_Result
+send_owned(struct MHD_Connection *c, unsigned status, const char *type,
+    struct buf *b)
+{
+	struct MHD_Response *r;
+	enum MHD_Result rc;
+
+	if (b->failed) {
+		buf_free(b);
+		return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "500: Internal Server Error");
+	}
+	r = MHD_create_response_from_buffer(b->len, b->data,
+	    MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		buf_free(b);
+		return MHD_NO;
+	}
+	b->data = NULL;
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	rc = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+/* 503 with {"status": ..., "reason": ...} (reasons are our own text). */
+static enum MHD_Result
+send_unavailable(struct MHD_Connection *c, const char *status,
+    const char *reason)
+{
+	struct buf b = { 0 };
+
+	buf_printf(&b, "{\"status\": \"%s\", \"reason\": \"%s\"}\n", status,
+	    reason);
+	return send_owned(c, MHD_HTTP_SERVICE_UNAVAILABLE, "application/json",
+	    &b);
+}
+
+/* /metrics, /healthz and /readyz, served from the start (before the
+ * first records); false for any other path. */
+static bool
+operations_path(struct MHD_Connection *c, const char *url, const char *method,
+    enum MHD_Result *rc)
+{
+	struct buf b = { 0 };
+	char why[256];
+
+	if (strcmp(url, "/metrics") != 0 && strcmp(url, "/healthz") != 0 &&
+	    strcmp(url, "/readyz") != 0)
+		return false;
+	if (strcmp(method, "GET") != 0) {
+		*rc = send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "405: Method Not Allowed");
+		return true;
+	}
+	if (strcmp(url, "/metrics") == 0) {
+		metrics_render(&b);
+		*rc = send_owned(c, MHD_HTTP_OK,
+		    "text/plain; version=0.0.4; charset=utf-8", &b);
+	} else if (strcmp(url, "/readyz") == 0 &&
+	    !health_ready(clock_ms(), why, sizeof why)) {
+		*rc = send_unavailable(c, "not ready", why);
+	} else {
+		buf_puts(&b, "{\"status\": \"ok\"}\n");
+		*rc = send_owned(c, MHD_HTTP_OK, "application/json", &b);
+	}
+	return true;
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_size,
@@ -1031,6 +1104,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	enum route r;
 	struct buf out = { 0 };
 	struct snapshot *s;
+	enum MHD_Result rc;
 
 	(void)cls;
 	(void)version;
@@ -1043,6 +1117,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		*upload_size = 0; /* bodies are never read */
 		return MHD_YES;
 	}
+	if (operations_path(c, url, method, &rc))
+		return rc;
 	r = route_of(url, &arg, &arglen, &ports);
 	if (r == R_ENUMERATE || r == R_AXFR) {
 		bool on;
@@ -1055,6 +1131,10 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	}
 	if (r == R_NONE)
 		return send_text(c, MHD_HTTP_NOT_FOUND, "404: Page Not Found");
+	/* The API listens from the start for the paths above; the
+	 * original's answer from when DNS does, after the first load. */
+	if (!health_loaded())
+		return send_unavailable(c, "starting", "no records loaded yet");
 	if (strcmp(method, "GET") != 0)
 		return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "405: Method Not Allowed");

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "metrics/metrics.h"
 #include "util/clock.h"
 #include "util/hostport.h"
 
@@ -160,13 +161,18 @@ replace_with(const char *first, const char *const *rest, size_t n_rest)
 void
 masters_on_leader(const char *leader)
 {
-	bool ok;
+	bool ok, changed;
 
 	pthread_mutex_lock(&masters_lock);
+	/* A new leader named, not one lost or the same reported again. */
+	changed = leader[0] != '\0' &&
+	    (current.n == 0 || strcmp(current.v[0], leader) != 0);
 	ok = replace_with(leader,
 	    current.n > 1 ? (const char *const *)current.v + 1 : NULL,
 	    current.n > 1 ? current.n - 1 : 0);
 	pthread_mutex_unlock(&masters_lock);
+	if (ok && changed)
+		metrics_leader_changed();
 	if (ok)
 		tell_listener();
 }

@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "metrics/metrics.h"
 #include "master/masters.h"
 #include "util/clock.h"
 #include "util/hostport.h"
@@ -454,12 +455,17 @@ watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 		if (state == ZOO_CONNECTED_STATE) {
 			zk.connected = true;
 			zk.dirty = true;
+			metrics_zk_state(ZK_STATE_CONNECTED);
 		} else if (state == ZOO_EXPIRED_SESSION_STATE ||
 		    state == ZOO_AUTH_FAILED_STATE) {
 			zk.connected = false;
 			zk.expired = true;
+			metrics_zk_state(state == ZOO_AUTH_FAILED_STATE ?
+				ZK_STATE_AUTH_FAILED :
+				ZK_STATE_EXPIRED);
 		} else {
 			zk.connected = false;
+			metrics_zk_state(ZK_STATE_CONNECTING);
 		}
 	} else {
 		/* A child event, or the watch went away: read again. */
@@ -519,6 +525,7 @@ zk_main(void *arg)
 		if (zh == NULL) {
 			zk.connected = false;
 			zk.expired = false;
+			metrics_zk_state(ZK_STATE_CONNECTING);
 			pthread_mutex_unlock(&zk.lock);
 			zh = zookeeper_init(zk.url.hosts, watcher,
 			    ZK_SESSION_MS, reuse, NULL, 0);

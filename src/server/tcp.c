@@ -33,6 +33,7 @@
 #include "fwd/cache.h"
 #include "fwd/engine.h"
 #include "log.h"
+#include "metrics/metrics.h"
 #include "records/snapshot.h"
 #include "util/clock.h"
 #include "xfr/xfr.h"
@@ -62,6 +63,7 @@ struct conn {
 	socklen_t peerlen;
 	bool closing;		 /* flush, then close */
 	bool forwarding;	 /* a forwarded query is in flight */
+	int64_t forward_t0;	 /* when it came in (metrics clock) */
 	struct xfr_session *xfr; /* a zone transfer being written */
 	uint32_t id;		 /* tells a reused slot apart */
 };
@@ -246,6 +248,17 @@ conn_flush(int slot)
 
 static bool conn_process(int slot);
 
+/* The QTYPE of a transfer request (xfr_is_transfer said it is one). */
+static uint16_t
+transfer_qtype(const uint8_t *q, size_t len)
+{
+	size_t pos = WIRE_HEADER_SIZE;
+
+	while (pos < len && q[pos] != 0 && q[pos] < 64)
+		pos += (size_t)q[pos] + 1;
+	return pos + 2 < len ? (uint16_t)(q[pos + 1] << 8 | q[pos + 2]) : 0;
+}
+
 /* Queues a reply of n bytes already in c->out + 2 and starts writing it. */
 static bool
 conn_reply(int slot, size_t n)
@@ -256,6 +269,7 @@ conn_reply(int slot, size_t n)
 	c->out[1] = (uint8_t)n;
 	c->out_len = n + 2;
 	c->out_off = 0;
+	metrics_response(metrics_self, c->out + 2, n);
 	return conn_flush(slot);
 }
 
@@ -272,6 +286,8 @@ forward_done(void *ctx, const uint8_t *reply, size_t len)
 		return;
 	c->forwarding = false;
 	c->deadline = clock_ms() + TCP_IDLE_MS;
+	metrics_duration(metrics_self, METRICS_FORWARDED,
+	    metrics_clock_us() - c->forward_t0, 1);
 	memcpy(c->out + 2, reply, len);
 	if (!conn_reply(slot, len) || !conn_process(slot))
 		conn_close(slot);
@@ -289,12 +305,16 @@ conn_process(int slot)
 		size_t qlen = (size_t)c->in[0] << 8 | c->in[1], outlen = 0;
 		const struct snapshot *s;
 		enum handle_result r;
+		int64_t t0 = metrics_clock_us();
+		enum metrics_path path = METRICS_AUTHORITATIVE;
 
 		if (qlen == 0)
 			return false; /* the original closes on a zero length */
 		if (c->in_len < 2 + qlen)
 			break;
 		if (xfr_is_transfer(c->in + 2, qlen)) {
+			metrics_request(metrics_self, METRICS_TCP,
+			    transfer_qtype(c->in + 2, qlen));
 			outlen = xfr_start(c->in + 2, qlen, &c->peer,
 			    c->out + 2, TCP_OUT_CAP - 2, &c->xfr);
 			r = HANDLE_REPLY;
@@ -305,6 +325,9 @@ conn_process(int slot)
 			r = dns_handle(actx, s, c->in + 2, qlen, true,
 			    c->out + 2, TCP_OUT_CAP - 2, &outlen);
 			snapshot_read_unlock();
+			if (r != HANDLE_DROP)
+				metrics_request(metrics_self, METRICS_TCP,
+				    actx->query.qtype);
 		}
 		if (r == HANDLE_FORWARD) {
 			uintptr_t ctx =
@@ -312,6 +335,8 @@ conn_process(int slot)
 
 			c->forwarding = true;
 			fwd_engine_follow(engine);
+			c->forward_t0 = t0;
+			path = METRICS_FORWARDED;
 			outlen = fwd_submit(engine, &actx->query, actx->route,
 			    c->in + 2, qlen, true, forward_done, (void *)ctx,
 			    c->out + 2, TCP_OUT_CAP - 2);
@@ -326,7 +351,11 @@ conn_process(int slot)
 		if (c->queries >= TCP_MAX_QUERIES)
 			c->closing = true;
 		if (r == HANDLE_REPLY && outlen > 0) {
-			if (!conn_reply(slot, outlen))
+			bool ok = conn_reply(slot, outlen);
+
+			metrics_duration(metrics_self, path,
+			    metrics_clock_us() - t0, 1);
+			if (!ok)
 				return false;
 		} else if (c->closing && !c->forwarding) {
 			return false;
@@ -377,6 +406,7 @@ tcp_main(void *arg)
 
 	(void)arg;
 	pthread_setname_np(pthread_self(), "mdns-tcp");
+	metrics_thread_start();
 	while (!atomic_load(&stopping)) {
 		int wait_ms = 250, n;
 		int64_t now;
@@ -428,6 +458,7 @@ tcp_main(void *arg)
 	}
 	for (int i = 0; i < TCP_MAX_CONNS; i++)
 		conn_close(i);
+	metrics_thread_stop();
 	return NULL;
 }
 

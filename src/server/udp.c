@@ -26,6 +26,7 @@
 #include "dns/answer.h"
 #include "fwd/udp.h"
 #include "log.h"
+#include "metrics/metrics.h"
 #include "records/snapshot.h"
 #include "server/rrl.h"
 #include "util/clock.h"
@@ -90,6 +91,7 @@ udp_main(void *arg)
 	struct udp_worker *w = arg;
 
 	pthread_setname_np(pthread_self(), "mdns-udp");
+	metrics_thread_start();
 	for (int i = 0; i < UDP_BATCH; i++) {
 		w->rx_iov[i].iov_base = w->in + (size_t)i * w->in_cap;
 		w->rx_iov[i].iov_len = w->in_cap;
@@ -98,8 +100,9 @@ udp_main(void *arg)
 	}
 	while (!atomic_load_explicit(&stopping, memory_order_relaxed)) {
 		const struct snapshot *s;
-		int n, out = 0;
-		int64_t now;
+		struct metrics_block *mb = metrics_self;
+		int n, out = 0, n_auth = 0, n_fwd = 0;
+		int64_t t0, now;
 
 		for (int i = 0; i < UDP_BATCH; i++) {
 			w->rx[i].msg_hdr.msg_name = &w->peers[i];
@@ -115,7 +118,10 @@ udp_main(void *arg)
 			    strerror(errno));
 			continue;
 		}
-		now = w->rrl != NULL ? clock_ms() : 0;
+		/* One clock read per batch: every query of it waits from the
+		 * batch's arrival until the batch is sent. */
+		t0 = metrics_clock_us();
+		now = w->rrl == NULL ? 0 : METRICS_ON ? t0 / 1000 : clock_ms();
 		snapshot_read_lock();
 		s = snapshot_current();
 		/* The configuration of this batch (a reload swaps it). */
@@ -131,6 +137,9 @@ udp_main(void *arg)
 				continue;
 			r = dns_handle(w->actx, s, w->rx_iov[i].iov_base, len,
 			    false, reply, w->out_cap, &outlen);
+			if (r != HANDLE_DROP)
+				metrics_request(mb, METRICS_UDP,
+				    w->actx->query.qtype);
 			if (w->rrl != NULL &&
 			    (r == HANDLE_FORWARD ||
 				(r == HANDLE_REPLY && outlen > 0)))
@@ -162,9 +171,13 @@ udp_main(void *arg)
 				    (uint16_t)w->actx->cfg->edns0_max_udp_size,
 				    reply, w->out_cap);
 				r = HANDLE_REPLY;
+				n_fwd++;
+			} else if (r == HANDLE_REPLY) {
+				n_auth++;
 			}
 			if (r != HANDLE_REPLY || outlen == 0)
 				continue;
+			metrics_response(mb, reply, outlen);
 			w->tx_iov[out].iov_base = reply;
 			w->tx_iov[out].iov_len = outlen;
 			memset(&w->tx[out].msg_hdr, 0,
@@ -190,7 +203,16 @@ udp_main(void *arg)
 			}
 			sent += k;
 		}
+		if (METRICS_ON) {
+			int64_t us = metrics_clock_us() - t0;
+
+			metrics_duration(mb, METRICS_AUTHORITATIVE, us,
+			    (uint64_t)n_auth);
+			metrics_duration(mb, METRICS_FORWARDED, us,
+			    (uint64_t)n_fwd);
+		}
 	}
+	metrics_thread_stop();
 	return NULL;
 }
 

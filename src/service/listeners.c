@@ -64,16 +64,21 @@ http_open(const struct config *c, char *err, size_t errlen)
 }
 
 int
-listeners_start(const struct config *cfg, char *err, size_t errlen)
+listeners_start_http(const struct config *cfg, char *err, size_t errlen)
 {
 	pthread_mutex_lock(&lock);
-	seen_generation = cfg->generation;
-	dns_cfg = cfglive_hold(cfg);
 	http_cfg = cfglive_hold(cfg);
 	pthread_mutex_unlock(&lock);
-	if (dns_open(cfg, err, errlen) < 0 || http_open(cfg, err, errlen) < 0)
-		return -1;
-	return 0;
+	return http_open(cfg, err, errlen);
+}
+
+int
+listeners_start_dns(const struct config *cfg, char *err, size_t errlen)
+{
+	pthread_mutex_lock(&lock);
+	dns_cfg = cfglive_hold(cfg);
+	pthread_mutex_unlock(&lock);
+	return dns_open(cfg, err, errlen);
 }
 
 /* Moves one server from *held to now, or back when now cannot be had. */
@@ -125,9 +130,11 @@ listeners_follow(void)
 	    (now = cfglive_acquire()) == NULL)
 		return;
 	seen_generation = now->generation;
-	if (dns_moved(dns_cfg, now))
+	/* A server not started yet starts where the configuration in force
+	 * says when its time comes. */
+	if (dns_cfg != NULL && dns_moved(dns_cfg, now))
 		move(&dns_cfg, now, true);
-	if (http_moved(http_cfg, now))
+	if (http_cfg != NULL && http_moved(http_cfg, now))
 		move(&http_cfg, now, false);
 	cfglive_release(now);
 }

@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "metrics/metrics.h"
 #include "state/recordio.h"
 #include "util/clock.h"
 #include "util/hostport.h"
@@ -166,6 +167,7 @@ on_subscribed(struct sub *b)
 	if (b->heartbeat_s > 3600)
 		b->heartbeat_s = 3600;
 	atomic_store(&st.connected, 1);
+	metrics_stream_up(true);
 	log_verbose("event stream: subscribed to %s (heartbeat %.0f s)",
 	    b->leader, b->heartbeat_s);
 	st.sink.subscribed(st.sink.ctx);
@@ -358,6 +360,7 @@ subscribe(struct sub *b)
 	curl_easy_cleanup(b->curl);
 	b->curl = NULL;
 	atomic_store(&st.connected, 0);
+	metrics_stream_up(false);
 	return b->status;
 }
 

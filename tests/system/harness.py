@@ -494,6 +494,15 @@ class Daemon:
                           "log line /%s/" % regex)
 
 
+def assert_no_records_served(d):
+    """d runs but serves no records yet: the HTTP API (listening from the
+    start) answers its /v1 paths and /readyz with 503 and the reason."""
+    status, _, body = d.get("/v1/version", timeout=1.0)
+    assert status == 503, (status, body)
+    assert json.loads(body)["reason"] == "no records loaded yet", body
+    assert d.get("/readyz", timeout=1.0)[0] == 503
+
+
 class LogCursor:
     """Looks at a daemon's log lines written after the cursor was made."""
 

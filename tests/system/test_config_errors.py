@@ -250,8 +250,9 @@ def test_help(mdns_bin):
 
 
 def test_http_port_in_use(master_factory, daemon_factory):
-    """Binding happens after the first load; failure ends the daemon with
-    status 1 and the original's message."""
+    """The HTTP API binds at start (its /readyz answers before the first
+    load); failure ends the daemon with status 1 and the original's
+    message."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("127.0.0.1", 0))
