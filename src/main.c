@@ -229,7 +229,7 @@ main(int argc, char **argv)
 	/* The start-up configuration: what is fixed until a restart (the
 	 * sockets, the event stream) reads it until exit; a reload publishes
 	 * new ones beside it (cfglive.h). */
-	struct config *cfg = calloc(1, sizeof *cfg);
+	struct config *cfg;
 	struct flags flags = { 0 };
 	struct fetch_opts fopts = { 0 };
 	char err[2048];
@@ -240,9 +240,6 @@ main(int argc, char **argv)
 	struct stream_sink sink;
 	struct refresh_reloader reloader;
 	uint32_t published = 0;
-
-	if (cfg == NULL)
-		return 1;
 
 	/* Big buffers always from mmap, so that a refresh gives its memory
 	 * back to the system instead of leaving the heap fragmented. */
@@ -255,6 +252,8 @@ main(int argc, char **argv)
 		printf("%s\n", MDNS_VERSION);
 		return 0;
 	}
+	if ((cfg = calloc(1, sizeof *cfg)) == NULL)
+		return 1;
 	log_verbosity = flags.verbosity;
 	raise_nofile_limit();
 	/* Signals are taken synchronously by the main thread; every thread
