@@ -7,6 +7,7 @@
 # namespace holding only a loopback interface, so no packet leaves the
 # machine and host-name look-ups fail fast, as the conformance goldens
 # assume.  Otherwise they run directly.  Exit status is pytest's.
+# MDNS_TEST_SUITE names another pytest folder (run_package.sh uses it).
 set -uo pipefail
 
 if [ $# -lt 1 ]; then
@@ -24,7 +25,8 @@ export MDNS_BIN=$bin
 export PYTHONDONTWRITEBYTECODE=1
 cd "$repo" || exit 2
 
-cmd=(/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/system "$@")
+suite=${MDNS_TEST_SUITE:-tests/system}
+cmd=(/usr/bin/python3 -m pytest -q -p no:cacheprovider "$suite" "$@")
 
 if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
 	command -v ip >/dev/null 2>&1 && unshare -n true 2>/dev/null; then

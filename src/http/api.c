@@ -62,8 +62,11 @@ send_text(struct MHD_Connection *c, unsigned status, const char *text)
 	return rc;
 }
 
+/* A body of ours (the buffer is taken) with a status and a type; the
+ * endpoints we add say no-store, the original's answer as it did. */
 static enum MHD_Result
-send_json(struct MHD_Connection *c, struct buf *b)
+send_body(struct MHD_Connection *c, unsigned status, const char *type,
+    bool no_store, struct buf *b)
 {
 	struct MHD_Response *r;
 	enum MHD_Result rc;
@@ -80,10 +83,18 @@ send_json(struct MHD_Connection *c, struct buf *b)
 		return MHD_NO;
 	}
 	b->data = NULL;
-	MHD_add_response_header(r, "Content-Type", "application/json");
-	rc = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_add_response_header(r, "Content-Type", type);
+	if (no_store)
+		MHD_add_response_header(r, "Cache-Control", "no-store");
+	rc = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return rc;
+}
+
+static enum MHD_Result
+send_json(struct MHD_Connection *c, struct buf *b)
+{
+	return send_body(c, MHD_HTTP_OK, "application/json", false, b);
 }
 
 /* Matches "/v1/<name>" with at most one trailing slash; *arg receives the
@@ -1022,31 +1033,11 @@ stream_document(struct MHD_Connection *c, bool axfr)
 	return rc;
 }
 
-/* A body of ours (the buffer is taken) with a status and a type. */
 static enum MHD_Result
 send_owned(struct MHD_Connection *c, unsigned status, const char *type,
     struct buf *b)
 {
-	struct MHD_Response *r;
-	enum MHD_Result rc;
-
-	if (b->failed) {
-		buf_free(b);
-		return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "500: Internal Server Error");
-	}
-	r = MHD_create_response_from_buffer(b->len, b->data,
-	    MHD_RESPMEM_MUST_FREE);
-	if (r == NULL) {
-		buf_free(b);
-		return MHD_NO;
-	}
-	b->data = NULL;
-	MHD_add_response_header(r, "Content-Type", type);
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	rc = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return rc;
+	return send_body(c, status, type, true, b);
 }
 
 /* 503 with {"status": ..., "reason": ...} (reasons are our own text). */
