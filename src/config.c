@@ -441,72 +441,55 @@ decode_zones(struct config *c, yajl_val v, const char *path, char *err,
 	return 0;
 }
 
+/* An object of two string fields, as Go decodes it into a struct: keys
+ * folded (jsonkey.h), others ignored, null leaves a field as it is. */
+struct pair_object {
+	const char *name;     /* the config key, in the type error */
+	const char *go_type;  /* its Go type, in the type error */
+	const char *key[2];   /* JSON keys */
+	const char *field[2]; /* Go field names, in the type error */
+};
+
 static int
-decode_creds(struct config *c, yajl_val v, const char *path, char *err,
-    size_t errlen)
+decode_pair(yajl_val v, const char *path, const struct pair_object *o,
+    char **slot0, char **slot1, char *err, size_t errlen)
 {
 	if (YAJL_IS_NULL(v))
 		return 0;
 	if (!YAJL_IS_OBJECT(v))
-		return type_error(err, errlen, path, v, "MesosCredentials",
-		    "records.BasicCredentials");
+		return type_error(err, errlen, path, v, o->name, o->go_type);
 	for (size_t i = 0; i < v->u.object.len; i++) {
 		const char *k = v->u.object.keys[i];
 		yajl_val e = v->u.object.values[i];
-		char **slot;
+		int which = json_key_is(k, o->key[0]) ? 0 :
+		    json_key_is(k, o->key[1])	      ? 1 :
+							-1;
 
-		if (json_key_is(k, "principal"))
-			slot = &c->principal;
-		else if (json_key_is(k, "secret"))
-			slot = &c->secret;
-		else
-			continue;
-		if (YAJL_IS_NULL(e))
+		if (which < 0 || YAJL_IS_NULL(e))
 			continue;
 		if (!YAJL_IS_STRING(e))
-			return type_error(err, errlen, path, e,
-			    slot == &c->principal ?
-				"MesosCredentials.Principal" :
-				"MesosCredentials.Secret",
+			return type_error(err, errlen, path, e, o->field[which],
 			    "string");
-		set_string(slot, e->u.string);
+		set_string(which == 0 ? slot0 : slot1, e->u.string);
 	}
 	return 0;
 }
+
+/* MesosCredentials: {"principal": ..., "secret": ...}. */
+static const struct pair_object creds_object = {
+	"MesosCredentials",
+	"records.BasicCredentials",
+	{ "principal", "secret" },
+	{ "MesosCredentials.Principal", "MesosCredentials.Secret" },
+};
 
 /* ZoneTransferTSIG: {"name": key name, "secret": base64}. */
-static int
-decode_tsig(struct config *c, yajl_val v, const char *path, char *err,
-    size_t errlen)
-{
-	if (YAJL_IS_NULL(v))
-		return 0;
-	if (!YAJL_IS_OBJECT(v))
-		return type_error(err, errlen, path, v, "ZoneTransferTSIG",
-		    "ZoneTransferTSIG");
-	for (size_t i = 0; i < v->u.object.len; i++) {
-		const char *k = v->u.object.keys[i];
-		yajl_val e = v->u.object.values[i];
-		char **slot;
-
-		if (json_key_is(k, "name"))
-			slot = &c->xfr_tsig_name;
-		else if (json_key_is(k, "secret"))
-			slot = &c->xfr_tsig_secret;
-		else
-			continue;
-		if (YAJL_IS_NULL(e))
-			continue;
-		if (!YAJL_IS_STRING(e))
-			return type_error(err, errlen, path, e,
-			    slot == &c->xfr_tsig_name ?
-				"ZoneTransferTSIG.Name" :
-				"ZoneTransferTSIG.Secret",
-			    "string");
-		set_string(slot, e->u.string);
-	}
-	return 0;
-}
+static const struct pair_object tsig_object = {
+	"ZoneTransferTSIG",
+	"ZoneTransferTSIG",
+	{ "name", "secret" },
+	{ "ZoneTransferTSIG.Name", "ZoneTransferTSIG.Secret" },
+};
 
 static int
 decode_field(struct config *c, const struct field *f, yajl_val v,
@@ -521,9 +504,11 @@ decode_field(struct config *c, const struct field *f, yajl_val v,
 	case F_ZONES:
 		return decode_zones(c, v, path, err, errlen);
 	case F_CREDS:
-		return decode_creds(c, v, path, err, errlen);
+		return decode_pair(v, path, &creds_object, &c->principal,
+		    &c->secret, err, errlen);
 	case F_TSIG:
-		return decode_tsig(c, v, path, err, errlen);
+		return decode_pair(v, path, &tsig_object, &c->xfr_tsig_name,
+		    &c->xfr_tsig_secret, err, errlen);
 	default:
 		break;
 	}

@@ -85,6 +85,16 @@ def test_not_an_object(daemon_factory):
      "number 70000 into Go struct field Config.SRVRecordDefaultWeight of type uint16"),
     ("httpon", "true", "string into Go struct field Config.HttpOn of type bool"),
     ("masters", "127.0.0.1:5050", "string into Go struct field Config.Masters of type []string"),
+    ("MesosCredentials", 5,
+     "number into Go struct field Config.MesosCredentials of type records.BasicCredentials"),
+    ("MesosCredentials", {"Principal": 5},
+     "number into Go struct field Config.MesosCredentials.Principal of type string"),
+    ("MesosCredentials", {"\u017fecret": True},
+     "bool into Go struct field Config.MesosCredentials.Secret of type string"),
+    ("ZoneTransferTSIG", "x",
+     "string into Go struct field Config.ZoneTransferTSIG of type ZoneTransferTSIG"),
+    ("ZoneTransferTSIG", {"name": 1},
+     "number into Go struct field Config.ZoneTransferTSIG.Name of type string"),
 ])
 def test_wrong_type(daemon_factory, key, value, detail):
     msg, d = run_bad(daemon_factory, config=http_only(**{key: value}))
