@@ -36,64 +36,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dnsquery.h"
+
 #define MAXQ 4096 /* distinct probe queries kept */
-#define QLEN 300
-
-static uint64_t
-now_rt(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int
-type_code(const char *t)
-{
-	if (strcasecmp(t, "A") == 0)
-		return 1;
-	if (strcasecmp(t, "NS") == 0)
-		return 2;
-	if (strcasecmp(t, "SOA") == 0)
-		return 6;
-	if (strcasecmp(t, "AAAA") == 0)
-		return 28;
-	if (strcasecmp(t, "SRV") == 0)
-		return 33;
-	if (strcasecmp(t, "ANY") == 0)
-		return 255;
-	return -1;
-}
-
-/* Header (id filled at send time), question; no OPT, RD clear. */
-static int
-build_query(uint8_t *p, const char *name, int type)
-{
-	size_t o = 12;
-
-	memset(p, 0, 12);
-	p[5] = 1;
-	while (*name != '\0') {
-		const char *dot = strchr(name, '.');
-		size_t n = dot != NULL ? (size_t)(dot - name) : strlen(name);
-
-		if (n == 0 || n > 63 || o + n + 1 + 5 > QLEN)
-			return -1;
-		p[o++] = (uint8_t)n;
-		memcpy(p + o, name, n);
-		o += n;
-		name += n;
-		if (*name == '.')
-			name++;
-	}
-	p[o++] = 0;
-	p[o++] = (uint8_t)(type >> 8);
-	p[o++] = (uint8_t)type;
-	p[o++] = 0;
-	p[o++] = 1;
-	return (int)o;
-}
 
 static int
 cmp_u64(const void *a, const void *b)
@@ -133,7 +78,6 @@ main(int argc, char **argv)
 		 tmo, sum = 0;
 	uint16_t id = 0, oldest = 0;
 	struct sockaddr_in sa = { .sin_family = AF_INET };
-	char line[1024], name[512], type[32];
 	FILE *f;
 
 	while ((opt = getopt(argc, argv, "s:p:d:l:r:t:k:")) != -1) {
@@ -178,19 +122,7 @@ main(int argc, char **argv)
 		perror(file);
 		return 1;
 	}
-	while (nq < MAXQ && fgets(line, sizeof line, f) != NULL) {
-		int t, l;
-
-		if (skip > 0) {
-			skip--;
-			continue;
-		}
-		if (sscanf(line, "%511s %31s", name, type) != 2 ||
-		    (t = type_code(type)) < 0 ||
-		    (l = build_query(q[nq], name, t)) < 0)
-			continue;
-		qlen[nq++] = l;
-	}
+	nq = load_queries(f, q, qlen, MAXQ, skip);
 	fclose(f);
 	if (nq == 0) {
 		fprintf(stderr, "latprobe: no usable queries in %s\n", file);

@@ -44,8 +44,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dnsquery.h"
+
 #define MAXQ 65536 /* distinct queries kept from the file */
-#define QLEN 300
 #define MAXSOCK 64
 #define BATCH 64
 #define FINE_US 10000u	/* 1 us buckets below this */
@@ -65,59 +66,6 @@ struct stats {
 	uint64_t sent, answered, lost, behind, max_ns;
 	uint64_t hist[NBUCKET];
 };
-
-static uint64_t
-now_rt(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int
-type_code(const char *t)
-{
-	static const struct {
-		const char *n;
-		int v;
-	} tab[] = { { "A", 1 }, { "NS", 2 }, { "SOA", 6 }, { "PTR", 12 },
-		{ "TXT", 16 }, { "AAAA", 28 }, { "SRV", 33 }, { "ANY", 255 } };
-
-	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
-		if (strcasecmp(t, tab[i].n) == 0)
-			return tab[i].v;
-	return -1;
-}
-
-/* Header (id filled at send time) and question; no OPT, RD clear. */
-static int
-encode_query(uint8_t *p, const char *name, int type)
-{
-	size_t o = 12;
-
-	memset(p, 0, 12);
-	p[5] = 1;
-	while (*name != '\0') {
-		const char *dot = strchr(name, '.');
-		size_t n = dot != NULL ? (size_t)(dot - name) : strlen(name);
-
-		if (n == 0 || n > 63 || o + n + 1 + 5 > QLEN)
-			return -1;
-		p[o++] = (uint8_t)n;
-		memcpy(p + o, name, n);
-		o += n;
-		name += n;
-		if (*name == '.')
-			name++;
-	}
-	p[o++] = 0;
-	p[o++] = (uint8_t)(type >> 8);
-	p[o++] = (uint8_t)type;
-	p[o++] = 0;
-	p[o++] = 1;
-	return (int)o;
-}
 
 static void
 record(struct stats *s, uint64_t ns)
@@ -272,7 +220,6 @@ main(int argc, char **argv)
 	struct sock *socks;
 	struct pollfd pfd[MAXSOCK];
 	struct sockaddr_in sa = { .sin_family = AF_INET };
-	char line[1024], name[512], type[32];
 	size_t nq = 0, next_q = 0;
 	uint64_t start, end, tmo, due_sent = 0, next_report, batch, rr = 0;
 	FILE *f;
@@ -326,15 +273,7 @@ main(int argc, char **argv)
 		perror(file);
 		return 1;
 	}
-	while (nq < MAXQ && fgets(line, sizeof line, f) != NULL) {
-		int t, l;
-
-		if (sscanf(line, "%511s %31s", name, type) != 2 ||
-		    (t = type_code(type)) < 0 ||
-		    (l = encode_query(q[nq], name, t)) < 0)
-			continue;
-		qlen[nq++] = l;
-	}
+	nq = load_queries(f, q, qlen, MAXQ, 0);
 	fclose(f);
 	if (nq == 0) {
 		fprintf(stderr, "soakload: no usable queries in %s\n", file);
