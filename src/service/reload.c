@@ -62,53 +62,44 @@ reload_init(const char *path)
 	config_path = strdup(path);
 }
 
+/* A restart-only key changed in next takes the running value back, with
+ * one line saying why; -1 when it cannot be copied. */
+static int
+keep_key(struct config *next, const struct config *running, const char *key,
+    const char *why)
+{
+	char was[512], now[512];
+	int r = config_keep_key(next, running, key, was, sizeof was, now,
+	    sizeof now);
+
+	if (r > 0)
+		log_error("reload: %s %s -> %s needs a restart (%s); "
+			  "keeping %s",
+		    key, was, now, why, was);
+	return r < 0 ? -1 : 0;
+}
+
 /* Restart-only keys changed in next take the running values back. */
 static int
 keep_restart_keys(struct config *next, const struct config *running)
 {
 	for (size_t i = 0; i < sizeof restart_keys / sizeof restart_keys[0];
-	     i++) {
-		char was[512], now[512];
-		int r = config_keep_key(next, running, restart_keys[i].key, was,
-		    sizeof was, now, sizeof now);
-
-		if (r < 0)
+	     i++)
+		if (keep_key(next, running, restart_keys[i].key,
+			restart_keys[i].why) < 0)
 			return -1;
-		if (r > 0)
-			log_error("reload: %s %s -> %s needs a restart (%s); "
-				  "keeping %s",
-			    restart_keys[i].key, was, now, restart_keys[i].why,
-			    was);
-	}
 	/* basic and none switch freely; the IAM login is set up once. */
-	if (strcmp(running->mesos_authentication, "iam") == 0 ||
-	    strcmp(next->mesos_authentication, "iam") == 0) {
-		char was[512], now[512];
-		int r = config_keep_key(next, running, "MesosAuthentication",
-		    was, sizeof was, now, sizeof now);
-
-		if (r < 0)
-			return -1;
-		if (r > 0)
-			log_error("reload: MesosAuthentication %s -> %s needs "
-				  "a restart (the IAM login); keeping %s",
-			    was, now, was);
-	}
+	if ((strcmp(running->mesos_authentication, "iam") == 0 ||
+		strcmp(next->mesos_authentication, "iam") == 0) &&
+	    keep_key(next, running, "MesosAuthentication", "the IAM login") < 0)
+		return -1;
 	if (running->xfr_allow.n == 0 && running->xfr_notify.n == 0)
 		return 0;
 	for (size_t i = 0; i < sizeof transfer_keys / sizeof transfer_keys[0];
-	     i++) {
-		char was[512], now[512];
-		int r = config_keep_key(next, running, transfer_keys[i], was,
-		    sizeof was, now, sizeof now);
-
-		if (r < 0)
+	     i++)
+		if (keep_key(next, running, transfer_keys[i],
+			"zone transfers are on") < 0)
 			return -1;
-		if (r > 0)
-			log_error("reload: %s %s -> %s needs a restart (zone "
-				  "transfers are on); keeping %s",
-			    transfer_keys[i], was, now, was);
-	}
 	return 0;
 }
 
