@@ -5,6 +5,7 @@ gen_zone.py cluster, the machine description, the mesos-dns build.
 Python 3 standard library only (dnspython is optional, see dns_query).
 Written for this project.
 """
+import hashlib
 import json
 import os
 import platform
@@ -316,6 +317,11 @@ def build_daemon(build_dir, rev=None, options=()):
             if arch.wait() != 0:
                 raise SystemExit("bench: git archive %s failed" % sha)
             os.replace(tmp, src)
+    else:
+        # One build directory per working tree: two clones (or worktrees)
+        # benchmarked at once must not build into each other's.
+        build_dir = "%s-%s" % (build_dir,
+                               hashlib.sha1(src.encode()).hexdigest()[:8])
     if not os.path.exists(os.path.join(build_dir, "build.ninja")):
         subprocess.run(["cmake", "-S", src, "-B", build_dir, "-G", "Ninja",
                         "-DCMAKE_BUILD_TYPE=Release"] + list(options), check=True,
