@@ -83,6 +83,11 @@ enum handle_result
 dns_handle(struct answer_ctx *a, const struct snapshot *s, const uint8_t *pkt,
     size_t len, bool tcp, uint8_t *out, size_t cap, size_t *outlen);
 
+/** The snapshot hash (snap_hash) of the name a query's look-up will use,
+ *  read from the raw packet without a full parse, for snap_prefetch;
+ *  false for shapes it does not handle (they are answered all the same). */
+bool dns_query_hash(const uint8_t *pkt, size_t len, uint32_t *h);
+
 /** The largest UDP reply a client takes: 512 bytes, or the size of its
  *  EDNS0 OPT capped by EDNS0MaxUDPSize (0: the original's 512). */
 size_t dns_udp_limit(const struct config *c, const struct dns_query *q);

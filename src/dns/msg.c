@@ -224,6 +224,10 @@ struct packer {
 	size_t len, cap;
 	bool overflow;
 	bool escapes; /* a name had bytes that text escapes */
+	/* What the names would add uncompressed, in the estimate's measure
+	 * (text length + 1; 2 for the root): with no escapes, len + this
+	 * bounds the original's estimate from above. */
+	size_t uncompressed_extra;
 };
 
 static void
@@ -263,7 +267,8 @@ put_name(struct packer *p, const uint8_t *name, bool compress)
 	struct msg_ctx *m = p->m;
 	uint16_t starts[128];
 	uint32_t h[128];
-	size_t n = name_suffixes(name, starts, h);
+	size_t n = name_suffixes(name, starts, h), at = p->len;
+	size_t full = name[0] == 0 ? 2 : dname_wire_len(name);
 
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *s = name + starts[i];
@@ -282,6 +287,7 @@ put_name(struct packer *p, const uint8_t *name, bool compress)
 		}
 		if (found && compress) {
 			put_u16(p, (uint16_t)(0xC000 | m->comp_off[slot]));
+			p->uncompressed_extra += full - (p->len - at);
 			return;
 		}
 		if (!found && p->len < 0x3FFF && m->comp_gen[slot] != m->gen) {
@@ -294,6 +300,7 @@ put_name(struct packer *p, const uint8_t *name, bool compress)
 		put(p, s, (size_t)s[0] + 1);
 	}
 	put(p, "", 1);
+	p->uncompressed_extra += full - (p->len - at);
 }
 
 static void
@@ -347,9 +354,10 @@ put_rr(struct packer *p, const struct msg_rr *rr)
 }
 
 static size_t
-pack(struct msg_ctx *m, uint8_t *out, size_t cap, bool *escapes)
+pack(struct msg_ctx *m, uint8_t *out, size_t cap, bool *escapes,
+    size_t *uncompressed)
 {
-	struct packer p = { m, out, 0, cap, false, false };
+	struct packer p = { m, out, 0, cap, false, false, 0 };
 	uint16_t hdr[6];
 
 	comp_reset(m);
@@ -371,6 +379,8 @@ pack(struct msg_ctx *m, uint8_t *out, size_t cap, bool *escapes)
 			put_rr(&p, &m->rrs[s][i]);
 	if (escapes)
 		*escapes = p.escapes;
+	if (uncompressed)
+		*uncompressed = p.len + p.uncompressed_extra;
 	return p.overflow ? 0 : p.len;
 }
 
@@ -572,24 +582,25 @@ msg_truncate(struct msg_ctx *m, size_t max, bool set_tc, bool keep_opt)
 size_t
 msg_pack(struct msg_ctx *m, uint8_t *out, size_t cap)
 {
-	return pack(m, out, cap, NULL);
+	return pack(m, out, cap, NULL, NULL);
 }
 
 size_t
 msg_finish(struct msg_ctx *m, uint8_t *out, size_t cap, size_t max, bool set_tc,
     bool keep_opt)
 {
-	bool escapes = false, plain = true;
-	size_t len;
+	bool escapes = false;
+	size_t len, uncompressed = 0;
 
 	if (cap > max)
 		cap = max;
-	for (size_t i = 0; i < m->n[SEC_AUTHORITY]; i++)
-		plain = false; /* SOA/NS: the estimate may differ */
-	len = pack(m, out, cap, &escapes);
-	/* With plain records and no escaped bytes the estimate equals the
-	 * packed size, so a reply that fit needs no estimate at all. */
-	if (len != 0 && plain && !escapes && len <= 16384) {
+	len = pack(m, out, cap, &escapes, &uncompressed);
+	/* Without escaped bytes a name's text length + 1 is its wire length
+	 * (2 for the root, counted so), and compression only lowers the
+	 * estimate: a reply whose uncompressed size fits is not over the
+	 * estimate's limit either, and needs no estimate at all (every
+	 * NXDOMAIN and NODATA answer with its SOA). */
+	if (len != 0 && !escapes && uncompressed <= max) {
 		if (!set_tc)
 			wire_write_u16(out + WIRE_OFF_FLAGS,
 			    m->flags & (uint16_t)~WIRE_TC);
@@ -598,7 +609,7 @@ msg_finish(struct msg_ctx *m, uint8_t *out, size_t cap, size_t max, bool set_tc,
 	msg_truncate(m, max, set_tc, keep_opt);
 	/* The estimate can be a few bytes under the real size (SOA); never
 	 * send more than the limit. */
-	while ((len = pack(m, out, cap, NULL)) == 0) {
+	while ((len = pack(m, out, cap, NULL, NULL)) == 0) {
 		if (m->n[SEC_ADDITIONAL] > (keep_opt ? 1u : 0u)) {
 			m->n[SEC_ADDITIONAL] = 0;
 		} else if (m->n[SEC_ANSWER] > 0) {
@@ -607,7 +618,7 @@ msg_finish(struct msg_ctx *m, uint8_t *out, size_t cap, size_t max, bool set_tc,
 			m->n[SEC_AUTHORITY]--;
 		} else {
 			m->n[SEC_ADDITIONAL] = 0;
-			if ((len = pack(m, out, cap, NULL)) == 0)
+			if ((len = pack(m, out, cap, NULL, NULL)) == 0)
 				return 0;
 			break;
 		}

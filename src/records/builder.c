@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "state/model.h"
+#include "util/hugepage.h"
 
 /* A value as inserted (12 bytes: a 100k-task cluster has 1.2M of them). */
 struct brec {
@@ -876,6 +877,7 @@ builder_finish(struct builder *b)
 	uint32_t *pos = NULL, *task_recs;
 	struct snode *nodes;
 	uint32_t n_nodes = (uint32_t)b->nodes.n;
+	size_t labels_len;
 
 	/* The dedupe sets are done with: free them before the value arrays
 	 * are allocated, to keep the peak low. */
@@ -964,6 +966,7 @@ builder_finish(struct builder *b)
 	s->app_table = b->app_set.slots;
 	s->app_mask = b->app_set.mask;
 	b->app_set.slots = NULL;
+	labels_len = b->labels.n;
 	s->labels = vec_take(&b->labels);
 	s->table = b->names.slots;
 	s->table_mask = b->names.mask;
@@ -977,6 +980,14 @@ builder_finish(struct builder *b)
 	s->recs = vec_take(&b->task_recs);
 	if (b->reverse && !snap_index_reverse(s, b->rzones, b->n_rzones))
 		goto fail;
+	/* What every look-up reads. */
+	hugepage_advise(s->table,
+	    ((size_t)s->table_mask + 1) * sizeof *s->table);
+	hugepage_advise(s->nodes, ((size_t)n_nodes + 1) * sizeof *s->nodes);
+	hugepage_advise(s->labels, labels_len);
+	hugepage_advise(s->a, s->n[RK_A] * sizeof *s->a);
+	hugepage_advise(s->aaaa, s->n[RK_AAAA] * sizeof *s->aaaa);
+	hugepage_advise(s->srv, s->n[RK_SRV] * sizeof *s->srv);
 	b->snap = NULL;
 	builder_free(b);
 	return s;

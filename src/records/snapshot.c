@@ -72,6 +72,40 @@ snap_lookup(const struct snapshot *s, const char *text, size_t len)
 	}
 }
 
+void
+snap_prefetch(const struct snapshot *s, uint32_t h, unsigned stage)
+{
+	/* Each stage reads only what the previous stage of the same query
+	 * asked for; between stages the caller warms the rest of its batch,
+	 * so the misses of a batch's look-ups overlap instead of following
+	 * each other. */
+	for (; s != NULL; s = s->base) {
+		const uint32_t *slot = &s->table[h & s->table_mask];
+		uint32_t node;
+
+		if (stage == 0) {
+			__builtin_prefetch(slot);
+			continue;
+		}
+		if (*slot == 0 || SNAP_SLOT_FP(*slot) != (h & 0xff000000U))
+			continue;
+		node = SNAP_SLOT_NODE(*slot);
+		if (stage == 1) {
+			__builtin_prefetch(&s->nodes[node]);
+			__builtin_prefetch(&s->nodes[node + 1]);
+			continue;
+		}
+		__builtin_prefetch(s->labels + s->nodes[node].label);
+		if (s->nodes[node].parent != SNAP_NONE)
+			__builtin_prefetch(&s->nodes[s->nodes[node].parent]);
+		if (s->n[RK_A] > s->nodes[node].first[RK_A])
+			__builtin_prefetch(&s->a[s->nodes[node].first[RK_A]]);
+		if (s->n[RK_SRV] > s->nodes[node].first[RK_SRV])
+			__builtin_prefetch(
+			    &s->srv[s->nodes[node].first[RK_SRV]]);
+	}
+}
+
 static bool
 node_has_values(const struct snapshot *s, uint32_t node)
 {

@@ -180,6 +180,12 @@ uint32_t snap_hash(const char *text, size_t len);
 /** Finds the node whose full text is text[0..len); SNAP_NONE if absent. */
 uint32_t snap_lookup(const struct snapshot *s, const char *text, size_t len);
 
+/** Warms the cache lines a look-up of the name with hash h will read,
+ *  in three stages (0, 1, 2) run over a whole batch of queries in turn,
+ *  so that their memory latencies overlap (server/udp.c); an overlay's
+ *  base too.  Reads nothing it has not already asked for. */
+void snap_prefetch(const struct snapshot *s, uint32_t h, unsigned stage);
+
 /** Finds a name in a snapshot that may be an overlay: returns the node
  *  and the snapshot (*part: s or its base) whose arrays hold its values;
  *  SNAP_NONE when it is absent or hidden. */

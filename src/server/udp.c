@@ -85,6 +85,28 @@ slip_reply(const struct dns_query *q, uint16_t opt_size, uint8_t *reply,
 	return n;
 }
 
+/* The look-ups of a batch each miss the cache three times in a row
+ * (hash slot, node, label); asking for all the batch's slots, then all
+ * their nodes, then all their labels lets the misses overlap (about a
+ * tenth of a worker's time went to these stalls before, bench/dns). */
+static void
+warm(const struct snapshot *s, struct udp_worker *w, int n)
+{
+	uint32_t h[UDP_BATCH];
+	bool ok[UDP_BATCH];
+
+	for (int i = 0; i < n; i++) {
+		ok[i] = dns_query_hash(w->rx_iov[i].iov_base, w->rx[i].msg_len,
+		    &h[i]);
+		if (ok[i])
+			snap_prefetch(s, h[i], 0);
+	}
+	for (unsigned stage = 1; stage <= 2; stage++)
+		for (int i = 0; i < n; i++)
+			if (ok[i])
+				snap_prefetch(s, h[i], stage);
+}
+
 static void *
 udp_main(void *arg)
 {
@@ -126,6 +148,8 @@ udp_main(void *arg)
 		s = snapshot_current();
 		/* The configuration of this batch (a reload swaps it). */
 		answer_use(w->actx, cfglive_current());
+		if (s != NULL && n > 1)
+			warm(s, w, n);
 		for (int i = 0; i < n; i++) {
 			size_t len = w->rx[i].msg_len, outlen = 0;
 			uint8_t *reply = w->out + (size_t)out * w->out_cap;

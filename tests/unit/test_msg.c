@@ -696,6 +696,73 @@ test_estimate_soa_ns(void **state)
 	free(m);
 }
 
+/* Owners for the shortcut test: distinct (24-40 bytes), some sharing no
+ * suffix with the others, one with an escaped byte. */
+static const char *const finish_owners[] = {
+	"\1a\40aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\5mesos", N_WEB, N_BIG,
+	"\4host\5slave\5mesos", "\3a b\5mesos", "\3abc\3org", "\3xyz\3net"
+};
+#define FINISH_OWNERS (sizeof finish_owners / sizeof *finish_owners)
+
+static struct msg_ctx *
+finish_case(size_t o, int n_a, int shape)
+{
+	struct msg_ctx *m = new_ctx();
+
+	msg_begin(m, 7, WIRE_QR, W(finish_owners[o]), TYPE_A, CLASS_IN);
+	for (int i = 0; i < n_a; i++)
+		add_a(m, SEC_ANSWER,
+		    finish_owners[(o + (size_t)i) % FINISH_OWNERS],
+		    (uint32_t)i);
+	if (shape & 1)
+		add_soa(m, finish_owners[o]);
+	if (shape & 2)
+		add_opt(m, 1232);
+	return m;
+}
+
+/* msg_finish skips the estimate when the uncompressed size fits; that
+ * shortcut must never change the answer: TC is set exactly when the
+ * original's estimate is over the limit, at every limit around it. */
+static void
+test_finish_shortcut_agrees_with_estimate(void **state)
+{
+	uint8_t out[2048];
+	int seen_tc = 0, seen_fit = 0;
+
+	(void)state;
+	for (size_t o = 0; o < FINISH_OWNERS; o++)
+		for (int n_a = 0; n_a < 30; n_a++)
+			for (int shape = 0; shape < 4; shape++) {
+				struct msg_ctx *m = finish_case(o, n_a, shape);
+				size_t est = msg_estimate(m);
+
+				free(m);
+				for (size_t max = est - 3; max <= est + 3;
+				     max++) {
+					size_t len;
+					bool tc;
+
+					if (max < 64)
+						continue;
+					m = finish_case(o, n_a, shape);
+					len = msg_finish(m, out, sizeof out,
+					    max, true, true);
+					assert_true(len > 0 && len <= max);
+					tc = (hdr(out, WIRE_OFF_FLAGS) &
+						 WIRE_TC) != 0;
+					assert_int_equal(tc, est > max);
+					if (!tc)
+						assert_int_equal(hdr(out, 6),
+						    (uint16_t)n_a);
+					seen_tc += tc;
+					seen_fit += !tc;
+					free(m);
+				}
+			}
+	assert_true(seen_tc > 100 && seen_fit > 100);
+}
+
 static void
 test_estimate_escapes_and_opt(void **state)
 {
@@ -1240,6 +1307,7 @@ main(void)
 		cmocka_unit_test(test_pack_mixed_case),
 		cmocka_unit_test(test_error_reply),
 		cmocka_unit_test(test_shuffle),
+		cmocka_unit_test(test_finish_shortcut_agrees_with_estimate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

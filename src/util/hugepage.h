@@ -1,0 +1,20 @@
+/* hugepage.h -- large read-mostly arrays on 2 MiB pages.
+ *
+ * A 100k-task snapshot spreads a look-up over some 20 MB of arrays (hash
+ * table, nodes, labels, values): with 4 KiB pages most queries miss the
+ * TLB several times, and the page walks, not the cache misses, were the
+ * larger part of the look-up's cost (bench/dns).  Transparent huge pages
+ * are usually granted only on request ("madvise" mode), so the arrays ask.
+ */
+#ifndef MDNS_HUGEPAGE_H
+#define MDNS_HUGEPAGE_H
+
+#include <stddef.h>
+
+/** Moves the whole 2 MiB pages inside [p, p + n) to huge pages now and
+ *  keeps them there; the partial pages at the ends stay as they are, so
+ *  the resident size does not grow.  Best effort: older kernels and a
+ *  THP setting of "never" leave the memory as it was. */
+void hugepage_advise(void *p, size_t n);
+
+#endif
