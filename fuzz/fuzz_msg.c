@@ -1,7 +1,8 @@
 /* fuzz_msg.c -- libFuzzer target for the whole DNS path: any bytes as a
  * query (UDP and TCP, with and without EDNS0 enabled) against a fixed zone
  * with awkward names, PTR records and an unhealthy task (ReverseOn,
- * HealthAwareOn); the reply must parse back and respect its limit. */
+ * HealthAwareOn); the reply must parse back and respect its limit, and
+ * the UDP worker's warm-up hashes the name the answer looks up. */
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -78,6 +79,26 @@ check_reply(const uint8_t *r, size_t len, size_t limit)
 	assert(msg_parse_query(r, len, &q) != PARSE_FORMERR);
 }
 
+/* The UDP worker's warm-up (dns_query_hash, snap_prefetch) reads the raw
+ * packet before the real parse: it must stay inside it, and the name it
+ * hashes must be the one the look-up then uses. */
+static void
+check_warm_up(const uint8_t *data, size_t size, enum handle_result r)
+{
+	char text[DNAME_MAX_TEXT];
+	uint32_t h;
+	size_t n;
+
+	if (!dns_query_hash(data, size, &h))
+		return;
+	for (unsigned stage = 0; stage <= 2; stage++)
+		snap_prefetch(snap, h, stage);
+	if (r == HANDLE_DROP || actx->query.qname_len == 0)
+		return;
+	n = dname_to_text(actx->query.qname, text, true);
+	assert(snap_hash(text, n) == h);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -98,5 +119,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				mode == 2 ? 512 :
 					    1232);
 	}
+	check_warm_up(data, size, r);
 	return 0;
 }
