@@ -460,7 +460,8 @@ def git_rev():
 
 # ---------------------------------------------------------------- mesos-dns
 
-def write_config(path, master_port, dns_port, http_port, refresh=3600):
+def write_config(path, master_port, dns_port, http_port, refresh=3600,
+                 events=False):
     cfg = {"masters": ["127.0.0.1:%d" % master_port],
            "refreshSeconds": refresh, "stateTimeoutSeconds": 60,
            "listener": "127.0.0.1", "port": dns_port,
@@ -469,7 +470,9 @@ def write_config(path, master_port, dns_port, http_port, refresh=3600):
            "EnumerationOn": True, "dnson": True,
            # the fake master has no v1 operator API: measure the polling
            # path the issue describes, without a failed SUBSCRIBE first
-           "EventsOn": False}
+           # (events=True: the default configuration, for a master that
+           # has one, such as bench/soak_master.py)
+           "EventsOn": events}
     with open(path, "w") as f:
         json.dump(cfg, f, indent=1)
 
