@@ -238,15 +238,42 @@ write_pseudo(struct jsonw *w, const struct snapshot *s, uint32_t off)
 	jsonw_string(w, (const char *)p + 2, (size_t)p[0] | (size_t)p[1] << 8);
 }
 
+/* Names at least this long are written empty, as snap_name gives them. */
+#define NAME_TEXT_CAP 65600
+
+/* Sets b to the full text of a node, NUL-terminated, and returns it: the
+ * documents are written a value at a time, and a name buffer of the
+ * largest size on the stack of every step cost a 64 KiB frame each (and
+ * under ASan as much shadow poisoned per value).  NULL when out of
+ * memory (b->failed). */
+static const char *
+name_text(const struct snapshot *s, uint32_t node, struct buf *b, size_t *len)
+{
+	size_t n = snap_name_len(s, node);
+
+	b->len = 0;
+	if (n >= NAME_TEXT_CAP)
+		n = 0;
+	if (!buf_reserve(b, n + 1))
+		return NULL;
+	if (n > 0)
+		snap_name(s, node, b->data, n + 1);
+	b->data[n] = '\0';
+	*len = n;
+	return b->data;
+}
+
 static void
 write_srv_value(struct jsonw *w, const struct snapshot *s,
     const struct snap_srv *v, struct buf *tmp)
 {
-	char name[65600];
-	size_t n = snap_name(s, v->target, name, sizeof name);
+	size_t n;
 
-	tmp->len = 0;
-	buf_put(tmp, name, n);
+	if (name_text(s, v->target, tmp, &n) == NULL) {
+		w->out->failed = true;
+		return;
+	}
+	tmp->len = n;
 	buf_printf(tmp, ":%d", (int)v->port);
 	jsonw_string(w, tmp->data ? tmp->data : "", tmp->len);
 }
@@ -496,7 +523,8 @@ struct doc_cursor {
 	const struct config *cfg;
 	struct snapshot *s; /**< axfr: as served; enumerate: a full build */
 	struct jsonw w;
-	struct buf tmp; /**< scratch for SRV values */
+	struct buf tmp;	   /**< scratch for SRV values */
+	struct buf na, nb; /**< axfr: name texts */
 	enum doc_phase phase;
 	uint32_t f, t, r;  /**< enumerate: framework, task, record */
 	enum rr_kind kind; /**< axfr: the map being written */
@@ -521,6 +549,8 @@ static void
 doc_free(struct doc_cursor *d)
 {
 	buf_free(&d->tmp);
+	buf_free(&d->na);
+	buf_free(&d->nb);
 }
 
 /* One piece of /v1/enumerate. */
@@ -627,7 +657,7 @@ axfr_next_name(struct doc_cursor *d, const struct snapshot **part,
 {
 	struct snapshot *s = d->s, *full = snap_full(s);
 	const uint32_t *bo = snap_sorted(full), *oo = NULL;
-	char na[65600], nb[65600];
+	const char *na = NULL, *nb = NULL;
 
 	if (bo == NULL || (s != full && (oo = snap_sorted(s)) == NULL)) {
 		d->w.out->failed = true;
@@ -644,10 +674,14 @@ axfr_next_name(struct doc_cursor *d, const struct snapshot **part,
 		size_t la = 0, lb = 0;
 		int c;
 
-		if (d->i < full->n_nodes)
-			la = snap_name(full, bo[d->i], na, sizeof na);
-		if (d->j < s->n_nodes)
-			lb = snap_name(s, oo[d->j], nb, sizeof nb);
+		if ((d->i < full->n_nodes &&
+			(na = name_text(full, bo[d->i], &d->na, &la)) ==
+			    NULL) ||
+		    (d->j < s->n_nodes &&
+			(nb = name_text(s, oo[d->j], &d->nb, &lb)) == NULL)) {
+			d->w.out->failed = true;
+			return false;
+		}
 		c = d->i >= full->n_nodes ? 1 :
 		    d->j >= s->n_nodes	  ? -1 :
 					    name_cmp(na, la, nb, lb);
@@ -679,7 +713,8 @@ axfr_step(struct doc_cursor *d)
 	const struct config *c = d->cfg;
 	struct jsonw *w = &d->w;
 	const struct snapshot *p;
-	char name[65600];
+	const char *name;
+	size_t len;
 	uint32_t v, n_own;
 	bool found;
 
@@ -726,7 +761,11 @@ axfr_step(struct doc_cursor *d)
 			d->phase = X_KIND;
 			return;
 		}
-		snap_name(d->part, d->node, name, sizeof name);
+		if ((name = name_text(d->part, d->node, &d->na, &len)) ==
+		    NULL) {
+			w->out->failed = true;
+			return;
+		}
 		jsonw_key(w, name);
 		jsonw_array_begin(w);
 		d->v = 0;
