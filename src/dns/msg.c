@@ -228,6 +228,7 @@ struct packer {
 	 * (text length + 1; 2 for the root): with no escapes, len + this
 	 * bounds the original's estimate from above. */
 	size_t uncompressed_extra;
+	size_t roots; /* root names written (1 octet, the estimate counts 2) */
 };
 
 static void
@@ -269,6 +270,8 @@ put_name(struct packer *p, const uint8_t *name, bool compress)
 	uint32_t h[128];
 	size_t n = name_suffixes(name, starts, h), at = p->len;
 	size_t full = name[0] == 0 ? 2 : dname_wire_len(name);
+
+	p->roots += name[0] == 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *s = name + starts[i];
@@ -355,9 +358,9 @@ put_rr(struct packer *p, const struct msg_rr *rr)
 
 static size_t
 pack(struct msg_ctx *m, uint8_t *out, size_t cap, bool *escapes,
-    size_t *uncompressed)
+    size_t *uncompressed, size_t *roots)
 {
-	struct packer p = { m, out, 0, cap, false, false, 0 };
+	struct packer p = { m, out, 0, cap, false, false, 0, 0 };
 	uint16_t hdr[6];
 
 	comp_reset(m);
@@ -381,6 +384,8 @@ pack(struct msg_ctx *m, uint8_t *out, size_t cap, bool *escapes,
 		*escapes = p.escapes;
 	if (uncompressed)
 		*uncompressed = p.len + p.uncompressed_extra;
+	if (roots)
+		*roots = p.roots;
 	return p.overflow ? 0 : p.len;
 }
 
@@ -582,25 +587,29 @@ msg_truncate(struct msg_ctx *m, size_t max, bool set_tc, bool keep_opt)
 size_t
 msg_pack(struct msg_ctx *m, uint8_t *out, size_t cap)
 {
-	return pack(m, out, cap, NULL, NULL);
+	return pack(m, out, cap, NULL, NULL, NULL);
 }
 
 size_t
 msg_finish(struct msg_ctx *m, uint8_t *out, size_t cap, size_t max, bool set_tc,
     bool keep_opt)
 {
-	bool escapes = false;
-	size_t len, uncompressed = 0;
+	bool escapes = false, plain = m->n[SEC_AUTHORITY] == 0;
+	size_t len, uncompressed = 0, roots = 0;
 
 	if (cap > max)
 		cap = max;
-	len = pack(m, out, cap, &escapes, &uncompressed);
-	/* Without escaped bytes a name's text length + 1 is its wire length
-	 * (2 for the root, counted so), and compression only lowers the
-	 * estimate: a reply whose uncompressed size fits is not over the
-	 * estimate's limit either, and needs no estimate at all (every
-	 * NXDOMAIN and NODATA answer with its SOA). */
-	if (len != 0 && !escapes && uncompressed <= max) {
+	len = pack(m, out, cap, &escapes, &uncompressed, &roots);
+	/* No estimate is needed for a reply that fit when it cannot be over
+	 * the estimate's limit.  Without escaped bytes a name's text length
+	 * + 1 is its wire length, except the root's (1 octet, counted 2: an
+	 * OPT's owner).  So with plain records (no SOA/NS) the estimate is
+	 * the packed size plus one per root name; and as compression only
+	 * lowers the estimate, a reply whose uncompressed size fits is under
+	 * it too (every NXDOMAIN and NODATA answer with its SOA). */
+	if (len != 0 && !escapes &&
+	    ((plain && len <= 16384 && len + roots <= max) ||
+		uncompressed <= max)) {
 		if (!set_tc)
 			wire_write_u16(out + WIRE_OFF_FLAGS,
 			    m->flags & (uint16_t)~WIRE_TC);
@@ -609,7 +618,7 @@ msg_finish(struct msg_ctx *m, uint8_t *out, size_t cap, size_t max, bool set_tc,
 	msg_truncate(m, max, set_tc, keep_opt);
 	/* The estimate can be a few bytes under the real size (SOA); never
 	 * send more than the limit. */
-	while ((len = pack(m, out, cap, NULL, NULL)) == 0) {
+	while ((len = pack(m, out, cap, NULL, NULL, NULL)) == 0) {
 		if (m->n[SEC_ADDITIONAL] > (keep_opt ? 1u : 0u)) {
 			m->n[SEC_ADDITIONAL] = 0;
 		} else if (m->n[SEC_ANSWER] > 0) {
@@ -618,7 +627,7 @@ msg_finish(struct msg_ctx *m, uint8_t *out, size_t cap, size_t max, bool set_tc,
 			m->n[SEC_AUTHORITY]--;
 		} else {
 			m->n[SEC_ADDITIONAL] = 0;
-			if ((len = pack(m, out, cap, NULL, NULL)) == 0)
+			if ((len = pack(m, out, cap, NULL, NULL, NULL)) == 0)
 				return 0;
 			break;
 		}
