@@ -69,13 +69,14 @@ smap_get(const struct smap *m, const char *key)
 	return m->vals[smap_slot(m, key)];
 }
 
-/* Room for one more at a load (tombstones too) of at most one half. */
+/* Room for one more at a load (tombstones too) of at most 3/4: linear
+ * probing stays short there, and a map holds only a pointer per slot. */
 static int
 smap_grow(struct smap *m)
 {
 	struct smap bigger = { .key_of = m->key_of };
 
-	if ((m->used + 1) * 2 <= m->cap)
+	if ((m->used + 1) * 4 <= m->cap * 3)
 		return 0;
 	bigger.cap = 64;
 	while (bigger.cap < (m->n + 1) * 2)
@@ -150,25 +151,26 @@ struct cl_port {
 	const char *protocol, *name; /* in the task's block */
 };
 
-/* One block: this, then di_ports, the addresses and the strings. */
+/* One block: this, then n_di_ports struct cl_port, then the strings
+ * one after the other (the key, the id when it differs from the key, the
+ * name, the ports when present, the DiscoveryInfo name when present,
+ * each NUL-terminated; read them with task_key/task_id/...), then the
+ * addresses.  ~130 bytes for a usual task. */
 struct cl_task {
 	uint64_t order;
-	double best_ts;	  /* of the latest TASK_RUNNING status; -1 none */
-	double health_ts; /* that status's time; -1 none */
-	const char *key;  /* id, or id + "\x01n" for a repeated id */
-	const char *id, *name;
+	double best_ts;	      /* of the latest TASK_RUNNING status; -1 none */
+	double health_ts;     /* that status's time; -1 none */
 	const char *agent_id; /* interned (cluster.ids) */
-	const char *ports;    /* NULL when absent */
-	const char *di_name;  /* NULL without DiscoveryInfo name */
 	/* Per source, in source order; in the block unless ips_own. */
 	struct ipaddr *ips;
-	struct cl_port *di_ports;
 	uint32_t n_di_ports;
 	uint16_t n_ips[TASK_IP_SOURCES];
 	bool running;
-	bool has_di;
-	bool ips_own;  /* ips is a block of its own */
-	int8_t health; /* TASK_HEALTH_* of the latest status */
+	bool has_di;	 /* a DiscoveryInfo name (the string is there) */
+	bool has_ports;	 /* resources.ports (the string is there) */
+	bool id_differs; /* key is id + "\x01n": the id follows it */
+	bool ips_own;	 /* ips is a block of its own */
+	int8_t health;	 /* TASK_HEALTH_* of the latest status */
 };
 
 /* What a task is made of (borrowed strings and arrays). */
@@ -204,10 +206,58 @@ struct cluster {
 	const struct cluster_naming *naming; /* app keys */
 };
 
-static const char *
-task_key(const void *t)
+static struct cl_port *
+task_di_ports(const struct cl_task *t)
 {
-	return ((const struct cl_task *)t)->key;
+	/* The block is the task's own: only const for the caller. */
+	return (struct cl_port *)(uintptr_t)(t + 1);
+}
+
+/* The map key: id, or id + "\x01n" for a repeated id. */
+static const char *
+task_key(const void *p)
+{
+	const struct cl_task *t = p;
+
+	return (const char *)(task_di_ports(t) + t->n_di_ports);
+}
+
+static const char *
+next_str(const char *s)
+{
+	return s + strlen(s) + 1;
+}
+
+static const char *
+task_id(const struct cl_task *t)
+{
+	const char *key = task_key(t);
+
+	return t->id_differs ? next_str(key) : key;
+}
+
+static const char *
+task_name(const struct cl_task *t)
+{
+	return next_str(task_id(t));
+}
+
+/* NULL when absent. */
+static const char *
+task_ports(const struct cl_task *t)
+{
+	return t->has_ports ? next_str(task_name(t)) : NULL;
+}
+
+/* NULL without a DiscoveryInfo name. */
+static const char *
+task_di_name(const struct cl_task *t)
+{
+	const char *name = task_name(t);
+
+	if (!t->has_di)
+		return NULL;
+	return next_str(t->has_ports ? next_str(name) : name);
 }
 
 static const char *
@@ -277,10 +327,26 @@ task_make(struct cluster *c, const struct task_parts *p)
 		free(t);
 		return NULL;
 	}
-	t->di_ports = (struct cl_port *)(void *)(t + 1);
 	t->n_di_ports = (uint32_t)p->n_di_ports;
-	t->ips = (struct ipaddr *)(void *)(t->di_ports + p->n_di_ports);
-	at = (char *)(t->ips + n_ips);
+	at = (char *)(uintptr_t)task_key(t);
+	put_str(&at, p->key);
+	t->id_differs = strcmp(p->key, p->id) != 0;
+	if (t->id_differs)
+		put_str(&at, p->id);
+	put_str(&at, p->name);
+	t->has_ports = p->ports != NULL;
+	put_str(&at, p->ports);
+	/* Only a DiscoveryInfo name is kept (has_di means one). */
+	t->has_di = p->has_di && p->di_name != NULL;
+	put_str(&at, t->has_di ? p->di_name : NULL);
+	for (size_t i = 0; i < p->n_di_ports; i++) {
+		struct cl_port *d = &task_di_ports(t)[i];
+
+		d->number = p->di_ports[i].number;
+		d->protocol = put_str(&at, p->di_ports[i].protocol);
+		d->name = put_str(&at, p->di_ports[i].name);
+	}
+	t->ips = (struct ipaddr *)(void *)at;
 	n_ips = 0;
 	for (int k = 0; k < TASK_IP_SOURCES; k++) {
 		if (p->n_ips[k] != 0)
@@ -288,17 +354,6 @@ task_make(struct cluster *c, const struct task_parts *p)
 			    p->n_ips[k] * sizeof(struct ipaddr));
 		n_ips += p->n_ips[k];
 		t->n_ips[k] = p->n_ips[k];
-	}
-	t->key = put_str(&at, p->key);
-	t->id = strcmp(p->key, p->id) == 0 ? t->key : put_str(&at, p->id);
-	t->name = put_str(&at, p->name);
-	t->ports = put_str(&at, p->ports);
-	t->di_name = put_str(&at, p->di_name);
-	t->has_di = p->has_di;
-	for (size_t i = 0; i < p->n_di_ports; i++) {
-		t->di_ports[i].number = p->di_ports[i].number;
-		t->di_ports[i].protocol = put_str(&at, p->di_ports[i].protocol);
-		t->di_ports[i].name = put_str(&at, p->di_ports[i].name);
 	}
 	t->best_ts = -1;
 	t->health_ts = -1;
@@ -512,7 +567,7 @@ framework_get(struct cluster *c, const char *id, bool create)
 static bool
 task_put(struct cluster *c, struct cl_framework *f, struct cl_task *t)
 {
-	struct cl_task *old = smap_get(&f->tasks, t->key);
+	struct cl_task *old = smap_get(&f->tasks, task_key(t));
 	void *replaced;
 
 	if (old != NULL)
@@ -1095,7 +1150,7 @@ add_task_app(const struct cluster *c, const struct cl_framework *f,
 {
 	char key[1024];
 
-	return app_key(c, f->name, t->name, t->has_di ? t->di_name : NULL, key,
+	return app_key(c, f->name, task_name(t), task_di_name(t), key,
 		   sizeof key) &&
 	    add_app(apps, n, key);
 }
@@ -1275,7 +1330,7 @@ task_wanted(const void *val, const void *ctx)
 	char label[APP_LABEL_MAX];
 	const char *key = label;
 
-	app_label(w->c, t->name, t->has_di ? t->di_name : NULL, label);
+	app_label(w->c, task_name(t), task_di_name(t), label);
 	return bsearch(&key, w->labels, w->n, sizeof *w->labels, by_string) !=
 	    NULL;
 }
@@ -1343,14 +1398,14 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
 			if ((mt = arena_alloc(A, sizeof *mt)) == NULL)
 				break;
 			memset(mt, 0, sizeof *mt);
-			mt->id =
-			    in_arena(&s->names, t->id, &mt->id_len, borrow);
-			mt->name =
-			    in_arena(&s->names, t->name, &mt->name_len, borrow);
+			mt->id = in_arena(&s->names, task_id(t), &mt->id_len,
+			    borrow);
+			mt->name = in_arena(&s->names, task_name(t),
+			    &mt->name_len, borrow);
 			/* Interned, as the poll parser's. */
 			mt->slave_id = in_arena(A, t->agent_id, NULL, borrow);
-			mt->ports = t->ports ?
-			    in_arena(A, t->ports, NULL, borrow) :
+			mt->ports = t->has_ports ?
+			    in_arena(A, task_ports(t), NULL, borrow) :
 			    NULL;
 			mt->running = t->running;
 			mt->health = t->health;
@@ -1370,19 +1425,19 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
 					mt->n_ips[src] = 0;
 			}
 			if (t->has_di)
-				mt->di_name = in_arena(A, t->di_name,
+				mt->di_name = in_arena(A, task_di_name(t),
 				    &mt->di_name_len, borrow);
 			for (size_t p = 0; p < t->n_di_ports; p++) {
 				struct di_port *d = arena_alloc(A, sizeof *d);
+				const struct cl_port *tp = &task_di_ports(t)[p];
 
 				if (d == NULL)
 					break;
 				memset(d, 0, sizeof *d);
-				d->number = t->di_ports[p].number;
-				d->protocol = in_arena(A,
-				    t->di_ports[p].protocol, NULL, borrow);
-				d->name = in_arena(A, t->di_ports[p].name, NULL,
-				    borrow);
+				d->number = tp->number;
+				d->protocol =
+				    in_arena(A, tp->protocol, NULL, borrow);
+				d->name = in_arena(A, tp->name, NULL, borrow);
 				if (mt->di_ports_tail)
 					mt->di_ports_tail->next = d;
 				else

@@ -1637,6 +1637,30 @@ test_load_equals_poll_odd_states(void **state)
 					"1") "]},{'id':'F2','hostname':'10.0.0.6','tasks':[" RUNNING_TASK("x.1",
 					"x", "F2", "S1", "[31001-31001]",
 					"1") "]}]}" },
+		/* A task is one block (key, id, name, ports, DiscoveryInfo
+		 * name and ports, addresses): a repeated id keeps its own
+		 * copy of each, in the block of each task. */
+		{ "a repeated id, each copy with DiscoveryInfo and addresses",
+		    "{" LEADER
+		    "'slaves':[" AGENT("S1", "10.0.0.3") "," AGENT("S2",
+			"10.0.0.4") "],'frameworks':[{'id':'F1','name':"
+				    "'marathon','hostname':'10.0.0.2','tasks':["
+				    "{'id':'a.1','name':'alpha','framework_id':'F1',"
+				    "'slave_id':'S1','state':'TASK_RUNNING','resources':"
+				    "{'ports':'[31000-31001]'},'statuses':[{'state':"
+				    "'TASK_RUNNING','timestamp':3" NETINFO(
+					"10.8.0.1") "}],'discovery':{'visibility':"
+						    "'FRAMEWORK','name':'alpha-d','ports':{'ports':["
+						    "{'number':80,'protocol':'tcp','name':'http'},"
+						    "{'number':53,'protocol':'udp','name':'dns'}]}}},"
+						    "{'id':'a.1','name':'beta','framework_id':'F1',"
+						    "'slave_id':'S2','state':'TASK_RUNNING','resources':"
+						    "{'ports':'[32000-32000]'},'statuses':[{'state':"
+						    "'TASK_RUNNING','timestamp':4" NETINFO(
+							"10.8.0.2") "}],'discovery':{'visibility':"
+								    "'FRAMEWORK','name':'beta-d','ports':{'ports':["
+								    "{'number':81,'protocol':'tcp','name':'web'}]}}}"
+								    "]}]}" },
 		{ "an agent without pid",
 		    "{" LEADER "'slaves':[{'id':'S1','hostname':'10.0.0.3'}],"
 		    "'frameworks':[{'id':'F1','name':'marathon','hostname':"
