@@ -1414,7 +1414,8 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
 				struct ipaddr *ips = task_ips(t, src);
 
 				if (borrow)
-					mt->ips[src] = ips;
+					mt->ips[src] =
+					    t->n_ips[src] ? ips : NULL;
 				else if (t->n_ips[src] &&
 				    (mt->ips[src] = arena_alloc(A,
 					 t->n_ips[src] * sizeof(struct ipaddr))))
