@@ -1335,11 +1335,91 @@ task_wanted(const void *val, const void *ctx)
 	    NULL;
 }
 
+/* Appends the views of tasks to mf, its counts and s's running count
+ * (lists in arena A, names in `names`, or the model's own strings when
+ * borrow); false when out of memory (the tasks so far stay listed). */
+static bool
+view_tasks(struct mesos_state *s, struct arena *A, struct arena *names,
+    const void *const *tasks, size_t n_tasks, bool borrow,
+    struct mesos_framework *mf)
+{
+	for (size_t k = 0; tasks && k < n_tasks; k++) {
+		const struct cl_task *t = tasks[k];
+		struct mesos_task *mt;
+
+		if ((mt = arena_alloc(A, sizeof *mt)) == NULL)
+			return false;
+		memset(mt, 0, sizeof *mt);
+		mt->id = in_arena(names, task_id(t), &mt->id_len, borrow);
+		mt->name = in_arena(names, task_name(t), &mt->name_len, borrow);
+		/* Interned, as the poll parser's. */
+		mt->slave_id = in_arena(A, t->agent_id, NULL, borrow);
+		mt->ports = t->has_ports ?
+		    in_arena(A, task_ports(t), NULL, borrow) :
+		    NULL;
+		mt->running = t->running;
+		mt->health = t->health;
+		for (int src = 0; src < TASK_IP_SOURCES; src++) {
+			struct ipaddr *ips = task_ips(t, src);
+
+			mt->n_ips[src] = t->n_ips[src];
+			if (borrow)
+				mt->ips[src] = t->n_ips[src] ? ips : NULL;
+			else if (t->n_ips[src] &&
+			    (mt->ips[src] = arena_alloc(A,
+				 t->n_ips[src] * sizeof(struct ipaddr))))
+				memcpy(mt->ips[src], ips,
+				    t->n_ips[src] * sizeof(struct ipaddr));
+			else
+				mt->n_ips[src] = 0;
+		}
+		if (t->has_di)
+			mt->di_name = in_arena(A, task_di_name(t),
+			    &mt->di_name_len, borrow);
+		for (size_t p = 0; p < t->n_di_ports; p++) {
+			struct di_port *d = arena_alloc(A, sizeof *d);
+			const struct cl_port *tp = &task_di_ports(t)[p];
+
+			if (d == NULL)
+				return false;
+			memset(d, 0, sizeof *d);
+			d->number = tp->number;
+			d->protocol = in_arena(A, tp->protocol, NULL, borrow);
+			d->name = in_arena(A, tp->name, NULL, borrow);
+			if (mt->di_ports_tail)
+				mt->di_ports_tail->next = d;
+			else
+				mt->di_ports = d;
+			mt->di_ports_tail = d;
+		}
+		if (mf->tasks_tail)
+			mf->tasks_tail->next = mt;
+		else
+			mf->tasks = mt;
+		mf->tasks_tail = mt;
+		mf->n_tasks++;
+		if (mt->running)
+			s->n_tasks++;
+	}
+	return true;
+}
+
+/* A lazy view's side: its frameworks in view order, and the task list of
+ * the one asked for last. */
+struct cluster_lazy {
+	const struct cl_framework **fws;
+	size_t n;
+	struct arena arena;
+	struct mesos_state scratch; /* counts of the listed tasks */
+	struct mesos_framework mf;  /* the list itself */
+};
+
 /* The view of every framework and task, or with apps != NULL only the
  * frameworks whose fname some app has and only the tasks of those apps
  * (all agents, so that their records come out as in a full build). */
 static struct mesos_state *
-view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
+view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow,
+    struct cluster_lazy *lazy)
 {
 	struct mesos_state *s = calloc(1, sizeof *s);
 	struct arena *A;
@@ -1357,6 +1437,9 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
 	agents = sorted_values(&c->agents, offsetof(struct cl_agent, order),
 	    &n_agents, NULL, NULL);
 	if (fws == NULL || agents == NULL)
+		goto fail;
+	if (lazy != NULL &&
+	    (lazy->fws = calloc(n_fws + 1, sizeof *lazy->fws)) == NULL)
 		goto fail;
 	for (size_t i = 0; i < n_fws; i++) {
 		const struct cl_framework *f = fws[i];
@@ -1376,7 +1459,9 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
 		mf->hostname = in_arena(A, f->hostname, NULL, borrow);
 		mf->pid = f->pid ? in_arena(A, f->pid, NULL, borrow) : NULL;
 		mf->pid_bad = f->pid_bad;
-		if (apps == NULL) {
+		if (lazy != NULL) {
+			tasks = NULL;
+		} else if (apps == NULL) {
 			tasks = sorted_values(&f->tasks,
 			    offsetof(struct cl_task, order), &n_tasks, NULL,
 			    NULL);
@@ -1391,69 +1476,19 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
 					       &n_tasks, task_wanted, &w);
 			free(w.labels);
 		}
-		for (size_t k = 0; tasks && k < n_tasks; k++) {
-			const struct cl_task *t = tasks[k];
-			struct mesos_task *mt;
-
-			if ((mt = arena_alloc(A, sizeof *mt)) == NULL)
-				break;
-			memset(mt, 0, sizeof *mt);
-			mt->id = in_arena(&s->names, task_id(t), &mt->id_len,
-			    borrow);
-			mt->name = in_arena(&s->names, task_name(t),
-			    &mt->name_len, borrow);
-			/* Interned, as the poll parser's. */
-			mt->slave_id = in_arena(A, t->agent_id, NULL, borrow);
-			mt->ports = t->has_ports ?
-			    in_arena(A, task_ports(t), NULL, borrow) :
-			    NULL;
-			mt->running = t->running;
-			mt->health = t->health;
-			for (int src = 0; src < TASK_IP_SOURCES; src++) {
-				mt->n_ips[src] = t->n_ips[src];
-				struct ipaddr *ips = task_ips(t, src);
-
-				if (borrow)
-					mt->ips[src] =
-					    t->n_ips[src] ? ips : NULL;
-				else if (t->n_ips[src] &&
-				    (mt->ips[src] = arena_alloc(A,
-					 t->n_ips[src] * sizeof(struct ipaddr))))
-					memcpy(mt->ips[src], ips,
-					    t->n_ips[src] *
-						sizeof(struct ipaddr));
-				else
-					mt->n_ips[src] = 0;
-			}
-			if (t->has_di)
-				mt->di_name = in_arena(A, task_di_name(t),
-				    &mt->di_name_len, borrow);
-			for (size_t p = 0; p < t->n_di_ports; p++) {
-				struct di_port *d = arena_alloc(A, sizeof *d);
-				const struct cl_port *tp = &task_di_ports(t)[p];
-
-				if (d == NULL)
-					break;
-				memset(d, 0, sizeof *d);
-				d->number = tp->number;
-				d->protocol =
-				    in_arena(A, tp->protocol, NULL, borrow);
-				d->name = in_arena(A, tp->name, NULL, borrow);
-				if (mt->di_ports_tail)
-					mt->di_ports_tail->next = d;
-				else
-					mt->di_ports = d;
-				mt->di_ports_tail = d;
-			}
-			if (mf->tasks_tail)
-				mf->tasks_tail->next = mt;
-			else
-				mf->tasks = mt;
-			mf->tasks_tail = mt;
-			mf->n_tasks++;
-			if (mt->running)
-				s->n_tasks++;
+		if (lazy != NULL) {
+			/* Listed later, one framework at a time: counted. */
+			lazy->fws[lazy->n++] = f;
+			for (size_t k = 0; k < f->tasks.cap; k++)
+				if (smap_live(&f->tasks, k)) {
+					mf->n_tasks++;
+					s->n_tasks += ((const struct cl_task *)
+							   f->tasks.vals[k])
+							  ->running;
+				}
 		}
+		view_tasks(s, A, &s->names, (const void *const *)tasks, n_tasks,
+		    borrow, mf);
 		free(tasks);
 		if (s->frameworks_tail)
 			s->frameworks_tail->next = mf;
@@ -1491,17 +1526,71 @@ fail:
 struct mesos_state *
 cluster_view(const struct cluster *c)
 {
-	return view(c, NULL, 0, false);
+	return view(c, NULL, 0, false, NULL);
 }
 
 struct mesos_state *
 cluster_view_apps(const struct cluster *c, char *const *apps, size_t n)
 {
-	return view(c, apps, n, false);
+	return view(c, apps, n, false, NULL);
 }
 
 struct mesos_state *
 cluster_view_borrowed(const struct cluster *c, char *const *apps, size_t n)
 {
-	return view(c, apps, n, true);
+	return view(c, apps, n, true, NULL);
+}
+
+struct mesos_state *
+cluster_view_lazy(const struct cluster *c, struct cluster_lazy **lazy)
+{
+	struct cluster_lazy *l = calloc(1, sizeof *l);
+	struct mesos_state *s;
+
+	*lazy = NULL;
+	if (l == NULL)
+		return NULL;
+	arena_init(&l->arena, (size_t)1 << 18);
+	if ((s = view(c, NULL, 0, true, l)) == NULL) {
+		cluster_lazy_free(l);
+		return NULL;
+	}
+	*lazy = l;
+	return s;
+}
+
+int
+cluster_lazy_tasks(struct cluster_lazy *l, size_t i,
+    const struct mesos_task **out)
+{
+	const struct cl_framework *f;
+	void **tasks;
+	size_t n;
+	bool ok;
+
+	*out = NULL;
+	arena_reset(&l->arena);
+	memset(&l->mf, 0, sizeof l->mf);
+	if (i >= l->n)
+		return 0;
+	f = l->fws[i];
+	tasks = sorted_values(&f->tasks, offsetof(struct cl_task, order), &n,
+	    NULL, NULL);
+	if (tasks == NULL)
+		return -1;
+	ok = view_tasks(&l->scratch, &l->arena, &l->arena,
+	    (const void *const *)tasks, n, true, &l->mf);
+	free(tasks);
+	*out = l->mf.tasks;
+	return ok ? 0 : -1;
+}
+
+void
+cluster_lazy_free(struct cluster_lazy *l)
+{
+	if (l == NULL)
+		return;
+	arena_free(&l->arena);
+	free(l->fws);
+	free(l);
 }

@@ -317,9 +317,18 @@ compact(const char *in, size_t len)
 	return out;
 }
 
-/* The /v1/axfr document (compact) of the records built from a state. */
+static int
+lazy_tasks(void *ctx, size_t i, const struct mesos_task **out)
+{
+	return cluster_lazy_tasks(ctx, i, out);
+}
+
+/* The /v1/axfr document (compact) of the records built from a state,
+ * with its tasks from `lazy` when not NULL; the /v1/enumerate document
+ * into *enumerate when not NULL. */
 static char *
-axfr_of(const struct mesos_state *st)
+axfr_of_lazy(const struct mesos_state *st, struct cluster_lazy *lazy,
+    char **enumerate)
 {
 	struct gen_input in = { 0 };
 	struct snapshot *snap;
@@ -331,27 +340,60 @@ axfr_of(const struct mesos_state *st)
 	in.masters = (const char *const *)cfg.masters.v;
 	in.n_masters = cfg.masters.n;
 	in.resolve = resolve_none;
+	if (lazy != NULL) {
+		in.tasks_of = lazy_tasks;
+		in.tasks_ctx = lazy;
+	}
 	snap = gen_build(&in, err, sizeof err);
 	if (snap == NULL)
 		fail_msg("gen_build: %s", err);
 
 	http_write_axfr(&cfg, snap, &b);
 	assert_false(b.failed);
-	snapshot_free(snap);
 	out = compact(b.data, b.len);
 	buf_free(&b);
+	if (enumerate != NULL) {
+		http_write_enumerate(snap, &b);
+		assert_false(b.failed);
+		*enumerate = compact(b.data, b.len);
+		buf_free(&b);
+	}
+	snapshot_free(snap);
 	return out;
 }
 
 static char *
+axfr_of(const struct mesos_state *st)
+{
+	return axfr_of_lazy(st, NULL, NULL);
+}
+
+/* The records of the model's view; the lazy view of a full build
+ * (one framework's tasks at a time) must give the same records and
+ * the same /v1/enumerate. */
+static char *
 axfr_view(const struct cluster *c)
 {
-	struct mesos_state *v = cluster_view(c);
-	char *a;
+	struct mesos_state *v = cluster_view(c), *lv;
+	struct cluster_lazy *lazy;
+	char *a, *la, *e, *le;
 
 	assert_non_null(v);
-	a = axfr_of(v);
+	a = axfr_of_lazy(v, NULL, &e);
+	assert_non_null(lv = cluster_view_lazy(c, &lazy));
+	assert_int_equal(lv->n_tasks, v->n_tasks);
+	assert_int_equal(lv->n_frameworks, v->n_frameworks);
+	la = axfr_of_lazy(lv, lazy, &le);
+	if (strcmp(a, la) != 0 || strcmp(e, le) != 0)
+		fail_msg("the lazy view differs\n--- view\n%s\n%s\n--- lazy\n"
+			 "%s\n%s",
+		    a, e, la, le);
+	cluster_lazy_free(lazy);
+	mesos_state_free(lv);
 	mesos_state_free(v);
+	free(la);
+	free(e);
+	free(le);
 	return a;
 }
 
