@@ -36,9 +36,16 @@ static const char start_state[] =
 static struct config cfg;
 static struct mesos_state *start;
 
-/* The /v1/axfr document of the records of a view (frees the view). */
+static int
+lazy_tasks(void *ctx, size_t i, const struct mesos_task **out)
+{
+	return cluster_lazy_tasks(ctx, i, out);
+}
+
+/* The /v1/axfr document of the records of a view (frees the view), its
+ * tasks from lazy when not NULL (freed too). */
 static char *
-axfr(struct mesos_state *view)
+axfr_lazy(struct mesos_state *view, struct cluster_lazy *lazy)
 {
 	struct gen_input in = { 0 };
 	struct snapshot *snap;
@@ -51,15 +58,26 @@ axfr(struct mesos_state *view)
 	in.state = view;
 	in.masters = (const char *const *)cfg.masters.v;
 	in.n_masters = cfg.masters.n;
+	if (lazy != NULL) {
+		in.tasks_of = lazy_tasks;
+		in.tasks_ctx = lazy;
+	}
 	/* No resolver: host names give no addresses. */
 	if ((snap = gen_build(&in, err, sizeof err)) == NULL)
 		abort();
+	cluster_lazy_free(lazy);
 	http_write_axfr(&cfg, snap, &b);
 	assert(!b.failed);
 	snapshot_free(snap);
 	mesos_state_free(view);
 	buf_putc(&b, '\0');
 	return b.data;
+}
+
+static char *
+axfr(struct mesos_state *view)
+{
+	return axfr_lazy(view, NULL);
 }
 
 int
@@ -116,6 +134,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	b = axfr(cluster_view_borrowed(c, NULL, 0));
 	assert(strcmp(a, b) == 0);
 	free(b);
+	{
+		/* A full build's view: tasks one framework at a time. */
+		struct cluster_lazy *lazy;
+		struct mesos_state *v = cluster_view_lazy(c, &lazy);
+
+		b = axfr_lazy(v, lazy);
+		assert(strcmp(a, b) == 0);
+		free(b);
+	}
 	again = cluster_new(appkey_naming(false));
 	if (again != NULL) {
 		struct mesos_state *v = cluster_view(c);

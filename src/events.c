@@ -347,9 +347,12 @@ events_build_begin(struct events *e, bool full, struct events_build *b)
 	}
 	b->overlay = overlay;
 	b->view = NULL;
-	if (cluster_loaded(e->model))
-		b->view = cluster_view_borrowed(e->model,
-		    overlay ? e->changed.v : NULL, overlay ? e->changed.n : 0);
+	b->lazy = NULL;
+	if (cluster_loaded(e->model) && overlay)
+		b->view =
+		    cluster_view_borrowed(e->model, e->changed.v, e->changed.n);
+	else if (cluster_loaded(e->model))
+		b->view = cluster_view_lazy(e->model, &b->lazy);
 	if (!overlay) {
 		apps_clear(&e->pending);
 		e->pending_full = false;
@@ -373,9 +376,19 @@ events_release(struct events *e, struct events_build *b)
 		o.reconcile = true;
 	event_log_clear(&e->held);
 	pthread_mutex_unlock(&e->lock);
+	cluster_lazy_free(b->lazy);
+	b->lazy = NULL;
 	mesos_state_free(b->view);
 	b->view = NULL;
 	return o;
+}
+
+int
+events_view_tasks(void *ctx, size_t i, const struct mesos_task **out)
+{
+	struct events_build *b = ctx;
+
+	return cluster_lazy_tasks(b->lazy, i, out);
 }
 
 static int

@@ -83,7 +83,13 @@ int events_poll_load(struct events *e, const struct mesos_state *state,
 struct events_build {
 	struct mesos_state *view; /**< borrows the model's strings */
 	bool overlay;		  /**< only the changed apps' tasks */
+	/** A full build's view lists its tasks lazily: pass
+	 *  events_view_tasks and this build to gen (gen.h, tasks_of). */
+	struct cluster_lazy *lazy;
 };
+
+/** gen_input.tasks_of for a full build's view (ctx: the events_build). */
+int events_view_tasks(void *ctx, size_t i, const struct mesos_task **out);
 
 /** Starts a build: an overlay of the apps changed since the last full
  *  build unless `full`, or when any name may have changed or too many

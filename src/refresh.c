@@ -276,6 +276,10 @@ build(struct build_job *job)
 	in.resolve_ctx = R.hosts;
 	in.adopt_names = job->from_model != NULL ? NULL : &job->state->names;
 	in.tasks_only = overlay;
+	if (job->from_model != NULL && job->from_model->lazy != NULL) {
+		in.tasks_of = events_view_tasks;
+		in.tasks_ctx = job->from_model;
+	}
 	b = gen_records(&in, err, sizeof err);
 	/* The model goes before the records are frozen: the two are never
 	 * in memory at the same time as the index. */

@@ -50,6 +50,7 @@ struct gen {
 	uint32_t agent_mask;
 	int32_t *ports; /* scratch for resource ports */
 	unsigned problems;
+	bool tasks_failed; /* in->tasks_of ran out of memory */
 };
 
 static void problem(struct gen *g, const char *fmt, ...)
@@ -716,14 +717,14 @@ task_counts(struct gen *g, const struct mesos_task *t)
 /* Fills h for framework f; false when no task of f is unhealthy (or out
  * of memory: then every task is kept). */
 static bool
-health_apps_of(struct gen *g, const struct mesos_framework *f,
+health_apps_of(struct gen *g, const struct mesos_task *tasks,
     struct health_apps *h)
 {
 	uint32_t n_bad = 0, cap = 4;
 	char label[APPKEY_LABEL_SIZE];
 
 	memset(h, 0, sizeof *h);
-	for (const struct mesos_task *t = f->tasks; t; t = t->next)
+	for (const struct mesos_task *t = tasks; t; t = t->next)
 		if (t->health == TASK_HEALTH_BAD && task_counts(g, t))
 			n_bad++;
 	if (n_bad == 0)
@@ -739,7 +740,7 @@ health_apps_of(struct gen *g, const struct mesos_framework *f,
 		return false;
 	}
 	h->mask = cap - 1;
-	for (const struct mesos_task *t = f->tasks; t; t = t->next) {
+	for (const struct mesos_task *t = tasks; t; t = t->next) {
 		if (t->health != TASK_HEALTH_BAD || !task_counts(g, t))
 			continue;
 		task_label(g, t, label);
@@ -747,7 +748,7 @@ health_apps_of(struct gen *g, const struct mesos_framework *f,
 			continue;
 		memcpy(h->labels[health_slot(h, label)], label, sizeof label);
 	}
-	for (const struct mesos_task *t = f->tasks; t; t = t->next) {
+	for (const struct mesos_task *t = tasks; t; t = t->next) {
 		uint32_t i;
 
 		if (t->health == TASK_HEALTH_BAD || !task_counts(g, t))
@@ -781,9 +782,12 @@ gen_tasks(struct gen *g)
 	const struct mesos_state *st = g->in->state;
 	struct ipaddr ips[MAX_HOST_IPS];
 	bool health_on = g->in->cfg->health_aware_on;
+	size_t i = 0;
 
-	for (const struct mesos_framework *f = st->frameworks; f; f = f->next) {
+	for (const struct mesos_framework *f = st->frameworks; f;
+	     f = f->next, i++) {
 		struct health_apps health = { 0 };
+		const struct mesos_task *tasks = f->tasks;
 		char *fname;
 
 		if (f->invalid)
@@ -792,9 +796,15 @@ gen_tasks(struct gen *g)
 		if ((fname = appkey_fname(f->name, f->name_len, g->rfc952)) ==
 		    NULL)
 			continue;
+		if (g->in->tasks_of != NULL &&
+		    g->in->tasks_of(g->in->tasks_ctx, i, &tasks) < 0) {
+			g->tasks_failed = true;
+			free(fname);
+			break;
+		}
 		if (health_on)
-			health_apps_of(g, f, &health);
-		for (const struct mesos_task *t = f->tasks; t; t = t->next) {
+			health_apps_of(g, tasks, &health);
+		for (const struct mesos_task *t = tasks; t; t = t->next) {
 			const struct agent *a = agent_find(g, t->slave_id);
 			char label[APPKEY_LABEL_SIZE], hash[8], why[160];
 			const char *dash, *sid_src;
@@ -883,7 +893,8 @@ gen_records(const struct gen_input *in, char *err, size_t errlen)
 	if (g.problems > MAX_LOGGED_PROBLEMS)
 		log_error("%u more problems in this state not logged",
 		    g.problems - MAX_LOGGED_PROBLEMS);
-	if (g.name.failed || g.target.failed || builder_failed(g.b)) {
+	if (g.name.failed || g.target.failed || g.tasks_failed ||
+	    builder_failed(g.b)) {
 		snprintf(err, errlen, "out of memory while building records");
 		goto out;
 	}

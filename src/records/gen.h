@@ -39,6 +39,12 @@ struct gen_input {
 	 *  leader and master records stay the base's (a task name shared with
 	 *  one of them makes the build a full one: snapshot.h, app_entangled). */
 	bool tasks_only;
+	/** When set, the tasks of framework number i (in state->frameworks,
+	 *  from 0) come from here instead of its (empty) list, one
+	 *  framework at a time (a full build from the event model, whose
+	 *  view lists them lazily); -1 when out of memory. */
+	int (*tasks_of)(void *ctx, size_t i, const struct mesos_task **out);
+	void *tasks_ctx;
 };
 
 struct builder;

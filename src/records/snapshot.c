@@ -322,9 +322,7 @@ snapshot_free(struct snapshot *s)
 	free(s->recs);
 	free(s->app_of);
 	free(s->app_entangled);
-	for (uint32_t i = 0; i < s->n_apps; i++)
-		free(s->app_keys[i]);
-	free(s->app_keys);
+	free(s->app_keys); /* the keys are in the arena */
 	free(s->app_table);
 	free(s->hidden);
 	free(s->ptr4);

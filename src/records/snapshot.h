@@ -125,7 +125,7 @@ struct snapshot {
 					     SNAP_MIXED when shared */
 	uint8_t *app_entangled; /**< per app: shares a name with
 					     another owner */
-	char **app_keys;	/**< n_apps keys "fname\x01label" */
+	char **app_keys;	/**< n_apps keys "fname\x01label" (in arena) */
 	uint32_t n_apps;
 	uint32_t *app_table; /**< open addressing: app + 1 */
 	uint32_t app_mask;

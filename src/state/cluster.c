@@ -5,6 +5,12 @@
  * master's order, as a poll would.  Events are the v1 operator API's JSON
  * (protobuf field names, ids as {"value": ...}).
  *
+ * A task is one allocation holding its strings and arrays (a 100,000-task
+ * model is mostly tasks, and malloc's per-block cost dominated when each
+ * string was its own block); its map key lives in it; agent ids are
+ * interned, shared by the tasks of an agent.  Addresses that an event
+ * replaces move out of the block into their own.
+ *
  * Out of memory never leaves a half-made entry: a load fails as a whole
  * (the reload loop keeps the old records), an event that cannot be applied
  * in full asks for a poll (CLUSTER_NEEDS_POLL) with one log line.
@@ -18,135 +24,163 @@
 
 #include "log.h"
 #include "util/hash.h"
+#include "util/intern.h"
 #include "util/jsontree.h"
 
 #define APP_LABEL_MAX 64 /* room for a label part of an app key */
 
 /* ---- a small string map ---- */
 
-#define TOMBSTONE ((char *)1)
+#define TOMBSTONE ((void *)1)
 
+/* Values keyed by a string each value holds (key_of): the map keeps no
+ * copy of its keys. */
 struct smap {
-	char **keys;
-	void **vals;
+	void **vals;	     /* NULL free, TOMBSTONE deleted */
 	size_t cap, n, used; /* used counts tombstones too */
+	const char *(*key_of)(const void *val);
 };
+
+static bool
+smap_live(const struct smap *m, size_t i)
+{
+	return m->vals[i] != NULL && m->vals[i] != TOMBSTONE;
+}
+
+/* The slot of key, or of the free slot that ends its probe sequence. */
+static size_t
+smap_slot(const struct smap *m, const char *key)
+{
+	size_t i;
+
+	for (i = (size_t)hash_str(key) & (m->cap - 1); m->vals[i] != NULL;
+	     i = (i + 1) & (m->cap - 1))
+		if (m->vals[i] != TOMBSTONE &&
+		    strcmp(m->key_of(m->vals[i]), key) == 0)
+			break;
+	return i;
+}
 
 static void *
 smap_get(const struct smap *m, const char *key)
 {
 	if (m->cap == 0)
 		return NULL;
-	for (size_t i = (size_t)hash_str(key) & (m->cap - 1);
-	     m->keys[i] != NULL; i = (i + 1) & (m->cap - 1))
-		if (m->keys[i] != TOMBSTONE && strcmp(m->keys[i], key) == 0)
-			return m->vals[i];
-	return NULL;
+	return m->vals[smap_slot(m, key)];
 }
 
-static int smap_put(struct smap *m, const char *key, void *val);
-
+/* Room for one more at a load (tombstones too) of at most 3/4: linear
+ * probing stays short there, and a map holds only a pointer per slot. */
 static int
 smap_grow(struct smap *m)
 {
-	struct smap bigger = { 0 };
+	struct smap bigger = { .key_of = m->key_of };
 
-	if ((m->used + 1) * 2 <= m->cap)
+	if ((m->used + 1) * 4 <= m->cap * 3)
 		return 0;
-	bigger.cap = m->cap ? m->cap * 2 : 64;
-	while (bigger.cap < (m->n + 1) * 4)
+	bigger.cap = 64;
+	while (bigger.cap < (m->n + 1) * 2)
 		bigger.cap *= 2;
-	bigger.keys = calloc(bigger.cap, sizeof *bigger.keys);
-	bigger.vals = calloc(bigger.cap, sizeof *bigger.vals);
-	if (bigger.keys == NULL || bigger.vals == NULL) {
-		free(bigger.keys);
-		free(bigger.vals);
+	if (bigger.cap <= m->cap && m->used > m->n * 2)
+		bigger.cap = m->cap; /* mostly tombstones: same size */
+	else if (bigger.cap <= m->cap)
+		bigger.cap = m->cap * 2;
+	if ((bigger.vals = calloc(bigger.cap, sizeof *bigger.vals)) == NULL)
 		return -1;
-	}
 	for (size_t i = 0; i < m->cap; i++)
-		if (m->keys[i] != NULL && m->keys[i] != TOMBSTONE) {
-			smap_put(&bigger, m->keys[i], m->vals[i]);
-			free(m->keys[i]);
+		if (smap_live(m, i)) {
+			bigger.vals[smap_slot(&bigger, m->key_of(m->vals[i]))] =
+			    m->vals[i];
+			bigger.n++;
 		}
-	free(m->keys);
+	bigger.used = bigger.n;
 	free(m->vals);
 	*m = bigger;
 	return 0;
 }
 
+/* Puts val under its key, in place of a value with the same key; that
+ * one, or NULL, in *old.  -1 when out of memory (nothing changed). */
 static int
-smap_put(struct smap *m, const char *key, void *val)
+smap_put(struct smap *m, void *val, void **old)
 {
 	size_t i;
 
+	*old = NULL;
 	if (smap_grow(m) < 0)
 		return -1;
-	for (i = (size_t)hash_str(key) & (m->cap - 1); m->keys[i] != NULL;
-	     i = (i + 1) & (m->cap - 1))
-		if (m->keys[i] != TOMBSTONE && strcmp(m->keys[i], key) == 0) {
-			m->vals[i] = val;
-			return 0;
-		}
-	if ((m->keys[i] = strdup(key)) == NULL)
-		return -1;
+	i = smap_slot(m, m->key_of(val));
+	if (m->vals[i] != NULL) {
+		*old = m->vals[i];
+	} else {
+		m->n++;
+		m->used++;
+	}
 	m->vals[i] = val;
-	m->n++;
-	m->used++;
 	return 0;
 }
 
 static void *
 smap_del(struct smap *m, const char *key)
 {
-	if (m->cap == 0)
-		return NULL;
-	for (size_t i = (size_t)hash_str(key) & (m->cap - 1);
-	     m->keys[i] != NULL; i = (i + 1) & (m->cap - 1))
-		if (m->keys[i] != TOMBSTONE && strcmp(m->keys[i], key) == 0) {
-			void *v = m->vals[i];
+	size_t i;
+	void *v;
 
-			free(m->keys[i]);
-			m->keys[i] = TOMBSTONE;
-			m->n--;
-			return v;
-		}
-	return NULL;
+	if (m->cap == 0 || (v = m->vals[i = smap_slot(m, key)]) == NULL)
+		return NULL;
+	m->vals[i] = TOMBSTONE;
+	m->n--;
+	return v;
 }
 
 static void
-smap_free(struct smap *m, void (*free_val)(void *))
+smap_free(struct smap *m, void (*free_val)(void *, void *), void *ctx)
 {
 	for (size_t i = 0; i < m->cap; i++)
-		if (m->keys[i] != NULL && m->keys[i] != TOMBSTONE) {
-			if (free_val)
-				free_val(m->vals[i]);
-			free(m->keys[i]);
-		}
-	free(m->keys);
+		if (smap_live(m, i) && free_val)
+			free_val(m->vals[i], ctx);
 	free(m->vals);
-	memset(m, 0, sizeof *m);
+	m->vals = NULL;
+	m->cap = m->n = m->used = 0;
 }
 
 /* ---- the model ---- */
 
 struct cl_port {
 	int64_t number;
-	char *protocol, *name;
+	const char *protocol, *name; /* in the task's block */
 };
 
+/* One block: this, then n_di_ports struct cl_port, then the strings
+ * one after the other (the key, the id when it differs from the key, the
+ * name, the ports when present, the DiscoveryInfo name when present,
+ * each NUL-terminated; read them with task_key/task_id/...), then the
+ * addresses.  ~130 bytes for a usual task. */
 struct cl_task {
-	char *key; /* id, or id + "\x01n" for a repeated id */
-	char *id, *name, *agent_id, *ports, *di_name;
-	bool running;
-	bool has_di;
-	double best_ts;	  /* of the latest TASK_RUNNING status; -1 none */
-	int8_t health;	  /* TASK_HEALTH_* of the latest status */
-	double health_ts; /* that status's time; -1 none */
-	struct ipaddr *ips[TASK_IP_SOURCES];
-	uint16_t n_ips[TASK_IP_SOURCES];
-	struct cl_port *di_ports;
-	size_t n_di_ports;
 	uint64_t order;
+	double best_ts;	      /* of the latest TASK_RUNNING status; -1 none */
+	double health_ts;     /* that status's time; -1 none */
+	const char *agent_id; /* interned (cluster.ids) */
+	/* Per source, in source order; in the block unless ips_own. */
+	struct ipaddr *ips;
+	uint32_t n_di_ports;
+	uint16_t n_ips[TASK_IP_SOURCES];
+	bool running;
+	bool has_di;	 /* a DiscoveryInfo name (the string is there) */
+	bool has_ports;	 /* resources.ports (the string is there) */
+	bool id_differs; /* key is id + "\x01n": the id follows it */
+	bool ips_own;	 /* ips is a block of its own */
+	int8_t health;	 /* TASK_HEALTH_* of the latest status */
+};
+
+/* What a task is made of (borrowed strings and arrays). */
+struct task_parts {
+	const char *key, *id, *name, *agent_id, *ports, *di_name;
+	bool has_di;
+	const struct ipaddr *ips[TASK_IP_SOURCES];
+	uint16_t n_ips[TASK_IP_SOURCES];
+	const struct cl_port *di_ports;
+	size_t n_di_ports;
 };
 
 struct cl_framework {
@@ -158,49 +192,220 @@ struct cl_framework {
 };
 
 struct cl_agent {
+	char *key; /* id, or id + "\x01n" for a repeated id */
 	char *id, *pid;
 	uint64_t order;
 };
 
 struct cluster {
 	struct smap frameworks, agents;
+	struct intern ids; /* the tasks' agent ids */
 	char *leader;
 	uint64_t next_order;
 	bool loaded;
 	const struct cluster_naming *naming; /* app keys */
 };
 
-static void
-task_free(void *p)
+static struct cl_port *
+task_di_ports(const struct cl_task *t)
 {
-	struct cl_task *t = p;
+	/* The block is the task's own: only const for the caller. */
+	return (struct cl_port *)(uintptr_t)(t + 1);
+}
 
-	if (t == NULL)
-		return;
-	free(t->key);
-	free(t->id);
-	free(t->name);
-	free(t->agent_id);
-	free(t->ports);
-	free(t->di_name);
-	for (int k = 0; k < TASK_IP_SOURCES; k++)
-		free(t->ips[k]);
-	for (size_t i = 0; i < t->n_di_ports; i++) {
-		free(t->di_ports[i].protocol);
-		free(t->di_ports[i].name);
-	}
-	free(t->di_ports);
-	free(t);
+/* The map key: id, or id + "\x01n" for a repeated id. */
+static const char *
+task_key(const void *p)
+{
+	const struct cl_task *t = p;
+
+	return (const char *)(task_di_ports(t) + t->n_di_ports);
+}
+
+static const char *
+next_str(const char *s)
+{
+	return s + strlen(s) + 1;
+}
+
+static const char *
+task_id(const struct cl_task *t)
+{
+	const char *key = task_key(t);
+
+	return t->id_differs ? next_str(key) : key;
+}
+
+static const char *
+task_name(const struct cl_task *t)
+{
+	return next_str(task_id(t));
+}
+
+/* NULL when absent. */
+static const char *
+task_ports(const struct cl_task *t)
+{
+	return t->has_ports ? next_str(task_name(t)) : NULL;
+}
+
+/* NULL without a DiscoveryInfo name. */
+static const char *
+task_di_name(const struct cl_task *t)
+{
+	const char *name = task_name(t);
+
+	if (!t->has_di)
+		return NULL;
+	return next_str(t->has_ports ? next_str(name) : name);
+}
+
+static const char *
+framework_key(const void *f)
+{
+	return ((const struct cl_framework *)f)->id;
+}
+
+static const char *
+agent_key(const void *a)
+{
+	return ((const struct cl_agent *)a)->key;
 }
 
 static void
-framework_free(void *p)
+task_free(void *p, void *ctx)
+{
+	struct cl_task *t = p;
+	struct cluster *c = ctx;
+
+	if (t == NULL)
+		return;
+	intern_put(&c->ids, t->agent_id);
+	if (t->ips_own)
+		free(t->ips);
+	free(t);
+}
+
+/* Copies s (when not NULL) to *at and returns the copy. */
+static const char *
+put_str(char **at, const char *s)
+{
+	size_t n;
+	char *copy = *at;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s) + 1;
+	memcpy(copy, s, n);
+	*at += n;
+	return copy;
+}
+
+/* A task block from its parts; NULL when out of memory. */
+static struct cl_task *
+task_make(struct cluster *c, const struct task_parts *p)
+{
+	size_t size = sizeof(struct cl_task), n_ips = 0;
+	struct cl_task *t;
+	char *at;
+
+	size += p->n_di_ports * sizeof(struct cl_port);
+	for (int k = 0; k < TASK_IP_SOURCES; k++)
+		n_ips += p->n_ips[k];
+	size += n_ips * sizeof(struct ipaddr);
+	size += strlen(p->key) + strlen(p->name) + 2;
+	if (strcmp(p->key, p->id) != 0)
+		size += strlen(p->id) + 1;
+	size += p->ports ? strlen(p->ports) + 1 : 0;
+	size += p->di_name ? strlen(p->di_name) + 1 : 0;
+	for (size_t i = 0; i < p->n_di_ports; i++)
+		size += strlen(p->di_ports[i].protocol) +
+		    strlen(p->di_ports[i].name) + 2;
+	if ((t = calloc(1, size)) == NULL)
+		return NULL;
+	if ((t->agent_id = intern_get(&c->ids, p->agent_id)) == NULL) {
+		free(t);
+		return NULL;
+	}
+	t->n_di_ports = (uint32_t)p->n_di_ports;
+	at = (char *)(uintptr_t)task_key(t);
+	put_str(&at, p->key);
+	t->id_differs = strcmp(p->key, p->id) != 0;
+	if (t->id_differs)
+		put_str(&at, p->id);
+	put_str(&at, p->name);
+	t->has_ports = p->ports != NULL;
+	put_str(&at, p->ports);
+	/* Only a DiscoveryInfo name is kept (has_di means one). */
+	t->has_di = p->has_di && p->di_name != NULL;
+	put_str(&at, t->has_di ? p->di_name : NULL);
+	for (size_t i = 0; i < p->n_di_ports; i++) {
+		struct cl_port *d = &task_di_ports(t)[i];
+
+		d->number = p->di_ports[i].number;
+		d->protocol = put_str(&at, p->di_ports[i].protocol);
+		d->name = put_str(&at, p->di_ports[i].name);
+	}
+	t->ips = (struct ipaddr *)(void *)at;
+	n_ips = 0;
+	for (int k = 0; k < TASK_IP_SOURCES; k++) {
+		if (p->n_ips[k] != 0)
+			memcpy(t->ips + n_ips, p->ips[k],
+			    p->n_ips[k] * sizeof(struct ipaddr));
+		n_ips += p->n_ips[k];
+		t->n_ips[k] = p->n_ips[k];
+	}
+	t->best_ts = -1;
+	t->health_ts = -1;
+	return t;
+}
+
+/* The addresses of source k. */
+static struct ipaddr *
+task_ips(const struct cl_task *t, int k)
+{
+	struct ipaddr *v = t->ips;
+
+	for (int i = 0; i < k; i++)
+		v += t->n_ips[i];
+	return v;
+}
+
+/* Replaces the task's addresses (one block of their own); false when out
+ * of memory (t unchanged). */
+static bool
+task_set_ips(struct cl_task *t, struct ipaddr *const ips[TASK_IP_SOURCES],
+    const uint16_t n[TASK_IP_SOURCES])
+{
+	size_t total = 0;
+	struct ipaddr *v;
+
+	for (int k = 0; k < TASK_IP_SOURCES; k++)
+		total += n[k];
+	if ((v = malloc((total + 1) * sizeof *v)) == NULL)
+		return false;
+	total = 0;
+	for (int k = 0; k < TASK_IP_SOURCES; k++) {
+		if (n[k] != 0)
+			memcpy(v + total, ips[k], n[k] * sizeof *v);
+		total += n[k];
+		t->n_ips[k] = n[k];
+	}
+	if (t->ips_own)
+		free(t->ips);
+	t->ips = v;
+	t->ips_own = true;
+	return true;
+}
+
+static void
+framework_free(void *p, void *ctx)
 {
 	struct cl_framework *f = p;
 
 	if (f == NULL)
 		return;
-	smap_free(&f->tasks, task_free);
+	smap_free(&f->tasks, task_free, ctx);
 	free(f->id);
 	free(f->name);
 	free(f->hostname);
@@ -209,12 +414,15 @@ framework_free(void *p)
 }
 
 static void
-agent_free(void *p)
+agent_free(void *p, void *ctx)
 {
 	struct cl_agent *a = p;
 
+	(void)ctx;
 	if (a == NULL)
 		return;
+	if (a->key != a->id)
+		free(a->key);
 	free(a->id);
 	free(a->pid);
 	free(a);
@@ -233,8 +441,11 @@ cluster_new(const struct cluster_naming *naming)
 	struct cluster *c = calloc(1, sizeof(struct cluster));
 
 	assert(naming != NULL && naming->label_size <= APP_LABEL_MAX);
-	if (c != NULL)
+	if (c != NULL) {
 		c->naming = naming;
+		c->frameworks.key_of = framework_key;
+		c->agents.key_of = agent_key;
+	}
 	return c;
 }
 
@@ -273,8 +484,11 @@ app_key(const struct cluster *c, const char *fw_name, const char *name,
 static void
 cluster_clear(struct cluster *c)
 {
-	smap_free(&c->frameworks, framework_free);
-	smap_free(&c->agents, agent_free);
+	smap_free(&c->frameworks, framework_free, c);
+	smap_free(&c->agents, agent_free, c);
+	/* Every task went: no agent id is left. */
+	assert(intern_count(&c->ids) == 0);
+	intern_free(&c->ids);
 	free(c->leader);
 	c->leader = NULL;
 }
@@ -330,18 +544,20 @@ static struct cl_framework *
 framework_get(struct cluster *c, const char *id, bool create)
 {
 	struct cl_framework *f = smap_get(&c->frameworks, id);
+	void *old;
 
 	if (f != NULL || !create)
 		return f;
 	if ((f = calloc(1, sizeof *f)) == NULL)
 		return NULL;
+	f->tasks.key_of = task_key;
 	f->id = dup_or_empty(id);
 	f->name = dup_or_empty("");
 	f->hostname = dup_or_empty("");
 	f->order = c->next_order++;
 	if (f->id == NULL || f->name == NULL || f->hostname == NULL ||
-	    smap_put(&c->frameworks, id, f) < 0) {
-		framework_free(f);
+	    smap_put(&c->frameworks, f, &old) < 0) {
+		framework_free(f, c);
 		return NULL;
 	}
 	return f;
@@ -349,24 +565,18 @@ framework_get(struct cluster *c, const char *id, bool create)
 
 /* Puts t (taken over) into f; false when out of memory (t is freed). */
 static bool
-task_put(struct cl_framework *f, struct cl_task *t)
+task_put(struct cluster *c, struct cl_framework *f, struct cl_task *t)
 {
-	struct cl_task *old;
+	struct cl_task *old = smap_get(&f->tasks, task_key(t));
+	void *replaced;
 
-	if (t->key == NULL)
-		t->key = strdup(t->id);
-	if (t->key == NULL) {
-		task_free(t);
-		return false;
-	}
-	if ((old = smap_get(&f->tasks, t->key)) != NULL) {
+	if (old != NULL)
 		t->order = old->order; /* a replacement keeps its place */
-		task_free(smap_del(&f->tasks, t->key));
-	}
-	if (smap_put(&f->tasks, t->key, t) < 0) {
-		task_free(t);
+	if (smap_put(&f->tasks, t, &replaced) < 0) {
+		task_free(t, c);
 		return false;
 	}
+	task_free(replaced, c);
 	return true;
 }
 
@@ -389,10 +599,69 @@ unique_key(const struct smap *m, const char *id)
 	}
 }
 
+/* A polled task into f; -1 when out of memory.  ports is scratch room
+ * for its DiscoveryInfo ports (*cap entries, grown here). */
+static int
+load_task(struct cluster *c, struct cl_framework *f,
+    const struct mesos_task *pt, struct cl_port **ports, size_t *cap)
+{
+	struct task_parts p = { .id = pt->id ? pt->id : "",
+		.name = pt->name ? pt->name : "",
+		.agent_id = pt->slave_id ? pt->slave_id : "",
+		.ports = pt->ports,
+		.di_name = pt->di_name,
+		.has_di = pt->di_name != NULL };
+	char *ukey = NULL;
+	struct cl_task *t;
+	size_t n = 0;
+
+	for (const struct di_port *d = pt->di_ports; d; d = d->next)
+		n++;
+	if (n > *cap) {
+		struct cl_port *v = realloc(*ports, n * 2 * sizeof *v);
+
+		if (v == NULL)
+			return -1;
+		*ports = v;
+		*cap = n * 2;
+	}
+	n = 0;
+	for (const struct di_port *d = pt->di_ports; d; d = d->next)
+		(*ports)[n++] = (struct cl_port){ .number = d->number,
+			.protocol = d->protocol ? d->protocol : "",
+			.name = d->name ? d->name : "" };
+	p.di_ports = *ports;
+	p.n_di_ports = n;
+	for (int k = 0; k < TASK_IP_SOURCES; k++) {
+		p.ips[k] = pt->ips[k];
+		p.n_ips[k] = pt->n_ips[k];
+	}
+	if (smap_get(&f->tasks, p.id) == NULL) {
+		p.key = p.id;
+	} else if ((ukey = unique_key(&f->tasks, p.id)) == NULL) {
+		return -1;
+	} else {
+		p.key = ukey;
+	}
+	t = task_make(c, &p);
+	free(ukey);
+	if (t == NULL)
+		return -1;
+	t->running = pt->running;
+	t->best_ts = pt->best_ts;
+	t->health = pt->health;
+	/* events are newer than the poll */
+	t->health_ts = -1;
+	t->order = c->next_order++;
+	return task_put(c, f, t) ? 0 : -1;
+}
+
 int
 cluster_load(struct cluster *c, const struct mesos_state *s)
 {
 	uint64_t anon = 0;
+	struct cl_port *ports = NULL;
+	size_t ports_cap = 0;
 
 	cluster_clear(c);
 	c->leader = s->leader ? strdup(s->leader) : NULL;
@@ -418,83 +687,26 @@ cluster_load(struct cluster *c, const struct mesos_state *s)
 			f = ukey ? framework_get(c, ukey, true) : NULL;
 			free(ukey);
 			if (f == NULL)
-				return -1;
+				goto fail;
 		}
 		f->known = true;
 		if (!set_str(&f->name, pf->name) ||
 		    !set_str(&f->hostname, pf->hostname))
-			return -1;
+			goto fail;
 		free(f->pid);
 		f->pid = pf->pid && !pf->pid_bad ? strdup(pf->pid) : NULL;
 		if (pf->pid && !pf->pid_bad && f->pid == NULL)
-			return -1;
+			goto fail;
 		f->pid_bad = pf->pid_bad;
-		for (const struct mesos_task *pt = pf->tasks; pt;
-		     pt = pt->next) {
-			struct cl_task *t = calloc(1, sizeof *t);
-			size_t n = 0;
-			bool whole;
-
-			if (t == NULL)
-				return -1;
-			t->id = dup_or_empty(pt->id);
-			t->key = t->id ? unique_key(&f->tasks, t->id) : NULL;
-			t->name = dup_or_empty(pt->name);
-			t->agent_id = dup_or_empty(pt->slave_id);
-			t->ports = pt->ports ? strdup(pt->ports) : NULL;
-			whole = t->id && t->key && t->name && t->agent_id &&
-			    (pt->ports == NULL || t->ports != NULL);
-			t->running = pt->running;
-			t->best_ts = pt->best_ts;
-			t->health = pt->health;
-			/* events are newer than the poll */
-			t->health_ts = -1;
-			for (int k = 0; k < TASK_IP_SOURCES; k++) {
-				if (pt->n_ips[k] == 0)
-					continue;
-				t->ips[k] = malloc(
-				    pt->n_ips[k] * sizeof(struct ipaddr));
-				if (t->ips[k] == NULL) {
-					whole = false;
-					continue;
-				}
-				memcpy(t->ips[k], pt->ips[k],
-				    pt->n_ips[k] * sizeof(struct ipaddr));
-				t->n_ips[k] = pt->n_ips[k];
-			}
-			if (pt->di_name != NULL) {
-				t->has_di = true;
-				if ((t->di_name = strdup(pt->di_name)) == NULL)
-					whole = false;
-			}
-			for (const struct di_port *d = pt->di_ports; d;
-			     d = d->next)
-				n++;
-			t->di_ports = calloc(n + 1, sizeof *t->di_ports);
-			if (t->di_ports == NULL)
-				whole = false;
-			for (const struct di_port *d = pt->di_ports;
-			     d && t->di_ports; d = d->next) {
-				struct cl_port *p =
-				    &t->di_ports[t->n_di_ports++];
-
-				p->number = d->number;
-				p->protocol = dup_or_empty(d->protocol);
-				p->name = dup_or_empty(d->name);
-				if (p->protocol == NULL || p->name == NULL)
-					whole = false;
-			}
-			t->order = c->next_order++;
-			if (!whole) {
-				task_free(t);
-				return -1;
-			}
-			if (!task_put(f, t))
-				return -1;
-		}
+		for (const struct mesos_task *pt = pf->tasks; pt; pt = pt->next)
+			if (load_task(c, f, pt, &ports, &ports_cap) < 0)
+				goto fail;
 	}
+	free(ports);
+	ports = NULL;
 	for (const struct mesos_slave *ps = s->slaves; ps; ps = ps->next) {
 		struct cl_agent *a = calloc(1, sizeof *a);
+		void *old;
 
 		if (a == NULL)
 			return -1;
@@ -503,23 +715,23 @@ cluster_load(struct cluster *c, const struct mesos_state *s)
 		a->order = c->next_order++;
 		if (a->id == NULL ||
 		    (ps->pid && !ps->pid_bad && a->pid == NULL)) {
-			agent_free(a);
+			agent_free(a, c);
 			return -1;
 		}
-		{
-			char *ukey = unique_key(&c->agents, a->id);
-			bool put =
-			    ukey != NULL && smap_put(&c->agents, ukey, a) == 0;
-
-			free(ukey);
-			if (!put) {
-				agent_free(a);
-				return -1;
-			}
+		if (smap_get(&c->agents, a->id) == NULL)
+			a->key = a->id;
+		else
+			a->key = unique_key(&c->agents, a->id);
+		if (a->key == NULL || smap_put(&c->agents, a, &old) < 0) {
+			agent_free(a, c);
+			return -1;
 		}
 	}
 	c->loaded = true;
 	return 0;
+fail:
+	free(ports);
+	return -1;
 }
 
 /* ---- v1 JSON helpers ---- */
@@ -624,17 +836,12 @@ apply_status(struct cl_task *t, yajl_val st)
 		else if (strcmp(k, "Docker.NetworkSettings.IPAddress") == 0)
 			ok &= push_ip(&ips[TIP_DOCKER], &n[TIP_DOCKER], v);
 	}
-	if (!ok) {
-		for (int k = 0; k < TASK_IP_SOURCES; k++)
-			free(ips[k]);
+	ok = ok && task_set_ips(t, ips, n);
+	for (int k = 0; k < TASK_IP_SOURCES; k++)
+		free(ips[k]);
+	if (!ok)
 		return false;
-	}
 	t->best_ts = when;
-	for (int k = 0; k < TASK_IP_SOURCES; k++) {
-		free(t->ips[k]);
-		t->ips[k] = ips[k];
-		t->n_ips[k] = n[k];
-	}
 	return true;
 }
 
@@ -687,61 +894,62 @@ ports_text(yajl_val resources)
 /* A v1 Task object into a model task; NULL when a field we read has the
  * wrong type (only that task is dropped) or, *oom set, out of memory. */
 static struct cl_task *
-task_from_json(yajl_val j, const char **fw_id, bool *oom)
+task_from_json(struct cluster *c, yajl_val j, const char **fw_id, bool *oom)
 {
-	struct cl_task *t;
+	struct cl_task *t = NULL;
 	const char *id = jid(j, "task_id"), *state = json_str(j, "state");
 	yajl_val name = json_get(j, "name"), statuses = json_get(j, "statuses");
 	yajl_val disc = json_get(j, "discovery");
+	yajl_val dports = json_get(json_get(disc, "ports"), "ports");
+	struct task_parts p = { 0 };
+	struct cl_port *ports = NULL;
+	char *ports_txt = NULL;
 
 	*fw_id = jid(j, "framework_id");
 	if (id == NULL || *fw_id == NULL || (name && !YAJL_IS_STRING(name)) ||
 	    (state == NULL))
 		return NULL;
 	*oom = true;
-	if ((t = calloc(1, sizeof *t)) == NULL)
+	p.key = p.id = id;
+	p.name = YAJL_IS_STRING(name) ? name->u.string : "";
+	p.agent_id = jid(j, "agent_id") ? jid(j, "agent_id") : "";
+	if ((ports_txt = ports_text(json_get(j, "resources"))) == NULL)
 		return NULL;
-	t->id = strdup(id);
-	t->name = dup_or_empty(YAJL_IS_STRING(name) ? name->u.string : "");
-	t->agent_id = dup_or_empty(jid(j, "agent_id"));
-	t->running = strcmp(state, "TASK_RUNNING") == 0;
-	t->ports = ports_text(json_get(j, "resources"));
-	t->best_ts = -1;
-	t->health_ts = -1;
-	if (t->id == NULL || t->name == NULL || t->agent_id == NULL ||
-	    t->ports == NULL)
-		goto out_of_memory;
-	for (size_t i = 0; i < json_len(statuses); i++)
-		if (!apply_status(t, jat(statuses, i)))
-			goto out_of_memory;
+	p.ports = ports_txt;
 	if (YAJL_IS_OBJECT(disc)) {
-		const char *dn = json_str(disc, "name");
-		yajl_val ports = json_get(json_get(disc, "ports"), "ports");
+		p.di_name = json_str(disc, "name");
+		p.has_di = p.di_name != NULL;
+		ports = calloc(json_len(dports) + 1, sizeof *ports);
+		if (ports == NULL)
+			goto out;
+		for (size_t i = 0; i < json_len(dports); i++) {
+			yajl_val dp = jat(dports, i),
+				 num = json_get(dp, "number");
+			const char *proto = json_str(dp, "protocol"),
+				   *pname = json_str(dp, "name");
 
-		if (dn != NULL) {
-			t->has_di = true;
-			if ((t->di_name = strdup(dn)) == NULL)
-				goto out_of_memory;
+			ports[i].number =
+			    YAJL_IS_INTEGER(num) ? num->u.number.i : 0;
+			ports[i].protocol = proto ? proto : "";
+			ports[i].name = pname ? pname : "";
 		}
-		t->di_ports = calloc(json_len(ports) + 1, sizeof *t->di_ports);
-		if (t->di_ports == NULL)
-			goto out_of_memory;
-		for (size_t i = 0; i < json_len(ports); i++) {
-			yajl_val p = jat(ports, i), num = json_get(p, "number");
-			struct cl_port *cp = &t->di_ports[t->n_di_ports++];
-
-			cp->number = YAJL_IS_INTEGER(num) ? num->u.number.i : 0;
-			cp->protocol = dup_or_empty(json_str(p, "protocol"));
-			cp->name = dup_or_empty(json_str(p, "name"));
-			if (cp->protocol == NULL || cp->name == NULL)
-				goto out_of_memory;
-		}
+		p.di_ports = ports;
+		p.n_di_ports = json_len(dports);
 	}
+	if ((t = task_make(c, &p)) == NULL)
+		goto out;
+	t->running = strcmp(state, "TASK_RUNNING") == 0;
+	for (size_t i = 0; i < json_len(statuses); i++)
+		if (!apply_status(t, jat(statuses, i))) {
+			task_free(t, c);
+			t = NULL;
+			goto out;
+		}
 	*oom = false;
+out:
+	free(ports);
+	free(ports_txt);
 	return t;
-out_of_memory:
-	task_free(t);
-	return NULL;
 }
 
 static enum cluster_change
@@ -749,7 +957,8 @@ apply_task_added(struct cluster *c, yajl_val ev)
 {
 	const char *fw_id;
 	bool oom = false;
-	struct cl_task *t = task_from_json(json_get(ev, "task"), &fw_id, &oom);
+	struct cl_task *t =
+	    task_from_json(c, json_get(ev, "task"), &fw_id, &oom);
 	struct cl_framework *f;
 	bool known;
 
@@ -762,12 +971,12 @@ apply_task_added(struct cluster *c, yajl_val ev)
 		return CLUSTER_UNKNOWN;
 	}
 	if ((f = framework_get(c, fw_id, true)) == NULL) {
-		task_free(t);
+		task_free(t, c);
 		return event_lost("TASK_ADDED");
 	}
 	known = f->known;
 	t->order = c->next_order++;
-	if (!task_put(f, t))
+	if (!task_put(c, f, t))
 		return event_lost("TASK_ADDED");
 	return known ? CLUSTER_CHANGED : CLUSTER_UNKNOWN;
 }
@@ -795,14 +1004,20 @@ apply_task_updated(struct cluster *c, yajl_val ev)
 		/* Terminal news of a task we do not have changes nothing. */
 		return is_terminal(state) ? CLUSTER_NONE : CLUSTER_UNKNOWN;
 	if (is_terminal(state)) {
-		task_free(smap_del(&f->tasks, task_id));
+		task_free(smap_del(&f->tasks, task_id), c);
 		return CLUSTER_CHANGED;
 	}
 	was_running = t->running;
 	t->running = strcmp(state, "TASK_RUNNING") == 0;
-	if (t->agent_id[0] == '\0' && jid(status, "agent_id") != NULL &&
-	    !set_str(&t->agent_id, jid(status, "agent_id")))
-		return event_lost("TASK_UPDATED");
+	if (t->agent_id[0] == '\0' && jid(status, "agent_id") != NULL) {
+		const char *agent =
+		    intern_get(&c->ids, jid(status, "agent_id"));
+
+		if (agent == NULL)
+			return event_lost("TASK_UPDATED");
+		intern_put(&c->ids, t->agent_id);
+		t->agent_id = agent;
+	}
 	if (!apply_status(t, status))
 		return event_lost("TASK_UPDATED");
 	return t->running || was_running ? CLUSTER_CHANGED : CLUSTER_NONE;
@@ -817,6 +1032,7 @@ apply_agent_added(struct cluster *c, yajl_val ev)
 	const char *host = json_str(info, "hostname");
 	yajl_val port = json_get(info, "port");
 	struct cl_agent *a, *old;
+	void *replaced;
 	char made[512];
 
 	if (id == NULL)
@@ -831,17 +1047,18 @@ apply_agent_added(struct cluster *c, yajl_val ev)
 		return event_lost("AGENT_ADDED");
 	a->id = strdup(id);
 	a->pid = pid ? strdup(pid) : NULL;
+	a->key = a->id;
 	if (a->id == NULL || (pid != NULL && a->pid == NULL)) {
-		agent_free(a);
+		agent_free(a, c);
 		return event_lost("AGENT_ADDED");
 	}
-	old = smap_del(&c->agents, id);
+	old = smap_get(&c->agents, id);
 	a->order = old ? old->order : c->next_order++;
-	agent_free(old);
-	if (smap_put(&c->agents, id, a) < 0) {
-		agent_free(a);
+	if (smap_put(&c->agents, a, &replaced) < 0) {
+		agent_free(a, c);
 		return event_lost("AGENT_ADDED");
 	}
+	agent_free(replaced, c);
 	return CLUSTER_CHANGED;
 }
 
@@ -854,7 +1071,7 @@ apply_framework(struct cluster *c, yajl_val fw_info, bool removed)
 	if (id == NULL)
 		return CLUSTER_UNKNOWN;
 	if (removed) {
-		framework_free(smap_del(&c->frameworks, id));
+		framework_free(smap_del(&c->frameworks, id), c);
 		return CLUSTER_CHANGED;
 	}
 	if ((f = framework_get(c, id, true)) == NULL)
@@ -885,7 +1102,7 @@ cluster_apply(struct cluster *c, yajl_val ev)
 
 		if (id == NULL)
 			return CLUSTER_UNKNOWN;
-		agent_free(smap_del(&c->agents, id));
+		agent_free(smap_del(&c->agents, id), c);
 		return CLUSTER_CHANGED;
 	}
 	if (strcmp(type, "FRAMEWORK_ADDED") == 0)
@@ -933,7 +1150,7 @@ add_task_app(const struct cluster *c, const struct cl_framework *f,
 {
 	char key[1024];
 
-	return app_key(c, f->name, t->name, t->has_di ? t->di_name : NULL, key,
+	return app_key(c, f->name, task_name(t), task_di_name(t), key,
 		   sizeof key) &&
 	    add_app(apps, n, key);
 }
@@ -1017,8 +1234,7 @@ sorted_values(const struct smap *m, size_t order_off, size_t *n,
 		return NULL;
 	}
 	for (size_t i = 0; i < m->cap; i++)
-		if (m->keys[i] != NULL && m->keys[i] != TOMBSTONE &&
-		    (keep == NULL || keep(m->vals[i], ctx)))
+		if (smap_live(m, i) && (keep == NULL || keep(m->vals[i], ctx)))
 			keys[k++] = (uint64_t *)(void *)((char *)m->vals[i] +
 			    order_off);
 	qsort(keys, k, sizeof *keys, by_order);
@@ -1037,13 +1253,11 @@ cluster_running_tasks(const struct cluster *c)
 	for (size_t i = 0; i < c->frameworks.cap; i++) {
 		const struct cl_framework *f;
 
-		if (c->frameworks.keys[i] == NULL ||
-		    c->frameworks.keys[i] == TOMBSTONE)
+		if (!smap_live(&c->frameworks, i))
 			continue;
 		f = c->frameworks.vals[i];
 		for (size_t k = 0; k < f->tasks.cap; k++)
-			if (f->tasks.keys[k] != NULL &&
-			    f->tasks.keys[k] != TOMBSTONE &&
+			if (smap_live(&f->tasks, k) &&
 			    ((const struct cl_task *)f->tasks.vals[k])->running)
 				n++;
 	}
@@ -1116,16 +1330,96 @@ task_wanted(const void *val, const void *ctx)
 	char label[APP_LABEL_MAX];
 	const char *key = label;
 
-	app_label(w->c, t->name, t->has_di ? t->di_name : NULL, label);
+	app_label(w->c, task_name(t), task_di_name(t), label);
 	return bsearch(&key, w->labels, w->n, sizeof *w->labels, by_string) !=
 	    NULL;
 }
+
+/* Appends the views of tasks to mf, its counts and s's running count
+ * (lists in arena A, names in `names`, or the model's own strings when
+ * borrow); false when out of memory (the tasks so far stay listed). */
+static bool
+view_tasks(struct mesos_state *s, struct arena *A, struct arena *names,
+    const void *const *tasks, size_t n_tasks, bool borrow,
+    struct mesos_framework *mf)
+{
+	for (size_t k = 0; tasks && k < n_tasks; k++) {
+		const struct cl_task *t = tasks[k];
+		struct mesos_task *mt;
+
+		if ((mt = arena_alloc(A, sizeof *mt)) == NULL)
+			return false;
+		memset(mt, 0, sizeof *mt);
+		mt->id = in_arena(names, task_id(t), &mt->id_len, borrow);
+		mt->name = in_arena(names, task_name(t), &mt->name_len, borrow);
+		/* Interned, as the poll parser's. */
+		mt->slave_id = in_arena(A, t->agent_id, NULL, borrow);
+		mt->ports = t->has_ports ?
+		    in_arena(A, task_ports(t), NULL, borrow) :
+		    NULL;
+		mt->running = t->running;
+		mt->health = t->health;
+		for (int src = 0; src < TASK_IP_SOURCES; src++) {
+			struct ipaddr *ips = task_ips(t, src);
+
+			mt->n_ips[src] = t->n_ips[src];
+			if (borrow)
+				mt->ips[src] = t->n_ips[src] ? ips : NULL;
+			else if (t->n_ips[src] &&
+			    (mt->ips[src] = arena_alloc(A,
+				 t->n_ips[src] * sizeof(struct ipaddr))))
+				memcpy(mt->ips[src], ips,
+				    t->n_ips[src] * sizeof(struct ipaddr));
+			else
+				mt->n_ips[src] = 0;
+		}
+		if (t->has_di)
+			mt->di_name = in_arena(A, task_di_name(t),
+			    &mt->di_name_len, borrow);
+		for (size_t p = 0; p < t->n_di_ports; p++) {
+			struct di_port *d = arena_alloc(A, sizeof *d);
+			const struct cl_port *tp = &task_di_ports(t)[p];
+
+			if (d == NULL)
+				return false;
+			memset(d, 0, sizeof *d);
+			d->number = tp->number;
+			d->protocol = in_arena(A, tp->protocol, NULL, borrow);
+			d->name = in_arena(A, tp->name, NULL, borrow);
+			if (mt->di_ports_tail)
+				mt->di_ports_tail->next = d;
+			else
+				mt->di_ports = d;
+			mt->di_ports_tail = d;
+		}
+		if (mf->tasks_tail)
+			mf->tasks_tail->next = mt;
+		else
+			mf->tasks = mt;
+		mf->tasks_tail = mt;
+		mf->n_tasks++;
+		if (mt->running)
+			s->n_tasks++;
+	}
+	return true;
+}
+
+/* A lazy view's side: its frameworks in view order, and the task list of
+ * the one asked for last. */
+struct cluster_lazy {
+	const struct cl_framework **fws;
+	size_t n;
+	struct arena arena;
+	struct mesos_state scratch; /* counts of the listed tasks */
+	struct mesos_framework mf;  /* the list itself */
+};
 
 /* The view of every framework and task, or with apps != NULL only the
  * frameworks whose fname some app has and only the tasks of those apps
  * (all agents, so that their records come out as in a full build). */
 static struct mesos_state *
-view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
+view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow,
+    struct cluster_lazy *lazy)
 {
 	struct mesos_state *s = calloc(1, sizeof *s);
 	struct arena *A;
@@ -1143,6 +1437,9 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
 	agents = sorted_values(&c->agents, offsetof(struct cl_agent, order),
 	    &n_agents, NULL, NULL);
 	if (fws == NULL || agents == NULL)
+		goto fail;
+	if (lazy != NULL &&
+	    (lazy->fws = calloc(n_fws + 1, sizeof *lazy->fws)) == NULL)
 		goto fail;
 	for (size_t i = 0; i < n_fws; i++) {
 		const struct cl_framework *f = fws[i];
@@ -1162,7 +1459,9 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
 		mf->hostname = in_arena(A, f->hostname, NULL, borrow);
 		mf->pid = f->pid ? in_arena(A, f->pid, NULL, borrow) : NULL;
 		mf->pid_bad = f->pid_bad;
-		if (apps == NULL) {
+		if (lazy != NULL) {
+			tasks = NULL;
+		} else if (apps == NULL) {
 			tasks = sorted_values(&f->tasks,
 			    offsetof(struct cl_task, order), &n_tasks, NULL,
 			    NULL);
@@ -1177,65 +1476,19 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow)
 					       &n_tasks, task_wanted, &w);
 			free(w.labels);
 		}
-		for (size_t k = 0; tasks && k < n_tasks; k++) {
-			const struct cl_task *t = tasks[k];
-			struct mesos_task *mt;
-
-			if ((mt = arena_alloc(A, sizeof *mt)) == NULL)
-				break;
-			memset(mt, 0, sizeof *mt);
-			mt->id =
-			    in_arena(&s->names, t->id, &mt->id_len, borrow);
-			mt->name =
-			    in_arena(&s->names, t->name, &mt->name_len, borrow);
-			mt->slave_id = in_arena(A, t->agent_id, NULL, borrow);
-			mt->ports = t->ports ?
-			    in_arena(A, t->ports, NULL, borrow) :
-			    NULL;
-			mt->running = t->running;
-			mt->health = t->health;
-			for (int src = 0; src < TASK_IP_SOURCES; src++) {
-				mt->n_ips[src] = t->n_ips[src];
-				if (borrow)
-					mt->ips[src] = t->ips[src];
-				else if (t->n_ips[src] &&
-				    (mt->ips[src] = arena_alloc(A,
-					 t->n_ips[src] * sizeof(struct ipaddr))))
-					memcpy(mt->ips[src], t->ips[src],
-					    t->n_ips[src] *
-						sizeof(struct ipaddr));
-				else
-					mt->n_ips[src] = 0;
-			}
-			if (t->has_di)
-				mt->di_name = in_arena(A, t->di_name,
-				    &mt->di_name_len, borrow);
-			for (size_t p = 0; p < t->n_di_ports; p++) {
-				struct di_port *d = arena_alloc(A, sizeof *d);
-
-				if (d == NULL)
-					break;
-				memset(d, 0, sizeof *d);
-				d->number = t->di_ports[p].number;
-				d->protocol = in_arena(A,
-				    t->di_ports[p].protocol, NULL, borrow);
-				d->name = in_arena(A, t->di_ports[p].name, NULL,
-				    borrow);
-				if (mt->di_ports_tail)
-					mt->di_ports_tail->next = d;
-				else
-					mt->di_ports = d;
-				mt->di_ports_tail = d;
-			}
-			if (mf->tasks_tail)
-				mf->tasks_tail->next = mt;
-			else
-				mf->tasks = mt;
-			mf->tasks_tail = mt;
-			mf->n_tasks++;
-			if (mt->running)
-				s->n_tasks++;
+		if (lazy != NULL) {
+			/* Listed later, one framework at a time: counted. */
+			lazy->fws[lazy->n++] = f;
+			for (size_t k = 0; k < f->tasks.cap; k++)
+				if (smap_live(&f->tasks, k)) {
+					mf->n_tasks++;
+					s->n_tasks += ((const struct cl_task *)
+							   f->tasks.vals[k])
+							  ->running;
+				}
 		}
+		view_tasks(s, A, &s->names, (const void *const *)tasks, n_tasks,
+		    borrow, mf);
 		free(tasks);
 		if (s->frameworks_tail)
 			s->frameworks_tail->next = mf;
@@ -1273,17 +1526,71 @@ fail:
 struct mesos_state *
 cluster_view(const struct cluster *c)
 {
-	return view(c, NULL, 0, false);
+	return view(c, NULL, 0, false, NULL);
 }
 
 struct mesos_state *
 cluster_view_apps(const struct cluster *c, char *const *apps, size_t n)
 {
-	return view(c, apps, n, false);
+	return view(c, apps, n, false, NULL);
 }
 
 struct mesos_state *
 cluster_view_borrowed(const struct cluster *c, char *const *apps, size_t n)
 {
-	return view(c, apps, n, true);
+	return view(c, apps, n, true, NULL);
+}
+
+struct mesos_state *
+cluster_view_lazy(const struct cluster *c, struct cluster_lazy **lazy)
+{
+	struct cluster_lazy *l = calloc(1, sizeof *l);
+	struct mesos_state *s;
+
+	*lazy = NULL;
+	if (l == NULL)
+		return NULL;
+	arena_init(&l->arena, (size_t)1 << 18);
+	if ((s = view(c, NULL, 0, true, l)) == NULL) {
+		cluster_lazy_free(l);
+		return NULL;
+	}
+	*lazy = l;
+	return s;
+}
+
+int
+cluster_lazy_tasks(struct cluster_lazy *l, size_t i,
+    const struct mesos_task **out)
+{
+	const struct cl_framework *f;
+	void **tasks;
+	size_t n;
+	bool ok;
+
+	*out = NULL;
+	arena_reset(&l->arena);
+	memset(&l->mf, 0, sizeof l->mf);
+	if (i >= l->n)
+		return 0;
+	f = l->fws[i];
+	tasks = sorted_values(&f->tasks, offsetof(struct cl_task, order), &n,
+	    NULL, NULL);
+	if (tasks == NULL)
+		return -1;
+	ok = view_tasks(&l->scratch, &l->arena, &l->arena,
+	    (const void *const *)tasks, n, true, &l->mf);
+	free(tasks);
+	*out = l->mf.tasks;
+	return ok ? 0 : -1;
+}
+
+void
+cluster_lazy_free(struct cluster_lazy *l)
+{
+	if (l == NULL)
+		return;
+	arena_free(&l->arena);
+	free(l->fws);
+	free(l);
 }
