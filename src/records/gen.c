@@ -38,6 +38,7 @@ struct gen {
 	const struct gen_input *in;
 	struct builder *b;
 	const char *domain;
+	size_t domain_len;
 	bool rfc952;
 	struct buf name; /* the name being assembled */
 	/* A task context's names, assembled together so that their index
@@ -127,7 +128,7 @@ static void
 put_tail(struct gen *g, struct buf *b)
 {
 	buf_putc(b, '.');
-	buf_puts(b, g->domain);
+	buf_put(b, g->domain, g->domain_len);
 	buf_putc(b, '.');
 }
 
@@ -552,16 +553,17 @@ task_name(struct gen *g, const char *prefix, const char *T, size_t tlen,
 }
 
 /* Assembles "<prefix>T<mid>fname<suffix>.D." into nm and asks for its
- * index slots; true when it fits in memory. */
+ * index slots (nm->failed when out of memory). */
 static void
 ctx_name(struct gen *g, struct buf *nm, const char *prefix, const char *T,
-    size_t tlen, const char *mid, const char *fname, const char *suffix)
+    size_t tlen, const char *mid, const char *fname, size_t flen,
+    const char *suffix)
 {
 	name_reset(nm);
 	buf_puts(nm, prefix);
 	buf_put(nm, T, tlen);
 	buf_puts(nm, mid);
-	buf_puts(nm, fname);
+	buf_put(nm, fname, flen);
 	buf_puts(nm, suffix);
 	put_tail(g, nm);
 	if (!nm->failed)
@@ -585,6 +587,7 @@ gen_context(struct gen *g, const struct mesos_task *t, const char *T,
 	struct buf *nb = g->ctx_names;
 	uint32_t arec[2], canon[2]; /* [0] plain, [1] ".slave" */
 	bool want_srv = !canon_only && n_ports > 0;
+	size_t flen = strlen(fname);
 
 	/* arec = T.fname, canonical = T-hash-sid.fname, each plain and
 	 * ".slave"; then the SRV names of the resource ports. */
@@ -592,7 +595,7 @@ gen_context(struct gen *g, const struct mesos_task *t, const char *T,
 		const char *sfx = slave ? ".slave" : "";
 		struct buf *nm = &nb[1 + 2 * slave];
 
-		ctx_name(g, &nb[2 * slave], "", T, tlen, ".", fname, sfx);
+		ctx_name(g, &nb[2 * slave], "", T, tlen, ".", fname, flen, sfx);
 		name_reset(nm);
 		buf_put(nm, T, tlen);
 		buf_putc(nm, '-');
@@ -600,18 +603,22 @@ gen_context(struct gen *g, const struct mesos_task *t, const char *T,
 		buf_putc(nm, '-');
 		buf_puts(nm, sid);
 		buf_putc(nm, '.');
-		buf_puts(nm, fname);
+		buf_put(nm, fname, flen);
 		buf_puts(nm, sfx);
 		put_tail(g, nm);
 		if (!nm->failed)
 			builder_prefetch(g->b, nm->data, nm->len);
 	}
 	if (want_srv) {
-		ctx_name(g, &nb[4], "_", T, tlen, "._tcp.", fname, ".slave");
-		ctx_name(g, &nb[5], "_", T, tlen, "._udp.", fname, ".slave");
+		ctx_name(g, &nb[4], "_", T, tlen, "._tcp.", fname, flen,
+		    ".slave");
+		ctx_name(g, &nb[5], "_", T, tlen, "._udp.", fname, flen,
+		    ".slave");
 		if (!has_di) {
-			ctx_name(g, &nb[6], "_", T, tlen, "._tcp.", fname, "");
-			ctx_name(g, &nb[7], "_", T, tlen, "._udp.", fname, "");
+			ctx_name(g, &nb[6], "_", T, tlen, "._tcp.", fname, flen,
+			    "");
+			ctx_name(g, &nb[7], "_", T, tlen, "._udp.", fname, flen,
+			    "");
 		}
 	}
 	for (int slave = 0; slave < 2; slave++) {
@@ -877,6 +884,7 @@ gen_records(const struct gen_input *in, char *err, size_t errlen)
 
 	g.in = in;
 	g.domain = in->cfg->domain;
+	g.domain_len = strlen(g.domain);
 	g.rfc952 = in->cfg->enforce_rfc952;
 	if ((g.b = builder_new()) == NULL ||
 	    (g.ports = malloc(GEN_MAX_TASK_PORTS * sizeof *g.ports)) == NULL ||
