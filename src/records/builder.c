@@ -2,6 +2,7 @@
  * indexed snapshot (see builder.h and snapshot.h). */
 #include "records/builder.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,6 +143,7 @@ set_init(struct builder *b, struct set *s, uint32_t cap)
 		b->failed = true;
 		return false;
 	}
+	hugepage_hint(s->slots, (size_t)cap * sizeof *s->slots);
 	s->mask = cap - 1;
 	s->n = 0;
 	return true;
@@ -335,7 +337,8 @@ node_new(struct builder *b, const char *label, size_t ll, uint32_t parent,
 static uint32_t
 name_intern(struct builder *b, const char *text, size_t len)
 {
-	size_t starts[128];
+	size_t starts[128], ends[128];
+	uint32_t hashes[128];
 	size_t n = 0, pos = 0;
 	uint32_t node = SNAP_NONE;
 
@@ -344,25 +347,25 @@ name_intern(struct builder *b, const char *text, size_t len)
 	/* Find the longest suffix that already exists. */
 	for (;;) {
 		const char *dot;
+		uint32_t h = snap_hash(text + pos, len - pos);
 
-		node = name_find(b, text + pos, len - pos,
-		    snap_hash(text + pos, len - pos));
+		node = name_find(b, text + pos, len - pos, h);
 		if (node != SNAP_NONE)
 			break;
 		if (n == sizeof starts / sizeof starts[0])
 			return SNAP_NONE; /* more than 128 labels */
-		starts[n++] = pos;
 		dot = memchr(text + pos, '.', len - pos);
+		starts[n] = pos;
+		ends[n] = (size_t)(dot - text);
+		hashes[n++] = h;
 		pos = (size_t)(dot - text) + 1;
 		if (pos == len)
 			break;
 	}
 	while (n > 0) {
-		size_t s = starts[--n];
-		const char *dot = memchr(text + s, '.', len - s);
-
-		node = node_new(b, text + s, (size_t)(dot - (text + s)), node,
-		    snap_hash(text + s, len - s));
+		n--;
+		node = node_new(b, text + starts[n], ends[n] - starts[n], node,
+		    hashes[n]);
 		if (node == SNAP_NONE)
 			return SNAP_NONE;
 	}
@@ -641,6 +644,19 @@ uint32_t
 builder_name(struct builder *b, const char *name, size_t len)
 {
 	return name_intern(b, name, len);
+}
+
+void
+builder_prefetch(const struct builder *b, const char *name, size_t len)
+{
+	const char *dot = memchr(name, '.', len);
+
+	__builtin_prefetch(
+	    &b->names.slots[snap_hash(name, len) & b->names.mask]);
+	if (dot != NULL)
+		__builtin_prefetch(
+		    &b->label_set.slots[snap_hash(name, (size_t)(dot - name)) &
+			b->label_set.mask]);
 }
 
 bool

@@ -38,8 +38,12 @@ struct gen {
 	const struct gen_input *in;
 	struct builder *b;
 	const char *domain;
+	size_t domain_len;
 	bool rfc952;
 	struct buf name; /* the name being assembled */
+	/* A task context's names, assembled together so that their index
+	 * slots are fetched from memory at once (see builder_prefetch). */
+	struct buf ctx_names[8];
 	struct buf target;
 	struct agent *agents;
 	size_t n_agents;
@@ -49,6 +53,7 @@ struct gen {
 	uint32_t *agent_index; /* open addressing by id: agent + 1 */
 	uint32_t agent_mask;
 	int32_t *ports; /* scratch for resource ports */
+	struct taskhasher *hasher;
 	unsigned problems;
 	bool tasks_failed; /* in->tasks_of ran out of memory */
 };
@@ -124,7 +129,7 @@ static void
 put_tail(struct gen *g, struct buf *b)
 {
 	buf_putc(b, '.');
-	buf_puts(b, g->domain);
+	buf_put(b, g->domain, g->domain_len);
 	buf_putc(b, '.');
 }
 
@@ -548,6 +553,30 @@ task_name(struct gen *g, const char *prefix, const char *T, size_t tlen,
 	return builder_name(g->b, nm->data, nm->len);
 }
 
+/* Assembles "<prefix>T<mid>fname<suffix>.D." into nm and asks for its
+ * index slots (nm->failed when out of memory). */
+static void
+ctx_name(struct gen *g, struct buf *nm, const char *prefix, const char *T,
+    size_t tlen, const char *mid, const char *fname, size_t flen,
+    const char *suffix)
+{
+	name_reset(nm);
+	buf_puts(nm, prefix);
+	buf_put(nm, T, tlen);
+	buf_puts(nm, mid);
+	buf_put(nm, fname, flen);
+	buf_puts(nm, suffix);
+	put_tail(g, nm);
+	if (!nm->failed)
+		builder_prefetch(g->b, nm->data, nm->len);
+}
+
+static uint32_t
+ctx_node(struct gen *g, const struct buf *nm)
+{
+	return nm->failed ? SNAP_NONE : builder_name(g->b, nm->data, nm->len);
+}
+
 /* The context records of §6 for one task name T.  Every name is interned
  * once and its values added by node. */
 static void
@@ -556,38 +585,46 @@ gen_context(struct gen *g, const struct mesos_task *t, const char *T,
     const struct ipaddr *ips, size_t n_ips, const struct agent *a, bool has_di,
     const int32_t *ports, size_t n_ports, bool canon_only)
 {
-	char mid[TASKHASH_LEN + 80];
+	struct buf *nb = g->ctx_names;
 	uint32_t arec[2], canon[2]; /* [0] plain, [1] ".slave" */
+	bool want_srv = !canon_only && n_ports > 0;
+	size_t flen = strlen(fname);
 
-	/* canonical = T-hash-sid.fname, arec = T.fname */
-	snprintf(mid, sizeof mid, "-%s-%s.", hash, sid);
-	if (strlen(sid) + TASKHASH_LEN + 3 >= sizeof mid) {
-		/* an absurd agent id: build the name in the buffer instead */
-		mid[0] = '\0';
+	/* arec = T.fname, canonical = T-hash-sid.fname, each plain and
+	 * ".slave"; then the SRV names of the resource ports. */
+	for (int slave = 0; slave < 2; slave++) {
+		const char *sfx = slave ? ".slave" : "";
+		struct buf *nm = &nb[1 + 2 * slave];
+
+		ctx_name(g, &nb[2 * slave], "", T, tlen, ".", fname, flen, sfx);
+		name_reset(nm);
+		buf_put(nm, T, tlen);
+		buf_putc(nm, '-');
+		buf_puts(nm, hash);
+		buf_putc(nm, '-');
+		buf_puts(nm, sid);
+		buf_putc(nm, '.');
+		buf_put(nm, fname, flen);
+		buf_puts(nm, sfx);
+		put_tail(g, nm);
+		if (!nm->failed)
+			builder_prefetch(g->b, nm->data, nm->len);
+	}
+	if (want_srv) {
+		ctx_name(g, &nb[4], "_", T, tlen, "._tcp.", fname, flen,
+		    ".slave");
+		ctx_name(g, &nb[5], "_", T, tlen, "._udp.", fname, flen,
+		    ".slave");
+		if (!has_di) {
+			ctx_name(g, &nb[6], "_", T, tlen, "._tcp.", fname, flen,
+			    "");
+			ctx_name(g, &nb[7], "_", T, tlen, "._udp.", fname, flen,
+			    "");
+		}
 	}
 	for (int slave = 0; slave < 2; slave++) {
-		arec[slave] = task_name(g, "", T, tlen, ".", fname,
-		    slave ? ".slave" : "");
-		if (mid[0] != '\0') {
-			canon[slave] = task_name(g, "", T, tlen, mid, fname,
-			    slave ? ".slave" : "");
-		} else {
-			struct buf *nm = &g->name;
-
-			name_reset(nm);
-			buf_put(nm, T, tlen);
-			buf_putc(nm, '-');
-			buf_puts(nm, hash);
-			buf_putc(nm, '-');
-			buf_puts(nm, sid);
-			buf_putc(nm, '.');
-			buf_puts(nm, fname);
-			buf_puts(nm, slave ? ".slave" : "");
-			put_tail(g, nm);
-			canon[slave] = nm->failed ?
-			    SNAP_NONE :
-			    builder_name(g->b, nm->data, nm->len);
-		}
+		arec[slave] = ctx_node(g, &nb[2 * slave]);
+		canon[slave] = ctx_node(g, &nb[1 + 2 * slave]);
 	}
 	/* 1: task IPs, arec then canonical for each (canon_only: an
 	 * unhealthy task keeps its own names, not its app's). */
@@ -614,18 +651,12 @@ gen_context(struct gen *g, const struct mesos_task *t, const char *T,
 	if (canon_only)
 		return;
 	/* 3: resource ports, target canonical.slave. */
-	if (n_ports > 0) {
+	if (want_srv) {
 		uint32_t srv[4];
 		int n_srv = has_di ? 2 : 4;
 
-		srv[0] = task_name(g, "_", T, tlen, "._tcp.", fname, ".slave");
-		srv[1] = task_name(g, "_", T, tlen, "._udp.", fname, ".slave");
-		if (!has_di) {
-			srv[2] =
-			    task_name(g, "_", T, tlen, "._tcp.", fname, "");
-			srv[3] =
-			    task_name(g, "_", T, tlen, "._udp.", fname, "");
-		}
+		for (int k = 0; k < n_srv; k++)
+			srv[k] = ctx_node(g, &nb[4 + k]);
 		for (size_t i = 0; i < n_ports; i++)
 			for (int k = 0; k < n_srv; k++)
 				builder_add_srv(g->b, srv[k], canon[1],
@@ -819,7 +850,7 @@ gen_tasks(struct gen *g)
 			    t->id_len);
 			if (health_on)
 				builder_enum_health(g->b, t->health);
-			taskhash(t->id, t->id_len, hash);
+			taskhasher_hash(g->hasher, t->id, t->id_len, hash);
 			dash = strrchr(t->slave_id, '-');
 			sid_src = dash ? dash + 1 : t->slave_id;
 			sid_len = strlen(sid_src);
@@ -863,9 +894,11 @@ gen_records(const struct gen_input *in, char *err, size_t errlen)
 
 	g.in = in;
 	g.domain = in->cfg->domain;
+	g.domain_len = strlen(g.domain);
 	g.rfc952 = in->cfg->enforce_rfc952;
 	if ((g.b = builder_new()) == NULL ||
-	    (g.ports = malloc(GEN_MAX_TASK_PORTS * sizeof *g.ports)) == NULL) {
+	    (g.ports = malloc(GEN_MAX_TASK_PORTS * sizeof *g.ports)) == NULL ||
+	    (g.hasher = taskhasher_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -893,6 +926,9 @@ gen_records(const struct gen_input *in, char *err, size_t errlen)
 	if (g.problems > MAX_LOGGED_PROBLEMS)
 		log_error("%u more problems in this state not logged",
 		    g.problems - MAX_LOGGED_PROBLEMS);
+	for (size_t i = 0; i < 8; i++)
+		if (g.ctx_names[i].failed)
+			g.name.failed = true;
 	if (g.name.failed || g.target.failed || g.tasks_failed ||
 	    builder_failed(g.b)) {
 		snprintf(err, errlen, "out of memory while building records");
@@ -908,8 +944,11 @@ out:
 	buf_free(&g.agent_ips);
 	free(g.agent_index);
 	free(g.ports);
+	taskhasher_free(g.hasher);
 	buf_free(&g.name);
 	buf_free(&g.target);
+	for (size_t i = 0; i < 8; i++)
+		buf_free(&g.ctx_names[i]);
 	return done;
 }
 

@@ -25,8 +25,20 @@ snap_hash(const char *text, size_t len)
 		len -= 8;
 	}
 	if (len > 0) {
-		w = 0;
-		memcpy(&w, text, len);
+		/* The last 1-7 bytes in a word, without a byte-wise copy:
+		 * two overlapping loads (4-7 bytes) or the first, middle and
+		 * last byte (1-3) cover every byte, and len is in h. */
+		if (len >= 4) {
+			uint32_t lo, hi;
+
+			memcpy(&lo, text, 4);
+			memcpy(&hi, text + len - 4, 4);
+			w = (uint64_t)lo | (uint64_t)hi << 32;
+		} else {
+			w = (uint64_t)(unsigned char)text[0] |
+			    (uint64_t)(unsigned char)text[len >> 1] << 8 |
+			    (uint64_t)(unsigned char)text[len - 1] << 16;
+		}
 		h = (h ^ w) * 0x94d049bb133111ebULL;
 		h ^= h >> 31;
 	}

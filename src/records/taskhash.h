@@ -14,4 +14,19 @@
  *  generator's task-name suffix; false (out "") only if libcrypto fails. */
 bool taskhash(const char *id, size_t len, char out[TASKHASH_LEN + 1]);
 
+/** A digest context kept across many ids: libcrypto's one-shot EVP_Digest
+ *  looks the algorithm up, locks and allocates on every call, which cost a
+ *  start-up of 100k tasks more than the digests themselves. */
+struct taskhasher;
+
+/** A new hasher (NULL: out of memory or no SHA-1); one thread at a time. */
+struct taskhasher *taskhasher_new(void);
+
+/** taskhash() through the hasher h (same results). */
+bool taskhasher_hash(struct taskhasher *h, const char *id, size_t len,
+    char out[TASKHASH_LEN + 1]);
+
+/** Frees h (NULL is ignored). */
+void taskhasher_free(struct taskhasher *h);
+
 #endif

@@ -24,20 +24,41 @@ struct sink {
 	int failed; /* 1 parse error, 2 too big, 3 bad status */
 };
 
+static void
+hash_word(struct sink *s, uint64_t w)
+{
+	s->hash = (s->hash ^ w) * 0x9E3779B97F4A7C15ULL;
+	s->hash ^= s->hash >> 32;
+}
+
 /* A 64-bit hash of the body that does not depend on how it was split into
- * pieces; collisions only matter between two successive states. */
+ * pieces (little-endian words of the whole body); collisions only matter
+ * between two successive states. */
 static void
 hash_bytes(struct sink *s, const unsigned char *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
+	size_t i = 0;
+
+	/* Finish a word a previous piece began. */
+	for (; i < n && s->carried != 0; i++) {
 		s->carry |= (uint64_t)p[i] << (8 * s->carried);
 		if (++s->carried == 8) {
-			s->hash = (s->hash ^ s->carry) * 0x9E3779B97F4A7C15ULL;
-			s->hash ^= s->hash >> 32;
+			hash_word(s, s->carry);
 			s->carry = 0;
 			s->carried = 0;
 		}
 	}
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		w = __builtin_bswap64(w);
+#endif
+		hash_word(s, w);
+	}
+	for (; i < n; i++)
+		s->carry |= (uint64_t)p[i] << (8 * s->carried++);
 }
 
 static uint64_t

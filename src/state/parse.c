@@ -10,6 +10,7 @@
 #include "state/parse.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +178,22 @@ static const struct keydef keydefs[] = {
 	{ C_SLAVE, "id", K_ID },
 	{ C_SLAVE, "pid", K_PID },
 };
+
+/* Where each context's keys start in keydefs, and how many there are
+ * (keydefs lists a context's keys together). */
+static struct {
+	uint8_t first, n;
+} ctx_keys[C_SLAVE + 1];
+static pthread_once_t ctx_keys_once = PTHREAD_ONCE_INIT;
+
+static void
+ctx_keys_init(void)
+{
+	for (size_t i = sizeof keydefs / sizeof keydefs[0]; i-- > 0;) {
+		ctx_keys[keydefs[i].ctx].first = (uint8_t)i;
+		ctx_keys[keydefs[i].ctx].n++;
+	}
+}
 
 #define MAX_FRAMES 32
 
@@ -1096,12 +1113,23 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
 		return 1;
 	top = &p->frames[p->depth - 1];
 	top->key = K_NONE;
-	for (size_t i = 0; i < sizeof keydefs / sizeof keydefs[0]; i++)
-		if (keydefs[i].ctx == top->ctx &&
-		    json_key_matches(keydefs[i].name, (const char *)key, len)) {
+	if (len == 0)
+		return 1;
+	for (unsigned i = ctx_keys[top->ctx].first,
+		      end = i + ctx_keys[top->ctx].n;
+	     i < end; i++) {
+		const char *name = keydefs[i].name;
+		unsigned char c = key[0];
+
+		/* Most keys are ones we do not read: the first byte (ASCII
+		 * case-folded) rules out all but one or two. */
+		if (c < 0x80 && (c | 0x20) != (unsigned char)name[0])
+			continue;
+		if (json_key_matches(name, (const char *)key, len)) {
 			top->key = keydefs[i].key;
 			break;
 		}
+	}
 	return 1;
 }
 
@@ -1131,6 +1159,7 @@ state_parser_new(void)
 	arena_init(&p->state->arena, (size_t)1 << 20);
 	arena_init(&p->state->names, (size_t)1 << 20);
 	arena_init(&p->scratch, (size_t)64 << 10);
+	pthread_once(&ctx_keys_once, ctx_keys_init);
 	if ((p->yajl = yajl_alloc(&callbacks, NULL, p)) == NULL) {
 		free(p->state);
 		free(p);
@@ -1163,36 +1192,61 @@ yajl_failure(struct state_parser *p, const unsigned char *data, size_t len)
 	p->failed = true;
 }
 
-/* Fails the parse when a string grows past MAX_STRING_BYTES. */
+static int
+string_too_long(struct state_parser *p, size_t at)
+{
+	snprintf(p->error, sizeof p->error,
+	    "a JSON string "
+	    "longer than %u bytes at byte %zu",
+	    MAX_STRING_BYTES, p->offset + at);
+	p->failed = true;
+	return -1;
+}
+
+/* Fails the parse when a string grows past MAX_STRING_BYTES.  Every byte
+ * between the quotes counts, escapes included; runs without a quote or a
+ * backslash are skipped a span at a time. */
 static int
 check_strings(struct state_parser *p, const unsigned char *d, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = d[i];
+	size_t i = 0;
+
+	while (i < len) {
+		size_t j;
 
 		if (!p->in_string) {
-			if (c == '"') {
-				p->in_string = true;
-				p->string_len = 0;
-			}
+			const unsigned char *q = memchr(d + i, '"', len - i);
+
+			if (q == NULL)
+				break;
+			i = (size_t)(q - d) + 1;
+			p->in_string = true;
+			p->string_len = 0;
 			continue;
 		}
 		if (p->escaped) {
 			p->escaped = false;
-		} else if (c == '\\') {
-			p->escaped = true;
-		} else if (c == '"') {
-			p->in_string = false;
-			continue; /* the closing quote is not content */
+			if (++p->string_len > MAX_STRING_BYTES)
+				return string_too_long(p, i);
+			i++;
+			continue;
 		}
-		if (++p->string_len > MAX_STRING_BYTES) {
-			snprintf(p->error, sizeof p->error,
-			    "a JSON string "
-			    "longer than %u bytes at byte %zu",
-			    MAX_STRING_BYTES, p->offset + i);
-			p->failed = true;
-			return -1;
+		for (j = i; j < len && d[j] != '"' && d[j] != '\\'; j++)
+			;
+		if (p->string_len + (j - i) > MAX_STRING_BYTES)
+			return string_too_long(p,
+			    i + (MAX_STRING_BYTES - p->string_len));
+		p->string_len += j - i;
+		if (j == len)
+			break;
+		i = j + 1;
+		if (d[j] == '"') {
+			p->in_string = false; /* the quote is not content */
+			continue;
 		}
+		p->escaped = true;
+		if (++p->string_len > MAX_STRING_BYTES)
+			return string_too_long(p, j);
 	}
 	p->offset += len;
 	return 0;

@@ -11,6 +11,16 @@
 #define HUGE_SIZE ((uintptr_t)2 << 20)
 
 void
+hugepage_hint(void *p, size_t n)
+{
+	uintptr_t lo = ((uintptr_t)p + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
+	uintptr_t hi = ((uintptr_t)p + n) & ~(HUGE_SIZE - 1);
+
+	if (p != NULL && hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+}
+
+void
 hugepage_advise(void *p, size_t n)
 {
 	uintptr_t lo = ((uintptr_t)p + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);

@@ -11,6 +11,11 @@
 
 #include <stddef.h>
 
+/** Asks for huge pages for the whole 2 MiB pages inside [p, p + n) as
+ *  they are first touched (a table about to be filled at random).  A
+ *  hint only. */
+void hugepage_hint(void *p, size_t n);
+
 /** Moves the whole 2 MiB pages inside [p, p + n) to huge pages now and
  *  keeps them there; the partial pages at the ends stay as they are, so
  *  the resident size does not grow.  Best effort: older kernels and a

@@ -59,12 +59,41 @@ test_hostile(void **state)
 	free(big);
 }
 
+/* The reusable hasher gives taskhash's result for every length around
+ * SHA-1's block and padding edges (55, 56, 63, 64, 119, 120, 127, 128
+ * bytes), id after id through one context, and for the spec's ids. */
+static void
+test_hasher_matches(void **state)
+{
+	struct taskhasher *h = taskhasher_new();
+	unsigned char id[300];
+	char out[TASKHASH_LEN + 1], want[TASKHASH_LEN + 1];
+
+	(void)state;
+	assert_non_null(h);
+	for (size_t i = 0; i < sizeof id; i++)
+		id[i] = (unsigned char)(i * 37 + 11);
+	for (size_t len = 0; len <= sizeof id; len++) {
+		assert_true(taskhash((const char *)id, len, want));
+		assert_true(taskhasher_hash(h, (const char *)id, len, out));
+		assert_string_equal(out, want);
+	}
+	assert_true(taskhasher_hash(h,
+	    "chronos.49b91a9a-3dda-11e4-a088-c20493233aa5", 44, out));
+	assert_string_equal(out, "rx8q6");
+	assert_true(taskhasher_hash(h, NULL, 0, out));
+	assert_string_equal(out, "5eh48");
+	taskhasher_free(h);
+	taskhasher_free(NULL);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spec_table),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_hasher_matches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
