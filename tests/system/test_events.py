@@ -975,9 +975,20 @@ def random_walk(c, m, steps, rng, sleep_max=0.02, names=None, di=0.0,
         m.set_state(c.state)
         time.sleep(rng.random() * sleep_max)
         if before is not None:
+            # The change's first event, then its last: one change can be
+            # several records (a kill of every task of an app, an agent
+            # with its tasks), and the next state written while the master
+            # still streams them is diffed together with states it never
+            # streamed (seed 841145: a poll then saw tasks whose start and
+            # end were both lost in one merged diff).
             t_end = time.monotonic() + 2.0
             while len(m.events()) <= before and time.monotonic() < t_end:
                 time.sleep(0.005)
+            seen, quiet_since = len(m.events()), time.monotonic()
+            while time.monotonic() - quiet_since < 0.15 and time.monotonic() < t_end:
+                time.sleep(0.01)
+                if len(m.events()) != seen:
+                    seen, quiet_since = len(m.events()), time.monotonic()
 
 
 def walk_seed():
