@@ -467,19 +467,13 @@ dns_query_hash(const uint8_t *pkt, size_t len, uint32_t *h)
 {
 	uint8_t name[WIRE_MAX_NAME];
 	char text[DNAME_MAX_TEXT];
-	size_t i = WIRE_HEADER_SIZE, n;
+	size_t pos = WIRE_HEADER_SIZE, wlen, n;
 
-	/* Only the plain shape (one question, no pointer); anything else is
-	 * simply not warmed. */
-	if (len <= WIRE_HEADER_SIZE || wire_read_u16(pkt + 4) != 1)
+	/* One question, read as the parser reads it; anything else is simply
+	 * not warmed. */
+	if (len <= WIRE_HEADER_SIZE || wire_read_u16(pkt + 4) != 1 ||
+	    dname_parse(pkt, len, &pos, name, &wlen) < 0)
 		return false;
-	while (pkt[i] != 0) {
-		if (pkt[i] > WIRE_MAX_LABEL || i + pkt[i] + 1 >= len ||
-		    i + pkt[i] + 2 - WIRE_HEADER_SIZE > WIRE_MAX_NAME)
-			return false;
-		i += (size_t)pkt[i] + 1;
-	}
-	memcpy(name, pkt + WIRE_HEADER_SIZE, i + 1 - WIRE_HEADER_SIZE);
 	n = dname_to_text(name, text, true);
 	/* lookup_key removes ".*": such names are not warmed. */
 	if (memchr(text, '*', n) != NULL)

@@ -1,6 +1,7 @@
 /* hugepage.c -- see hugepage.h. */
 #include "util/hugepage.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
 
@@ -10,26 +11,40 @@
 
 #define HUGE_SIZE ((uintptr_t)2 << 20)
 
+/* The whole 2 MiB pages inside [p, p + n): false when there is none. */
+static bool
+inner_range(void *p, size_t n, void **lo, size_t *len)
+{
+	uintptr_t a = ((uintptr_t)p + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
+	uintptr_t b = ((uintptr_t)p + n) & ~(HUGE_SIZE - 1);
+
+	if (p == NULL || b <= a)
+		return false;
+	*lo = (void *)a;
+	*len = b - a;
+	return true;
+}
+
 void
 hugepage_hint(void *p, size_t n)
 {
-	uintptr_t lo = ((uintptr_t)p + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
-	uintptr_t hi = ((uintptr_t)p + n) & ~(HUGE_SIZE - 1);
+	void *lo;
+	size_t len;
 
-	if (p != NULL && hi > lo)
-		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+	if (inner_range(p, n, &lo, &len))
+		(void)madvise(lo, len, MADV_HUGEPAGE);
 }
 
 void
 hugepage_advise(void *p, size_t n)
 {
-	uintptr_t lo = ((uintptr_t)p + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
-	uintptr_t hi = ((uintptr_t)p + n) & ~(HUGE_SIZE - 1);
+	void *lo;
+	size_t len;
 
-	if (p == NULL || hi <= lo)
+	if (!inner_range(p, n, &lo, &len))
 		return;
 	/* MADV_HUGEPAGE keeps khugepaged from splitting them again and lets
 	 * it finish what MADV_COLLAPSE could not (no free huge page now). */
-	(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-	(void)madvise((void *)lo, hi - lo, MADV_COLLAPSE);
+	(void)madvise(lo, len, MADV_HUGEPAGE);
+	(void)madvise(lo, len, MADV_COLLAPSE);
 }
