@@ -213,6 +213,8 @@ sum_at(size_t off)
 #define OFF_RESPONSES(r) \
 	(offsetof(struct metrics_block, responses) + \
 	    (size_t)(r) * sizeof(uint64_t))
+#define OFF_RRL(a) \
+	(offsetof(struct metrics_block, rrl) + (size_t)(a) * sizeof(uint64_t))
 #define OFF_DURATION(p) \
 	(offsetof(struct metrics_block, duration) + \
 	    (size_t)(p) * sizeof(struct metrics_histogram))
@@ -256,6 +258,8 @@ static const char *const rcode_names[METRICS_RCODES] = { "NOERROR", "FORMERR",
 	"SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
 	"NXRRSET", "NOTAUTH", "NOTZONE", "RCODE11", "RCODE12", "RCODE13",
 	"RCODE14", "RCODE15", "OTHER" };
+static const char *const rrl_names[METRICS_RRL_COUNT] = { "dropped",
+	"slipped" };
 static const char *const path_names[METRICS_PATH_COUNT] = { "authoritative",
 	"forwarded" };
 static const char *const fwd_fail_names[FWD_FAIL_COUNT] = { "timeout",
@@ -309,6 +313,12 @@ render_dns(struct buf *out)
 			    "%llu\n",
 			    rcode_names[r], (unsigned long long)v);
 	}
+	family(out, "mesos_dns_rrl_limited_total", "counter",
+	    "UDP responses over the RRLResponsesPerSecond rate of their "
+	    "source prefix: dropped, or slipped (sent empty with TC).");
+	for (int a = 0; a < METRICS_RRL_COUNT; a++)
+		buf_printf(out, "mesos_dns_rrl_limited_total{action=\"%s\"} %llu\n",
+		    rrl_names[a], (unsigned long long)sum_at(OFF_RRL(a)));
 	family(out, "mesos_dns_dns_request_duration_seconds", "histogram",
 	    "Time from receiving a query to sending its reply, by who "
 	    "answered it.");

@@ -67,6 +67,13 @@ enum metrics_fwd_failure {
 	FWD_FAIL_COUNT
 };
 
+/** What response rate limiting did with a response over its rate. */
+enum metrics_rrl {
+	METRICS_RRL_DROPPED, /**< not sent */
+	METRICS_RRL_SLIPPED, /**< sent as an empty reply with TC */
+	METRICS_RRL_COUNT
+};
+
 /** Results of a poll of the master. */
 enum metrics_refresh {
 	REFRESH_OK,
@@ -116,6 +123,7 @@ struct metrics_upstream {
 struct metrics_block {
 	_Alignas(64) _Atomic uint64_t requests[METRICS_PROTO_COUNT][MQ_COUNT];
 	_Atomic uint64_t responses[METRICS_RCODES];
+	_Atomic uint64_t rrl[METRICS_RRL_COUNT];
 	struct metrics_histogram duration[METRICS_PATH_COUNT];
 	struct metrics_upstream up[METRICS_MAX_UPSTREAMS + 1];
 	char pad[64]; /* the next block's first line is never shared */
@@ -196,6 +204,13 @@ metrics_response(struct metrics_block *b, const uint8_t *reply, size_t len)
 	metrics_add(&b->responses[rcode], 1);
 }
 
+/** One response over the RRL rate, dropped or slipped. */
+static inline void
+metrics_rrl(struct metrics_block *b, enum metrics_rrl what)
+{
+	metrics_add(&b->rrl[what], 1);
+}
+
 /** Adds n observations of us microseconds to a histogram. */
 static inline void
 metrics_observe(struct metrics_histogram *h, int64_t us, uint64_t n)
@@ -258,6 +273,11 @@ static inline void
 metrics_response(struct metrics_block *b, const uint8_t *reply, size_t len)
 {
 	(void)b, (void)reply, (void)len;
+}
+static inline void
+metrics_rrl(struct metrics_block *b, enum metrics_rrl what)
+{
+	(void)b, (void)what;
 }
 static inline void
 metrics_duration(struct metrics_block *b, enum metrics_path path, int64_t us,

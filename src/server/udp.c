@@ -168,9 +168,12 @@ udp_main(void *arg)
 			    (r == HANDLE_FORWARD ||
 				(r == HANDLE_REPLY && outlen > 0)))
 				act = rrl_check(w->rrl, &w->peers[i], now);
-			if (act == RRL_DROP)
+			if (act == RRL_DROP) {
+				metrics_rrl(mb, METRICS_RRL_DROPPED);
 				continue;
+			}
 			if (act == RRL_SLIP) {
+				metrics_rrl(mb, METRICS_RRL_SLIPPED);
 				outlen = slip_reply(&w->actx->query,
 				    (uint16_t)w->actx->cfg->edns0_max_udp_size,
 				    reply, r == HANDLE_REPLY ? outlen : 0,

@@ -20,6 +20,18 @@ import harness
 BURST = 200
 
 
+def rrl_counts(d):
+    """{action: value} of mesos_dns_rrl_limited_total in a scrape."""
+    status, _, body = d.get("/metrics")
+    assert status == 200
+    out = {}
+    for line in body.decode().splitlines():
+        if line.startswith("mesos_dns_rrl_limited_total{"):
+            series, value = line.rsplit(" ", 1)
+            out[series.split('"')[1]] = int(float(value))
+    return out
+
+
 def udp_burst(d, n=BURST, source="127.0.0.1", name="web.marathon.mesos."):
     """Sends n queries from one socket as fast as it can; returns
     (full answers, truncated replies, seconds the sending took)."""
@@ -50,6 +62,7 @@ def test_rrl_off_by_default_answers_all(daemon):
     full, truncated, _ = udp_burst(daemon)
     assert len(full) == BURST and not truncated
     assert all(harness.rrset_values(r) == {"10.0.0.3"} for r in full)
+    assert rrl_counts(daemon) == {"dropped": 0, "slipped": 0}
 
 
 def test_rrl_limits_a_burst_and_slips(daemon_factory, master):
@@ -67,6 +80,11 @@ def test_rrl_limits_a_burst_and_slips(daemon_factory, master):
         assert r.rcode() == dns.rcode.NOERROR
         assert r.flags & dns.flags.QR and r.flags & dns.flags.AA
         assert not r.answer and str(r.question[0].name) == "web.marathon.mesos."
+    # The operator sees what was limited: every response over the rate is
+    # counted once, as dropped or as slipped.
+    counts = rrl_counts(d)
+    assert counts["slipped"] == len(truncated), counts
+    assert counts["dropped"] + counts["slipped"] == dropped, (counts, dropped)
     # Over TCP, and from another /24, answers are not limited.
     assert harness.rrset_values(d.dns("web.marathon.mesos.", tcp=True)) == {"10.0.0.3"}
     full2, truncated2, took2 = udp_burst(d, n=10, source="127.0.1.1")
@@ -83,3 +101,4 @@ def test_rrl_slip_zero_drops_silently(daemon_factory, master):
     full, truncated, took = udp_burst(d, n=50)
     assert 5 <= len(full) <= 5 + 5 * took + 5, (len(full), took)
     assert not truncated
+    assert rrl_counts(d) == {"dropped": 50 - len(full), "slipped": 0}
