@@ -317,7 +317,8 @@ render_dns(struct buf *out)
 	    "UDP responses over the RRLResponsesPerSecond rate of their "
 	    "source prefix: dropped, or slipped (sent empty with TC).");
 	for (int a = 0; a < METRICS_RRL_COUNT; a++)
-		buf_printf(out, "mesos_dns_rrl_limited_total{action=\"%s\"} %llu\n",
+		buf_printf(out,
+		    "mesos_dns_rrl_limited_total{action=\"%s\"} %llu\n",
 		    rrl_names[a], (unsigned long long)sum_at(OFF_RRL(a)));
 	family(out, "mesos_dns_dns_request_duration_seconds", "histogram",
 	    "Time from receiving a query to sending its reply, by who "
