@@ -490,77 +490,119 @@ est_longest(struct estimator *e, const uint8_t *name)
 	return -1;
 }
 
-/* The estimate, exact up to stop; above it, some value over stop: every
- * record adds at least 12 (its owner's text length + 11, less at most
- * that text length for a compressed suffix), so once past stop the rest
- * cannot bring it back, and a truncation needs only the records that fit. */
-static size_t
-estimate(struct msg_ctx *m, size_t n_answers, size_t n_additional, size_t stop)
+/* Adds one record to the running estimate l (and its names to the
+ * dictionary).  Every record adds at least 12: its owner's text length +
+ * 11, less at most that text length for a compressed suffix. */
+static void
+est_record(struct estimator *e, const struct msg_rr *rr, size_t *l)
 {
-	struct estimator e = { .m = m };
+	long x = (long)text_len(rr->owner) + 1 + 10, k, k2;
+
+	switch (rr->type) {
+	case TYPE_A:
+		x += 4;
+		break;
+	case TYPE_AAAA:
+		x += 16;
+		break;
+	case TYPE_SRV:
+		x += 6 + (long)text_len(rr->u.srv.target) + 1;
+		break;
+	case TYPE_NS:
+	case TYPE_PTR:
+		x += (long)text_len(rr->u.ns) + 1;
+		break;
+	case TYPE_SOA:
+		x += (long)text_len(rr->u.soa.mname) + 1 +
+		    (long)text_len(rr->u.soa.rname) + 1 + 20;
+		break;
+	default:
+		break;
+	}
+	if ((k = est_longest(e, rr->owner)) >= 0)
+		x += 1 - k;
+	est_register(e, rr->owner, *l);
+	if ((rr->type == TYPE_NS || rr->type == TYPE_PTR) &&
+	    (k = est_longest(e, rr->u.ns)) >= 0)
+		x += 1 - k;
+	if (rr->type == TYPE_SOA && (k = est_longest(e, rr->u.soa.mname)) >= 0 &&
+	    (k2 = est_longest(e, rr->u.soa.rname)) >= 0)
+		x += 1 - (k + k2);
+	*l += (size_t)x;
+	if (rr->type == TYPE_SRV)
+		est_register(e, rr->u.srv.target, *l);
+	else if (rr->type == TYPE_NS || rr->type == TYPE_PTR)
+		est_register(e, rr->u.ns, *l);
+	else if (rr->type == TYPE_SOA) {
+		est_register(e, rr->u.soa.mname, *l);
+		est_register(e, rr->u.soa.rname, *l);
+	}
+}
+
+/* The header and the question, to start an estimate. */
+static size_t
+est_start(struct estimator *e)
+{
+	struct msg_ctx *m = e->m;
 	size_t l = WIRE_HEADER_SIZE;
 
 	comp_reset(m);
 	if (m->has_question) {
-		est_register(&e, m->qname, l);
+		est_register(e, m->qname, l);
 		l += text_len(m->qname) + 1 + 4;
-		if (l > stop)
-			return l;
 	}
-	for (int s = 0; s < SEC_COUNT; s++) {
+	return l;
+}
+
+/* The estimate, exact up to stop; above it, some value over stop: as
+ * every record adds to it, once past stop the rest cannot bring it back,
+ * and a truncation needs only the records that fit. */
+static size_t
+estimate(struct msg_ctx *m, size_t n_answers, size_t n_additional, size_t stop)
+{
+	struct estimator e = { .m = m };
+	size_t l = est_start(&e);
+
+	for (int s = 0; s < SEC_COUNT && l <= stop; s++) {
 		size_t count = s == SEC_ANSWER ? n_answers :
 		    s == SEC_ADDITIONAL	       ? n_additional :
 						 m->n[s];
 
-		for (size_t i = 0; i < count; i++) {
-			const struct msg_rr *rr = &m->rrs[s][i];
-			long x = (long)text_len(rr->owner) + 1 + 10, k, k2;
-
-			switch (rr->type) {
-			case TYPE_A:
-				x += 4;
-				break;
-			case TYPE_AAAA:
-				x += 16;
-				break;
-			case TYPE_SRV:
-				x += 6 + (long)text_len(rr->u.srv.target) + 1;
-				break;
-			case TYPE_NS:
-			case TYPE_PTR:
-				x += (long)text_len(rr->u.ns) + 1;
-				break;
-			case TYPE_SOA:
-				x += (long)text_len(rr->u.soa.mname) + 1 +
-				    (long)text_len(rr->u.soa.rname) + 1 + 20;
-				break;
-			default:
-				break;
-			}
-			if ((k = est_longest(&e, rr->owner)) >= 0)
-				x += 1 - k;
-			est_register(&e, rr->owner, l);
-			if ((rr->type == TYPE_NS || rr->type == TYPE_PTR) &&
-			    (k = est_longest(&e, rr->u.ns)) >= 0)
-				x += 1 - k;
-			if (rr->type == TYPE_SOA &&
-			    (k = est_longest(&e, rr->u.soa.mname)) >= 0 &&
-			    (k2 = est_longest(&e, rr->u.soa.rname)) >= 0)
-				x += 1 - (k + k2);
-			l += (size_t)x;
-			if (l > stop)
-				return l;
-			if (rr->type == TYPE_SRV)
-				est_register(&e, rr->u.srv.target, l);
-			else if (rr->type == TYPE_NS || rr->type == TYPE_PTR)
-				est_register(&e, rr->u.ns, l);
-			else if (rr->type == TYPE_SOA) {
-				est_register(&e, rr->u.soa.mname, l);
-				est_register(&e, rr->u.soa.rname, l);
-			}
-		}
+		for (size_t i = 0; i < count && l <= stop; i++)
+			est_record(&e, &m->rrs[s][i], &l);
 	}
 	return l;
+}
+
+/* How many answers the original's binary search keeps (the most whose
+ * estimate is under max; at least none), in one pass over the answers,
+ * when what follows them adds the same whatever they are: no authority
+ * records and only OPTs in the additional section (a root owner is never
+ * compressed: 12 each).  SIZE_MAX when that does not hold. */
+static size_t
+estimate_fit(struct msg_ctx *m, size_t max)
+{
+	struct estimator e = { .m = m };
+	size_t tail = 0, l;
+
+	if (m->n[SEC_AUTHORITY] != 0)
+		return SIZE_MAX;
+	for (size_t k = 0; k < m->n[SEC_ADDITIONAL]; k++) {
+		const struct msg_rr *rr = &m->rrs[SEC_ADDITIONAL][k];
+
+		if (rr->type != TYPE_OPT || rr->owner[0] != 0)
+			return SIZE_MAX;
+		tail += 12;
+	}
+	/* The estimate grows with every answer: the first that brings it to
+	 * max is where the search ends. */
+	l = est_start(&e);
+	for (size_t i = 0; i < m->n[SEC_ANSWER]; i++) {
+		est_record(&e, &m->rrs[SEC_ANSWER][i], &l);
+		if (l + tail >= max)
+			return i;
+	}
+	return m->n[SEC_ANSWER];
 }
 
 size_t
@@ -592,6 +634,10 @@ msg_truncate(struct msg_ctx *m, size_t max, bool set_tc, bool keep_opt)
 				m->rrs[SEC_ADDITIONAL][kept++] =
 				    m->rrs[SEC_ADDITIONAL][k];
 		m->n[SEC_ADDITIONAL] = kept;
+	}
+	if ((i = estimate_fit(m, max)) != SIZE_MAX) {
+		m->n[SEC_ANSWER] = i;
+		return;
 	}
 	if (estimate(m, total, m->n[SEC_ADDITIONAL], max) < max)
 		return;

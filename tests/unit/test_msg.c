@@ -763,6 +763,75 @@ test_finish_shortcut_agrees_with_estimate(void **state)
 	assert_true(seen_tc > 100 && seen_fit > 100);
 }
 
+/* An SRV answer of n records (targets from finish_owners), shape bit 4
+ * adding an A per target in the additional section, bit 1 a SOA in the
+ * authority section, bit 2 an OPT. */
+static void
+srv_fill(struct msg_ctx *m, size_t n, int shape)
+{
+	msg_begin(m, 7, WIRE_QR, W(N_SRVQ), TYPE_SRV, CLASS_IN);
+	for (size_t i = 0; i < n; i++)
+		add_srv(m, N_SRVQ, finish_owners[i % FINISH_OWNERS],
+		    (uint16_t)(1000 + i));
+	if (shape & 4)
+		for (size_t i = 0; i < n; i++)
+			add_a(m, SEC_ADDITIONAL,
+			    finish_owners[i % FINISH_OWNERS], (uint32_t)i);
+	if (shape & 1)
+		add_soa(m, N_SRVQ);
+	if (shape & 2)
+		add_opt(m, 1232);
+}
+
+/* msg_truncate keeps the answers the original's rule keeps (§5: the
+ * additional section first, then the most answers whose estimate is under
+ * the limit, found by Go's sort.Search, at least none), computed here from
+ * msg_estimate alone, at every limit around every count's estimate; with
+ * and without additional A records, SOA and OPT (the one-pass count and
+ * the search must agree). */
+static void
+test_truncate_keeps_what_the_search_keeps(void **state)
+{
+	struct msg_ctx *m = new_ctx();
+	size_t est[41];
+	int checked = 0, cut = 0;
+
+	(void)state;
+	for (int shape = 0; shape < 8; shape++)
+		for (size_t n = 1; n <= 40; n++) {
+			int lean = shape & 3; /* without the additional A's */
+			size_t full;
+
+			for (size_t c = 0; c <= n; c++) {
+				srv_fill(m, c, lean);
+				est[c] = msg_estimate(m);
+			}
+			srv_fill(m, n, shape);
+			full = msg_estimate(m);
+			for (size_t c = 0; c <= n + 1; c++)
+				for (size_t d = 0; d < 3; d++) {
+					size_t max = (c <= n ? est[c] : full) +
+					    d - 1;
+					size_t want = n;
+
+					if (full > max && est[n] >= max)
+						for (want = n - 1;
+						     want > 0 && est[want] >= max;
+						     want--)
+							;
+					srv_fill(m, n, shape);
+					msg_truncate(m, max, true, true);
+					assert_int_equal(m->n[SEC_ANSWER], want);
+					assert_int_equal(
+					    (m->flags & WIRE_TC) != 0, full > max);
+					checked++;
+					cut += want < n;
+				}
+		}
+	assert_true(checked > 10000 && cut > 1000);
+	free(m);
+}
+
 static void
 test_estimate_escapes_and_opt(void **state)
 {
@@ -1308,6 +1377,7 @@ main(void)
 		cmocka_unit_test(test_error_reply),
 		cmocka_unit_test(test_shuffle),
 		cmocka_unit_test(test_finish_shortcut_agrees_with_estimate),
+		cmocka_unit_test(test_truncate_keeps_what_the_search_keeps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
