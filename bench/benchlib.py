@@ -277,6 +277,30 @@ def wait_for(pred, timeout, step=0.05, what="condition"):
         time.sleep(step)
 
 
+def start_soak_master(procs, state, work, name, every=1.0, cpu=None, nice=None):
+    """bench/soak_master.py serving state, one task change every `every`
+    seconds; returns (process, its port, the path of its status file)
+    once it listens.  Files in work are named after name."""
+    portfile = os.path.join(work, name + ".port")
+    status = os.path.join(work, name + ".json")
+    argv = ([] if nice is None else ["nice", "-n", str(nice)]) + [
+        PYTHON, os.path.join(os.path.dirname(os.path.abspath(__file__)), "soak_master.py"),
+        "--state", state, "--port-file", portfile, "--status", status,
+        "--every", str(every)]
+    master = procs.start(argv, cpu=cpu, log_path=os.path.join(work, name + ".log"))
+
+    def port():
+        if master.poll() is not None:
+            raise RuntimeError("soak_master exited (%s), see %s.log" % (
+                master.returncode, os.path.join(work, name)))
+        try:
+            with open(portfile) as f:
+                return int(f.read())
+        except (OSError, ValueError):
+            return None
+    return master, wait_for(port, 120, what="soak_master"), status
+
+
 # ---------------------------------------------------------------- builds
 
 def build_tools(workdir, extra=()):
