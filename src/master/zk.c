@@ -135,10 +135,10 @@ zk_master_info_json(const char *data, size_t len, char *addr, size_t addrlen,
 	free(text);
 	if (!YAJL_IS_OBJECT(root))
 		goto out;
-	v = json_get(root, "id");
+	v = json_get_go(root, "id");
 	snprintf(id, idlen, "%s", YAJL_IS_STRING(v) ? v->u.string : "");
-	if ((a = json_get(root, "address")) != NULL && YAJL_IS_OBJECT(a)) {
-		yajl_val aip = json_get(a, "ip"), aport = json_get(a, "port");
+	if ((a = json_get_go(root, "address")) != NULL && YAJL_IS_OBJECT(a)) {
+		yajl_val aip = json_get_go(a, "ip"), aport = json_get_go(a, "port");
 
 		/* No host name is longer (and "host:port" must fit). */
 		if (!YAJL_IS_STRING(aip) || strlen(aip->u.string) > 255)
@@ -150,7 +150,7 @@ zk_master_info_json(const char *data, size_t len, char *addr, size_t addrlen,
 		goto out;
 	}
 	/* Legacy: a uint32 in host (little-endian) order. */
-	v = json_get(root, "ip");
+	v = json_get_go(root, "ip");
 	if (!YAJL_IS_INTEGER(v))
 		goto out;
 	{
@@ -159,7 +159,7 @@ zk_master_info_json(const char *data, size_t len, char *addr, size_t addrlen,
 		snprintf(ip, sizeof ip, "%u.%u.%u.%u", x & 0xff,
 		    (x >> 8) & 0xff, (x >> 16) & 0xff, x >> 24);
 	}
-	v = json_get(root, "port");
+	v = json_get_go(root, "port");
 	if (YAJL_IS_INTEGER(v))
 		port = (long)v->u.number.i;
 	hostport_join(addr, addrlen, ip, port);

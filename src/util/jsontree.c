@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/jsonkey.h"
+
 size_t
 json_depth(const char *s, size_t len, size_t limit)
 {
@@ -50,6 +52,17 @@ json_get(yajl_val obj, const char *key)
 		return NULL;
 	for (size_t i = 0; i < obj->u.object.len; i++)
 		if (strcmp(obj->u.object.keys[i], key) == 0)
+			return obj->u.object.values[i];
+	return NULL;
+}
+
+yajl_val
+json_get_go(yajl_val obj, const char *field)
+{
+	if (!YAJL_IS_OBJECT(obj))
+		return NULL;
+	for (size_t i = obj->u.object.len; i-- > 0;)
+		if (json_key_is(obj->u.object.keys[i], field))
 			return obj->u.object.values[i];
 	return NULL;
 }

@@ -25,6 +25,12 @@ yajl_val json_parse(const char *text, char *err, size_t errlen);
  *  lacks the key. */
 yajl_val json_get(yajl_val obj, const char *key);
 
+/** The value Go's encoding/json would decode into the field named field
+ *  (ASCII): the last key equal to it under Go's case folding
+ *  (util/jsonkey.h), as a later duplicate overwrites an earlier one;
+ *  for documents the original decoded (json.info znodes). */
+yajl_val json_get_go(yajl_val obj, const char *field);
+
 /** The string value of key; NULL when absent or not a string. */
 const char *json_str(yajl_val obj, const char *key);
 

@@ -237,6 +237,21 @@ def test_protobuf_master_info(zk, mesos, master_factory, daemon_factory, kind):
     assert a_records(d, "master0.mesos.") == ["127.0.0.2"]
 
 
+def test_json_info_keys_as_go_reads_them(zk, mesos, master_factory, daemon_factory):
+    """The original decodes a json.info znode with Go's encoding/json: keys
+    in any case, and of duplicate keys the last one counts (Mesos itself
+    writes lower case, once)."""
+    m = start_tagged_master(master_factory, "127.0.0.2", "folded")
+    data = ('{"Address":{"IP":"127.0.0.9","Port":1},"ID":"m",'
+            '"ADDRESS":{"Ip":"%s","PORT":%d}}' % (m.host, m.port)).encode()
+    node = mesos.register(m.host, m.port, data=data)
+    assert node.startswith("json.info_")
+    d = daemon_factory(config=zk_config(zk, mesos.path))
+    wait_serves(d, m)
+    assert a_records(d, "master0.mesos.") == ["127.0.0.2"]
+    assert a_records(d, "leader.mesos.") == ["127.0.0.2"]
+
+
 def test_json_info_preferred_over_protobuf(zk, mesos, master_factory, daemon_factory):
     """A json.info_ znode wins over an info_ znode with a lower number."""
     pb = start_tagged_master(master_factory, "127.0.0.2", "pbmaster")

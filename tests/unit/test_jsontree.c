@@ -1,6 +1,7 @@
 /* test_jsontree.c -- the nesting-depth check in front of every yajl tree
  * parse: deep documents are refused before yajl builds (and recursively
- * frees) a tree, brackets inside strings do not count. */
+ * frees) a tree, brackets inside strings do not count; key look-ups, exact
+ * and as Go's encoding/json matches them. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -75,6 +76,34 @@ test_parse_limit_is_64(void **state)
 	assert_string_not_equal(err, "nesting deeper than 64");
 }
 
+/* A json.info znode as Go's encoding/json reads it (the original decodes
+ * MasterInfo so): keys under case folding, ſ (U+017F) as s, the last of
+ * duplicate keys; exact keys for the operator API's own look-ups. */
+static void
+test_get_go_folds_and_takes_the_last(void **state)
+{
+	yajl_val root, a;
+
+	(void)state;
+	root = json_parse("{\"ID\":\"first\",\"AddreSS\":{\"Ip\":\"10.0.0.1\","
+			  "\"PORT\":5051},\"iD\":\"last\",\"ip\":1,\"IP\":2}",
+	    NULL, 0);
+	assert_non_null(root);
+	assert_string_equal(json_get_go(root, "id")->u.string, "last");
+	a = json_get_go(root, "address");
+	assert_true(YAJL_IS_OBJECT(a));
+	assert_string_equal(json_get_go(a, "ip")->u.string, "10.0.0.1");
+	assert_int_equal(json_get_go(a, "port")->u.number.i, 5051);
+	assert_int_equal(json_get_go(root, "ip")->u.number.i, 2);
+	assert_null(json_get_go(root, "hostname"));
+	assert_null(json_get(root, "id"));
+	yajl_tree_free(root);
+	root = json_parse("{\"addre\xc5\xbf\xc5\xbf\":{}}", NULL, 0);
+	assert_non_null(json_get_go(root, "address"));
+	assert_null(json_get_go(root, "addre"));
+	yajl_tree_free(root);
+}
+
 int
 main(void)
 {
@@ -83,6 +112,7 @@ main(void)
 		cmocka_unit_test(test_depth_ignores_strings),
 		cmocka_unit_test(test_parse_refuses_deep),
 		cmocka_unit_test(test_parse_limit_is_64),
+		cmocka_unit_test(test_get_go_folds_and_takes_the_last),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
