@@ -138,7 +138,8 @@ zk_master_info_json(const char *data, size_t len, char *addr, size_t addrlen,
 	v = json_get_go(root, "id");
 	snprintf(id, idlen, "%s", YAJL_IS_STRING(v) ? v->u.string : "");
 	if ((a = json_get_go(root, "address")) != NULL && YAJL_IS_OBJECT(a)) {
-		yajl_val aip = json_get_go(a, "ip"), aport = json_get_go(a, "port");
+		yajl_val aip = json_get_go(a, "ip"),
+			 aport = json_get_go(a, "port");
 
 		/* No host name is longer (and "host:port" must fit). */
 		if (!YAJL_IS_STRING(aip) || strlen(aip->u.string) > 255)
