@@ -810,20 +810,22 @@ test_truncate_keeps_what_the_search_keeps(void **state)
 			full = msg_estimate(m);
 			for (size_t c = 0; c <= n + 1; c++)
 				for (size_t d = 0; d < 3; d++) {
-					size_t max = (c <= n ? est[c] : full) +
-					    d - 1;
+					size_t max =
+					    (c <= n ? est[c] : full) + d - 1;
 					size_t want = n;
 
 					if (full > max && est[n] >= max)
-						for (want = n - 1;
-						     want > 0 && est[want] >= max;
+						for (want = n - 1; want > 0 &&
+						     est[want] >= max;
 						     want--)
 							;
 					srv_fill(m, n, shape);
 					msg_truncate(m, max, true, true);
-					assert_int_equal(m->n[SEC_ANSWER], want);
-					assert_int_equal(
-					    (m->flags & WIRE_TC) != 0, full > max);
+					assert_int_equal(m->n[SEC_ANSWER],
+					    want);
+					assert_int_equal((m->flags & WIRE_TC) !=
+						0,
+					    full > max);
 					checked++;
 					cut += want < n;
 				}
