@@ -525,7 +525,8 @@ est_record(struct estimator *e, const struct msg_rr *rr, size_t *l)
 	if ((rr->type == TYPE_NS || rr->type == TYPE_PTR) &&
 	    (k = est_longest(e, rr->u.ns)) >= 0)
 		x += 1 - k;
-	if (rr->type == TYPE_SOA && (k = est_longest(e, rr->u.soa.mname)) >= 0 &&
+	if (rr->type == TYPE_SOA &&
+	    (k = est_longest(e, rr->u.soa.mname)) >= 0 &&
 	    (k2 = est_longest(e, rr->u.soa.rname)) >= 0)
 		x += 1 - (k + k2);
 	*l += (size_t)x;
