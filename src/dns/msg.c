@@ -578,8 +578,9 @@ estimate(struct msg_ctx *m, size_t n_answers, size_t n_additional, size_t stop)
 /* How many answers the original's binary search keeps (the most whose
  * estimate is under max; at least none), in one pass over the answers,
  * when what follows them adds the same whatever they are: no authority
- * records and only OPTs in the additional section (a root owner is never
- * compressed: 12 each).  SIZE_MAX when that does not hold. */
+ * records and only OPTs with the root owner in the additional section
+ * (the root has no suffix to compress or register).  SIZE_MAX when that
+ * does not hold. */
 static size_t
 estimate_fit(struct msg_ctx *m, size_t max)
 {
@@ -593,11 +594,12 @@ estimate_fit(struct msg_ctx *m, size_t max)
 
 		if (rr->type != TYPE_OPT || rr->owner[0] != 0)
 			return SIZE_MAX;
-		tail += 12;
 	}
+	l = est_start(&e);
+	for (size_t k = 0; k < m->n[SEC_ADDITIONAL]; k++)
+		est_record(&e, &m->rrs[SEC_ADDITIONAL][k], &tail);
 	/* The estimate grows with every answer: the first that brings it to
 	 * max is where the search ends. */
-	l = est_start(&e);
 	for (size_t i = 0; i < m->n[SEC_ANSWER]; i++) {
 		est_record(&e, &m->rrs[SEC_ANSWER][i], &l);
 		if (l + tail >= max)

@@ -1,6 +1,7 @@
-/* jsontree.h -- small look-ups in yajl trees (operator API events, the
- * MasterInfo of ZooKeeper, the IAM file): exact keys, as protobuf JSON
- * writes them. */
+/* jsontree.h -- small look-ups in yajl trees: exact keys, as protobuf
+ * JSON writes them (operator API events, which the original never read),
+ * or keys as Go's encoding/json matches them (the MasterInfo of
+ * ZooKeeper, which the original decoded). */
 #ifndef MDNS_JSONTREE_H
 #define MDNS_JSONTREE_H
 
