@@ -9,17 +9,13 @@
 #include "state/model.h"
 #include "util/hugepage.h"
 
-/* A value as inserted (12 bytes: a 100k-task cluster has 1.2M of them). */
-struct brec {
-	uint32_t node_kind; /* kind << 30 | node */
-	uint32_t val; /* IPv4 | v6 pool index | target node | pseudo offset */
-	int32_t port;
-};
+/* Values are stored per kind as they are inserted, in their final form
+ * (an AAAA's is its index in the v6 pool until the freeze), each with a
+ * link to the previous value of its name and kind: the freeze turns the
+ * links into each value's place and moves the values there, so no copy
+ * of the 1.2M values of a 100k-task cluster is held beside them. */
 
-#define REC_NODE(r) ((r)->node_kind & 0x3fffffffU)
-#define REC_KIND(r) ((r)->node_kind >> 30)
-
-/* A name with more values than this gets its values indexed in big_set;
+/* A name with more values of a kind than this gets them indexed in big;
  * smaller ones are checked by walking their own list. */
 #define SMALL_NODE 16
 
@@ -37,6 +33,23 @@ struct set {
 	uint32_t n;
 };
 
+/* A value of a name with many values: its name and kind << 30 | index. */
+struct big_ent {
+	uint32_t node;
+	uint32_t item; /* + 1; 0 is a free slot */
+};
+
+/* Values of the names with many, to find duplicates without walking. */
+struct bigset {
+	struct big_ent *slots;
+	uint32_t mask;
+	uint32_t n;
+};
+
+/* Values of one kind cannot reach this (task records keep the kind in
+ * the top two bits of a u32). */
+#define KIND_MAX_VALUES ((1U << 30) - 2)
+
 struct builder {
 	bool failed;
 	struct vec nodes;  /* struct snode */
@@ -44,16 +57,19 @@ struct builder {
 	struct set names;  /* SNAP_SLOT entries, by full-text hash */
 	struct vec hashes; /* u32 per node: its full-text hash (build only) */
 	struct set label_set; /* label offsets + 1, to share equal labels */
-	struct vec recs;      /* struct brec, insertion order */
-	struct vec rec_prev;  /* u32 per rec: previous rec of its node + 1 */
-	struct set big_set;   /* recs of names with many values */
-	struct vec v6;	      /* struct snap_ip6, interned */
+	/* Per kind: values in insertion order, and per value the previous
+	 * one of its name + 1 (during the build a node's first[k] is the
+	 * last of kind k + 1). */
+	struct vec vals[RK_COUNT];
+	struct vec links[RK_COUNT];
+	struct bigset big; /* values of names with many */
+	struct vec v6;	   /* struct snap_ip6, interned */
 	struct set v6_set;
 	struct vec pseudo; /* char: u16 length + bytes, interned */
 	struct set pseudo_set;
 	struct vec fws;	      /* struct snap_framework */
 	struct vec tasks;     /* struct snap_task */
-	struct vec task_recs; /* u32 brec index */
+	struct vec task_recs; /* u32 kind << 30 | index in vals[kind] */
 	bool in_task;
 	bool borrowed; /* enumeration strings live in an adopted arena */
 	struct arena *strings; /* enumeration names; becomes the snapshot's */
@@ -373,39 +389,101 @@ name_intern(struct builder *b, const char *text, size_t len)
 }
 
 static uint32_t
-rec_hash(const struct brec *r)
+rec_hash(uint32_t node, unsigned k, uint32_t val, int32_t port)
 {
-	return mix32(r->node_kind * 0x9e3779b1U ^ mix32(r->val) ^
-	    (uint32_t)r->port * 0x85ebca6bU);
+	return mix32(((uint32_t)k << 30 | node) * 0x9e3779b1U ^ mix32(val) ^
+	    (uint32_t)port * 0x85ebca6bU);
+}
+
+/* Value i of kind k as its (value, port); the port is an SRV's alone. */
+static void
+val_at(const struct builder *b, unsigned k, uint32_t i, uint32_t *val,
+    int32_t *port)
+{
+	if (k == RK_SRV) {
+		const struct snap_srv *v =
+		    (const struct snap_srv *)b->vals[k].p + i;
+
+		*val = v->target;
+		*port = v->port;
+	} else {
+		*val = ((const uint32_t *)b->vals[k].p)[i];
+		*port = 0;
+	}
+}
+
+static bool
+val_is(const struct builder *b, unsigned k, uint32_t i, uint32_t val,
+    int32_t port)
+{
+	uint32_t v;
+	int32_t p;
+
+	val_at(b, k, i, &v, &p);
+	return v == val && p == port;
 }
 
 static uint32_t
-rec_hash_of(const struct builder *b, uint32_t i)
+big_hash_of(const struct builder *b, const struct big_ent *e)
 {
-	return rec_hash((const struct brec *)b->recs.p + i);
+	unsigned k = (e->item - 1) >> 30;
+	uint32_t val;
+	int32_t port;
+
+	val_at(b, k, (e->item - 1) & 0x3fffffffU, &val, &port);
+	return rec_hash(e->node, k, val, port);
 }
 
+/* Adds value item (kind << 30 | index) of node to the big set, which is
+ * known not to hold it yet; the set stays at most half full. */
 static bool
-rec_same(const struct brec *a, const struct brec *b)
+big_add(struct builder *b, uint32_t node, uint32_t item)
 {
-	return a->node_kind == b->node_kind && a->val == b->val &&
-	    a->port == b->port;
-}
-
-/* Adds record i to big_set (its name is known not to hold it yet). */
-static bool
-big_add(struct builder *b, uint32_t i)
-{
+	struct big_ent e = { node, item + 1 };
 	uint32_t h;
 
-	if (!set_grow(b, &b->big_set, rec_hash_of))
-		return false;
-	h = rec_hash_of(b, i) & b->big_set.mask;
-	while (b->big_set.slots[h] != 0)
-		h = (h + 1) & b->big_set.mask;
-	b->big_set.slots[h] = i + 1;
-	b->big_set.n++;
+	if ((b->big.n + 1) * 2 > b->big.mask + 1) {
+		uint32_t cap = (b->big.mask + 1) * 2;
+		struct big_ent *slots = calloc(cap, sizeof *slots);
+
+		if (slots == NULL) {
+			b->failed = true;
+			return false;
+		}
+		for (uint32_t i = 0; i <= b->big.mask; i++) {
+			if (b->big.slots[i].item == 0)
+				continue;
+			h = big_hash_of(b, &b->big.slots[i]) & (cap - 1);
+			while (slots[h].item != 0)
+				h = (h + 1) & (cap - 1);
+			slots[h] = b->big.slots[i];
+		}
+		free(b->big.slots);
+		b->big.slots = slots;
+		b->big.mask = cap - 1;
+	}
+	h = big_hash_of(b, &e) & b->big.mask;
+	while (b->big.slots[h].item != 0)
+		h = (h + 1) & b->big.mask;
+	b->big.slots[h] = e;
+	b->big.n++;
 	return true;
+}
+
+static bool
+big_has(const struct builder *b, uint32_t node, unsigned k, uint32_t val,
+    int32_t port)
+{
+	uint32_t h = rec_hash(node, k, val, port) & b->big.mask;
+
+	for (; b->big.slots[h].item != 0; h = (h + 1) & b->big.mask) {
+		const struct big_ent *e = &b->big.slots[h];
+
+		if (e->node == node && (e->item - 1) >> 30 == k &&
+		    val_is(b, k, (e->item - 1) & 0x3fffffffU, val, port))
+			return true;
+	}
+	return false;
 }
 
 static void
@@ -426,7 +504,7 @@ note_owner(struct builder *b, uint32_t node)
 
 	if (*app == SNAP_MIXED || *app == b->cur_app)
 		return;
-	if (n->first[1] == 0) {
+	if ((n->first[0] | n->first[1] | n->first[2] | n->first[3]) == 0) {
 		/* The first value: the inserting app owns the name. */
 		*app = b->cur_app;
 		return;
@@ -436,56 +514,64 @@ note_owner(struct builder *b, uint32_t node)
 	*app = SNAP_MIXED;
 }
 
-/* The set insert of the original: false for duplicates.  During the
- * build a node's first[0] is the last record of the name (+1) and
- * first[1] how many it has; finish() resets them. */
+/* The set insert of the original: false for duplicates.  A name's values
+ * of a kind are found by walking their links while there are at most
+ * SMALL_NODE of them, in the big set beyond. */
 static bool
-rec_insert(struct builder *b, const struct brec *r)
+rec_insert(struct builder *b, uint32_t node, unsigned k, uint32_t val,
+    int32_t port)
 {
-	struct snode *node = node_at(b, REC_NODE(r));
-	const struct brec *recs = b->recs.p;
-	uint32_t idx, *prev;
-	struct brec *slot;
+	const uint32_t *links = b->links[k].p;
+	uint32_t i, steps = 0, idx, *link;
 
 	if (b->failed)
 		return false;
-	if (node->first[1] <= SMALL_NODE) {
-		for (uint32_t i = node->first[0]; i != 0;
-		     i = ((const uint32_t *)b->rec_prev.p)[i - 1])
-			if (rec_same(&recs[i - 1], r))
-				return false;
-	} else {
-		uint32_t h = rec_hash(r) & b->big_set.mask;
-
-		for (; b->big_set.slots[h] != 0; h = (h + 1) & b->big_set.mask)
-			if (rec_same(&recs[b->big_set.slots[h] - 1], r))
-				return false;
+	for (i = node_at(b, node)->first[k]; i != 0 && steps < SMALL_NODE;
+	     i = links[i - 1], steps++)
+		if (val_is(b, k, i - 1, val, port))
+			return false;
+	if (i != 0 && big_has(b, node, k, val, port))
+		return false;
+	idx = (uint32_t)b->vals[k].n;
+	if (idx >= KIND_MAX_VALUES) {
+		b->failed = true;
+		return false;
 	}
-	idx = (uint32_t)b->recs.n;
-	if ((slot = vec_push(b, &b->recs)) == NULL ||
-	    (prev = vec_push(b, &b->rec_prev)) == NULL)
+	if (k == RK_SRV) {
+		struct snap_srv *v = vec_push(b, &b->vals[k]);
+
+		if (v == NULL)
+			return false;
+		v->target = val;
+		v->port = port;
+	} else {
+		uint32_t *v = vec_push(b, &b->vals[k]);
+
+		if (v == NULL)
+			return false;
+		*v = val;
+	}
+	if ((link = vec_push(b, &b->links[k])) == NULL)
 		return false;
-	*slot = *r;
-	note_owner(b, REC_NODE(r));
-	node = node_at(b, REC_NODE(r));
-	*prev = node->first[0];
-	node->first[0] = idx + 1;
-	node->first[1]++;
-	if (node->first[1] == SMALL_NODE + 1) {
-		/* The name just became big: index all its records. */
-		for (uint32_t i = idx + 1; i != 0;
-		     i = ((const uint32_t *)b->rec_prev.p)[i - 1])
-			if (!big_add(b, i - 1))
+	note_owner(b, node);
+	*link = node_at(b, node)->first[k];
+	node_at(b, node)->first[k] = idx + 1;
+	if (i != 0) {
+		if (!big_add(b, node, (uint32_t)k << 30 | idx))
+			return false;
+	} else if (steps == SMALL_NODE) {
+		/* The name just got one value too many to walk: index all. */
+		links = b->links[k].p;
+		for (i = idx + 1; i != 0; i = links[i - 1])
+			if (!big_add(b, node, (uint32_t)k << 30 | (i - 1)))
 				return false;
-	} else if (node->first[1] > SMALL_NODE + 1 && !big_add(b, idx)) {
-		return false;
 	}
 	if (b->in_task) {
 		uint32_t *t = vec_push(b, &b->task_recs);
 
 		if (t == NULL)
 			return false;
-		*t = idx;
+		*t = (uint32_t)k << 30 | idx;
 	}
 	return true;
 }
@@ -570,8 +656,11 @@ builder_new(void)
 	b->app_keys.size = sizeof(char *);
 	b->cur_app = SNAP_NONE;
 	b->labels.size = 1;
-	b->recs.size = sizeof(struct brec);
-	b->rec_prev.size = sizeof(uint32_t);
+	for (int k = 0; k < RK_COUNT; k++) {
+		b->vals[k].size =
+		    k == RK_SRV ? sizeof(struct snap_srv) : sizeof(uint32_t);
+		b->links[k].size = sizeof(uint32_t);
+	}
 	b->v6.size = sizeof(struct snap_ip6);
 	b->pseudo.size = 1;
 	b->fws.size = sizeof(struct snap_framework);
@@ -586,7 +675,9 @@ builder_new(void)
 	set_init(b, &b->names, 1024);
 	set_init(b, &b->label_set, 1024);
 	set_init(b, &b->app_set, 64);
-	set_init(b, &b->big_set, 1024);
+	if ((b->big.slots = calloc(1024, sizeof *b->big.slots)) == NULL)
+		b->failed = true;
+	b->big.mask = 1023;
 	set_init(b, &b->v6_set, 64);
 	set_init(b, &b->pseudo_set, 64);
 	if (b->failed) {
@@ -622,8 +713,11 @@ builder_reserve(struct builder *b, size_t names, size_t records)
 	vec_reserve(b, &b->nodes, names + 1);
 	vec_reserve(b, &b->hashes, names + 1);
 	vec_reserve(b, &b->app_of, names + 1);
-	vec_reserve(b, &b->recs, records);
-	vec_reserve(b, &b->rec_prev, records);
+	/* A and SRV values are nearly all of them; either kind may be. */
+	vec_reserve(b, &b->vals[RK_A], records);
+	vec_reserve(b, &b->links[RK_A], records);
+	vec_reserve(b, &b->vals[RK_SRV], records);
+	vec_reserve(b, &b->links[RK_SRV], records);
 	while (cap < names * 2 && cap < (1U << 30))
 		cap *= 2;
 	if (cap > b->names.mask + 1 && b->names.n == 0 &&
@@ -662,46 +756,38 @@ builder_prefetch(const struct builder *b, const char *name, size_t len)
 bool
 builder_add_ip(struct builder *b, uint32_t node, const struct ipaddr *ip)
 {
-	struct brec r = { 0 };
+	uint32_t val;
 
 	if (node == SNAP_NONE)
 		return false;
 	if (ipaddr_is_v4(ip)) {
-		r.node_kind = (uint32_t)RK_A << 30 | node;
-		memcpy(&r.val, ip->b + 12, 4);
-	} else {
-		r.node_kind = (uint32_t)RK_AAAA << 30 | node;
-		if ((r.val = v6_intern(b, ip->b)) == SNAP_NONE)
-			return false;
+		memcpy(&val, ip->b + 12, 4);
+		return rec_insert(b, node, RK_A, val, 0);
 	}
-	return rec_insert(b, &r);
+	if ((val = v6_intern(b, ip->b)) == SNAP_NONE)
+		return false;
+	return rec_insert(b, node, RK_AAAA, val, 0);
 }
 
 bool
 builder_add_pseudo(struct builder *b, uint32_t node, const char *value,
     size_t vlen)
 {
-	struct brec r = { 0 };
+	uint32_t val;
 
 	if (node == SNAP_NONE || vlen == 0)
 		return false;
-	r.node_kind = (uint32_t)RK_APSEUDO << 30 | node;
-	if ((r.val = pseudo_intern(b, value, vlen)) == SNAP_NONE)
+	if ((val = pseudo_intern(b, value, vlen)) == SNAP_NONE)
 		return false;
-	return rec_insert(b, &r);
+	return rec_insert(b, node, RK_APSEUDO, val, 0);
 }
 
 bool
 builder_add_srv(struct builder *b, uint32_t node, uint32_t target, int32_t port)
 {
-	struct brec r = { 0 };
-
 	if (node == SNAP_NONE || target == SNAP_NONE)
 		return false;
-	r.node_kind = (uint32_t)RK_SRV << 30 | node;
-	r.val = target;
-	r.port = port;
-	return rec_insert(b, &r);
+	return rec_insert(b, node, RK_SRV, target, port);
 }
 
 bool
@@ -733,15 +819,8 @@ bool
 builder_has(struct builder *b, const char *name, size_t len, enum rr_kind k)
 {
 	uint32_t node = name_find(b, name, len, snap_hash(name, len));
-	const struct brec *recs = b->recs.p;
 
-	if (node == SNAP_NONE)
-		return false;
-	for (size_t i = 0; i < b->recs.n; i++)
-		if (REC_NODE(&recs[i]) == node &&
-		    REC_KIND(&recs[i]) == (uint32_t)k)
-			return true;
-	return false;
+	return node != SNAP_NONE && node_at(b, node)->first[k] != 0;
 }
 
 static uint32_t
@@ -871,9 +950,11 @@ builder_free(struct builder *b)
 	free(b->labels.p);
 	set_free(&b->names);
 	set_free(&b->label_set);
-	free(b->recs.p);
-	free(b->rec_prev.p);
-	set_free(&b->big_set);
+	for (int k = 0; k < RK_COUNT; k++) {
+		free(b->vals[k].p);
+		free(b->links[k].p);
+	}
+	free(b->big.slots);
 	free(b->v6.p);
 	set_free(&b->v6_set);
 	free(b->pseudo.p);
@@ -885,20 +966,79 @@ builder_free(struct builder *b)
 	free(b);
 }
 
+/* Turns kind k's links into places: a name's values go together, in
+ * the order they were inserted, names in node order.  Each value's link
+ * becomes its place and each node's first[k] its first value's. */
+static void
+place_kind(struct builder *b, unsigned k, struct snode *nodes, uint32_t n_nodes)
+{
+	uint32_t *links = b->links[k].p, at = 0;
+
+	for (uint32_t node = 0; node < n_nodes; node++) {
+		uint32_t head = nodes[node].first[k], n = 0, i, end;
+
+		for (i = head; i != 0; i = links[i - 1])
+			n++;
+		nodes[node].first[k] = at;
+		/* The links run from the last value back to the first. */
+		end = at + n;
+		for (i = head; i != 0;) {
+			uint32_t next = links[i - 1];
+
+			links[i - 1] = --end;
+			i = next;
+		}
+		at += n;
+	}
+	nodes[n_nodes].first[k] = at;
+}
+
+/* Moves every value of kind k to its place (the links, now places), in
+ * place: each swap puts one value where it belongs. */
+static void
+move_kind(struct builder *b, unsigned k)
+{
+	uint32_t *to = b->links[k].p;
+	char *v = b->vals[k].p, tmp[sizeof(struct snap_srv)];
+	size_t size = b->vals[k].size;
+
+	for (uint32_t i = 0; i < (uint32_t)b->vals[k].n; i++)
+		while (to[i] != i) {
+			uint32_t j = to[i];
+
+			memcpy(tmp, v + (size_t)i * size, size);
+			memcpy(v + (size_t)i * size, v + (size_t)j * size,
+			    size);
+			memcpy(v + (size_t)j * size, tmp, size);
+			to[i] = to[j];
+			to[j] = j;
+		}
+}
+
+/* A kind's values as the snapshot keeps them (never NULL). */
+static void *
+take_vals(struct builder *b, unsigned k)
+{
+	void *p = vec_take(&b->vals[k]);
+
+	if (p == NULL && (p = malloc(b->vals[k].size)) == NULL)
+		b->failed = true;
+	return p;
+}
+
 struct snapshot *
 builder_finish(struct builder *b)
 {
 	struct snapshot *s = b->snap;
-	struct brec *recs = b->recs.p;
-	size_t n_recs = b->recs.n;
-	uint32_t *pos = NULL, *task_recs;
+	uint32_t *task_recs;
 	struct snode *nodes;
 	uint32_t n_nodes = (uint32_t)b->nodes.n;
 	size_t labels_len;
 
-	/* The dedupe sets are done with: free them before the value arrays
-	 * are allocated, to keep the peak low. */
-	set_free(&b->big_set);
+	/* The dedupe sets are done with: free them first, to keep the peak
+	 * low. */
+	free(b->big.slots);
+	b->big.slots = NULL;
 	set_free(&b->v6_set);
 	set_free(&b->pseudo_set);
 	set_free(&b->label_set);
@@ -909,70 +1049,37 @@ builder_finish(struct builder *b)
 	nodes = b->nodes.p;
 	memset(&nodes[n_nodes], 0, sizeof nodes[n_nodes]);
 	nodes[n_nodes].parent = SNAP_NONE;
-	for (uint32_t i = 0; i < n_nodes; i++)
-		memset(nodes[i].first, 0, sizeof nodes[i].first);
-
-	/* Counting sort by node: counts at node + 1, prefix sums, then the
-	 * starts serve as cursors and are shifted back afterwards. */
-	for (size_t i = 0; i < n_recs; i++)
-		nodes[REC_NODE(&recs[i]) + 1].first[REC_KIND(&recs[i])]++;
-	for (uint32_t i = 0; i < n_nodes; i++)
-		for (int k = 0; k < RK_COUNT; k++)
-			nodes[i + 1].first[k] += nodes[i].first[k];
-	for (int k = 0; k < RK_COUNT; k++)
-		s->n[k] = nodes[n_nodes].first[k];
-	s->a = malloc((s->n[RK_A] + 1) * sizeof *s->a);
-	s->aaaa = malloc((s->n[RK_AAAA] + 1) * sizeof *s->aaaa);
-	s->srv = malloc((s->n[RK_SRV] + 1) * sizeof *s->srv);
-	s->pseudo = malloc((s->n[RK_APSEUDO] + 1) * sizeof *s->pseudo);
-	/* rec_prev is done with; its memory holds each record's position. */
-	pos = b->rec_prev.p;
-	b->rec_prev.p = NULL;
-	if (!s->a || !s->aaaa || !s->srv || !s->pseudo ||
-	    (pos == NULL && n_recs > 0))
-		goto fail;
-	{
-		const struct snap_ip6 *v6 = b->v6.p;
-
-		for (size_t i = 0; i < n_recs; i++) {
-			const struct brec *r = &recs[i];
-			uint32_t at = nodes[REC_NODE(r)].first[REC_KIND(r)]++;
-
-			pos[i] = at;
-			switch (REC_KIND(r)) {
-			case RK_A:
-				s->a[at] = r->val;
-				break;
-			case RK_AAAA:
-				s->aaaa[at] = v6[r->val];
-				break;
-			case RK_SRV:
-				s->srv[at].target = r->val;
-				s->srv[at].port = r->port;
-				break;
-			default:
-				s->pseudo[at] = r->val;
-				break;
-			}
-		}
+	for (unsigned k = 0; k < RK_COUNT; k++) {
+		place_kind(b, k, nodes, n_nodes);
+		s->n[k] = (uint32_t)b->vals[k].n;
 	}
-	for (uint32_t i = n_nodes; i > 0; i--)
-		memcpy(nodes[i].first, nodes[i - 1].first,
-		    sizeof nodes[i].first);
-	memset(nodes[0].first, 0, sizeof nodes[0].first);
-
-	/* Enumeration records: (kind << 30) | index in that kind's array. */
+	/* Enumeration records: (kind << 30) | place in that kind's array. */
 	task_recs = b->task_recs.p;
 	for (size_t i = 0; i < b->task_recs.n; i++) {
-		const struct brec *r = &recs[task_recs[i]];
+		uint32_t k = task_recs[i] >> 30;
 
-		task_recs[i] = REC_KIND(r) << 30 | pos[task_recs[i]];
+		task_recs[i] = k << 30 |
+		    ((const uint32_t *)b->links[k]
+			    .p)[task_recs[i] & 0x3fffffffU];
 	}
-	free(pos);
-	pos = NULL;
-	free(b->recs.p);
-	b->recs.p = NULL;
-	b->recs.n = 0;
+	for (unsigned k = 0; k < RK_COUNT; k++) {
+		move_kind(b, k);
+		free(b->links[k].p);
+		b->links[k].p = NULL;
+	}
+	/* AAAA values are v6 pool indices until here. */
+	s->aaaa = malloc((s->n[RK_AAAA] + 1) * sizeof *s->aaaa);
+	if (s->aaaa == NULL)
+		goto fail;
+	for (uint32_t i = 0; i < s->n[RK_AAAA]; i++)
+		s->aaaa[i] =
+		    ((const struct snap_ip6 *)
+			    b->v6.p)[((const uint32_t *)b->vals[RK_AAAA].p)[i]];
+	s->a = take_vals(b, RK_A);
+	s->srv = take_vals(b, RK_SRV);
+	s->pseudo = take_vals(b, RK_APSEUDO);
+	if (b->failed)
+		goto fail;
 
 	s->n_nodes = n_nodes;
 	s->nodes = vec_take(&b->nodes);
@@ -1009,7 +1116,6 @@ builder_finish(struct builder *b)
 	builder_free(b);
 	return s;
 fail:
-	free(pos);
 	builder_free(b);
 	return NULL;
 }

@@ -2,7 +2,9 @@
  * name look-up and text round trips, the bytewise order /v1/axfr walks,
  * overlays (a changed app's names answer from the overlay, its old ones
  * are hidden, other names come from the base), clash detection, and
- * publication with references that outlive a newer snapshot.
+ * publication with references that outlive a newer snapshot; the freeze
+ * keeps each name's values in insertion order without duplicates, and
+ * each enumerated task's records point at its own values.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -97,6 +99,144 @@ test_lookup_and_names(void **state)
 		assert_int_equal(snap_lookup(s, text, n), i);
 	}
 	assert_int_equal(snap_name(s, 0, text, 2), 0); /* does not fit */
+	snapshot_free(s);
+}
+
+/* A reference set insert per (name, kind): the original's semantics. */
+struct ref_vals {
+	uint32_t v[64];
+	int32_t port[64];
+	int n;
+};
+
+static bool
+ref_insert(struct ref_vals *r, uint32_t v, int32_t port)
+{
+	for (int i = 0; i < r->n; i++)
+		if (r->v[i] == v && r->port[i] == port)
+			return false;
+	r->v[r->n] = v;
+	r->port[r->n++] = port;
+	return true;
+}
+
+static void
+test_values_in_insertion_order_without_duplicates(void **state)
+{
+	static const char *const names[3] = { "a.x.mesos.", "b.x.mesos.",
+		"_c._tcp.x.mesos." };
+	struct ref_vals ref_a[3] = { 0 }, ref_srv[3] = { 0 };
+	struct ref_vals task_ref[8] = { 0 }; /* kind << 30 | value */
+	struct builder *b = builder_new();
+	struct snapshot *s;
+	uint32_t node[3];
+	unsigned seed = 7;
+
+	(void)state;
+	assert_non_null(b);
+	builder_enum_framework(b, "x", 1);
+	/* Names grow past the walked size (16) and get duplicates on both
+	 * sides of it; the three names interleave, tasks split the values. */
+	for (int i = 0; i < 160; i++) {
+		int t = i / 20,
+		    n = (int)((seed = seed * 1103515245U + 12345U) >> 16) % 3;
+		uint32_t v = (seed >> 8) % 40 + 1;
+
+		if (i % 20 == 0)
+			builder_enum_task(b, "t", 1, "id", 2);
+		if (n < 2) {
+			struct ipaddr ip = { 0 };
+			bool added;
+
+			ip.b[10] = ip.b[11] = 0xff;
+			memcpy(ip.b + 12, &v, 4);
+			added = ref_insert(&ref_a[n], v, 0);
+			assert_int_equal(builder_insert_ip(b, names[n],
+					     strlen(names[n]), &ip),
+			    added);
+			if (added)
+				ref_insert(&task_ref[t],
+				    (uint32_t)RK_A << 30 | (uint32_t)n << 8 | v,
+				    0);
+		} else {
+			/* Target names[v % 2], port v / 2: one pair per v. */
+			bool added =
+			    ref_insert(&ref_srv[n], v % 2, (int32_t)(v / 2));
+
+			assert_int_equal(builder_insert_srv(b, names[n],
+					     strlen(names[n]), names[v % 2],
+					     strlen(names[v % 2]),
+					     (int32_t)(v / 2)),
+			    added);
+			if (added)
+				ref_insert(&task_ref[t],
+				    (uint32_t)RK_SRV << 30 | (v % 2) << 16 |
+					(v / 2) << 8,
+				    0);
+		}
+	}
+	/* One AAAA and one host-name value outside tasks, so every kind is
+	 * present. */
+	builder_enum_framework(b, "y", 1);
+	{
+		struct ipaddr ip6;
+
+		assert_true(ipaddr_parse("fd00::1", 7, &ip6));
+		assert_true(
+		    builder_insert_ip(b, names[0], strlen(names[0]), &ip6));
+		assert_false(
+		    builder_insert_ip(b, names[0], strlen(names[0]), &ip6));
+		assert_true(builder_insert_pseudo(b, names[1], strlen(names[1]),
+		    "h1", 2));
+	}
+	s = builder_finish(b);
+	assert_non_null(s);
+	for (int n = 0; n < 3; n++)
+		node[n] = snap_lookup(s, names[n], strlen(names[n]));
+	for (int n = 0; n < 2; n++) {
+		assert_int_equal(snap_count(s, node[n], RK_A), ref_a[n].n);
+		for (int i = 0; i < ref_a[n].n; i++)
+			assert_int_equal(s->a[s->nodes[node[n]].first[RK_A] + i],
+			    ref_a[n].v[i]);
+	}
+	assert_int_equal(snap_count(s, node[2], RK_SRV), ref_srv[2].n);
+	for (int i = 0; i < ref_srv[2].n; i++) {
+		const struct snap_srv *v =
+		    &s->srv[s->nodes[node[2]].first[RK_SRV] + i];
+
+		assert_int_equal(v->target, node[ref_srv[2].v[i]]);
+		assert_int_equal(v->port, ref_srv[2].port[i]);
+	}
+	assert_int_equal(snap_count(s, node[0], RK_AAAA), 1);
+	assert_int_equal(s->aaaa[s->nodes[node[0]].first[RK_AAAA]].b[15], 1);
+	assert_int_equal(snap_count(s, node[1], RK_APSEUDO), 1);
+	/* Each task's records: its own values, in the order it added them. */
+	assert_int_equal(s->n_tasks, 8);
+	for (uint32_t t = 0; t < s->n_tasks; t++) {
+		uint32_t lo = s->tasks[t].first_rec;
+		uint32_t hi =
+		    t + 1 < s->n_tasks ? s->tasks[t + 1].first_rec : s->n_recs;
+
+		assert_int_equal(hi - lo, task_ref[t].n);
+		for (uint32_t i = lo; i < hi; i++) {
+			uint32_t want = task_ref[t].v[i - lo],
+				 k = s->recs[i] >> 30;
+			uint32_t at = s->recs[i] & 0x3fffffffU;
+
+			assert_int_equal(k, want >> 30);
+			if (k == RK_A) {
+				uint32_t owner = snap_value_owner(s, RK_A, at);
+
+				assert_int_equal(s->a[at], want & 0xff);
+				assert_int_equal(owner, node[(want >> 8) & 3]);
+			} else {
+				assert_int_equal(s->srv[at].port,
+				    (int32_t)((want >> 8) & 0xff));
+				assert_int_equal(s->srv[at].target,
+				    node[(want >> 16) & 1]);
+			}
+		}
+	}
 	snapshot_free(s);
 }
 
@@ -201,6 +341,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookup_and_names),
 		cmocka_unit_test(test_sorted_bytewise),
+		cmocka_unit_test(
+		    test_values_in_insertion_order_without_duplicates),
 		cmocka_unit_test(test_overlay),
 		cmocka_unit_test(test_overlay_clash),
 		cmocka_unit_test(test_publish_and_references),
