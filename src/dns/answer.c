@@ -238,13 +238,13 @@ static void
 add_addresses(struct answer_ctx *a, const struct snapshot *s, uint32_t node,
     enum rr_kind k, const uint8_t *owner, enum msg_section sec, bool one)
 {
-	const struct snode *nd = &s->nodes[node];
+	uint32_t end = snap_first(s, node + 1, k);
 	struct msg_rr rr = { 0 };
 
 	rr.owner = owner;
 	rr.ttl = (uint32_t)a->cfg->ttl;
 	rr.type = k == RK_A ? TYPE_A : TYPE_AAAA;
-	for (uint32_t i = nd->first[k]; i < nd[1].first[k]; i++) {
+	for (uint32_t i = snap_first(s, node, k); i < end; i++) {
 		if (k == RK_A)
 			memcpy(rr.u.addr, &s->a[i], 4);
 		else
@@ -265,7 +265,7 @@ add_srv(struct answer_ctx *a, const struct snapshot *s, uint32_t node,
 	rr.owner = owner;
 	rr.ttl = (uint32_t)a->cfg->ttl;
 	rr.u.srv.weight = a->cfg->srv_default_weight;
-	for (uint32_t i = nd->first[RK_SRV]; i < nd[1].first[RK_SRV]; i++) {
+	for (uint32_t i = nd->first_srv; i < nd[1].first_srv; i++) {
 		const struct snap_srv *v = &s->srv[i];
 		const uint8_t *target = node_wire(a, s, v->target);
 

@@ -328,16 +328,15 @@ write_hosts(const char *arg, size_t len, struct buf *out)
 	node = s ? snap_find(s, key, klen, &part) : SNAP_NONE;
 	s = part;
 	if (node != SNAP_NONE) {
-		const struct snode *nd = &s->nodes[node];
-
-		for (uint32_t i = nd->first[RK_A]; i < nd[1].first[RK_A]; i++)
+		for (uint32_t i = snap_first(s, node, RK_A);
+		     i < snap_first(s, node + 1, RK_A); i++)
 			host_entry(&w, key, val_ip4, &s->a[i], s), count++;
-		for (uint32_t i = nd->first[RK_APSEUDO];
-		     i < nd[1].first[RK_APSEUDO]; i++)
+		for (uint32_t i = snap_first(s, node, RK_APSEUDO);
+		     i < snap_first(s, node + 1, RK_APSEUDO); i++)
 			host_entry(&w, key, val_pseudo, &s->pseudo[i], s),
 			    count++;
-		for (uint32_t i = nd->first[RK_AAAA]; i < nd[1].first[RK_AAAA];
-		     i++)
+		for (uint32_t i = snap_first(s, node, RK_AAAA);
+		     i < snap_first(s, node + 1, RK_AAAA); i++)
 			host_entry(&w, key, val_ip6, &s->aaaa[i], s), count++;
 	}
 	snapshot_read_unlock();
@@ -390,28 +389,27 @@ write_services(const char *arg, size_t len, struct buf *out)
 	node = s ? snap_find(s, key, klen, &part) : SNAP_NONE;
 	s = part;
 	if (node != SNAP_NONE) {
-		const struct snode *nd = &s->nodes[node];
-
-		for (uint32_t i = nd->first[RK_SRV]; i < nd[1].first[RK_SRV];
-		     i++) {
+		for (uint32_t i = snap_first(s, node, RK_SRV);
+		     i < snap_first(s, node + 1, RK_SRV); i++) {
 			const struct snap_srv *v = &s->srv[i];
-			const struct snode *t = &s->nodes[v->target];
+			uint32_t t = v->target;
 
-			snap_name(s, v->target, target, sizeof target);
-			if (t->first[RK_A] < t[1].first[RK_A]) {
+			snap_name(s, t, target, sizeof target);
+			if (snap_count(s, t, RK_A) > 0) {
 				service_entry(&w, arg, len, target, s, val_ip4,
-				    &s->a[t->first[RK_A]], v->port);
+				    &s->a[snap_first(s, t, RK_A)], v->port);
 				count++;
-			} else if (t->first[RK_APSEUDO] <
-			    t[1].first[RK_APSEUDO]) {
+			} else if (snap_count(s, t, RK_APSEUDO) > 0) {
 				service_entry(&w, arg, len, target, s,
 				    val_pseudo,
-				    &s->pseudo[t->first[RK_APSEUDO]], v->port);
+				    &s->pseudo[snap_first(s, t, RK_APSEUDO)],
+				    v->port);
 				count++;
 			}
-			if (t->first[RK_AAAA] < t[1].first[RK_AAAA]) {
+			if (snap_count(s, t, RK_AAAA) > 0) {
 				service_entry(&w, arg, len, target, s, val_ip6,
-				    &s->aaaa[t->first[RK_AAAA]], v->port);
+				    &s->aaaa[snap_first(s, t, RK_AAAA)],
+				    v->port);
 				count++;
 			}
 		}
@@ -467,7 +465,7 @@ write_enum_record(struct jsonw *w, const struct snapshot *s, uint32_t rec,
 		while (lo < hi) {
 			uint32_t mid = lo + (hi - lo) / 2;
 
-			if (s->nodes[mid].first[k] <= i)
+			if (snap_first(s, mid, k) <= i)
 				lo = mid + 1;
 			else
 				hi = mid;
@@ -779,10 +777,10 @@ axfr_step(struct doc_cursor *d)
 			d->phase = X_NAME;
 			return;
 		}
-		v = p->nodes[d->node].first[d->kind] + d->v;
+		v = snap_first(p, d->node, d->kind) + d->v;
 		if (d->v >= n_own)
 			write_pseudo(w, p,
-			    p->pseudo[p->nodes[d->node].first[RK_APSEUDO] +
+			    p->pseudo[snap_first(p, d->node, RK_APSEUDO) +
 				d->v - n_own]);
 		else if (d->kind == RK_A)
 			write_ip4(w, p->a[v]);

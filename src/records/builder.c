@@ -58,10 +58,11 @@ struct builder {
 	struct vec hashes; /* u32 per node: its full-text hash (build only) */
 	struct set label_set; /* label offsets + 1, to share equal labels */
 	/* Per kind: values in insertion order, and per value the previous
-	 * one of its name + 1 (during the build a node's first[k] is the
-	 * last of kind k + 1). */
+	 * one of its name + 1 (see head_get for where the last one of a
+	 * name is during the build). */
 	struct vec vals[RK_COUNT];
 	struct vec links[RK_COUNT];
+	struct vec rare;   /* u32 x 2 per node once any AAAA or host name */
 	struct bigset big; /* values of names with many */
 	struct vec v6;	   /* struct snap_ip6, interned */
 	struct set v6_set;
@@ -486,6 +487,51 @@ big_has(const struct builder *b, uint32_t node, unsigned k, uint32_t val,
 	return false;
 }
 
+/* During the build a name's last value of kind k + 1 (0: none yet) sits
+ * where the snapshot keeps its first: in the node for A and SRV, in
+ * `rare` for the others. */
+static uint32_t
+head_get(const struct builder *b, uint32_t node, unsigned k)
+{
+	if (k == RK_A)
+		return node_at(b, node)->first_a;
+	if (k == RK_SRV)
+		return node_at(b, node)->first_srv;
+	if ((size_t)node * 2 + 1 >= b->rare.n)
+		return 0;
+	return (
+	    (const uint32_t *)b->rare.p)[(size_t)node * 2 + (k == RK_APSEUDO)];
+}
+
+/* Makes `rare` cover nodes [0, n), the new ones without values. */
+static bool
+rare_cover(struct builder *b, size_t n)
+{
+	while (b->rare.n < n * 2) {
+		uint32_t *z = vec_push(b, &b->rare);
+
+		if (z == NULL)
+			return false;
+		*z = 0;
+	}
+	return true;
+}
+
+static bool
+head_set(struct builder *b, uint32_t node, unsigned k, uint32_t v)
+{
+	if (k == RK_A)
+		node_at(b, node)->first_a = v;
+	else if (k == RK_SRV)
+		node_at(b, node)->first_srv = v;
+	else if (!rare_cover(b, (size_t)node + 1))
+		return false;
+	else
+		((uint32_t *)b->rare.p)[(size_t)node * 2 + (k == RK_APSEUDO)] =
+		    v;
+	return true;
+}
+
 static void
 entangle(struct builder *b, uint32_t app)
 {
@@ -500,11 +546,11 @@ static void
 note_owner(struct builder *b, uint32_t node)
 {
 	uint32_t *app = (uint32_t *)b->app_of.p + node;
-	const struct snode *n = node_at(b, node);
-
 	if (*app == SNAP_MIXED || *app == b->cur_app)
 		return;
-	if ((n->first[0] | n->first[1] | n->first[2] | n->first[3]) == 0) {
+	if ((head_get(b, node, RK_A) | head_get(b, node, RK_AAAA) |
+		head_get(b, node, RK_SRV) | head_get(b, node, RK_APSEUDO)) ==
+	    0) {
 		/* The first value: the inserting app owns the name. */
 		*app = b->cur_app;
 		return;
@@ -526,7 +572,7 @@ rec_insert(struct builder *b, uint32_t node, unsigned k, uint32_t val,
 
 	if (b->failed)
 		return false;
-	for (i = node_at(b, node)->first[k]; i != 0 && steps < SMALL_NODE;
+	for (i = head_get(b, node, k); i != 0 && steps < SMALL_NODE;
 	     i = links[i - 1], steps++)
 		if (val_is(b, k, i - 1, val, port))
 			return false;
@@ -554,8 +600,9 @@ rec_insert(struct builder *b, uint32_t node, unsigned k, uint32_t val,
 	if ((link = vec_push(b, &b->links[k])) == NULL)
 		return false;
 	note_owner(b, node);
-	*link = node_at(b, node)->first[k];
-	node_at(b, node)->first[k] = idx + 1;
+	*link = head_get(b, node, k);
+	if (!head_set(b, node, k, idx + 1))
+		return false;
 	if (i != 0) {
 		if (!big_add(b, node, (uint32_t)k << 30 | idx))
 			return false;
@@ -655,6 +702,7 @@ builder_new(void)
 	b->entangled.size = 1;
 	b->app_keys.size = sizeof(char *);
 	b->cur_app = SNAP_NONE;
+	b->rare.size = sizeof(uint32_t);
 	b->labels.size = 1;
 	for (int k = 0; k < RK_COUNT; k++) {
 		b->vals[k].size =
@@ -820,7 +868,7 @@ builder_has(struct builder *b, const char *name, size_t len, enum rr_kind k)
 {
 	uint32_t node = name_find(b, name, len, snap_hash(name, len));
 
-	return node != SNAP_NONE && node_at(b, node)->first[k] != 0;
+	return node != SNAP_NONE && head_get(b, node, k) != 0;
 }
 
 static uint32_t
@@ -955,6 +1003,7 @@ builder_free(struct builder *b)
 		free(b->links[k].p);
 	}
 	free(b->big.slots);
+	free(b->rare.p);
 	free(b->v6.p);
 	set_free(&b->v6_set);
 	free(b->pseudo.p);
@@ -968,18 +1017,20 @@ builder_free(struct builder *b)
 
 /* Turns kind k's links into places: a name's values go together, in
  * the order they were inserted, names in node order.  Each value's link
- * becomes its place and each node's first[k] its first value's. */
+ * becomes its place, and each node's head (slot[node * stride], the
+ * sentinel's too) its first value's. */
 static void
-place_kind(struct builder *b, unsigned k, struct snode *nodes, uint32_t n_nodes)
+place_kind(struct builder *b, unsigned k, uint32_t *slot, size_t stride,
+    uint32_t n_nodes)
 {
 	uint32_t *links = b->links[k].p, at = 0;
 
 	for (uint32_t node = 0; node < n_nodes; node++) {
-		uint32_t head = nodes[node].first[k], n = 0, i, end;
+		uint32_t head = slot[node * stride], n = 0, i, end;
 
 		for (i = head; i != 0; i = links[i - 1])
 			n++;
-		nodes[node].first[k] = at;
+		slot[node * stride] = at;
 		/* The links run from the last value back to the first. */
 		end = at + n;
 		for (i = head; i != 0;) {
@@ -990,7 +1041,7 @@ place_kind(struct builder *b, unsigned k, struct snode *nodes, uint32_t n_nodes)
 		}
 		at += n;
 	}
-	nodes[n_nodes].first[k] = at;
+	slot[(size_t)n_nodes * stride] = at;
 }
 
 /* Moves every value of kind k to its place (the links, now places), in
@@ -1049,10 +1100,18 @@ builder_finish(struct builder *b)
 	nodes = b->nodes.p;
 	memset(&nodes[n_nodes], 0, sizeof nodes[n_nodes]);
 	nodes[n_nodes].parent = SNAP_NONE;
-	for (unsigned k = 0; k < RK_COUNT; k++) {
-		place_kind(b, k, nodes, n_nodes);
-		s->n[k] = (uint32_t)b->vals[k].n;
+	place_kind(b, RK_A, &nodes[0].first_a, sizeof *nodes / 4, n_nodes);
+	place_kind(b, RK_SRV, &nodes[0].first_srv, sizeof *nodes / 4, n_nodes);
+	if (b->rare.n > 0) {
+		if (!rare_cover(b, (size_t)n_nodes + 1))
+			goto fail;
+		place_kind(b, RK_AAAA, b->rare.p, 2, n_nodes);
+		place_kind(b, RK_APSEUDO, (uint32_t *)b->rare.p + 1, 2,
+		    n_nodes);
+		s->rare = vec_take(&b->rare);
 	}
+	for (unsigned k = 0; k < RK_COUNT; k++)
+		s->n[k] = (uint32_t)b->vals[k].n;
 	/* Enumeration records: (kind << 30) | place in that kind's array. */
 	task_recs = b->task_recs.p;
 	for (size_t i = 0; i < b->task_recs.n; i++) {

@@ -87,8 +87,8 @@ snap_index_reverse(struct snapshot *s, const struct rev_prefix *zones,
 	for (uint32_t node = 0; node < s->n_nodes; node++) {
 		uint32_t c = name_class(s, node);
 
-		for (uint32_t i = s->nodes[node].first[RK_A];
-		     i < s->nodes[node + 1].first[RK_A]; i++) {
+		for (uint32_t i = snap_first(s, node, RK_A);
+		     i < snap_first(s, node + 1, RK_A); i++) {
 			struct rev_prefix p;
 			struct ipaddr ip;
 
@@ -99,8 +99,8 @@ snap_index_reverse(struct snapshot *s, const struct rev_prefix *zones,
 			keys4[k4++] = (uint64_t)ntohl(s->a[i]) << 32 |
 			    (uint64_t)c << 31 | i;
 		}
-		for (uint32_t i = s->nodes[node].first[RK_AAAA];
-		     i < s->nodes[node + 1].first[RK_AAAA]; i++) {
+		for (uint32_t i = snap_first(s, node, RK_AAAA);
+		     i < snap_first(s, node + 1, RK_AAAA); i++) {
 			struct rev_prefix p;
 
 			memcpy(p.b, s->aaaa[i].b, 16);
@@ -235,7 +235,7 @@ snap_value_owner(const struct snapshot *s, enum rr_kind k, uint32_t i)
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
-		if (s->nodes[mid].first[k] <= i)
+		if (snap_first(s, mid, k) <= i)
 			lo = mid + 1;
 		else
 			hi = mid;

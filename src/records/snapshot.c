@@ -110,11 +110,10 @@ snap_prefetch(const struct snapshot *s, uint32_t h, unsigned stage)
 		__builtin_prefetch(s->labels + s->nodes[node].label);
 		if (s->nodes[node].parent != SNAP_NONE)
 			__builtin_prefetch(&s->nodes[s->nodes[node].parent]);
-		if (s->n[RK_A] > s->nodes[node].first[RK_A])
-			__builtin_prefetch(&s->a[s->nodes[node].first[RK_A]]);
-		if (s->n[RK_SRV] > s->nodes[node].first[RK_SRV])
-			__builtin_prefetch(
-			    &s->srv[s->nodes[node].first[RK_SRV]]);
+		if (s->n[RK_A] > s->nodes[node].first_a)
+			__builtin_prefetch(&s->a[s->nodes[node].first_a]);
+		if (s->n[RK_SRV] > s->nodes[node].first_srv)
+			__builtin_prefetch(&s->srv[s->nodes[node].first_srv]);
 	}
 }
 
@@ -328,6 +327,7 @@ snapshot_free(struct snapshot *s)
 	free(s->aaaa);
 	free(s->srv);
 	free(s->pseudo);
+	free(s->rare);
 	free(s->pseudo_text);
 	free(s->frameworks);
 	free(s->tasks);

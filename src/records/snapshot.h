@@ -39,12 +39,15 @@ enum rr_kind {
 };
 
 /** An owner name: the text segment before its first '.', then the parent.
- *  (24 bytes: a 100k-task cluster has half a million names.) */
+ *  (16 bytes: a 100k-task cluster has half a million names.  Where the
+ *  AAAA and #509 host-name values of a name start is kept apart, in
+ *  `rare`, only when a snapshot has any: most clusters have none.) */
 struct snode {
 	uint32_t label; /**< offset of the segment in `labels` */
 	uint32_t
 	    parent; /**< node of the text after the '.'; SNAP_NONE at the end */
-	uint32_t first[RK_COUNT]; /**< first value of each kind */
+	uint32_t first_a;   /**< first A value */
+	uint32_t first_srv; /**< first SRV value */
 };
 
 /** Most names a snapshot holds: table slots keep 8 bits of the hash
@@ -105,6 +108,9 @@ struct snapshot {
 	struct snap_ip6 *aaaa;
 	struct snap_srv *srv;
 	uint32_t *pseudo; /**< offsets of #509 host-name strings */
+	/** Per node + 1: the first AAAA value, then the first host-name
+	 *  value; NULL when the snapshot has neither kind. */
+	uint32_t *rare;
 	char *pseudo_text;
 	uint32_t n[RK_COUNT]; /**< values of each kind */
 
@@ -149,11 +155,24 @@ struct snapshot {
 	bool health_on; /**< /v1/enumerate shows task health */
 };
 
+/** Returns where the values of kind k of node start in that kind's
+ *  array; they end where node + 1's start. */
+static inline uint32_t
+snap_first(const struct snapshot *s, uint32_t node, enum rr_kind k)
+{
+	if (k == RK_A)
+		return s->nodes[node].first_a;
+	if (k == RK_SRV)
+		return s->nodes[node].first_srv;
+	return s->rare == NULL ? 0 :
+				 s->rare[(size_t)node * 2 + (k == RK_APSEUDO)];
+}
+
 /** Returns the number of values of kind k at node. */
 static inline uint32_t
 snap_count(const struct snapshot *s, uint32_t node, enum rr_kind k)
 {
-	return s->nodes[node + 1].first[k] - s->nodes[node].first[k];
+	return snap_first(s, node + 1, k) - snap_first(s, node, k);
 }
 
 /** Label text of a node; *len receives its length. */

@@ -185,8 +185,8 @@ collect_name(struct strlist *l, const struct snapshot *s, const char *text,
 	    !in_zone(owner, olen))
 		return;
 	for (int k = RK_A; k <= RK_SRV; k++)
-		for (uint32_t i = part->nodes[node].first[k];
-		     i < part->nodes[node + 1].first[k]; i++) {
+		for (uint32_t i = snap_first(part, node, k);
+		     i < snap_first(part, node + 1, k); i++) {
 			size_t n =
 			    rr_key(part, owner, olen, (enum rr_kind)k, i, key);
 

@@ -72,9 +72,9 @@ zone_cursor_next(struct zone_cursor *c, struct zone_item *out)
 				c->node++;
 				continue;
 			}
-			c->idx = p->nodes[c->node].first[c->kind];
+			c->idx = snap_first(p, c->node, c->kind);
 		}
-		if (c->idx < p->nodes[c->node + 1].first[c->kind]) {
+		if (c->idx < snap_first(p, c->node + 1, c->kind)) {
 			out->part = p;
 			out->node = c->node;
 			out->kind = (enum rr_kind)c->kind;
@@ -83,7 +83,7 @@ zone_cursor_next(struct zone_cursor *c, struct zone_item *out)
 		}
 		if (c->kind < RK_SRV) {
 			c->kind++;
-			c->idx = p->nodes[c->node].first[c->kind];
+			c->idx = snap_first(p, c->node, c->kind);
 			continue;
 		}
 		c->node++;
@@ -131,8 +131,8 @@ node_digest(const struct snapshot *part, uint32_t node, char *text)
 	uint64_t owner = mix(0xcbf29ce484222325ULL, text, n), sum = 0;
 
 	for (int k = RK_A; k <= RK_SRV; k++)
-		for (uint32_t i = part->nodes[node].first[k];
-		     i < part->nodes[node + 1].first[k]; i++) {
+		for (uint32_t i = snap_first(part, node, k);
+		     i < snap_first(part, node + 1, k); i++) {
 			uint64_t h = mix(owner, &k, sizeof k);
 
 			if (k == RK_A) {

@@ -170,8 +170,8 @@ values(const char *name, enum rr_kind k)
 
 	if (node == SNAP_NONE)
 		return strdup("");
-	lo = snap->nodes[node].first[k];
-	hi = snap->nodes[node + 1].first[k];
+	lo = snap_first(snap, node, k);
+	hi = snap_first(snap, node + 1, k);
 	items = calloc(hi - lo + 1, sizeof *items);
 	assert_non_null(items);
 	for (uint32_t i = lo; i < hi; i++) {

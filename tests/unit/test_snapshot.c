@@ -44,7 +44,7 @@ a_of(const struct snapshot *s, const char *name)
 	if (node == SNAP_NONE)
 		return out;
 	for (uint32_t i = 0; i < snap_count(part, node, RK_A); i++) {
-		uint32_t v = part->a[part->nodes[node].first[RK_A] + i];
+		uint32_t v = part->a[snap_first(part, node, RK_A) + i];
 		const uint8_t *b = (const uint8_t *)&v;
 		size_t n = strlen(out);
 
@@ -196,19 +196,19 @@ test_values_in_insertion_order_without_duplicates(void **state)
 	for (int n = 0; n < 2; n++) {
 		assert_int_equal(snap_count(s, node[n], RK_A), ref_a[n].n);
 		for (int i = 0; i < ref_a[n].n; i++)
-			assert_int_equal(s->a[s->nodes[node[n]].first[RK_A] + i],
+			assert_int_equal(s->a[snap_first(s, node[n], RK_A) + i],
 			    ref_a[n].v[i]);
 	}
 	assert_int_equal(snap_count(s, node[2], RK_SRV), ref_srv[2].n);
 	for (int i = 0; i < ref_srv[2].n; i++) {
 		const struct snap_srv *v =
-		    &s->srv[s->nodes[node[2]].first[RK_SRV] + i];
+		    &s->srv[snap_first(s, node[2], RK_SRV) + i];
 
 		assert_int_equal(v->target, node[ref_srv[2].v[i]]);
 		assert_int_equal(v->port, ref_srv[2].port[i]);
 	}
 	assert_int_equal(snap_count(s, node[0], RK_AAAA), 1);
-	assert_int_equal(s->aaaa[s->nodes[node[0]].first[RK_AAAA]].b[15], 1);
+	assert_int_equal(s->aaaa[snap_first(s, node[0], RK_AAAA)].b[15], 1);
 	assert_int_equal(snap_count(s, node[1], RK_APSEUDO), 1);
 	/* Each task's records: its own values, in the order it added them. */
 	assert_int_equal(s->n_tasks, 8);
