@@ -52,10 +52,9 @@ struct bigset {
 
 struct builder {
 	bool failed;
-	struct vec nodes;  /* struct snode */
-	struct vec labels; /* char: u16 length + bytes */
-	struct set names;  /* SNAP_SLOT entries, by full-text hash */
-	struct vec hashes; /* u32 per node: its full-text hash (build only) */
+	struct vec nodes;     /* struct snode */
+	struct vec labels;    /* char: u16 length + bytes */
+	struct set names;     /* SNAP_SLOT entries, by full-text hash */
 	struct set label_set; /* label offsets + 1, to share equal labels */
 	/* Per kind: values in insertion order, and per value the previous
 	 * one of its name + 1 (see head_get for where the last one of a
@@ -208,10 +207,25 @@ node_at(const struct builder *b, uint32_t i)
 	return (struct snode *)b->nodes.p + i;
 }
 
+/* The hash of node's full text, rebuilt from its labels into buf (at
+ * least 64 KiB + 1: interned names are shorter).  Only a names table that
+ * outgrows its reservation needs it; keeping every hash would cost 4 bytes
+ * a name at the peak. */
 static uint32_t
-node_hash(const struct builder *b, uint32_t i)
+node_hash(const struct builder *b, uint32_t node, char *buf)
 {
-	return ((const uint32_t *)b->hashes.p)[i];
+	const unsigned char *labels = b->labels.p;
+	size_t len = 0;
+
+	for (; node != SNAP_NONE; node = node_at(b, node)->parent) {
+		const unsigned char *l = labels + node_at(b, node)->label;
+		size_t ll = (size_t)l[0] | (size_t)l[1] << 8;
+
+		memcpy(buf + len, l + 2, ll);
+		buf[len + ll] = '.';
+		len += ll + 1;
+	}
+	return snap_hash(buf, len);
 }
 
 /* Rehashing the names table: its items are slots, not plain indices. */
@@ -219,23 +233,31 @@ static bool
 names_grow(struct builder *b)
 {
 	struct set bigger;
+	char *buf;
 
 	if ((b->names.n + 1) * 2 <= b->names.mask + 1)
 		return true;
-	if (!set_init(b, &bigger, (b->names.mask + 1) * 2))
+	if ((buf = malloc(65536 + 1)) == NULL) {
+		b->failed = true;
 		return false;
+	}
+	if (!set_init(b, &bigger, (b->names.mask + 1) * 2)) {
+		free(buf);
+		return false;
+	}
 	for (uint32_t i = 0; i <= b->names.mask; i++) {
 		uint32_t slot = b->names.slots[i], j;
 
 		if (slot == 0)
 			continue;
-		j = node_hash(b, SNAP_SLOT_NODE(slot)) & bigger.mask;
+		j = node_hash(b, SNAP_SLOT_NODE(slot), buf) & bigger.mask;
 		while (bigger.slots[j] != 0)
 			j = (j + 1) & bigger.mask;
 		bigger.slots[j] = slot;
 	}
 	bigger.n = b->names.n;
 	free(b->names.slots);
+	free(buf);
 	b->names = bigger;
 	return true;
 }
@@ -318,7 +340,7 @@ node_new(struct builder *b, const char *label, size_t ll, uint32_t parent,
     uint32_t h)
 {
 	struct snode *n;
-	uint32_t idx, i, loff, *hp;
+	uint32_t idx, i, loff;
 
 	if (b->nodes.n >= SNAP_MAX_NODES) {
 		b->failed = true;
@@ -327,13 +349,11 @@ node_new(struct builder *b, const char *label, size_t ll, uint32_t parent,
 	if (!names_grow(b) || (loff = label_intern(b, label, ll)) == SNAP_NONE)
 		return SNAP_NONE;
 	idx = (uint32_t)b->nodes.n;
-	if ((n = vec_push(b, &b->nodes)) == NULL ||
-	    (hp = vec_push(b, &b->hashes)) == NULL)
+	if ((n = vec_push(b, &b->nodes)) == NULL)
 		return SNAP_NONE;
 	memset(n, 0, sizeof *n);
 	n->label = loff;
 	n->parent = parent;
-	*hp = h;
 	{
 		uint32_t *app = vec_push(b, &b->app_of);
 
@@ -697,7 +717,6 @@ builder_new(void)
 	if (b == NULL)
 		return NULL;
 	b->nodes.size = sizeof(struct snode);
-	b->hashes.size = sizeof(uint32_t);
 	b->app_of.size = sizeof(uint32_t);
 	b->entangled.size = 1;
 	b->app_keys.size = sizeof(char *);
@@ -759,7 +778,6 @@ builder_reserve(struct builder *b, size_t names, size_t records)
 	/* Untouched reserved memory costs no RSS (large blocks are mmap'ed);
 	 * reserving avoids copying vectors and rehashing as they grow. */
 	vec_reserve(b, &b->nodes, names + 1);
-	vec_reserve(b, &b->hashes, names + 1);
 	vec_reserve(b, &b->app_of, names + 1);
 	/* A and SRV values are nearly all of them; either kind may be. */
 	vec_reserve(b, &b->vals[RK_A], records);
@@ -990,7 +1008,6 @@ builder_free(struct builder *b)
 	if (b == NULL)
 		return;
 	free(b->nodes.p);
-	free(b->hashes.p);
 	free(b->app_of.p);
 	free(b->entangled.p);
 	free(b->app_keys.p);
@@ -1093,8 +1110,6 @@ builder_finish(struct builder *b)
 	set_free(&b->v6_set);
 	set_free(&b->pseudo_set);
 	set_free(&b->label_set);
-	free(b->hashes.p);
-	b->hashes.p = NULL;
 	if (b->failed || vec_push(b, &b->nodes) == NULL)
 		goto fail;
 	nodes = b->nodes.p;

@@ -240,6 +240,36 @@ test_values_in_insertion_order_without_duplicates(void **state)
 	snapshot_free(s);
 }
 
+/* Names past the table's first size (1024 slots, half full): the table
+ * is rehashed from the names' text, and every name is found once. */
+static void
+test_names_past_the_first_table(void **state)
+{
+	struct builder *b = builder_new();
+	struct snapshot *s;
+	char name[64], ip[32];
+
+	(void)state;
+	assert_non_null(b);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(name, sizeof name, "t%d.app%d.x.mesos.", i, i % 7);
+		snprintf(ip, sizeof ip, "10.%d.%d.1", i / 256, i % 256);
+		add_a(b, name, ip);
+	}
+	/* Found again after the growth: no second node for the name. */
+	assert_true(builder_has(b, "t5.app5.x.mesos.", 16, RK_A));
+	s = builder_finish(b);
+	assert_non_null(s);
+	/* 3000 names, 7 apps, x.mesos., mesos. */
+	assert_int_equal(s->n_nodes, 3000 + 7 + 2);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(name, sizeof name, "t%d.app%d.x.mesos.", i, i % 7);
+		snprintf(ip, sizeof ip, "10.%d.%d.1", i / 256, i % 256);
+		assert_string_equal(a_of(s, name), ip);
+	}
+	snapshot_free(s);
+}
+
 static void
 test_sorted_bytewise(void **state)
 {
@@ -340,6 +370,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookup_and_names),
+		cmocka_unit_test(test_names_past_the_first_table),
 		cmocka_unit_test(test_sorted_bytewise),
 		cmocka_unit_test(
 		    test_values_in_insertion_order_without_duplicates),
