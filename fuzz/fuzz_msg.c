@@ -63,8 +63,7 @@ setup(void)
 	if ((snap = gen_build(&in, err, sizeof err)) == NULL)
 		abort();
 	mesos_state_free(st);
-	actx = malloc(sizeof *actx);
-	if (actx == NULL || answer_init(actx, &cfg, 42, err, sizeof err) < 0)
+	if ((actx = answer_new(&cfg, 42, err, sizeof err)) == NULL)
 		abort();
 }
 

@@ -50,17 +50,19 @@ struct answer_ctx {
 	bool soa_answer;	   /**< apex SOA in the answer (transfers on) */
 };
 
-/** Prepares a context for cfg; -1 with err when SOAMname/SOARname or the
- *  domain cannot be written as DNS names.  Free with answer_free. */
-int answer_init(struct answer_ctx *a, const struct config *cfg, uint64_t seed,
-    char *err, size_t errlen);
+/** A new context for cfg, its large buffers left untouched (no resident
+ *  memory) until a reply needs them; NULL with err when SOAMname/SOARname
+ *  or the domain cannot be written as DNS names or memory is short.
+ *  Release with answer_delete. */
+struct answer_ctx *
+answer_new(const struct config *cfg, uint64_t seed, char *err, size_t errlen);
 
 /** Derives the names of cfg into a (after a reload); -1 with err, a
  *  unchanged, when they cannot be DNS names or memory is short. */
 int answer_bind(struct answer_ctx *a, const struct config *cfg, char *err,
     size_t errlen);
 
-/** The checks answer_init makes, for a configuration about to be
+/** The checks answer_new makes, for a configuration about to be
  *  published: 0, or -1 with the same message start-up gives. */
 int answer_config_check(const struct config *cfg, char *err, size_t errlen);
 
@@ -98,8 +100,8 @@ size_t dns_udp_limit(const struct config *c, const struct dns_query *q);
 size_t dns_rcode_reply(const struct dns_query *q, unsigned rcode,
     uint16_t opt_size, uint8_t *out, size_t cap);
 
-/** Releases what answer_init allocated (not the context itself). */
-void answer_free(struct answer_ctx *a);
+/** Releases a context of answer_new (NULL: nothing). */
+void answer_delete(struct answer_ctx *a);
 
 /** Routing of dns.md §3 for a name: -2 for the authoritative domain, a
  *  zoneResolvers index, or -1 for the default forwarder. */

@@ -473,16 +473,10 @@ tcp_start(const struct config *c, const struct sockaddr_storage *addr,
 	atomic_store(&stopping, false);
 	max_conns = conns_allowed();
 	listen_resume_ms = listen_backoff_ms = 0;
-	if ((actx = calloc(1, sizeof *actx)) == NULL) {
-		snprintf(err, errlen,
-		    "failed to setup \"tcp\" server: out of "
-		    "memory");
-		return -1;
-	}
 	if (getrandom(&seed, sizeof seed, 0) < 0)
 		seed = 0x51ed270b27a1f5c3ULL;
-	if (answer_init(actx, c, seed, err, errlen) < 0)
-		goto fail;
+	if ((actx = answer_new(c, seed, err, errlen)) == NULL)
+		return -1;
 	listen_fd = socket(addr->ss_family,
 	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (listen_fd < 0 ||
@@ -530,9 +524,7 @@ fail:
 	listen_fd = epoll_fd = wake_fd = -1;
 	fwd_engine_free(engine);
 	engine = NULL;
-	if (actx != NULL)
-		answer_free(actx);
-	free(actx);
+	answer_delete(actx);
 	actx = NULL;
 	return -1;
 }
@@ -554,9 +546,7 @@ tcp_stop(void)
 	close(epoll_fd);
 	close(wake_fd);
 	listen_fd = epoll_fd = wake_fd = -1;
-	if (actx != NULL)
-		answer_free(actx);
-	free(actx);
+	answer_delete(actx);
 	actx = NULL;
 	started = false;
 }

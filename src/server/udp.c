@@ -250,9 +250,7 @@ free_worker(struct udp_worker *w)
 		close(w->fd);
 	free(w->in);
 	free(w->out);
-	if (w->actx != NULL)
-		answer_free(w->actx);
-	free(w->actx);
+	answer_delete(w->actx);
 	rrl_free(w->rrl);
 }
 
@@ -285,11 +283,10 @@ udp_start(const struct config *c, const struct sockaddr_storage *addr,
 		    WIRE_MAX_UDP;
 		w->in = malloc(UDP_BATCH * w->in_cap);
 		w->out = malloc(UDP_BATCH * w->out_cap);
-		w->actx = calloc(1, sizeof *w->actx);
 		if (c->rrl_responses_per_second > 0)
 			w->rrl = rrl_new((uint32_t)c->rrl_responses_per_second,
 			    (uint32_t)c->rrl_slip, (size_t)c->rrl_table_size);
-		if (w->in == NULL || w->out == NULL || w->actx == NULL ||
+		if (w->in == NULL || w->out == NULL ||
 		    (c->rrl_responses_per_second > 0 && w->rrl == NULL)) {
 			snprintf(err, errlen,
 			    "failed to setup \"udp\" server: "
@@ -298,7 +295,7 @@ udp_start(const struct config *c, const struct sockaddr_storage *addr,
 		}
 		if (getrandom(&seed, sizeof seed, 0) < 0)
 			seed = (uint64_t)i * 0x9e3779b97f4a7c15ULL + 1;
-		if (answer_init(w->actx, c, seed, err, errlen) < 0)
+		if ((w->actx = answer_new(c, seed, err, errlen)) == NULL)
 			goto fail;
 		w->fd = socket(addr->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (w->fd < 0 ||

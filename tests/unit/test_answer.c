@@ -48,9 +48,8 @@ setup(void **state)
 	assert_int_equal(config_parse(&cfg, json, strlen(json), "/t.json", err,
 			     sizeof err),
 	    0);
-	actx = calloc(1, sizeof *actx);
+	actx = answer_new(&cfg, 1, err, sizeof err);
 	assert_non_null(actx);
-	assert_int_equal(answer_init(actx, &cfg, 1, err, sizeof err), 0);
 	assert_non_null(b);
 	add_a(b, "web.marathon.mesos.", "10.0.1.1");
 	add_a(b, "web.marathon.mesos.", "10.0.1.2");
@@ -67,8 +66,7 @@ teardown(void **state)
 {
 	(void)state;
 	snapshot_free(snap);
-	answer_free(actx);
-	free(actx);
+	answer_delete(actx);
 	config_free(&cfg);
 	return 0;
 }

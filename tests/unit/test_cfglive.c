@@ -119,20 +119,20 @@ answer_use_follows_a_new_configuration(void **state)
 				  "\"domain\":\"mesos\"}");
 	struct config *b = parsed("{\"masters\":[\"10.0.0.1:5050\"],"
 				  "\"domain\":\"dc1.example\"}");
-	struct answer_ctx *ctx = calloc(1, sizeof *ctx);
+	struct answer_ctx *ctx;
 	char err[256];
 
 	(void)state;
 	a->generation = 1;
 	b->generation = 2;
-	assert_int_equal(answer_init(ctx, a, 1, err, sizeof err), 0);
+	ctx = answer_new(a, 1, err, sizeof err);
+	assert_non_null(ctx);
 	assert_int_equal(ctx->domain_len, 7); /* \5mesos\0 */
 	answer_use(ctx, b);
 	assert_ptr_equal(ctx->cfg, b);
 	assert_int_equal(ctx->domain_len, 13); /* \3dc1\7example\0 */
 	assert_int_equal(ctx->generation, 2);
-	answer_free(ctx);
-	free(ctx);
+	answer_delete(ctx);
 	config_free(a);
 	config_free(b);
 	free(a);
