@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1203,6 +1204,33 @@ string_too_long(struct state_parser *p, size_t at)
 	return -1;
 }
 
+/* The index of the first '"' or '\\' in d[i..len), or len.  Eight bytes a
+ * step: a state is mostly string bytes (35 MB at 100k tasks), and a
+ * byte-wise loop over them was 8% of the start-up's instructions.  In
+ * each word, a byte's "is zero" bit can be wrong only above a byte that
+ * really is zero, so the lowest bit found is exact. */
+static size_t
+next_quote_or_escape(const unsigned char *d, size_t i, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t quote = ones * '"', escape = ones * '\\';
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w, x, y, m;
+
+		memcpy(&w, d + i, 8);
+		x = w ^ quote;
+		y = w ^ escape;
+		m = (((x - ones) & ~x) | ((y - ones) & ~y)) &
+		    0x8080808080808080ULL;
+		if (m != 0)
+			return i + (size_t)(__builtin_ctzll(m) >> 3);
+	}
+	while (i < len && d[i] != '"' && d[i] != '\\')
+		i++;
+	return i;
+}
+
 /* Fails the parse when a string grows past MAX_STRING_BYTES.  Every byte
  * between the quotes counts, escapes included; runs without a quote or a
  * backslash are skipped a span at a time. */
@@ -1231,8 +1259,7 @@ check_strings(struct state_parser *p, const unsigned char *d, size_t len)
 			i++;
 			continue;
 		}
-		for (j = i; j < len && d[j] != '"' && d[j] != '\\'; j++)
-			;
+		j = next_quote_or_escape(d, i, len);
 		if (p->string_len + (j - i) > MAX_STRING_BYTES)
 			return string_too_long(p,
 			    i + (MAX_STRING_BYTES - p->string_len));

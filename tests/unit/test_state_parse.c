@@ -791,6 +791,49 @@ test_huge_strings(void **state)
 	free(json);
 }
 
+/* The limit counts escapes too, wherever they fall in the word-at-a-time
+ * scan and in the pieces (odd sizes move the words' alignment; yajl
+ * re-lexes a string at each piece, so pieces stay large): a name of
+ * exactly 1 MiB with an escaped quote every 13 bytes is kept, one byte
+ * more fails at its first byte over. */
+static void
+test_huge_strings_with_escapes(void **state)
+{
+	static const size_t steps[] = { 4093, 65521, SIZE_MAX };
+	size_t prefix = 47;
+
+	(void)state;
+	for (size_t extra = 0; extra <= 1; extra++) {
+		size_t n, len = 1048576 + extra;
+		char *json = big_name_state(len, &n), err[512], want[64];
+		size_t escapes = 0;
+
+		for (size_t k = 5; k + 1 < len; k += 13, escapes++) {
+			json[prefix + k] = '\\';
+			json[prefix + k + 1] = '"';
+		}
+		snprintf(want, sizeof want,
+		    "longer than 1048576 bytes at byte %zu", prefix + 1048576);
+		for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+			struct mesos_state *s = steps[i] == SIZE_MAX ?
+			    state_parse(json, n, err, sizeof err) :
+			    parse_pieces(json, n, steps[i], err, sizeof err);
+
+			if (extra == 0) {
+				assert_non_null(s);
+				/* Each escape is one byte once decoded. */
+				assert_int_equal(s->frameworks->name_len,
+				    len - escapes);
+				mesos_state_free(s);
+			} else {
+				assert_null(s);
+				assert_contains(err, want);
+			}
+		}
+		free(json);
+	}
+}
+
 static void
 test_nul_and_utf8(void **state)
 {
@@ -903,6 +946,7 @@ main(void)
 		cmocka_unit_test(test_json_errors),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_huge_strings),
+		cmocka_unit_test(test_huge_strings_with_escapes),
 		cmocka_unit_test(test_nul_and_utf8),
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_task_health),
