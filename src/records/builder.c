@@ -372,7 +372,8 @@ node_new(struct builder *b, const char *label, size_t ll, uint32_t parent,
 /* Interns a name that ends with '.', creating the nodes of every suffix
  * that is not there yet, right to left from the longest one that is. */
 static uint32_t
-name_intern(struct builder *b, const char *text, size_t len)
+name_intern(struct builder *b, const char *text, size_t len,
+    const uint32_t *hash)
 {
 	size_t starts[128], ends[128];
 	uint32_t hashes[128];
@@ -384,7 +385,9 @@ name_intern(struct builder *b, const char *text, size_t len)
 	/* Find the longest suffix that already exists. */
 	for (;;) {
 		const char *dot;
-		uint32_t h = snap_hash(text + pos, len - pos);
+		uint32_t h = pos == 0 && hash != NULL ?
+		    *hash :
+		    snap_hash(text + pos, len - pos);
 
 		node = name_find(b, text + pos, len - pos, h);
 		if (node != SNAP_NONE)
@@ -803,20 +806,28 @@ builder_reserve(struct builder *b, size_t names, size_t records)
 uint32_t
 builder_name(struct builder *b, const char *name, size_t len)
 {
-	return name_intern(b, name, len);
+	return name_intern(b, name, len, NULL);
 }
 
-void
+uint32_t
+builder_name_hashed(struct builder *b, const char *name, size_t len,
+    uint32_t hash)
+{
+	return name_intern(b, name, len, &hash);
+}
+
+uint32_t
 builder_prefetch(const struct builder *b, const char *name, size_t len)
 {
 	const char *dot = memchr(name, '.', len);
+	uint32_t h = snap_hash(name, len);
 
-	__builtin_prefetch(
-	    &b->names.slots[snap_hash(name, len) & b->names.mask]);
+	__builtin_prefetch(&b->names.slots[h & b->names.mask]);
 	if (dot != NULL)
 		__builtin_prefetch(
 		    &b->label_set.slots[snap_hash(name, (size_t)(dot - name)) &
 			b->label_set.mask]);
+	return h;
 }
 
 bool
@@ -860,7 +871,7 @@ bool
 builder_insert_ip(struct builder *b, const char *name, size_t len,
     const struct ipaddr *ip)
 {
-	return builder_add_ip(b, name_intern(b, name, len), ip);
+	return builder_add_ip(b, name_intern(b, name, len, NULL), ip);
 }
 
 bool
@@ -869,16 +880,17 @@ builder_insert_pseudo(struct builder *b, const char *name, size_t len,
 {
 	if (vlen == 0)
 		return false;
-	return builder_add_pseudo(b, name_intern(b, name, len), value, vlen);
+	return builder_add_pseudo(b, name_intern(b, name, len, NULL), value,
+	    vlen);
 }
 
 bool
 builder_insert_srv(struct builder *b, const char *name, size_t len,
     const char *target, size_t tlen, int32_t port)
 {
-	uint32_t t = name_intern(b, target, tlen);
+	uint32_t t = name_intern(b, target, tlen, NULL);
 
-	return builder_add_srv(b, name_intern(b, name, len), t, port);
+	return builder_add_srv(b, name_intern(b, name, len, NULL), t, port);
 }
 
 bool

@@ -33,8 +33,14 @@ uint32_t builder_name(struct builder *b, const char *name, size_t len);
 
 /** Starts fetching the index slots builder_name(name) will read, so that
  *  the cache misses of several names overlap instead of coming one after
- *  another (a start-up interns 500k names into tables of megabytes). */
-void builder_prefetch(const struct builder *b, const char *name, size_t len);
+ *  another (a start-up interns 500k names into tables of megabytes);
+ *  returns the name's hash for builder_name_hashed. */
+uint32_t
+builder_prefetch(const struct builder *b, const char *name, size_t len);
+
+/** builder_name for a name whose hash builder_prefetch returned. */
+uint32_t builder_name_hashed(struct builder *b, const char *name, size_t len,
+    uint32_t hash);
 
 /** The insert functions below, on an interned name. */
 bool builder_add_ip(struct builder *b, uint32_t node, const struct ipaddr *ip);

@@ -44,6 +44,7 @@ struct gen {
 	/* A task context's names, assembled together so that their index
 	 * slots are fetched from memory at once (see builder_prefetch). */
 	struct buf ctx_names[8];
+	uint32_t ctx_hashes[8]; /* each name's hash, from the prefetch */
 	struct buf target;
 	struct agent *agents;
 	size_t n_agents;
@@ -568,13 +569,16 @@ ctx_name(struct gen *g, struct buf *nm, const char *prefix, const char *T,
 	buf_puts(nm, suffix);
 	put_tail(g, nm);
 	if (!nm->failed)
-		builder_prefetch(g->b, nm->data, nm->len);
+		g->ctx_hashes[nm - g->ctx_names] =
+		    builder_prefetch(g->b, nm->data, nm->len);
 }
 
 static uint32_t
 ctx_node(struct gen *g, const struct buf *nm)
 {
-	return nm->failed ? SNAP_NONE : builder_name(g->b, nm->data, nm->len);
+	return nm->failed ? SNAP_NONE :
+			    builder_name_hashed(g->b, nm->data, nm->len,
+				g->ctx_hashes[nm - g->ctx_names]);
 }
 
 /* The context records of §6 for one task name T.  Every name is interned
@@ -608,7 +612,8 @@ gen_context(struct gen *g, const struct mesos_task *t, const char *T,
 		buf_puts(nm, sfx);
 		put_tail(g, nm);
 		if (!nm->failed)
-			builder_prefetch(g->b, nm->data, nm->len);
+			g->ctx_hashes[nm - g->ctx_names] =
+			    builder_prefetch(g->b, nm->data, nm->len);
 	}
 	if (want_srv) {
 		ctx_name(g, &nb[4], "_", T, tlen, "._tcp.", fname, flen,
