@@ -1127,8 +1127,10 @@ builder_finish(struct builder *b)
 	nodes = b->nodes.p;
 	memset(&nodes[n_nodes], 0, sizeof nodes[n_nodes]);
 	nodes[n_nodes].parent = SNAP_NONE;
-	place_kind(b, RK_A, &nodes[0].first_a, sizeof *nodes / 4, n_nodes);
-	place_kind(b, RK_SRV, &nodes[0].first_srv, sizeof *nodes / 4, n_nodes);
+	place_kind(b, RK_A, &nodes[0].first_a, sizeof *nodes / sizeof(uint32_t),
+	    n_nodes);
+	place_kind(b, RK_SRV, &nodes[0].first_srv,
+	    sizeof *nodes / sizeof(uint32_t), n_nodes);
 	if (b->rare.n > 0) {
 		if (!rare_cover(b, (size_t)n_nodes + 1))
 			goto fail;
@@ -1143,10 +1145,9 @@ builder_finish(struct builder *b)
 	task_recs = b->task_recs.p;
 	for (size_t i = 0; i < b->task_recs.n; i++) {
 		uint32_t k = task_recs[i] >> 30;
+		const uint32_t *place = b->links[k].p;
 
-		task_recs[i] = k << 30 |
-		    ((const uint32_t *)b->links[k]
-			    .p)[task_recs[i] & 0x3fffffffU];
+		task_recs[i] = k << 30 | place[task_recs[i] & 0x3fffffffU];
 	}
 	for (unsigned k = 0; k < RK_COUNT; k++) {
 		move_kind(b, k);
@@ -1157,10 +1158,13 @@ builder_finish(struct builder *b)
 	s->aaaa = malloc((s->n[RK_AAAA] + 1) * sizeof *s->aaaa);
 	if (s->aaaa == NULL)
 		goto fail;
-	for (uint32_t i = 0; i < s->n[RK_AAAA]; i++)
-		s->aaaa[i] =
-		    ((const struct snap_ip6 *)
-			    b->v6.p)[((const uint32_t *)b->vals[RK_AAAA].p)[i]];
+	{
+		const struct snap_ip6 *pool = b->v6.p;
+		const uint32_t *in_pool = b->vals[RK_AAAA].p;
+
+		for (uint32_t i = 0; i < s->n[RK_AAAA]; i++)
+			s->aaaa[i] = pool[in_pool[i]];
+	}
 	s->a = take_vals(b, RK_A);
 	s->srv = take_vals(b, RK_SRV);
 	s->pseudo = take_vals(b, RK_APSEUDO);

@@ -554,6 +554,16 @@ task_name(struct gen *g, const char *prefix, const char *T, size_t tlen,
 	return builder_name(g->b, nm->data, nm->len);
 }
 
+/* Asks for the index slots of context name nm (assembled, unless out of
+ * memory) and keeps its hash for ctx_node. */
+static void
+ctx_prefetch(struct gen *g, const struct buf *nm)
+{
+	if (!nm->failed)
+		g->ctx_hashes[nm - g->ctx_names] =
+		    builder_prefetch(g->b, nm->data, nm->len);
+}
+
 /* Assembles "<prefix>T<mid>fname<suffix>.D." into nm and asks for its
  * index slots (nm->failed when out of memory). */
 static void
@@ -568,9 +578,7 @@ ctx_name(struct gen *g, struct buf *nm, const char *prefix, const char *T,
 	buf_put(nm, fname, flen);
 	buf_puts(nm, suffix);
 	put_tail(g, nm);
-	if (!nm->failed)
-		g->ctx_hashes[nm - g->ctx_names] =
-		    builder_prefetch(g->b, nm->data, nm->len);
+	ctx_prefetch(g, nm);
 }
 
 static uint32_t
@@ -611,9 +619,7 @@ gen_context(struct gen *g, const struct mesos_task *t, const char *T,
 		buf_put(nm, fname, flen);
 		buf_puts(nm, sfx);
 		put_tail(g, nm);
-		if (!nm->failed)
-			g->ctx_hashes[nm - g->ctx_names] =
-			    builder_prefetch(g->b, nm->data, nm->len);
+		ctx_prefetch(g, nm);
 	}
 	if (want_srv) {
 		ctx_name(g, &nb[4], "_", T, tlen, "._tcp.", fname, flen,
