@@ -228,14 +228,19 @@ node_hash(const struct builder *b, uint32_t node, char *buf)
 	return snap_hash(buf, len);
 }
 
-/* Rehashing the names table: its items are slots, not plain indices. */
+/* Rehashing the names table: its items are slots, not plain indices.
+ * builder_reserve sizes it for a load of at most 1/2 from the task count;
+ * it grows only past 3/4, because growing doubles it while the serving
+ * snapshot's table is alive (the 100k-task peak: 4 MB more) and a few
+ * percent more names than estimated must not cost that.  The slots'
+ * fingerprints keep the longer probes of a fuller table cheap. */
 static bool
 names_grow(struct builder *b)
 {
 	struct set bigger;
 	char *buf;
 
-	if ((b->names.n + 1) * 2 <= b->names.mask + 1)
+	if (((uint64_t)b->names.n + 1) * 4 <= ((uint64_t)b->names.mask + 1) * 3)
 		return true;
 	if ((buf = malloc(65536 + 1)) == NULL) {
 		b->failed = true;
