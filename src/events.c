@@ -428,17 +428,33 @@ events_built(struct events *e, const struct events_build *b, bool ok)
 	if (b->overlay)
 		return;
 	if (ok) {
-		/* The base of the overlays to come. */
-		struct snapshot *old = e->base;
-
-		e->base = snapshot_acquire();
-		if (old != NULL)
-			snapshot_release(old);
-		apps_clear(&e->changed);
+		events_base_published(e);
 		return;
 	}
 	/* The changes are still to be published. */
 	pthread_mutex_lock(&e->lock);
 	e->pending_full = true;
 	pthread_mutex_unlock(&e->lock);
+}
+
+bool
+events_loaded(struct events *e)
+{
+	bool loaded;
+
+	pthread_mutex_lock(&e->lock);
+	loaded = cluster_loaded(e->model);
+	pthread_mutex_unlock(&e->lock);
+	return loaded;
+}
+
+void
+events_base_published(struct events *e)
+{
+	struct snapshot *old = e->base;
+
+	e->base = snapshot_acquire();
+	if (old != NULL)
+		snapshot_release(old);
+	apps_clear(&e->changed);
 }

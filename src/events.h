@@ -110,4 +110,12 @@ bool events_make_overlay(struct events *e, struct snapshot *snap);
  *  base of later overlays, a failed one is still owed. */
 void events_built(struct events *e, const struct events_build *b, bool ok);
 
+/** True once a poll has loaded the model. */
+bool events_loaded(struct events *e);
+
+/** The records just published were built from the state the model was
+ *  loaded from, with no event since: they are the base of the overlays to
+ *  come, as a full build from the model would be (the reload loop's). */
+void events_base_published(struct events *e);
+
 #endif

@@ -154,6 +154,8 @@ masters_any(const struct masters_list *m)
 struct build_job {
 	struct mesos_state *state;	 /* freed (or released) by the build */
 	struct events_build *from_model; /* state is this borrowed view */
+	bool keep_state; /* the caller frees state (its names then live in
+			    the published snapshot) */
 	const struct masters_list *masters;
 	uint64_t body_hash; /* != 0: keep the records if nothing changed */
 	int64_t t0, t1;	    /* start, end of fetch and parse */
@@ -261,7 +263,7 @@ build(struct build_job *job)
 		R.kept = true;
 		if (job->from_model != NULL)
 			release_model(job);
-		else
+		else if (!job->keep_state)
 			mesos_state_free(job->state);
 		publish(NULL);
 		log_verbose("refresh: state unchanged (%lld ms); records kept",
@@ -285,7 +287,7 @@ build(struct build_job *job)
 	 * in memory at the same time as the index. */
 	if (job->from_model != NULL)
 		release_model(job);
-	else
+	else if (!job->keep_state)
 		mesos_state_free(job->state);
 	job->state = NULL;
 	if (b == NULL || (snap = builder_finish(b)) == NULL) {
@@ -386,6 +388,55 @@ poll_done(bool ok, int64_t t0)
 	malloc_trim(0);
 }
 
+/* The first poll with events on: its records are built straight from the
+ * polled state, as without events, and published before the event model
+ * is loaded from that state, which would otherwise come first, and a
+ * build from the model after it (bench/ingest --events).  Both builds give
+ * the same records (cluster.h), so the published ones are the overlays'
+ * base, unless events arrived since the poll began: those are in the
+ * model only, and a full build from it follows at once. */
+static bool
+first_load(struct mesos_state *state, const struct masters_list *m, int64_t t0,
+    int64_t t1)
+{
+	struct build_job job = { .state = state,
+		.masters = m,
+		.body_hash = state->body_hash,
+		.keep_state = true,
+		.t0 = t0,
+		.t1 = t1,
+		.what = "refresh" };
+	struct events_loaded el;
+	struct snapshot *held;
+	int loaded;
+
+	if (build(&job) != BUILD_OK) {
+		events_poll_abandon(R.events);
+		mesos_state_free(state);
+		return false;
+	}
+	/* The state's names were adopted by the published snapshot. */
+	held = snapshot_acquire();
+	loaded = events_poll_load(R.events, state, &el);
+	mesos_state_free(state);
+	if (loaded < 0) {
+		/* The records are out; a poll soon loads the model. */
+		log_error("Warning: out of memory loading the event model; "
+			  "the records are served, events wait for the next "
+			  "poll");
+		events_poll_abandon(R.events);
+		heed((struct events_outcome){ .reconcile = true });
+	} else if (el.replayed != 0) {
+		build_from_model(true, m, 0, t0, t1, "events (full build)");
+	} else {
+		events_base_published(R.events);
+	}
+	if (loaded == 0 && el.overflow)
+		heed((struct events_outcome){ .reconcile = true });
+	snapshot_release(held);
+	return true;
+}
+
 /* A poll: fetch /master/state and build (or, with events, reconcile the
  * model with it and build from the model). */
 static bool
@@ -436,6 +487,12 @@ poll(void)
 			.what = "refresh" };
 
 		ok = build(&job) == BUILD_OK;
+		masters_list_free(&m);
+		poll_done(ok, t0);
+		return ok;
+	}
+	if (!events_loaded(R.events)) {
+		ok = first_load(state, &m, t0, t1);
 		masters_list_free(&m);
 		poll_done(ok, t0);
 		return ok;
