@@ -1414,9 +1414,85 @@ struct cluster_lazy {
 	struct mesos_framework mf;  /* the list itself */
 };
 
+static int
+by_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (const void *const *)a;
+	uintptr_t y = (uintptr_t) * (const void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The agents the view's tasks run on (every entry of a repeated id), in
+ * model order: an overlay's tasks need no other agent, and listing the
+ * 4,000 of a 100k-task cluster cost every overlay build their sort, host
+ * look-ups and agent table.  NULL when out of memory. */
+static void **
+used_agents(const struct cluster *c, const struct mesos_state *s, size_t *n)
+{
+	const char **ids;
+	uint64_t **keys = NULL;
+	void **out = NULL;
+	size_t n_ids = 0, k = 0, cap = 16, listed = 0;
+	char key[512];
+
+	*n = 0;
+	for (const struct mesos_framework *f = s->frameworks; f; f = f->next)
+		listed += f->n_tasks;
+	if ((ids = calloc(listed + 1, sizeof *ids)) == NULL)
+		return NULL;
+	for (const struct mesos_framework *f = s->frameworks; f; f = f->next)
+		for (const struct mesos_task *t = f->tasks; t; t = t->next)
+			ids[n_ids++] = t->slave_id;
+	/* A borrowed view's ids are interned: equal ids, one look-up. */
+	qsort(ids, n_ids, sizeof *ids, by_ptr);
+	if ((keys = calloc(cap, sizeof *keys)) == NULL)
+		goto out;
+	for (size_t i = 0; i < n_ids; i++) {
+		if (i > 0 && ids[i] == ids[i - 1])
+			continue;
+		for (unsigned dup = 1;; dup++) {
+			struct cl_agent *a;
+
+			if (dup == 1)
+				a = smap_get(&c->agents, ids[i]);
+			else if (snprintf(key, sizeof key, "%s\x01%u", ids[i],
+				     dup) >= (int)sizeof key)
+				break;
+			else
+				a = smap_get(&c->agents, key);
+			if (a == NULL)
+				break;
+			if (k == cap) {
+				uint64_t **v =
+				    realloc(keys, cap * 2 * sizeof *v);
+
+				if (v == NULL)
+					goto out;
+				keys = v;
+				cap *= 2;
+			}
+			keys[k++] = &a->order;
+		}
+	}
+	/* sorted_values' order; a copied view's equal ids listed twice. */
+	qsort(keys, k, sizeof *keys, by_order);
+	if ((out = calloc(k + 1, sizeof *out)) == NULL)
+		goto out;
+	for (size_t i = 0; i < k; i++)
+		if (i == 0 || keys[i] != keys[i - 1])
+			out[(*n)++] =
+			    (char *)keys[i] - offsetof(struct cl_agent, order);
+out:
+	free(ids);
+	free(keys);
+	return out;
+}
+
 /* The view of every framework and task, or with apps != NULL only the
- * frameworks whose fname some app has and only the tasks of those apps
- * (all agents, so that their records come out as in a full build). */
+ * frameworks whose fname some app has, only the tasks of those apps and
+ * only the agents these run on (an overlay's input: its task records come
+ * out as in a full build, agents make no records in it). */
 static struct mesos_state *
 view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow,
     struct cluster_lazy *lazy)
@@ -1434,9 +1510,7 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow,
 	s->leader = c->leader ? in_arena(A, c->leader, NULL, borrow) : NULL;
 	fws = sorted_values(&c->frameworks,
 	    offsetof(struct cl_framework, order), &n_fws, NULL, NULL);
-	agents = sorted_values(&c->agents, offsetof(struct cl_agent, order),
-	    &n_agents, NULL, NULL);
-	if (fws == NULL || agents == NULL)
+	if (fws == NULL)
 		goto fail;
 	if (lazy != NULL &&
 	    (lazy->fws = calloc(n_fws + 1, sizeof *lazy->fws)) == NULL)
@@ -1497,6 +1571,12 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow,
 		s->frameworks_tail = mf;
 		s->n_frameworks++;
 	}
+	agents = apps == NULL ?
+	    sorted_values(&c->agents, offsetof(struct cl_agent, order),
+		&n_agents, NULL, NULL) :
+	    used_agents(c, s, &n_agents);
+	if (agents == NULL)
+		goto fail;
 	for (size_t i = 0; i < n_agents; i++) {
 		const struct cl_agent *a = agents[i];
 		struct mesos_slave *ms = arena_alloc(A, sizeof *ms);

@@ -1362,6 +1362,71 @@ test_event_apps_and_partial_views(void **state)
 	cluster_free(c);
 }
 
+/* A view of some apps lists only the agents their tasks run on (each
+ * entry of a repeated agent id, in state order), borrowed or copied: an
+ * overlay's records need no other agent. */
+static void
+test_partial_view_lists_only_used_agents(void **state)
+{
+	static const char *const st = "{" LEADER "'slaves':[" AGENT("S1",
+	    "10.0.0.1") "," AGENT("S2", "10.0.0.2") "," AGENT("S3",
+	    "10.0.0.3") "," AGENT("S2",
+	    "10.0.0.22") "],"
+			 "'frameworks':[{'id':'F1','name':'m','hostname':'h',"
+			 "'tasks':[" RUNNING_TASK("a.1", "a", "F1", "S3",
+			     "[1-1]", "1") "," RUNNING_TASK("b.1", "b", "F1",
+			     "S2", "[2-2]", "1") "," RUNNING_TASK("a.2", "a",
+			     "F1", "S1", "[3-3]", "1") "," RUNNING_TASK("a.3",
+			     "a", "F1", "S3", "[4-4]", "1") "]}]}";
+	struct cluster *c = load_q(st);
+	char *a[] = { (char *)"m\x01"
+			      "a" },
+	     *b[] = { (char *)"m\x01"
+			      "b" },
+	     *none[] = { (char *)"m\x01"
+				 "gone" };
+	struct mesos_state *v;
+	char *d1, *d2;
+
+	(void)state;
+	v = cluster_view_apps(c, a, 1);
+	assert_non_null(v);
+	d1 = dump(v);
+	assert_string_equal(d1,
+	    "F F1 m host=h pid=-\n"
+	    " T a.1 a @S3 R ports=[1-1]\n"
+	    " T a.2 a @S1 R ports=[3-3]\n"
+	    " T a.3 a @S3 R ports=[4-4]\n"
+	    "S S1 slave(1)@10.0.0.1:5051\n"
+	    "S S3 slave(1)@10.0.0.3:5051\n");
+	mesos_state_free(v);
+	v = cluster_view_borrowed(c, a, 1);
+	assert_non_null(v);
+	d2 = dump(v);
+	assert_string_equal(d1, d2);
+	free(d1);
+	free(d2);
+	mesos_state_free(v);
+	/* Both entries of the repeated id, in their order. */
+	v = cluster_view_borrowed(c, b, 1);
+	assert_non_null(v);
+	d1 = dump(v);
+	assert_string_equal(d1,
+	    "F F1 m host=h pid=-\n"
+	    " T b.1 b @S2 R ports=[2-2]\n"
+	    "S S2 slave(1)@10.0.0.2:5051\n"
+	    "S S2 slave(1)@10.0.0.22:5051\n");
+	free(d1);
+	mesos_state_free(v);
+	v = cluster_view_borrowed(c, none, 1);
+	assert_non_null(v);
+	d1 = dump(v);
+	assert_string_equal(d1, "F F1 m host=h pid=-\n");
+	free(d1);
+	mesos_state_free(v);
+	cluster_free(c);
+}
+
 /* ---- events from A to B give B's records --------------------------------- */
 
 /* A launch: TASK_ADDED staging + TASK_UPDATED running, with ports,
@@ -1792,6 +1857,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_event_apps_and_partial_views,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_partial_view_lists_only_used_agents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_equal_launch, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_equal_kill_and_agents,
