@@ -33,6 +33,7 @@
 #include "records/snapshot.h"
 #include "schedule.h"
 #include "state/resolve.h"
+#include "state/stream.h"
 #include "util/clock.h"
 #include "util/hash.h"
 #include "util/priority.h"
@@ -434,6 +435,7 @@ first_load(struct mesos_state *state, const struct masters_list *m, int64_t t0,
 	if (loaded == 0 && el.overflow)
 		heed((struct events_outcome){ .reconcile = true });
 	snapshot_release(held);
+	stream_wake(); /* it waited for this load */
 	return true;
 }
 
@@ -695,6 +697,12 @@ stream_leader(void *ctx, char *out, size_t len)
 
 	(void)ctx;
 	cfglive_release(c);
+	/* Not before the first records: a SUBSCRIBED snapshot (bigger than
+	 * the state, only sniffed, and followed by a poll) would be read on
+	 * the same core as the first poll, and the first answer would wait
+	 * for both (bench/ingest --events). */
+	if (R.events == NULL || !events_loaded(R.events))
+		return false;
 	ok = masters_stream_target(zk, out, len);
 	return ok;
 }

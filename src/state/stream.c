@@ -461,6 +461,16 @@ stream_stop(void)
 	st.started = false;
 }
 
+void
+stream_wake(void)
+{
+	if (!st.started)
+		return;
+	pthread_mutex_lock(&st.lock);
+	pthread_cond_broadcast(&st.wake);
+	pthread_mutex_unlock(&st.lock);
+}
+
 int
 stream_connected(void)
 {

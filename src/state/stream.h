@@ -39,4 +39,8 @@ void stream_stop(void);
 /** Whether a stream is up now (for logs and tests). */
 int stream_connected(void);
 
+/** Ends the subscriber's wait for a leader now (the first records are
+ *  out, so sink.leader names one); no-op when not started. */
+void stream_wake(void);
+
 #endif
