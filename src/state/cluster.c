@@ -1454,13 +1454,21 @@ used_agents(const struct cluster *c, const struct mesos_state *s, size_t *n)
 		for (unsigned dup = 1;; dup++) {
 			struct cl_agent *a;
 
-			if (dup == 1)
+			if (dup == 1) {
 				a = smap_get(&c->agents, ids[i]);
-			else if (snprintf(key, sizeof key, "%s\x01%u", ids[i],
-				     dup) >= (int)sizeof key)
-				break;
-			else
-				a = smap_get(&c->agents, key);
+			} else {
+				/* unique_key's form, whatever the id's length. */
+				char *name = key;
+
+				if (snprintf(key, sizeof key, "%s\x01%u",
+					ids[i], dup) >= (int)sizeof key &&
+				    asprintf(&name, "%s\x01%u", ids[i], dup) <
+					0)
+					goto out;
+				a = smap_get(&c->agents, name);
+				if (name != key)
+					free(name);
+			}
 			if (a == NULL)
 				break;
 			if (k == cap) {

@@ -1425,6 +1425,44 @@ test_partial_view_lists_only_used_agents(void **state)
 	free(d1);
 	mesos_state_free(v);
 	cluster_free(c);
+
+	/* A repeated id too long for a short key buffer: both entries. */
+	{
+		char id[601], *json, *want;
+		size_t len;
+
+		memset(id, 'x', 600);
+		id[600] = '\0';
+		len = strlen(id) * 4 + 1024;
+		json = malloc(len);
+		want = malloc(len);
+		assert_non_null(json);
+		assert_non_null(want);
+		snprintf(json, len,
+		    "{" LEADER
+		    "'slaves':[" AGENT("%s", "10.0.0.1") "," AGENT("%s",
+			"10.0.0.2") "],'frameworks':[{'id':'F1','name':"
+				    "'m','hostname':'h','tasks':[" RUNNING_TASK(
+					"b.1", "b", "F1", "%s", "[2-2]",
+					"1") "]}]}",
+		    id, id, id);
+		c = load_q(json);
+		v = cluster_view_borrowed(c, b, 1);
+		assert_non_null(v);
+		d1 = dump(v);
+		snprintf(want, len,
+		    "F F1 m host=h pid=-\n"
+		    " T b.1 b @%s R ports=[2-2]\n"
+		    "S %s slave(1)@10.0.0.1:5051\n"
+		    "S %s slave(1)@10.0.0.2:5051\n",
+		    id, id, id);
+		assert_string_equal(d1, want);
+		free(d1);
+		mesos_state_free(v);
+		cluster_free(c);
+		free(json);
+		free(want);
+	}
 }
 
 /* ---- events from A to B give B's records --------------------------------- */
