@@ -90,7 +90,10 @@ snap_prefetch(const struct snapshot *s, uint32_t h, unsigned stage)
 	/* Each stage reads only what the previous stage of the same query
 	 * asked for; between stages the caller warms the rest of its batch,
 	 * so the misses of a batch's look-ups overlap instead of following
-	 * each other. */
+	 * each other.  Under an overlay that hides apps, a base name's app
+	 * (app_of, a random read into a large array) is warmed too. */
+	bool hides = s->n_hidden != 0;
+
 	for (; s != NULL; s = s->base) {
 		const uint32_t *slot = &s->table[h & s->table_mask];
 		uint32_t node;
@@ -105,6 +108,8 @@ snap_prefetch(const struct snapshot *s, uint32_t h, unsigned stage)
 		if (stage == 1) {
 			__builtin_prefetch(&s->nodes[node]);
 			__builtin_prefetch(&s->nodes[node + 1]);
+			if (hides && s->base == NULL && s->app_of != NULL)
+				__builtin_prefetch(&s->app_of[node]);
 			continue;
 		}
 		__builtin_prefetch(s->labels + s->nodes[node].label);
@@ -159,7 +164,8 @@ snap_find(const struct snapshot *s, const char *text, size_t len,
 		return node;
 	node = snap_lookup(s->base, text, len);
 	*part = s->base;
-	if (node != SNAP_NONE && s->base->app_of != NULL &&
+	/* An overlay of new apps only hides nothing: no app_of read. */
+	if (node != SNAP_NONE && s->n_hidden != 0 && s->base->app_of != NULL &&
 	    s->base->app_of[node] != SNAP_NONE &&
 	    app_hidden(s, s->base->app_of[node]))
 		return SNAP_NONE;
@@ -171,7 +177,7 @@ snap_base_hidden(const struct snapshot *ov, uint32_t node)
 {
 	const struct snapshot *base = ov->base;
 
-	return base != NULL && base->app_of != NULL &&
+	return base != NULL && ov->n_hidden != 0 && base->app_of != NULL &&
 	    base->app_of[node] != SNAP_NONE &&
 	    app_hidden(ov, base->app_of[node]);
 }
