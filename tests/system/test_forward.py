@@ -18,7 +18,6 @@ own (127.0.0.2 and up; the daemon is on 127.0.0.1):
 """
 
 import os
-import random
 import re
 import socket
 import struct
@@ -157,26 +156,8 @@ def fwd_config(resolvers, **extra):
 
 
 def dead_udp_tcp_port(host):
-    """A port on host where nothing listens (ICMP unreachable / RST).
-
-    Taken below the kernel's ephemeral range: a port from inside it could
-    become a test client's source port (dnspython binds 0.0.0.0:0), and
-    that client then gets the daemon's forwarded query instead of its
-    answer (UnexpectedSource; seen once in 200 queries)."""
-    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-        low = int(f.read().split()[0])
-    rng = random.Random()
-    for _ in range(200):
-        port = rng.randrange(10000, low)
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t, \
-                    socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-                t.bind((host, port))
-                u.bind((host, port))
-        except OSError:
-            continue
-        return port
-    raise RuntimeError("no free TCP+UDP port below %d on %s" % (low, host))
+    """A port on host where nothing listens (ICMP unreachable / RST)."""
+    return harness.closed_port(host)
 
 
 # --------------------------------------------------------------------------
