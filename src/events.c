@@ -26,11 +26,18 @@
 
 #define EVENT_LOG_MAX 200000  /* events kept while a poll is in flight */
 #define OVERLAY_MAX_APPS 2000 /* beyond this a full build is cheaper */
+/* An overlay of this many apps is folded into a full build once events
+ * pause: a look-up pays for the overlay's size (bench/events), and every
+ * publication of the next burst would rebuild these apps again. */
+#define COMPACT_MIN_APPS 64
 
-/* A set of app keys, each malloc'ed. */
+/* A set of app keys, each malloc'ed, in insertion order, with a hash
+ * index: a burst adds thousands, and each add asks whether it is new. */
 struct apps {
 	char **v;
-	size_t n;
+	size_t n, cap;
+	uint32_t *index; /* open addressing: i + 1 for v[i]; 0 = empty */
+	size_t mask;	 /* index slots - 1 (0: no index yet) */
 };
 
 struct events {
@@ -109,35 +116,84 @@ event_log_free(struct event_log *l)
 	l->cap = 0;
 }
 
+static uint32_t *
+apps_slot(const struct apps *a, const char *key)
+{
+	size_t i = snap_hash(key, strlen(key)) & a->mask;
+
+	while (a->index[i] != 0 && strcmp(a->v[a->index[i] - 1], key) != 0)
+		i = (i + 1) & a->mask;
+	return &a->index[i];
+}
+
+/* Grows v and the index (kept at most half full) for one more key. */
+static bool
+apps_reserve(struct apps *a)
+{
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 64;
+		char **nv = realloc(a->v, cap * sizeof *nv);
+
+		if (nv == NULL)
+			return false;
+		a->v = nv;
+		a->cap = cap;
+	}
+	if ((a->n + 1) * 2 > a->mask) {
+		size_t slots = a->mask ? (a->mask + 1) * 2 : 128;
+		uint32_t *old = a->index;
+
+		if ((a->index = calloc(slots, sizeof *a->index)) == NULL) {
+			a->index = old;
+			return false;
+		}
+		free(old);
+		a->mask = slots - 1;
+		for (size_t i = 0; i < a->n; i++)
+			*apps_slot(a, a->v[i]) = (uint32_t)i + 1;
+	}
+	return true;
+}
+
 /* Adds key (taken over) to the set; false when out of memory, and the
  * caller must then build in full (the app would keep stale names). */
 static bool
 apps_add(struct apps *a, char *key)
 {
-	char **nv;
+	uint32_t *slot;
 
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->v[i], key) == 0) {
-			free(key);
-			return true;
-		}
-	if ((nv = realloc(a->v, (a->n + 1) * sizeof *nv)) == NULL) {
+	if (!apps_reserve(a)) {
 		free(key);
 		return false;
 	}
-	a->v = nv;
-	nv[a->n++] = key;
+	slot = apps_slot(a, key);
+	if (*slot != 0) {
+		free(key);
+		return true;
+	}
+	a->v[a->n++] = key;
+	*slot = (uint32_t)a->n;
 	return true;
+}
+
+/* Empties the set; the keys are freed unless `keep_keys` (moved out). */
+static void
+apps_empty(struct apps *a, bool keep_keys)
+{
+	for (size_t i = 0; !keep_keys && i < a->n; i++)
+		free(a->v[i]);
+	if (a->index != NULL)
+		memset(a->index, 0, (a->mask + 1) * sizeof *a->index);
+	a->n = 0;
 }
 
 static void
 apps_clear(struct apps *a)
 {
-	for (size_t i = 0; i < a->n; i++)
-		free(a->v[i]);
+	apps_empty(a, false);
 	free(a->v);
-	a->v = NULL;
-	a->n = 0;
+	free(a->index);
+	*a = (struct apps){ 0 };
 }
 
 struct events *
@@ -338,9 +394,8 @@ events_build_begin(struct events *e, bool full, struct events_build *b)
 		for (size_t i = 0; i < e->pending.n; i++) {
 			if (!apps_add(&e->changed, e->pending.v[i]))
 				overlay = false;
-			e->pending.v[i] = NULL;
 		}
-		e->pending.n = 0;
+		apps_empty(&e->pending, true); /* the keys moved */
 		/* Names shared with other owners are rebuilt in full. */
 		if (overlay && changed_entangled(e))
 			overlay = false;
@@ -435,6 +490,12 @@ events_built(struct events *e, const struct events_build *b, bool ok)
 	pthread_mutex_lock(&e->lock);
 	e->pending_full = true;
 	pthread_mutex_unlock(&e->lock);
+}
+
+bool
+events_compaction_due(const struct events *e)
+{
+	return e->base != NULL && e->changed.n >= COMPACT_MIN_APPS;
 }
 
 bool

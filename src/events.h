@@ -110,6 +110,10 @@ bool events_make_overlay(struct events *e, struct snapshot *snap);
  *  base of later overlays, a failed one is still owed. */
 void events_built(struct events *e, const struct events_build *b, bool ok);
 
+/** True when the published overlay holds enough changed apps to be
+ *  worth a full build once events pause (schedule_compact). */
+bool events_compaction_due(const struct events *e);
+
 /** True once a poll has loaded the model. */
 bool events_loaded(struct events *e);
 

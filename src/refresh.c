@@ -351,6 +351,11 @@ build_from_model(bool full, const struct masters_list *m, uint64_t body,
 		job.what = "events";
 	r = build(&job);
 	events_built(R.events, &eb, r == BUILD_OK);
+	if (r == BUILD_OK && eb.overlay && events_compaction_due(R.events)) {
+		pthread_mutex_lock(&R.lock);
+		schedule_compact(&R.sched, clock_ms());
+		pthread_mutex_unlock(&R.lock);
+	}
 	if (r == BUILD_CLASH) {
 		/* A new name of a changed app is also another owner's. */
 		log_verbose("events: a changed app shares a name with another; "
@@ -361,15 +366,21 @@ build_from_model(bool full, const struct masters_list *m, uint64_t body,
 	return r == BUILD_OK;
 }
 
+/* Publishes the event model: an overlay, or with `compact` the full
+ * build that folds the overlay in once events pause (none is due when a
+ * full build came meanwhile). */
 static bool
-publish_model(void)
+publish_model(bool compact)
 {
 	struct masters_list m;
 	int64_t t0 = clock_us();
 	bool ok;
 
+	if (compact && !events_compaction_due(R.events))
+		return true;
 	masters_get(&m);
-	ok = build_from_model(false, &m, 0, t0, t0, "events (full build)");
+	ok = build_from_model(compact, &m, 0, t0, t0,
+	    compact ? "events (compaction)" : "events (full build)");
 	masters_list_free(&m);
 	return ok;
 }
@@ -557,7 +568,8 @@ refresh_main(void *arg)
 		log_verbose("refresh: cannot lower the reload thread's "
 			    "priority");
 	for (;;) {
-		bool ok, poll_now;
+		enum schedule_run run;
+		bool ok;
 		int64_t left;
 
 		/* The first run, a poll, is due at once. */
@@ -575,15 +587,17 @@ refresh_main(void *arg)
 			reload_config();
 			continue;
 		}
-		poll_now = schedule_take(&R.sched, clock_ms());
+		run = schedule_take(&R.sched, clock_ms());
 		pthread_mutex_unlock(&R.lock);
 		/* One configuration for the whole job. */
 		R.cfg = R.opts.cfg = cfglive_acquire();
-		ok = poll_now ? poll() : publish_model() || refresh_loaded();
+		ok = run == SCHEDULE_POLL ?
+		    poll() :
+		    publish_model(run == SCHEDULE_COMPACT) || refresh_loaded();
 		cfglive_release(R.cfg);
 		R.cfg = R.opts.cfg = NULL;
 		pthread_mutex_lock(&R.lock);
-		schedule_done(&R.sched, poll_now, ok, clock_ms());
+		schedule_done(&R.sched, run == SCHEDULE_POLL, ok, clock_ms());
 		pthread_mutex_unlock(&R.lock);
 	}
 	return NULL;

@@ -35,6 +35,14 @@ schedule_changed(struct schedule *s, int64_t now)
 	int64_t at = s->last_publish + SCHEDULE_PUBLISH_DELAY_MS;
 
 	earliest(&s->publish_due, at > now ? at : now);
+	if (s->compact_due != 0)
+		s->compact_due = now + SCHEDULE_COMPACT_QUIET_MS;
+}
+
+void
+schedule_compact(struct schedule *s, int64_t now)
+{
+	s->compact_due = now + SCHEDULE_COMPACT_QUIET_MS;
 }
 
 void
@@ -98,23 +106,33 @@ schedule_wait_ms(const struct schedule *s, int64_t now)
 		until = s->reconcile_due;
 	if (s->publish_due != 0 && s->publish_due < until)
 		until = s->publish_due;
+	if (s->compact_due != 0 && s->compact_due < until)
+		until = s->compact_due;
 	return until > now ? until - now : 0;
 }
 
-bool
+enum schedule_run
 schedule_take(struct schedule *s, int64_t now)
 {
 	bool poll = s->triggered || now >= s->due ||
 	    (s->reconcile_due != 0 && now >= s->reconcile_due);
+	enum schedule_run run = poll ? SCHEDULE_POLL : SCHEDULE_PUBLISH;
 
 	s->triggered = false;
-	s->publish_due = 0;
-	if (poll)
+	if (poll) {
 		s->reconcile_due = 0;
+		s->compact_due = 0;
+	} else if ((s->publish_due == 0 || now < s->publish_due) &&
+	    s->compact_due != 0 && now >= s->compact_due) {
+		run = SCHEDULE_COMPACT;
+		s->compact_due = 0;
+	}
+	if (run != SCHEDULE_COMPACT)
+		s->publish_due = 0;
 	/* Ticks keep their phase, as a Go ticker does. */
 	while (s->next_tick <= now)
 		s->next_tick += s->period_ms;
-	return poll;
+	return run;
 }
 
 void

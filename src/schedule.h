@@ -17,6 +17,14 @@
 #define SCHEDULE_RECONCILE_DELAY_MS 1000 /* a poll after events not applied */
 #define SCHEDULE_RETRY_FIRST_MS 1000	 /* first retry before the first load */
 #define SCHEDULE_RECONCILE_MAX_MS 30000	 /* longest reconciliation back-off */
+#define SCHEDULE_COMPACT_QUIET_MS 2000	 /* events pause before a compaction */
+
+/** What the reload loop runs next. */
+enum schedule_run {
+	SCHEDULE_PUBLISH, /**< publish the event model (an overlay) */
+	SCHEDULE_POLL,	  /**< poll the master */
+	SCHEDULE_COMPACT  /**< fold the overlay into a full build */
+};
 
 /** Times are monotonic milliseconds; 0 in a *_due field means "none". */
 struct schedule {
@@ -28,6 +36,7 @@ struct schedule {
 	int64_t publish_due;	    /**< publish the event model then */
 	int64_t reconcile_due;	    /**< an early poll then */
 	int64_t last_publish;	    /**< when records were last published */
+	int64_t compact_due;	    /**< a compaction then */
 	bool events_on;		    /**< polls reconcile an event model */
 	bool triggered;		    /**< a poll is wanted at once */
 	bool loaded;		    /**< records have been published */
@@ -48,6 +57,12 @@ void schedule_trigger(struct schedule *s);
  *  SCHEDULE_PUBLISH_DELAY_MS after the last publication. */
 void schedule_changed(struct schedule *s, int64_t now);
 
+/** The overlay just published is worth folding into a full build once
+ *  events have paused for SCHEDULE_COMPACT_QUIET_MS (each event pushes
+ *  it back), so that a burst's overlay does not stay to slow every look-up
+ *  and to be rebuilt whole by the next burst's publications. */
+void schedule_compact(struct schedule *s, int64_t now);
+
 /** A poll is wanted delay_ms from now (the earliest request wins). */
 void schedule_reconcile(struct schedule *s, int64_t now, int64_t delay_ms);
 
@@ -62,8 +77,9 @@ bool schedule_done(struct schedule *s, bool poll, bool ok, int64_t now);
 /** Milliseconds until the next run; 0 when one is due now. */
 int64_t schedule_wait_ms(const struct schedule *s, int64_t now);
 
-/** Takes the run that is due (schedule_wait_ms gave 0): true for a poll,
- *  false for a publication; a poll covers a pending publication. */
-bool schedule_take(struct schedule *s, int64_t now);
+/** Takes the run that is due (schedule_wait_ms gave 0); a poll covers a
+ *  pending publication and compaction, a publication comes before a
+ *  compaction. */
+enum schedule_run schedule_take(struct schedule *s, int64_t now);
 
 #endif

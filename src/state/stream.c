@@ -28,6 +28,7 @@
 #include "util/clock.h"
 #include "util/hostport.h"
 #include "util/jsontree.h"
+#include "util/priority.h"
 
 #define WHOLE_RECORD_MAX (4U << 20) /* bigger records are only sniffed */
 #define BACKOFF_FIRST_MS 500
@@ -382,6 +383,11 @@ stream_main(void *arg)
 
 	(void)arg;
 	pthread_setname_np(pthread_self(), "mdns-stream");
+	/* Reading events yields a contended core to the DNS workers, as the
+	 * builds they lead to do: under full load they arrive a little later
+	 * rather than slow every answer. */
+	if (!priority_lower_thread(PRIORITY_BACKGROUND))
+		log_verbose("event stream: cannot lower its thread's priority");
 	while (!atomic_load(&st.stopping)) {
 		struct sub b = { 0 };
 		uint32_t r = 0;

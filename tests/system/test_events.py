@@ -396,6 +396,46 @@ def test_burst_of_starts(v1_factory, daemon_factory):
     assert time.monotonic() - t0 < 1.0
 
 
+def enumerated_tasks(d):
+    """The task ids /v1/enumerate lists."""
+    status, doc = d.get_json("/v1/enumerate")
+    assert status == 200, (status, doc)
+    return {t["id"] for f in doc["frameworks"] for t in f["tasks"]}
+
+
+def test_burst_folded_into_a_full_build_once_events_pause(v1_factory, daemon_factory):
+    """A burst of 80 starts answers at once from an overlay; about 2 s after
+    the events pause, the overlay is folded into a full build (with
+    refreshSeconds 3600: no poll brings it), so /v1/enumerate lists the
+    new tasks too, and the names answer right throughout.  A change of
+    three apps leaves its small overlay alone: no full build for it."""
+    c = Cluster()
+    m = v1_factory(c.state)
+    d = start_daemon(daemon_factory, m, refresh_seconds=3600)
+    polls = len(m.state_requests())
+    ids = ["fold%d.x" % i for i in range(80)]
+    for i, tid in enumerate(ids):
+        c.add_task(tid, "fold%d" % i, ip="10.61.0.%d" % (i + 1))
+    m.set_state(c.state)
+    for i in range(80):
+        wait_answer(d, "fold%d.marathon.mesos." % i, {"10.61.0.%d" % (i + 1)}, timeout=3.0)
+    with Prober(d, "fold79.marathon.mesos.", {"10.61.0.80"}) as p:
+        d.wait_log(r"events \(compaction\): \d+ tasks", timeout=15.0)
+        harness.wait_until(lambda: set(ids) <= enumerated_tasks(d), 5.0, 0.1,
+                           "the burst's tasks in /v1/enumerate")
+        time.sleep(0.2)
+    p.check()
+    assert len(m.state_requests()) == polls, "a poll came, not the compaction"
+    # A small change stays an overlay.
+    for i in range(3):
+        c.add_task("small%d.x" % i, "small%d" % i, ip="10.62.0.%d" % (i + 1))
+    m.set_state(c.state)
+    wait_answer(d, "small2.marathon.mesos.", {"10.62.0.3"}, timeout=3.0)
+    time.sleep(5.0)     # over twice the pause a compaction waits for
+    assert len(re.findall(r"events \(compaction\)", d.log_text())) == 1, d.log_text()[-2000:]
+    assert wait_answer(d, "fold0.marathon.mesos.", {"10.61.0.1"}, timeout=1.0) < 1.0
+
+
 def test_agent_removed_takes_its_tasks(v1_factory, daemon_factory):
     """An agent removed with its tasks (TASK_LOST + AGENT_REMOVED), and one
     removed while the state still lists its tasks (AGENT_REMOVED only): the

@@ -864,32 +864,42 @@ def test_forward_full_table_servfail_at_once(daemon_factory, master, upstreams):
     assert len(d.log_text().splitlines()) <= 6, d.log_text()
 
 
-def _thread_nice(pid):
-    """{thread name: nice value} of a process (/proc/PID/task/*/stat)."""
+SCHED_OTHER, SCHED_BATCH = 0, 3
+
+
+def _thread_sched(pid):
+    """{thread name: {(nice value, scheduling policy)}} of a process
+    (/proc/PID/task/*/stat)."""
     out = {}
     for task in os.listdir("/proc/%d/task" % pid):
         try:
             name, fields = _proc_stat("/proc/%d/task/%s/stat" % (pid, task))
         except FileNotFoundError:       # a look-up thread that just ended
             continue
-        out.setdefault(name, set()).add(int(fields[16]))    # field 19: nice
+        # fields 19 (nice) and 41 (policy)
+        out.setdefault(name, set()).add((int(fields[16]), int(fields[38])))
     return out
 
 
 def test_forwarder_and_refresh_yield_to_the_dns_workers(daemon_factory, master,
                                                          upstreams):
-    """Under full load the authoritative answers come first: the forwarder
-    and the refresh run 10 nicer than the daemon (top -H shows it; at most
-    19), the UDP and TCP servers at the daemon's own priority."""
+    """Under full load the authoritative answers come first: the forwarder,
+    the refresh and the event stream run 10 nicer than the daemon (top -H
+    shows it; at most 19) and as SCHED_BATCH (they do not preempt a worker
+    when they wake up), the UDP and TCP servers at the daemon's own
+    priority and policy."""
     u = upstreams(default_a="192.0.2.91")
     d = daemon_factory(master=master, config=fwd_config([u.address]))
     assert values(d.dns("yield.example.org.", "A")) == {"192.0.2.91"}
-    nice = _thread_nice(d.proc.pid)
-    (base,) = nice["mesos-dns"]         # the main thread: the process's own
-    assert nice.get("mdns-forward") == {min(19, base + 10)}, nice
-    assert nice.get("mdns-refresh") == {min(19, base + 10)}, nice
-    assert nice.get("mdns-udp") == {base}, nice
-    assert nice.get("mdns-tcp") == {base}, nice
+    sched = _thread_sched(d.proc.pid)
+    ((base, policy),) = sched["mesos-dns"]  # the main thread: the process's own
+    assert policy == SCHED_OTHER, sched
+    background = {(min(19, base + 10), SCHED_BATCH)}
+    assert sched.get("mdns-forward") == background, sched
+    assert sched.get("mdns-refresh") == background, sched
+    assert sched.get("mdns-stream") == background, sched
+    assert sched.get("mdns-udp") == {(base, SCHED_OTHER)}, sched
+    assert sched.get("mdns-tcp") == {(base, SCHED_OTHER)}, sched
 
 
 # --------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 /* test_schedule.c -- when the reload loop polls and publishes: the first
  * poll at once, retries with back-off until the first load, ticks every
  * refreshSeconds in phase, triggers at once, bursts of events coalesced,
- * failed reconciliations backed off up to 30 s.
+ * a burst's overlay compacted once events pause, failed reconciliations
+ * backed off up to 30 s.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -144,6 +145,51 @@ test_events_coalesced(void **state)
 }
 
 static void
+test_compaction_after_events_pause(void **state)
+{
+	struct schedule s;
+	int64_t now = T0;
+
+	(void)state;
+	schedule_init(&s, 60000, true, now);
+	schedule_take(&s, now);
+	schedule_done(&s, true, true, now);
+	/* An overlay published mid-burst asks for a compaction... */
+	schedule_published(&s, now);
+	schedule_compact(&s, now);
+	assert_int_equal(schedule_wait_ms(&s, now), SCHEDULE_COMPACT_QUIET_MS);
+	/* ... which every event of the burst pushes back, behind the
+	 * publications it brings. */
+	now += 1500;
+	schedule_changed(&s, now);
+	assert_int_equal(schedule_wait_ms(&s, now), 0);
+	assert_int_equal(schedule_take(&s, now), SCHEDULE_PUBLISH);
+	schedule_published(&s, now);
+	schedule_done(&s, false, true, now);
+	assert_int_equal(schedule_wait_ms(&s, now), SCHEDULE_COMPACT_QUIET_MS);
+	now += SCHEDULE_COMPACT_QUIET_MS - 1;
+	assert_int_equal(schedule_wait_ms(&s, now), 1);
+	/* Once the events pause, it runs, once. */
+	now += 1;
+	assert_int_equal(schedule_wait_ms(&s, now), 0);
+	assert_int_equal(schedule_take(&s, now), SCHEDULE_COMPACT);
+	schedule_done(&s, false, true, now);
+	assert_int_equal(s.compact_due, 0);
+	assert_int_equal(schedule_wait_ms(&s, now), T0 + 60000 - now);
+	/* A publication due at the same time goes first... */
+	schedule_compact(&s, now);
+	now += SCHEDULE_COMPACT_QUIET_MS;
+	s.publish_due = now;
+	assert_int_equal(schedule_take(&s, now), SCHEDULE_PUBLISH);
+	assert_int_equal(schedule_take(&s, now), SCHEDULE_COMPACT);
+	/* ... and a poll, a full build itself, covers it. */
+	schedule_compact(&s, now);
+	schedule_trigger(&s);
+	assert_int_equal(schedule_take(&s, now), SCHEDULE_POLL);
+	assert_int_equal(s.compact_due, 0);
+}
+
+static void
 test_reconcile_backoff(void **state)
 {
 	struct schedule s;
@@ -186,6 +232,7 @@ main(void)
 		cmocka_unit_test(test_new_period_from_a_reload),
 		cmocka_unit_test(test_trigger_polls_at_once),
 		cmocka_unit_test(test_events_coalesced),
+		cmocka_unit_test(test_compaction_after_events_pause),
 		cmocka_unit_test(test_reconcile_backoff),
 	};
 
