@@ -87,37 +87,49 @@ struct builder {
 	size_t n_rzones;
 };
 
+/* Gives v room for cap items; large arrays are whole huge pages (the
+ * copy is rare: builder_reserve sizes the big ones). */
+static bool
+vec_grow(struct builder *b, struct vec *v, size_t cap)
+{
+	size_t bytes = cap * v->size;
+	void *p;
+
+	if (cap != 0 && bytes / cap != v->size) {
+		b->failed = true;
+		return false;
+	}
+	if (bytes < HUGEPAGE_SIZE) {
+		p = realloc(v->p, bytes);
+	} else if ((p = hugepage_alloc(&bytes)) != NULL) {
+		if (v->n > 0)
+			memcpy(p, v->p, v->n * v->size);
+		free(v->p);
+		cap = bytes / v->size;
+	}
+	if (p == NULL) {
+		b->failed = true;
+		return false;
+	}
+	v->p = p;
+	v->cap = cap;
+	return true;
+}
+
 static void *
 vec_push(struct builder *b, struct vec *v)
 {
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 64;
-		void *p = realloc(v->p, cap * v->size);
-
-		if (p == NULL) {
-			b->failed = true;
-			return NULL;
-		}
-		v->p = p;
-		v->cap = cap;
-	}
+	if (v->n == v->cap && !vec_grow(b, v, v->cap ? v->cap * 2 : 64))
+		return NULL;
 	return (char *)v->p + v->size * v->n++;
 }
 
 static bool
 vec_append(struct builder *b, struct vec *v, const void *data, size_t n)
 {
-	while (v->cap - v->n < n) {
-		size_t cap = v->cap ? v->cap * 2 : 4096;
-		void *p = realloc(v->p, cap * v->size);
-
-		if (p == NULL) {
-			b->failed = true;
+	while (v->cap - v->n < n)
+		if (!vec_grow(b, v, v->cap ? v->cap * 2 : 4096))
 			return false;
-		}
-		v->p = p;
-		v->cap = cap;
-	}
 	memcpy((char *)v->p + v->n * v->size, data, n * v->size);
 	v->n += n;
 	return true;
@@ -154,12 +166,11 @@ mix32(uint32_t h)
 static bool
 set_init(struct builder *b, struct set *s, uint32_t cap)
 {
-	s->slots = calloc(cap, sizeof *s->slots);
+	s->slots = hugepage_calloc((size_t)cap * sizeof *s->slots);
 	if (s->slots == NULL) {
 		b->failed = true;
 		return false;
 	}
-	hugepage_hint(s->slots, (size_t)cap * sizeof *s->slots);
 	s->mask = cap - 1;
 	s->n = 0;
 	return true;
@@ -765,20 +776,12 @@ builder_new(void)
 static void
 vec_reserve(struct builder *b, struct vec *v, size_t n)
 {
-	void *p;
-
-	if (n <= v->cap)
-		return;
-	if ((p = realloc(v->p, n * v->size)) == NULL) {
-		b->failed = true;
-		return;
-	}
-	v->p = p;
-	v->cap = n;
+	if (n > v->cap)
+		(void)vec_grow(b, v, n);
 }
 
 void
-builder_reserve(struct builder *b, size_t names, size_t records)
+builder_reserve(struct builder *b, size_t names, size_t records, size_t tasks)
 {
 	struct set bigger;
 	uint32_t cap = 1024;
@@ -792,6 +795,10 @@ builder_reserve(struct builder *b, size_t names, size_t records)
 	vec_reserve(b, &b->links[RK_A], records);
 	vec_reserve(b, &b->vals[RK_SRV], records);
 	vec_reserve(b, &b->links[RK_SRV], records);
+	vec_reserve(b, &b->task_recs, records);
+	vec_reserve(b, &b->tasks, tasks);
+	/* Distinct labels come to about 8 bytes per name (100k tasks). */
+	vec_reserve(b, &b->labels, names * 8);
 	while (cap < names * 2 && cap < (1U << 30))
 		cap *= 2;
 	if (cap > b->names.mask + 1 && b->names.n == 0 &&

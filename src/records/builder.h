@@ -23,8 +23,10 @@ struct builder;
 /** An empty builder; NULL when out of memory. */
 struct builder *builder_new(void);
 
-/** Sizes the builder for about this many names and records up front. */
-void builder_reserve(struct builder *b, size_t names, size_t records);
+/** Sizes the builder for about this many names, records and tasks up
+ *  front, so that its arrays are not copied as they grow. */
+void
+builder_reserve(struct builder *b, size_t names, size_t records, size_t tasks);
 
 /** Interns a name (ending with '.') and returns its node, so that many
  *  values can be added without building the name again; SNAP_NONE when

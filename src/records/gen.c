@@ -916,7 +916,7 @@ gen_records(const struct gen_input *in, char *err, size_t errlen)
 	/* A task makes about 5 names and 12 records (4 A names, ports x 4
 	 * SRV names); the rest is small. */
 	builder_reserve(g.b, (size_t)in->state->n_tasks * 5 + 1024,
-	    (size_t)in->state->n_tasks * 13 + 4096);
+	    (size_t)in->state->n_tasks * 13 + 4096, in->state->n_tasks);
 	if (in->adopt_names != NULL)
 		builder_adopt_strings(g.b, in->adopt_names);
 	if (in->cfg->reverse_on)

@@ -1157,8 +1157,8 @@ state_parser_new(void)
 		free(p);
 		return NULL;
 	}
-	arena_init(&p->state->arena, (size_t)1 << 20);
-	arena_init(&p->state->names, (size_t)1 << 20);
+	arena_init(&p->state->arena, (size_t)8 << 20);
+	arena_init(&p->state->names, (size_t)8 << 20);
 	arena_init(&p->scratch, (size_t)64 << 10);
 	pthread_once(&ctx_keys_once, ctx_keys_init);
 	if ((p->yajl = yajl_alloc(&callbacks, NULL, p)) == NULL) {

@@ -283,7 +283,7 @@ test_names_table_grows_only_past_three_quarters(void **state)
 
 	(void)state;
 	assert_non_null(b);
-	builder_reserve(b, 1000, 2000); /* 2048 slots */
+	builder_reserve(b, 1000, 2000, 0); /* 2048 slots */
 	for (int i = 0; i < 1500; i++) {
 		snprintf(name, sizeof name, "t%d.x.mesos.", i);
 		snprintf(ip, sizeof ip, "10.%d.%d.1", i / 256, i % 256);
@@ -297,7 +297,7 @@ test_names_table_grows_only_past_three_quarters(void **state)
 
 	b = builder_new();
 	assert_non_null(b);
-	builder_reserve(b, 1000, 2000);
+	builder_reserve(b, 1000, 2000, 0);
 	for (int i = 0; i < 1600; i++) {
 		snprintf(name, sizeof name, "t%d.x.mesos.", i);
 		snprintf(ip, sizeof ip, "10.%d.%d.1", i / 256, i % 256);
