@@ -36,6 +36,7 @@
 #include "state/stream.h"
 #include "util/clock.h"
 #include "util/hash.h"
+#include "util/hugepage.h"
 #include "util/priority.h"
 #include "xfr/xfr.h"
 
@@ -219,6 +220,7 @@ publish(struct snapshot *snap)
 	}
 	xfr_publish(snap);
 	health_succeeded();
+	hugepage_start_up_done();
 	/* Counts of the last full build: an overlay's base. */
 	full = snap->base != NULL ? snap->base : snap;
 	metrics_records_published(full->n[RK_A], full->n[RK_AAAA],

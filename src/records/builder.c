@@ -87,8 +87,8 @@ struct builder {
 	size_t n_rzones;
 };
 
-/* Gives v room for cap items; large arrays are whole huge pages (the
- * copy is rare: builder_reserve sizes the big ones). */
+/* Gives v room for cap items; at start-up, large arrays are whole huge
+ * pages (the copy is rare: builder_reserve sizes the big ones). */
 static bool
 vec_grow(struct builder *b, struct vec *v, size_t cap)
 {
@@ -99,20 +99,12 @@ vec_grow(struct builder *b, struct vec *v, size_t cap)
 		b->failed = true;
 		return false;
 	}
-	if (bytes < HUGEPAGE_SIZE) {
-		p = realloc(v->p, bytes);
-	} else if ((p = hugepage_alloc(&bytes)) != NULL) {
-		if (v->n > 0)
-			memcpy(p, v->p, v->n * v->size);
-		free(v->p);
-		cap = bytes / v->size;
-	}
-	if (p == NULL) {
+	if ((p = hugepage_realloc(v->p, v->n * v->size, &bytes)) == NULL) {
 		b->failed = true;
 		return false;
 	}
 	v->p = p;
-	v->cap = cap;
+	v->cap = bytes / v->size;
 	return true;
 }
 

@@ -1,6 +1,7 @@
 /* hugepage.c -- see hugepage.h. */
 #include "util/hugepage.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -51,14 +52,15 @@ hugepage_advise(void *p, size_t n)
 	(void)madvise(lo, len, MADV_COLLAPSE);
 }
 
-void *
-hugepage_alloc(size_t *n)
+static atomic_bool start_up_done;
+
+/* A block of whole, aligned huge pages for *n bytes (start-up only). */
+static void *
+whole_pages(size_t *n)
 {
 	size_t total = (*n + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
 	void *p;
 
-	if (*n < HUGE_SIZE)
-		return malloc(*n);
 	if (total < *n)
 		return NULL;
 	/* glibc maps such a block on its own; the alignment costs address
@@ -70,14 +72,51 @@ hugepage_alloc(size_t *n)
 	return p;
 }
 
+static bool
+eager(size_t n)
+{
+	return n >= HUGE_SIZE &&
+	    !atomic_load_explicit(&start_up_done, memory_order_relaxed);
+}
+
+void *
+hugepage_alloc(size_t *n)
+{
+	return eager(*n) ? whole_pages(n) : malloc(*n);
+}
+
+void *
+hugepage_realloc(void *p, size_t used, size_t *n)
+{
+	void *q;
+
+	if (!eager(*n))
+		return realloc(p, *n);
+	if ((q = whole_pages(n)) == NULL)
+		return NULL;
+	if (used > 0)
+		memcpy(q, p, used);
+	free(p);
+	return q;
+}
+
 void *
 hugepage_calloc(size_t n)
 {
 	void *p;
 
-	if (n < HUGE_SIZE)
-		return calloc(1, n);
-	if ((p = hugepage_alloc(&n)) != NULL)
+	if (!eager(n)) {
+		p = calloc(1, n);
+		hugepage_hint(p, n);
+		return p;
+	}
+	if ((p = whole_pages(&n)) != NULL)
 		memset(p, 0, n);
 	return p;
+}
+
+void
+hugepage_start_up_done(void)
+{
+	atomic_store_explicit(&start_up_done, true, memory_order_relaxed);
 }

@@ -1,7 +1,8 @@
 /* test_arena.c -- the bump allocator that snapshots and parsed states live
  * in: every allocation usable and aligned, nothing overlapping, chunks
  * that grow with the arena (a small state reserves little), big requests
- * on their own, reset and move.
+ * on their own, reset and move; at start-up, chunks of 2 MiB and more
+ * on whole huge pages.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "util/arena.h"
+#include "util/hugepage.h"
 
 /* Fills n allocations of varying sizes with their own byte, then checks
  * that none overwrote another. */
@@ -113,6 +115,57 @@ test_strndup_reset_and_move(void **state)
 	arena_free(&b);
 }
 
+/* Start-up: a chunk_size of whole huge pages gives chunks of exactly
+ * that (header included), aligned to them; a big request rounds up. */
+static void
+test_huge_chunks_are_whole_pages(void **state)
+{
+	struct arena a;
+	unsigned char *big;
+
+	(void)state;
+	arena_init(&a, (size_t)4 << 20);
+	fill_and_check(&a, 200000, 200);
+	assert_true(a.reserved >= a.used);
+	assert_true(a.reserved - a.used <= (size_t)4 << 20);
+	assert_int_equal((uintptr_t)a.head % HUGEPAGE_SIZE, 0);
+	big = arena_alloc(&a, ((size_t)5 << 20) + 1);
+	assert_non_null(big);
+	memset(big, 0xcd, ((size_t)5 << 20) + 1);
+	arena_free(&a);
+}
+
+/* hugepage_realloc keeps what the block held, before and after start-up;
+ * at start-up a big block is aligned and its size whole pages. */
+static void
+test_hugepage_realloc_keeps_the_contents(void **state)
+{
+	size_t n = 1000;
+	unsigned char *p = malloc(n);
+
+	(void)state;
+	assert_non_null(p);
+	memset(p, 0x5a, n);
+	n = ((size_t)3 << 20) + 5;
+	p = hugepage_realloc(p, 1000, &n);
+	assert_non_null(p);
+	assert_int_equal(n, (size_t)4 << 20);
+	assert_int_equal((uintptr_t)p % HUGEPAGE_SIZE, 0);
+	assert_int_equal(p[999], 0x5a);
+	memset(p, 0x6b, n);
+	hugepage_start_up_done();
+	n = (size_t)9 << 20;
+	p = hugepage_realloc(p, (size_t)4 << 20, &n);
+	assert_non_null(p);
+	assert_int_equal(n, (size_t)9 << 20);
+	assert_int_equal(p[((size_t)4 << 20) - 1], 0x6b);
+	free(p);
+	p = hugepage_calloc((size_t)3 << 20);
+	assert_non_null(p);
+	assert_int_equal(p[((size_t)3 << 20) - 1], 0);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -121,6 +174,9 @@ main(void)
 		cmocka_unit_test(test_chunks_grow_to_the_chunk_size),
 		cmocka_unit_test(test_big_requests_keep_the_current_chunk),
 		cmocka_unit_test(test_strndup_reset_and_move),
+		/* Before hugepage_start_up_done, which the next one calls. */
+		cmocka_unit_test(test_huge_chunks_are_whole_pages),
+		cmocka_unit_test(test_hugepage_realloc_keeps_the_contents),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
