@@ -49,9 +49,9 @@
  * the stream's intake, the signal loop, the HTTP API): sched, stopping,
  * stats, reload_wanted.  The refresh thread's alone: last_inputs, and cfg
  * and opts.cfg, the configuration in force when the job began (a
- * reference, cfglive.h).  sched.loaded is written
- * under lock by the refresh thread and read by anyone (refresh_loaded).
- * events has its own lock (events.h); no thread holds both at once. */
+ * reference, cfglive.h).  published is set by the refresh thread and
+ * read by anyone (refresh_loaded).  events has its own lock (events.h);
+ * no thread holds both at once. */
 static struct {
 	const struct config *cfg;
 	struct fetch_opts opts;
@@ -73,6 +73,9 @@ static struct {
 	bool kept;
 	/* Arrival of the oldest event not yet published (0: none). */
 	_Atomic int64_t events_since_us;
+	/* Records are out: serving starts, though with events the first
+	 * poll goes on to load the model (sched.loaded follows then). */
+	atomic_bool published;
 } R = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* This host's non-loopback addresses, for the name-server record when
@@ -221,6 +224,7 @@ publish(struct snapshot *snap)
 	xfr_publish(snap);
 	health_succeeded();
 	hugepage_start_up_done();
+	atomic_store(&R.published, true);
 	/* Counts of the last full build: an overlay's base. */
 	full = snap->base != NULL ? snap->base : snap;
 	metrics_records_published(full->n[RK_A], full->n[RK_AAAA],
@@ -648,12 +652,7 @@ refresh_trigger(void)
 bool
 refresh_loaded(void)
 {
-	bool ok;
-
-	pthread_mutex_lock(&R.lock);
-	ok = R.sched.loaded;
-	pthread_mutex_unlock(&R.lock);
-	return ok;
+	return atomic_load(&R.published);
 }
 
 void
