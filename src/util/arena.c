@@ -19,10 +19,10 @@ struct arena_chunk {
 };
 
 /* A chunk of about *size bytes and at least need of data; *size becomes
- * what it holds.  Chunks of 2 MiB and more are whole huge pages: a
- * 100k-task state fills some 40 MiB of arenas at start-up, and its
- * first-touch faults of 4 KiB pages were a sixth of the start-up's CPU
- * (bench/ingest). */
+ * what it holds.  Chunks of 2 MiB and more are whole huge pages: the
+ * parse arenas' first-touch faults of 4 KiB pages were a fifth of a
+ * 100k-task start-up's faults, which took a sixth of its CPU
+ * (bench/README.md, 2026-12-05). */
 static struct arena_chunk *
 chunk_new(size_t *size, size_t need)
 {

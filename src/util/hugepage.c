@@ -67,7 +67,7 @@ whole_pages(size_t *n)
 	 * space, not memory. */
 	if ((p = aligned_alloc(HUGE_SIZE, total)) == NULL)
 		return NULL;
-	(void)madvise(p, total, MADV_HUGEPAGE);
+	hugepage_hint(p, total);
 	*n = total;
 	return p;
 }
