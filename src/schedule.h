@@ -39,7 +39,7 @@ struct schedule {
 	int64_t compact_due;	    /**< a compaction then */
 	bool events_on;		    /**< polls reconcile an event model */
 	bool triggered;		    /**< a poll is wanted at once */
-	bool loaded;		    /**< records have been published */
+	bool loaded;		    /**< the first poll succeeded */
 };
 
 /** A schedule whose first run (a poll) is now. */

@@ -12,14 +12,12 @@
 #define MADV_COLLAPSE 25 /* Linux 6.1; older glibc headers lack it */
 #endif
 
-#define HUGE_SIZE ((uintptr_t)HUGEPAGE_SIZE)
-
 /* The whole 2 MiB pages inside [p, p + n): false when there is none. */
 static bool
 inner_range(void *p, size_t n, void **lo, size_t *len)
 {
-	uintptr_t a = ((uintptr_t)p + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
-	uintptr_t b = ((uintptr_t)p + n) & ~(HUGE_SIZE - 1);
+	uintptr_t a = ((uintptr_t)p + HUGEPAGE_SIZE - 1) & ~(HUGEPAGE_SIZE - 1);
+	uintptr_t b = ((uintptr_t)p + n) & ~(HUGEPAGE_SIZE - 1);
 
 	if (p == NULL || b <= a)
 		return false;
@@ -58,14 +56,14 @@ static atomic_bool start_up_done;
 static void *
 whole_pages(size_t *n)
 {
-	size_t total = (*n + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
+	size_t total = (*n + HUGEPAGE_SIZE - 1) & ~(HUGEPAGE_SIZE - 1);
 	void *p;
 
 	if (total < *n)
 		return NULL;
 	/* glibc maps such a block on its own; the alignment costs address
 	 * space, not memory. */
-	if ((p = aligned_alloc(HUGE_SIZE, total)) == NULL)
+	if ((p = aligned_alloc(HUGEPAGE_SIZE, total)) == NULL)
 		return NULL;
 	hugepage_hint(p, total);
 	*n = total;
@@ -75,7 +73,7 @@ whole_pages(size_t *n)
 static bool
 eager(size_t n)
 {
-	return n >= HUGE_SIZE &&
+	return n >= HUGEPAGE_SIZE &&
 	    !atomic_load_explicit(&start_up_done, memory_order_relaxed);
 }
 
