@@ -1,4 +1,4 @@
-"""upstream.py -- upstream DNS servers for the forwarding tests and bench.
+"""upstream.py -- upstream DNS servers for the forwarding tests.
 
 Two kinds, both on loopback only (127.0.0.0/8), each started and ended here:
 
@@ -11,41 +11,27 @@ Two kinds, both on loopback only (127.0.0.0/8), each started and ended here:
   before the right one, truncate over UDP while answering in full over
   TCP.  It records every query it receives, so a test can tell which
   upstream was asked, how often and over which transport.
-
-Run as a script it is the benchmark's slow upstream (see bench/forward):
-
-    upstream.py --host 127.0.0.2 --port P --delay 0.5 [--rcode N]
-                [--stop-after SECS] [--stats FILE]
-
-which answers every query after --delay seconds with one A record and
-rcode N, without dnspython (bytes only, so that it keeps up).
 """
 
 import heapq
-import os
 import selectors
-import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
-try:
-    import dns.exception
-    import dns.flags
-    import dns.message
-    import dns.name
-    import dns.query
-    import dns.rcode
-    import dns.rdataclass
-    import dns.rdatatype
-    import dns.rrset
-except ImportError:  # the script mode needs none of it
-    dns = None
-else:
-    import harness  # needs dnspython too
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.query
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+
+import harness
 
 KNOTD = "/usr/sbin/knotd"
 
@@ -443,7 +429,7 @@ class FakeUpstream:
 
 
 # --------------------------------------------------------------------------
-# script mode: the benchmark's slow upstream (no dnspython, bytes only)
+# wire helpers (bytes only)
 
 
 def _question_end(wire):
@@ -456,129 +442,3 @@ def _question_end(wire):
             return None
         pos += n + 1
     return None
-
-
-def serve_slow(host, port, delay, rcode, stop_after=None, stats_path=None):
-    """Answer every UDP/TCP query after delay seconds: header with QR, RA
-    and rcode, the question, one A 192.0.2.1 (TTL 60) for it.  Prints the
-    number of queries answered when it ends (SIGTERM); with stats_path,
-    also writes "received answered" there every 0.1 s."""
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-    udp.bind((host, port))
-    udp.setblocking(False)
-    lst = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    lst.bind((host, port))
-    lst.listen(1024)
-    lst.setblocking(False)
-    sel = selectors.DefaultSelector()
-    sel.register(udp, selectors.EVENT_READ, None)
-    sel.register(lst, selectors.EVENT_READ, None)
-    heap, seq, bufs = [], 0, {}
-    stats = {"received": 0, "answered": 0}
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *a: stopping.append(1))
-    signal.signal(signal.SIGINT, lambda *a: stopping.append(1))
-    answer_rr = bytes([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1])
-
-    def reply_of(wire):
-        end = _question_end(wire)
-        if end is None or end > len(wire) or wire[2] & 0x80:
-            return None
-        qtype = int.from_bytes(wire[end - 4:end - 2], "big")
-        hdr = bytearray(wire[:12])
-        hdr[2] = 0x80 | (wire[2] & 0x79)          # QR, opcode, RD kept
-        hdr[3] = 0x80 | (wire[3] & 0x10) | rcode  # RA, CD kept, rcode
-        hdr[4:6] = b"\x00\x01"
-        an = qtype == 1
-        hdr[6:8] = b"\x00\x01" if an else b"\x00\x00"
-        hdr[8:12] = b"\x00\x00\x00\x00"
-        return bytes(hdr) + wire[12:end] + (answer_rr if an else b"")
-
-    started = last_stats = time.monotonic()
-    while not stopping:
-        if stop_after is not None and time.monotonic() - started > stop_after:
-            break
-        now = time.monotonic()
-        if stats_path and now - last_stats >= 0.1:
-            last_stats = now
-            with open(stats_path + ".tmp", "w") as f:
-                f.write("%d %d\n" % (stats["received"], stats["answered"]))
-            os.replace(stats_path + ".tmp", stats_path)
-        while heap and heap[0][0] <= now:
-            _, _, fn = heapq.heappop(heap)
-            try:
-                fn()
-                stats["answered"] += 1
-            except OSError:
-                pass
-        timeout = 0.05 if not heap else max(0.0, min(0.05, heap[0][0] - now))
-        try:
-            events = sel.select(timeout)
-        except InterruptedError:
-            continue
-        for key, _ in events:
-            s = key.fileobj
-            if s is udp:
-                for _ in range(256):
-                    try:
-                        wire, src = udp.recvfrom(4096)
-                    except BlockingIOError:
-                        break
-                    stats["received"] += 1
-                    r = reply_of(wire)
-                    if r is not None:
-                        seq += 1
-                        heapq.heappush(heap, (now + delay, seq,
-                                              lambda r=r, src=src: udp.sendto(r, src)))
-            elif s is lst:
-                try:
-                    c, _ = lst.accept()
-                except BlockingIOError:
-                    continue
-                c.setblocking(False)
-                bufs[c] = b""
-                sel.register(c, selectors.EVENT_READ, None)
-            else:
-                try:
-                    data = s.recv(65535)
-                except OSError:
-                    data = b""
-                if not data:
-                    sel.unregister(s)
-                    bufs.pop(s, None)
-                    s.close()
-                    continue
-                bufs[s] += data
-                while len(bufs[s]) >= 2:
-                    n = int.from_bytes(bufs[s][:2], "big")
-                    if len(bufs[s]) < 2 + n:
-                        break
-                    wire, bufs[s] = bufs[s][2:2 + n], bufs[s][2 + n:]
-                    stats["received"] += 1
-                    r = reply_of(wire)
-                    if r is not None:
-                        seq += 1
-                        heapq.heappush(heap, (now + delay, seq, lambda r=r, c=s: (
-                            c.sendall(len(r).to_bytes(2, "big") + r) if c in bufs else None)))
-    print("upstream: received %d answered %d" % (stats["received"], stats["answered"]),
-          flush=True)
-
-
-def main(argv):
-    import argparse
-    ap = argparse.ArgumentParser(description="slow upstream for bench/forward")
-    ap.add_argument("--host", default="127.0.0.2")
-    ap.add_argument("--port", type=int, required=True)
-    ap.add_argument("--delay", type=float, default=0.5)
-    ap.add_argument("--rcode", type=int, default=0)
-    ap.add_argument("--stop-after", type=float, default=None,
-                    help="end by itself after this many seconds")
-    ap.add_argument("--stats", help="file to keep 'received answered' counts in")
-    a = ap.parse_args(argv)
-    serve_slow(a.host, a.port, a.delay, a.rcode, a.stop_after, a.stats)
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
