@@ -139,11 +139,12 @@ main(int argc, char **argv)
 	struct iovec rx_iov[BATCH], tx_iov[BATCH];
 	struct sockaddr_in peers[BATCH];
 
-	for (int i = 1; i < argc; i++) {
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+	/* Every option takes a value: they come in pairs. */
+	if (argc % 2 == 0)
+		usage();
+	for (int i = 1; i < argc; i += 2) {
+		const char *v = argv[i + 1];
 
-		if (v == NULL)
-			usage();
 		if (!strcmp(argv[i], "--host"))
 			host = v;
 		else if (!strcmp(argv[i], "--port"))
@@ -158,7 +159,6 @@ main(int argc, char **argv)
 			stats = v;
 		else
 			usage();
-		i++;
 	}
 	if (port <= 0 || port > 65535 || delay < 0 ||
 	    inet_pton(AF_INET, host, &addr.sin_addr) != 1)
