@@ -69,7 +69,13 @@ node_equals(const struct snapshot *s, uint32_t node, const char *text,
 uint32_t
 snap_lookup(const struct snapshot *s, const char *text, size_t len)
 {
-	uint32_t h = snap_hash(text, len);
+	return snap_lookup_hashed(s, snap_hash(text, len), text, len);
+}
+
+uint32_t
+snap_lookup_hashed(const struct snapshot *s, uint32_t h, const char *text,
+    size_t len)
+{
 	uint32_t i = h & s->table_mask;
 
 	for (;;) {
@@ -153,7 +159,8 @@ uint32_t
 snap_find(const struct snapshot *s, const char *text, size_t len,
     const struct snapshot **part)
 {
-	uint32_t node = snap_lookup(s, text, len);
+	uint32_t h = snap_hash(text, len);
+	uint32_t node = snap_lookup_hashed(s, h, text, len);
 
 	*part = s;
 	if (s->base == NULL)
@@ -162,7 +169,7 @@ snap_find(const struct snapshot *s, const char *text, size_t len,
 	 * base does, unless the name belongs to a changed app. */
 	if (node != SNAP_NONE && node_has_values(s, node))
 		return node;
-	node = snap_lookup(s->base, text, len);
+	node = snap_lookup_hashed(s->base, h, text, len);
 	*part = s->base;
 	/* An overlay of new apps only hides nothing: no app_of read. */
 	if (node != SNAP_NONE && s->n_hidden != 0 && s->base->app_of != NULL &&
@@ -182,23 +189,33 @@ snap_base_hidden(const struct snapshot *ov, uint32_t node)
 	    app_hidden(ov, base->app_of[node]);
 }
 
-bool
-snap_overlay_clashes(const struct snapshot *ov)
+/* Names of an overlay checked against its base at a time: their look-ups
+ * are warmed together as a batch of queries is (server/udp.c), since a
+ * burst's overlay checks thousands of names, each missing the cache. */
+#define CLASH_BATCH 32
+
+struct clash_batch {
+	uint32_t h[CLASH_BATCH];
+	uint32_t off[CLASH_BATCH + 1]; /* name i is text[off[i]..off[i+1]) */
+	uint32_t n;
+	char text[CLASH_BATCH * 256];
+};
+
+/* True when a name of the batch has values in base for an owner the
+ * overlay does not hide. */
+static bool
+clash_in_batch(const struct snapshot *ov, const struct clash_batch *b)
 {
 	const struct snapshot *base = ov->base;
-	char name[1024];
 
-	if (base == NULL || base->app_of == NULL)
-		return false;
-	for (uint32_t node = 0; node < ov->n_nodes; node++) {
-		uint32_t bn, app;
-		size_t len;
+	for (unsigned stage = 0; stage <= 2; stage++)
+		for (uint32_t i = 0; i < b->n; i++)
+			snap_prefetch(base, b->h[i], stage);
+	for (uint32_t i = 0; i < b->n; i++) {
+		uint32_t bn = snap_lookup_hashed(base, b->h[i],
+		    b->text + b->off[i], b->off[i + 1] - b->off[i]);
+		uint32_t app;
 
-		if (!node_has_values(ov, node))
-			continue;
-		if ((len = snap_name(ov, node, name, sizeof name)) == 0)
-			return true;
-		bn = snap_lookup(base, name, len);
 		if (bn == SNAP_NONE || !node_has_values(base, bn))
 			continue;
 		app = base->app_of[bn];
@@ -207,6 +224,40 @@ snap_overlay_clashes(const struct snapshot *ov)
 			return true;
 	}
 	return false;
+}
+
+bool
+snap_overlay_clashes(const struct snapshot *ov)
+{
+	const struct snapshot *base = ov->base;
+	struct clash_batch b;
+
+	if (base == NULL || base->app_of == NULL)
+		return false;
+	b.n = 0;
+	b.off[0] = 0;
+	for (uint32_t node = 0; node < ov->n_nodes; node++) {
+		size_t len = 0;
+
+		if (!node_has_values(ov, node))
+			continue;
+		if (b.n < CLASH_BATCH)
+			len = snap_name(ov, node, b.text + b.off[b.n],
+			    sizeof b.text - b.off[b.n]);
+		if (len == 0 && b.n > 0) {
+			/* The batch is full: check it and start another. */
+			if (clash_in_batch(ov, &b))
+				return true;
+			b.n = 0;
+			len = snap_name(ov, node, b.text, sizeof b.text);
+		}
+		if (len == 0)
+			return true;
+		b.h[b.n] = snap_hash(b.text + b.off[b.n], len);
+		b.off[b.n + 1] = b.off[b.n] + (uint32_t)len;
+		b.n++;
+	}
+	return b.n > 0 && clash_in_batch(ov, &b);
 }
 
 uint32_t

@@ -199,6 +199,11 @@ uint32_t snap_hash(const char *text, size_t len);
 /** Finds the node whose full text is text[0..len); SNAP_NONE if absent. */
 uint32_t snap_lookup(const struct snapshot *s, const char *text, size_t len);
 
+/** snap_lookup with the name's snap_hash already known (an overlay and
+ *  its base, a batch warmed beforehand). */
+uint32_t snap_lookup_hashed(const struct snapshot *s, uint32_t h,
+    const char *text, size_t len);
+
 /** Warms the cache lines a look-up of the name with hash h will read,
  *  in three stages (0, 1, 2) run over a whole batch of queries in turn,
  *  so that their memory latencies overlap (server/udp.c); an overlay's

@@ -384,6 +384,53 @@ test_overlay_clash(void **state)
 	snapshot_free(ov);
 }
 
+/* Many names are checked in batches: a hundred and one new names do not
+ * clash, a hundred new ones and one of another owner's do. */
+static void
+test_overlay_clash_late(void **state)
+{
+	struct snapshot *base = base_snapshot(), *ov;
+	struct builder *b = builder_new();
+	uint32_t *hidden = malloc(sizeof *hidden);
+	char name[64];
+
+	(void)state;
+	builder_set_app(b, WEB);
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof name, "web-%d.marathon.mesos.", i);
+		add_a(b, name, "10.0.1.9");
+	}
+	add_a(b, "zzz-api.marathon.mesos.", "10.0.1.9");
+	ov = builder_finish(b);
+	assert_non_null(ov && hidden);
+	hidden[0] = snap_app(base, WEB);
+	ov->hidden = hidden;
+	ov->n_hidden = 1;
+	atomic_store(&base->refs, 1);
+	ov->base = base;
+	assert_false(snap_overlay_clashes(ov));
+	snapshot_free(ov);
+
+	base = base_snapshot();
+	b = builder_new();
+	hidden = malloc(sizeof *hidden);
+	builder_set_app(b, WEB);
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof name, "web-%d.marathon.mesos.", i);
+		add_a(b, name, "10.0.1.9");
+	}
+	add_a(b, "api.marathon.mesos.", "10.0.1.9");
+	ov = builder_finish(b);
+	assert_non_null(ov && hidden);
+	hidden[0] = snap_app(base, WEB);
+	ov->hidden = hidden;
+	ov->n_hidden = 1;
+	atomic_store(&base->refs, 1);
+	ov->base = base;
+	assert_true(snap_overlay_clashes(ov));
+	snapshot_free(ov);
+}
+
 static void
 test_publish_and_references(void **state)
 {
@@ -422,6 +469,7 @@ main(void)
 		    test_values_in_insertion_order_without_duplicates),
 		cmocka_unit_test(test_overlay),
 		cmocka_unit_test(test_overlay_clash),
+		cmocka_unit_test(test_overlay_clash_late),
 		cmocka_unit_test(test_publish_and_references),
 	};
 
