@@ -214,13 +214,9 @@ clash_in_batch(const struct snapshot *ov, const struct clash_batch *b)
 	for (uint32_t i = 0; i < b->n; i++) {
 		uint32_t bn = snap_lookup_hashed(base, b->h[i],
 		    b->text + b->off[i], b->off[i + 1] - b->off[i]);
-		uint32_t app;
 
-		if (bn == SNAP_NONE || !node_has_values(base, bn))
-			continue;
-		app = base->app_of[bn];
-		if (app == SNAP_NONE || app == SNAP_MIXED ||
-		    !app_hidden(ov, app))
+		if (bn != SNAP_NONE && node_has_values(base, bn) &&
+		    !snap_base_hidden(ov, bn))
 			return true;
 	}
 	return false;
