@@ -332,26 +332,37 @@ test_sorted_bytewise(void **state)
 	snapshot_free(s);
 }
 
+/* Finishes b (WEB's new records) as an overlay over base that hides
+ * WEB's records in base; the overlay holds base's reference. */
+static struct snapshot *
+web_overlay(struct snapshot *base, struct builder *b)
+{
+	struct snapshot *ov = builder_finish(b);
+	uint32_t *hidden = malloc(sizeof *hidden);
+
+	assert_non_null(ov);
+	assert_non_null(hidden);
+	hidden[0] = snap_app(base, WEB);
+	assert_int_not_equal(hidden[0], SNAP_NONE);
+	ov->hidden = hidden;
+	ov->n_hidden = 1;
+	atomic_store(&base->refs, 1);
+	ov->base = base;
+	return ov;
+}
+
 static void
 test_overlay(void **state)
 {
 	struct snapshot *base = base_snapshot(), *ov;
 	struct builder *b = builder_new();
-	uint32_t *hidden = malloc(sizeof *hidden);
 
 	(void)state;
 	/* web now runs on one new address; web-old is gone. */
 	builder_set_app(b, WEB);
 	add_a(b, "web.marathon.mesos.", "10.0.1.9");
-	ov = builder_finish(b);
-	assert_non_null(ov && hidden);
-	hidden[0] = snap_app(base, WEB);
-	assert_int_not_equal(hidden[0], SNAP_NONE);
 	assert_int_equal(snap_app(base, "marathon\x01nope"), SNAP_NONE);
-	ov->hidden = hidden;
-	ov->n_hidden = 1;
-	atomic_store(&base->refs, 1);
-	ov->base = base; /* the overlay's reference */
+	ov = web_overlay(base, b);
 	assert_false(snap_overlay_clashes(ov));
 	assert_ptr_equal(snap_full(ov), base);
 	assert_string_equal(a_of(ov, "web.marathon.mesos."), "10.0.1.9");
@@ -368,67 +379,43 @@ test_overlay_clash(void **state)
 {
 	struct snapshot *base = base_snapshot(), *ov;
 	struct builder *b = builder_new();
-	uint32_t *hidden = malloc(sizeof *hidden);
 
 	(void)state;
 	builder_set_app(b, WEB);
 	add_a(b, "api.marathon.mesos.", "10.0.1.9");
-	ov = builder_finish(b);
-	assert_non_null(ov && hidden);
-	hidden[0] = snap_app(base, WEB);
-	ov->hidden = hidden;
-	ov->n_hidden = 1;
-	atomic_store(&base->refs, 1);
-	ov->base = base;
+	ov = web_overlay(base, b);
 	assert_true(snap_overlay_clashes(ov));
 	snapshot_free(ov);
 }
 
-/* Many names are checked in batches: a hundred and one new names do not
- * clash, a hundred new ones and one of another owner's do. */
-static void
-test_overlay_clash_late(void **state)
+/* Whether WEB's overlay of a hundred new names and then last clashes
+ * with base: enough names to be checked in several batches. */
+static bool
+hundred_and_one_clash(const char *last)
 {
 	struct snapshot *base = base_snapshot(), *ov;
 	struct builder *b = builder_new();
-	uint32_t *hidden = malloc(sizeof *hidden);
 	char name[64];
+	bool clashes;
 
+	builder_set_app(b, WEB);
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof name, "web-%d.marathon.mesos.", i);
+		add_a(b, name, "10.0.1.9");
+	}
+	add_a(b, last, "10.0.1.9");
+	ov = web_overlay(base, b);
+	clashes = snap_overlay_clashes(ov);
+	snapshot_free(ov);
+	return clashes;
+}
+
+static void
+test_overlay_clash_late(void **state)
+{
 	(void)state;
-	builder_set_app(b, WEB);
-	for (int i = 0; i < 100; i++) {
-		snprintf(name, sizeof name, "web-%d.marathon.mesos.", i);
-		add_a(b, name, "10.0.1.9");
-	}
-	add_a(b, "zzz-api.marathon.mesos.", "10.0.1.9");
-	ov = builder_finish(b);
-	assert_non_null(ov && hidden);
-	hidden[0] = snap_app(base, WEB);
-	ov->hidden = hidden;
-	ov->n_hidden = 1;
-	atomic_store(&base->refs, 1);
-	ov->base = base;
-	assert_false(snap_overlay_clashes(ov));
-	snapshot_free(ov);
-
-	base = base_snapshot();
-	b = builder_new();
-	hidden = malloc(sizeof *hidden);
-	builder_set_app(b, WEB);
-	for (int i = 0; i < 100; i++) {
-		snprintf(name, sizeof name, "web-%d.marathon.mesos.", i);
-		add_a(b, name, "10.0.1.9");
-	}
-	add_a(b, "api.marathon.mesos.", "10.0.1.9");
-	ov = builder_finish(b);
-	assert_non_null(ov && hidden);
-	hidden[0] = snap_app(base, WEB);
-	ov->hidden = hidden;
-	ov->n_hidden = 1;
-	atomic_store(&base->refs, 1);
-	ov->base = base;
-	assert_true(snap_overlay_clashes(ov));
-	snapshot_free(ov);
+	assert_false(hundred_and_one_clash("zzz-api.marathon.mesos."));
+	assert_true(hundred_and_one_clash("api.marathon.mesos."));
 }
 
 static void
