@@ -174,20 +174,24 @@ enum build_result {
 };
 
 /* Events held back during a build, or reported by the stream: when to
- * publish or poll (lock not held). */
+ * publish or poll (lock not held).  The reload loop is woken only when its
+ * next run came sooner: a burst's thousands of events would otherwise wake
+ * it once each, only for it to sleep again until the same publication. */
 static void
 heed(struct events_outcome o)
 {
-	int64_t now = clock_ms();
+	int64_t now = clock_ms(), before;
 
 	if (!o.changed && !o.reconcile)
 		return;
 	pthread_mutex_lock(&R.lock);
+	before = schedule_wait_ms(&R.sched, now);
 	if (o.changed)
 		schedule_changed(&R.sched, now);
 	if (o.reconcile)
 		schedule_reconcile(&R.sched, now, SCHEDULE_RECONCILE_DELAY_MS);
-	pthread_cond_broadcast(&R.wake);
+	if (schedule_wait_ms(&R.sched, now) < before)
+		pthread_cond_broadcast(&R.wake);
 	pthread_mutex_unlock(&R.lock);
 }
 
