@@ -128,6 +128,10 @@ test_events_coalesced(void **state)
 	assert_int_equal(schedule_wait_ms(&s, now + 10),
 	    SCHEDULE_PUBLISH_DELAY_MS - 10);
 	schedule_changed(&s, now + 20); /* ... with the rest of its burst */
+	/* The burst's later events leave the due time where it was, so the
+	 * reload loop is not woken for them (refresh.c, heed). */
+	assert_int_equal(schedule_wait_ms(&s, now + 20),
+	    SCHEDULE_PUBLISH_DELAY_MS - 20);
 	now += SCHEDULE_PUBLISH_DELAY_MS;
 	assert_int_equal(schedule_wait_ms(&s, now), 0);
 	assert_false(schedule_take(&s, now)); /* a publication, not a poll */
