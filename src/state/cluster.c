@@ -171,6 +171,10 @@ struct cl_task {
 	bool id_differs; /* key is id + "\x01n": the id follows it */
 	bool ips_own;	 /* ips is a block of its own */
 	int8_t health;	 /* TASK_HEALTH_* of the latest status */
+	/* A cache an overlay's view fills: label_hash() of the task's app
+	 * label, 0 not known yet (a task's names never change in place;
+	 * new label rules clear it). */
+	uint32_t app_hash;
 };
 
 /* What a task is made of (borrowed strings and arrays). */
@@ -432,7 +436,21 @@ void
 cluster_set_naming(struct cluster *c, const struct cluster_naming *naming)
 {
 	assert(naming != NULL && naming->label_size <= APP_LABEL_MAX);
+	if (naming == c->naming)
+		return;
 	c->naming = naming;
+	/* The tasks' app labels were under the old rules. */
+	for (size_t i = 0; i < c->frameworks.cap; i++) {
+		const struct cl_framework *f;
+
+		if (!smap_live(&c->frameworks, i))
+			continue;
+		f = c->frameworks.vals[i];
+		for (size_t k = 0; k < f->tasks.cap; k++)
+			if (smap_live(&f->tasks, k))
+				((struct cl_task *)f->tasks.vals[k])->app_hash =
+				    0;
+	}
 }
 
 struct cluster *
@@ -1219,6 +1237,8 @@ by_order(const void *a, const void *b)
 /* The map's values sorted by their `order` (the first field after the
  * strings differs per type, so the caller passes the offset); with `keep`,
  * only the values it accepts. */
+#define KEEP_PREFETCH 8 /* values ahead of the one kept or not */
+
 static void **
 sorted_values(const struct smap *m, size_t order_off, size_t *n,
     bool (*keep)(const void *val, const void *ctx), const void *ctx)
@@ -1233,10 +1253,14 @@ sorted_values(const struct smap *m, size_t order_off, size_t *n,
 		free(out);
 		return NULL;
 	}
-	for (size_t i = 0; i < m->cap; i++)
+	for (size_t i = 0; i < m->cap; i++) {
+		/* keep reads every value: overlap their cache misses. */
+		if (keep != NULL && i + KEEP_PREFETCH < m->cap)
+			__builtin_prefetch(m->vals[i + KEEP_PREFETCH]);
 		if (smap_live(m, i) && (keep == NULL || keep(m->vals[i], ctx)))
 			keys[k++] = (uint64_t *)(void *)((char *)m->vals[i] +
 			    order_off);
+	}
 	qsort(keys, k, sizeof *keys, by_order);
 	for (size_t i = 0; i < k; i++)
 		out[i] = (char *)keys[i] - order_off;
@@ -1290,7 +1314,29 @@ struct wanted {
 	const struct cluster *c;
 	const char **labels;
 	size_t n;
+	/* label_hash() of each label, open addressing (0 free): most tasks
+	 * are ruled out by their cached app_hash alone. */
+	uint32_t *hashes;
+	size_t mask;
 };
+
+/* The 32-bit hash a task caches of its app label; never 0 (not known). */
+static uint32_t
+label_hash(const char *label)
+{
+	uint32_t h = (uint32_t)hash_str(label);
+
+	return h != 0 ? h : 1;
+}
+
+static bool
+wanted_hash(const struct wanted *w, uint32_t h)
+{
+	for (size_t i = h & w->mask; w->hashes[i] != 0; i = (i + 1) & w->mask)
+		if (w->hashes[i] == h)
+			return true;
+	return false;
+}
 
 /* Fills w with the labels of the apps of framework name fw_name (keys
  * "fname\x01label"); false when out of memory. */
@@ -1302,6 +1348,7 @@ wanted_of(struct wanted *w, const char *fw_name, char *const *apps, size_t n)
 
 	w->n = 0;
 	w->labels = NULL;
+	w->hashes = NULL;
 	/* The key of this framework's app with an empty label. */
 	if (fname != NULL &&
 	    (plen = w->c->naming->join(NULL, 0, fname, "")) >= 0 &&
@@ -1319,18 +1366,45 @@ wanted_of(struct wanted *w, const char *fw_name, char *const *apps, size_t n)
 			w->labels[w->n++] = apps[i] + plen;
 	free(prefix);
 	qsort(w->labels, w->n, sizeof *w->labels, by_string);
+	/* At most half full. */
+	for (w->mask = 1; w->mask < 2 * w->n; w->mask <<= 1)
+		;
+	if ((w->hashes = calloc(w->mask, sizeof *w->hashes)) == NULL) {
+		free(w->labels);
+		w->labels = NULL;
+		return false;
+	}
+	w->mask--;
+	for (size_t i = 0; i < w->n; i++) {
+		uint32_t h = label_hash(w->labels[i]);
+		size_t k = h & w->mask;
+
+		while (w->hashes[k] != 0 && w->hashes[k] != h)
+			k = (k + 1) & w->mask;
+		w->hashes[k] = h;
+	}
 	return true;
 }
 
+/* Whether task val (whose app_hash it fills, a cache) is of a wanted
+ * app: a hash that no label has rules it out without its label. */
 static bool
 task_wanted(const void *val, const void *ctx)
 {
-	const struct cl_task *t = val;
+	struct cl_task *t = (struct cl_task *)(uintptr_t)val;
 	const struct wanted *w = ctx;
 	char label[APP_LABEL_MAX];
 	const char *key = label;
+	bool known = t->app_hash != 0;
 
+	if (known && !wanted_hash(w, t->app_hash))
+		return false;
 	app_label(w->c, task_name(t), task_di_name(t), label);
+	if (!known) {
+		t->app_hash = label_hash(label);
+		if (!wanted_hash(w, t->app_hash))
+			return false;
+	}
 	return bsearch(&key, w->labels, w->n, sizeof *w->labels, by_string) !=
 	    NULL;
 }
@@ -1557,6 +1631,7 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow,
 					       offsetof(struct cl_task, order),
 					       &n_tasks, task_wanted, &w);
 			free(w.labels);
+			free(w.hashes);
 		}
 		if (lazy != NULL) {
 			/* Listed later, one framework at a time: counted. */

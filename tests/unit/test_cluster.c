@@ -1362,6 +1362,54 @@ test_event_apps_and_partial_views(void **state)
 	cluster_free(c);
 }
 
+/* An app's view after new label rules (a reload's EnforceRFC952) finds
+ * its tasks by their labels under the new rules, not by the labels an
+ * earlier view noted under the old ones. */
+static void
+test_partial_view_after_new_label_rules(void **state)
+{
+	static const char *const st = "{" LEADER "'slaves':[" AGENT("S1",
+	    "10.0.0.3") "],"
+			"'frameworks':[{'id':'F1','name':'marathon','hostname':'10.0.0.2',"
+			"'tasks':[" RUNNING_TASK("n.1", "9lives", "F1", "S1",
+			    "[1-1]", "1") "," RUNNING_TASK("web.1", "web", "F1",
+			    "S1", "[2-2]", "1") "]}]}";
+	static const char *const n1 = "F F1 marathon host=10.0.0.2 pid=-\n"
+				      " T n.1 9lives @S1 R ports=[1-1]\n"
+				      "S S1 slave(1)@10.0.0.3:5051\n";
+	struct cluster *c = load_q(st);
+	char *old_key[] = { (char *)"marathon\x01"
+				    "9lives" },
+	     *new_key[] = { (char *)"marathon\x01"
+				    "lives" };
+	struct mesos_state *v;
+	char *d;
+
+	(void)state;
+	for (int twice = 0; twice < 2; twice++) {
+		v = cluster_view_borrowed(c, old_key, 1);
+		assert_non_null(v);
+		d = dump(v);
+		assert_string_equal(d, n1);
+		free(d);
+		mesos_state_free(v);
+	}
+	cluster_set_naming(c, appkey_naming(true));
+	v = cluster_view_borrowed(c, new_key, 1);
+	assert_non_null(v);
+	d = dump(v);
+	assert_string_equal(d, n1);
+	free(d);
+	mesos_state_free(v);
+	v = cluster_view_borrowed(c, old_key, 1);
+	assert_non_null(v);
+	d = dump(v);
+	assert_string_equal(d, "F F1 marathon host=10.0.0.2 pid=-\n");
+	free(d);
+	mesos_state_free(v);
+	cluster_free(c);
+}
+
 /* A view of some apps lists only the agents their tasks run on (each
  * entry of a repeated agent id, in state order), borrowed or copied: an
  * overlay's records need no other agent. */
@@ -1895,6 +1943,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_event_apps_and_partial_views,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_partial_view_after_new_label_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_partial_view_lists_only_used_agents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_equal_launch, setup,
