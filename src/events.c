@@ -56,6 +56,10 @@ struct events {
 	/* The reload loop's alone. */
 	struct apps changed;   /* changed since the last full build */
 	struct snapshot *base; /* that full build */
+	/* snap_app(base, changed.v[i]) for i < n_changed_app: each burst's
+	 * publication asks it of every app changed so far. */
+	uint32_t *changed_app;
+	size_t n_changed_app, changed_app_cap;
 };
 
 void
@@ -232,6 +236,7 @@ events_free(struct events *e)
 	event_log_free(&e->held);
 	apps_clear(&e->pending);
 	apps_clear(&e->changed);
+	free(e->changed_app);
 	if (e->base != NULL)
 		snapshot_release(e->base);
 	pthread_mutex_destroy(&e->lock);
@@ -364,15 +369,35 @@ events_poll_load(struct events *e, const struct mesos_state *state,
 	return 0;
 }
 
+/* Looks up in base the apps added to changed since the last call; false
+ * when out of memory. */
+static bool
+note_changed_apps(struct events *e)
+{
+	if (e->changed_app_cap < e->changed.n) {
+		uint32_t *v =
+		    realloc(e->changed_app, e->changed.cap * sizeof *v);
+
+		if (v == NULL)
+			return false;
+		e->changed_app = v;
+		e->changed_app_cap = e->changed.cap;
+	}
+	for (; e->n_changed_app < e->changed.n; e->n_changed_app++)
+		e->changed_app[e->n_changed_app] =
+		    snap_app(e->base, e->changed.v[e->n_changed_app]);
+	return true;
+}
+
 /* True when a changed app shares a name of base with another owner: an
  * overlay cannot hide its part alone. */
 static bool
 changed_entangled(const struct events *e)
 {
-	if (e->base == NULL || e->base->app_entangled == NULL)
+	if (e->base->app_entangled == NULL)
 		return false;
-	for (size_t i = 0; i < e->changed.n; i++) {
-		uint32_t app = snap_app(e->base, e->changed.v[i]);
+	for (size_t i = 0; i < e->n_changed_app; i++) {
+		uint32_t app = e->changed_app[i];
 
 		if (app != SNAP_NONE && e->base->app_entangled[app])
 			return true;
@@ -397,7 +422,7 @@ events_build_begin(struct events *e, bool full, struct events_build *b)
 		}
 		apps_empty(&e->pending, true); /* the keys moved */
 		/* Names shared with other owners are rebuilt in full. */
-		if (overlay && changed_entangled(e))
+		if (overlay && (!note_changed_apps(e) || changed_entangled(e)))
 			overlay = false;
 	}
 	b->overlay = overlay;
@@ -463,12 +488,10 @@ events_make_overlay(struct events *e, struct snapshot *snap)
 	assert(e->base != NULL);
 	if (hidden == NULL)
 		return false;
-	for (size_t i = 0; i < e->changed.n; i++) {
-		uint32_t app = snap_app(e->base, e->changed.v[i]);
-
-		if (app != SNAP_NONE)
-			hidden[n++] = app;
-	}
+	assert(e->n_changed_app == e->changed.n);
+	for (size_t i = 0; i < e->n_changed_app; i++)
+		if (e->changed_app[i] != SNAP_NONE)
+			hidden[n++] = e->changed_app[i];
 	qsort(hidden, n, sizeof *hidden, cmp_u32);
 	snap->hidden = hidden;
 	snap->n_hidden = n;
@@ -518,4 +541,5 @@ events_base_published(struct events *e)
 	if (old != NULL)
 		snapshot_release(old);
 	apps_clear(&e->changed);
+	e->n_changed_app = 0;
 }
