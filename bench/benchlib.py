@@ -434,6 +434,40 @@ def state_variant(cache, ntasks, kind):
     return dst
 
 
+def one_framework(cache, ntasks):
+    """cluster()'s cluster with every task moved into its first framework,
+    as Marathon holds most tasks of many clusters (the other frameworks
+    stay, without tasks), made once: {'state': path, 'queries': path}, the
+    queries naming that framework instead of the others."""
+    gen = cluster(cache, ntasks)
+    base = os.path.join(cache, "gen-%d-onefw" % ntasks)
+    paths = {"state": base + ".state.json", "queries": base + ".queries.txt"}
+    if all(os.path.exists(p) for p in paths.values()):
+        return paths
+    with open(gen["state"]) as f:
+        st = json.load(f)
+    fws = [fw for fw in st["frameworks"] if fw.get("tasks")]
+    first, names = fws[0], {fw["name"].lower() for fw in fws}
+    for fw in fws[1:]:
+        for t in fw["tasks"]:
+            t["framework_id"] = first["id"]
+        first["tasks"].extend(fw["tasks"])
+        fw["tasks"] = []
+    with open(paths["state"] + ".tmp", "w") as f:
+        json.dump(st, f)
+    with open(gen["queries"]) as src, open(paths["queries"] + ".tmp", "w") as dst:
+        for line in src:
+            name, rest = line.split(" ", 1)
+            labels = name.split(".")
+            # name.<framework>.mesos. -> name.<first>.mesos.
+            if len(labels) >= 4 and labels[-3] in names:
+                labels[-3] = first["name"].lower()
+            dst.write(".".join(labels) + " " + rest)
+    for p in paths.values():
+        os.replace(p + ".tmp", p)
+    return paths
+
+
 def serve_state(src, served):
     """Make `served` (the file the fake master reads) the content of src,
     atomically: hard link (or copy) to a temp name, then rename."""
