@@ -39,6 +39,10 @@ struct smap {
 	void **vals;	     /* NULL free, TOMBSTONE deleted */
 	size_t cap, n, used; /* used counts tombstones too */
 	const char *(*key_of)(const void *val);
+	/* NULL, or a tag per slot that its user keeps about the value there
+	 * (0 for a value just put): a task map's tags are its app labels'
+	 * hashes, which an overlay's view reads in one sweep. */
+	uint32_t *tags;
 };
 
 static bool
@@ -87,14 +91,21 @@ smap_grow(struct smap *m)
 		bigger.cap = m->cap * 2;
 	if ((bigger.vals = calloc(bigger.cap, sizeof *bigger.vals)) == NULL)
 		return -1;
+	/* Tags are a cache: without room for them the map goes on without. */
+	if (m->tags != NULL)
+		bigger.tags = calloc(bigger.cap, sizeof *bigger.tags);
 	for (size_t i = 0; i < m->cap; i++)
 		if (smap_live(m, i)) {
-			bigger.vals[smap_slot(&bigger, m->key_of(m->vals[i]))] =
-			    m->vals[i];
+			size_t k = smap_slot(&bigger, m->key_of(m->vals[i]));
+
+			bigger.vals[k] = m->vals[i];
+			if (bigger.tags != NULL)
+				bigger.tags[k] = m->tags[i];
 			bigger.n++;
 		}
 	bigger.used = bigger.n;
 	free(m->vals);
+	free(m->tags);
 	*m = bigger;
 	return 0;
 }
@@ -117,6 +128,8 @@ smap_put(struct smap *m, void *val, void **old)
 		m->used++;
 	}
 	m->vals[i] = val;
+	if (m->tags != NULL)
+		m->tags[i] = 0;
 	return 0;
 }
 
@@ -140,7 +153,9 @@ smap_free(struct smap *m, void (*free_val)(void *, void *), void *ctx)
 		if (smap_live(m, i) && free_val)
 			free_val(m->vals[i], ctx);
 	free(m->vals);
+	free(m->tags);
 	m->vals = NULL;
+	m->tags = NULL;
 	m->cap = m->n = m->used = 0;
 }
 
@@ -171,10 +186,6 @@ struct cl_task {
 	bool id_differs; /* key is id + "\x01n": the id follows it */
 	bool ips_own;	 /* ips is a block of its own */
 	int8_t health;	 /* TASK_HEALTH_* of the latest status */
-	/* A cache an overlay's view fills: label_hash() of the task's app
-	 * label, 0 not known yet (a task's names never change in place;
-	 * new label rules clear it). */
-	uint32_t app_hash;
 };
 
 /* What a task is made of (borrowed strings and arrays). */
@@ -439,17 +450,15 @@ cluster_set_naming(struct cluster *c, const struct cluster_naming *naming)
 	if (naming == c->naming)
 		return;
 	c->naming = naming;
-	/* The tasks' app labels were under the old rules. */
+	/* The tasks' app label hashes were under the old rules. */
 	for (size_t i = 0; i < c->frameworks.cap; i++) {
-		const struct cl_framework *f;
+		struct cl_framework *f;
 
 		if (!smap_live(&c->frameworks, i))
 			continue;
 		f = c->frameworks.vals[i];
-		for (size_t k = 0; k < f->tasks.cap; k++)
-			if (smap_live(&f->tasks, k))
-				((struct cl_task *)f->tasks.vals[k])->app_hash =
-				    0;
+		free(f->tasks.tags);
+		f->tasks.tags = NULL;
 	}
 }
 
@@ -1237,11 +1246,10 @@ by_order(const void *a, const void *b)
 /* The map's values sorted by their `order` (the first field after the
  * strings differs per type, so the caller passes the offset); with `keep`,
  * only the values it accepts. */
-#define KEEP_PREFETCH 8 /* values ahead of the one kept or not */
-
 static void **
 sorted_values(const struct smap *m, size_t order_off, size_t *n,
-    bool (*keep)(const void *val, const void *ctx), const void *ctx)
+    bool (*keep)(const struct smap *m, size_t slot, const void *ctx),
+    const void *ctx)
 {
 	uint64_t **keys = calloc(m->n + 1, sizeof *keys);
 	void **out = calloc(m->n + 1, sizeof *out);
@@ -1253,14 +1261,10 @@ sorted_values(const struct smap *m, size_t order_off, size_t *n,
 		free(out);
 		return NULL;
 	}
-	for (size_t i = 0; i < m->cap; i++) {
-		/* keep reads every value: overlap their cache misses. */
-		if (keep != NULL && i + KEEP_PREFETCH < m->cap)
-			__builtin_prefetch(m->vals[i + KEEP_PREFETCH]);
-		if (smap_live(m, i) && (keep == NULL || keep(m->vals[i], ctx)))
+	for (size_t i = 0; i < m->cap; i++)
+		if (smap_live(m, i) && (keep == NULL || keep(m, i, ctx)))
 			keys[k++] = (uint64_t *)(void *)((char *)m->vals[i] +
 			    order_off);
-	}
 	qsort(keys, k, sizeof *keys, by_order);
 	for (size_t i = 0; i < k; i++)
 		out[i] = (char *)keys[i] - order_off;
@@ -1315,7 +1319,7 @@ struct wanted {
 	const char **labels;
 	size_t n;
 	/* label_hash() of each label, open addressing (0 free): most tasks
-	 * are ruled out by their cached app_hash alone. */
+	 * are ruled out by their slot's tag alone. */
 	uint32_t *hashes;
 	size_t mask;
 };
@@ -1386,23 +1390,27 @@ wanted_of(struct wanted *w, const char *fw_name, char *const *apps, size_t n)
 	return true;
 }
 
-/* Whether task val (whose app_hash it fills, a cache) is of a wanted
- * app: a hash that no label has rules it out without its label. */
+/* Whether the task in slot i of a task map is of a wanted app.  The
+ * slot's tag (when the map has tags) keeps its label's hash: a hash that
+ * no wanted label has rules the task out without reading it, so a view
+ * sweeps 100k tags rather than 100k tasks spread over the heap. */
 static bool
-task_wanted(const void *val, const void *ctx)
+task_wanted(const struct smap *m, size_t i, const void *ctx)
 {
-	struct cl_task *t = (struct cl_task *)(uintptr_t)val;
+	const struct cl_task *t = m->vals[i];
 	const struct wanted *w = ctx;
 	char label[APP_LABEL_MAX];
 	const char *key = label;
-	bool known = t->app_hash != 0;
+	uint32_t h = m->tags != NULL ? m->tags[i] : 0;
 
-	if (known && !wanted_hash(w, t->app_hash))
+	if (h != 0 && !wanted_hash(w, h))
 		return false;
 	app_label(w->c, task_name(t), task_di_name(t), label);
-	if (!known) {
-		t->app_hash = label_hash(label);
-		if (!wanted_hash(w, t->app_hash))
+	if (h == 0) {
+		h = label_hash(label);
+		if (m->tags != NULL)
+			m->tags[i] = h;
+		if (!wanted_hash(w, h))
 			return false;
 	}
 	return bsearch(&key, w->labels, w->n, sizeof *w->labels, by_string) !=
@@ -1598,7 +1606,7 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow,
 	    (lazy->fws = calloc(n_fws + 1, sizeof *lazy->fws)) == NULL)
 		goto fail;
 	for (size_t i = 0; i < n_fws; i++) {
-		const struct cl_framework *f = fws[i];
+		struct cl_framework *f = fws[i];
 		struct mesos_framework *mf;
 		void **tasks;
 		size_t n_tasks = 0;
@@ -1626,6 +1634,11 @@ view(const struct cluster *c, char *const *apps, size_t n_apps, bool borrow,
 
 			if (!wanted_of(&w, f->name, apps, n_apps))
 				goto fail;
+			/* Tags of the task map, kept for the next overlay
+			 * (none when out of memory: labels each time). */
+			if (w.n != 0 && f->tasks.tags == NULL)
+				f->tasks.tags = calloc(f->tasks.cap + 1,
+				    sizeof *f->tasks.tags);
 			tasks = w.n == 0 ? NULL :
 					   sorted_values(&f->tasks,
 					       offsetof(struct cl_task, order),
@@ -1693,13 +1706,13 @@ cluster_view(const struct cluster *c)
 }
 
 struct mesos_state *
-cluster_view_apps(const struct cluster *c, char *const *apps, size_t n)
+cluster_view_apps(struct cluster *c, char *const *apps, size_t n)
 {
 	return view(c, apps, n, false, NULL);
 }
 
 struct mesos_state *
-cluster_view_borrowed(const struct cluster *c, char *const *apps, size_t n)
+cluster_view_borrowed(struct cluster *c, char *const *apps, size_t n)
 {
 	return view(c, apps, n, true, NULL);
 }

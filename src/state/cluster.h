@@ -76,15 +76,17 @@ int cluster_event_apps(const struct cluster *c, yajl_val event, char ***apps,
     size_t *n);
 
 /** A view with only the tasks of these apps (and their frameworks, and
- *  every agent): the input of an overlay build. */
+ *  every agent): the input of an overlay build.  It notes each task's app
+ *  in the model, for the next such view (a change, as for the lock). */
 struct mesos_state *
-cluster_view_apps(const struct cluster *c, char *const *apps, size_t n);
+cluster_view_apps(struct cluster *c, char *const *apps, size_t n);
 
 /** A view whose strings and addresses are the model's own (only the list
  *  structure is allocated): valid while the model does not change, so the
- *  caller keeps its lock while using it.  apps NULL: everything. */
+ *  caller keeps its lock while using it.  apps NULL: everything; else as
+ *  cluster_view_apps. */
 struct mesos_state *
-cluster_view_borrowed(const struct cluster *c, char *const *apps, size_t n);
+cluster_view_borrowed(struct cluster *c, char *const *apps, size_t n);
 
 /** A lazy view's task lists (cluster_view_lazy). */
 struct cluster_lazy;

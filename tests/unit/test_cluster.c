@@ -1362,6 +1362,20 @@ test_event_apps_and_partial_views(void **state)
 	cluster_free(c);
 }
 
+/* The borrowed view of one app is `want` (dump's form). */
+static void
+assert_app_view(struct cluster *c, char *app, const char *want)
+{
+	char *apps[] = { app }, *d;
+	struct mesos_state *v = cluster_view_borrowed(c, apps, 1);
+
+	assert_non_null(v);
+	d = dump(v);
+	assert_string_equal(d, want);
+	free(d);
+	mesos_state_free(v);
+}
+
 /* An app's view after new label rules (a reload's EnforceRFC952) finds
  * its tasks by their labels under the new rules, not by the labels an
  * earlier view noted under the old ones. */
@@ -1378,33 +1392,86 @@ test_partial_view_after_new_label_rules(void **state)
 				      " T n.1 9lives @S1 R ports=[1-1]\n"
 				      "S S1 slave(1)@10.0.0.3:5051\n";
 	struct cluster *c = load_q(st);
-	char *old_key[] = { (char *)"marathon\x01"
-				    "9lives" },
-	     *new_key[] = { (char *)"marathon\x01"
-				    "lives" };
-	struct mesos_state *v;
-	char *d;
 
 	(void)state;
-	for (int twice = 0; twice < 2; twice++) {
-		v = cluster_view_borrowed(c, old_key, 1);
-		assert_non_null(v);
-		d = dump(v);
-		assert_string_equal(d, n1);
-		free(d);
-		mesos_state_free(v);
-	}
+	/* The second view rules tasks out by what the first noted. */
+	assert_app_view(c,
+	    "marathon\x01"
+	    "9lives",
+	    n1);
+	assert_app_view(c,
+	    "marathon\x01"
+	    "9lives",
+	    n1);
 	cluster_set_naming(c, appkey_naming(true));
-	v = cluster_view_borrowed(c, new_key, 1);
-	assert_non_null(v);
+	assert_app_view(c,
+	    "marathon\x01"
+	    "lives",
+	    n1);
+	assert_app_view(c,
+	    "marathon\x01"
+	    "9lives",
+	    "F F1 marathon host=10.0.0.2 pid=-\n");
+	cluster_free(c);
+}
+
+/* An app's view after its tasks were noted by an earlier view finds a
+ * task renamed since (a TASK_ADDED for its id) under its new app only,
+ * and tasks added since, past a growth of the framework's task map. */
+static void
+test_partial_view_after_renames_and_growth(void **state)
+{
+	static const char *const st = "{" LEADER "'slaves':[" AGENT("S1",
+	    "10.0.0.3") "],"
+			"'frameworks':[{'id':'F1','name':'marathon','hostname':'10.0.0.2',"
+			"'tasks':[" RUNNING_TASK("n.1", "nine", "F1", "S1",
+			    "[1-1]", "1") "," RUNNING_TASK("web.1", "web", "F1",
+			    "S1", "[2-2]", "1") "]}]}";
+	static const char *const web = "F F1 marathon host=10.0.0.2 pid=-\n"
+				       " T web.1 web @S1 R ports=[2-2]\n"
+				       "S S1 slave(1)@10.0.0.3:5051\n";
+	static const char *const none = "F F1 marathon host=10.0.0.2 pid=-\n";
+	struct cluster *c = load_q(st);
+	char *apps[1], *d;
+	struct mesos_state *v;
+
+	(void)state;
+	assert_app_view(c,
+	    "marathon\x01"
+	    "web",
+	    web);
+	assert_app_view(c,
+	    "marathon\x01"
+	    "renamed",
+	    none);
+	apply(c, EV_TASK_ADDED_STAGING("n.1", "renamed", "F1", "S1", ""));
+	assert_app_view(c,
+	    "marathon\x01"
+	    "nine",
+	    none);
+	apps[0] = (char *)"marathon\x01"
+			  "renamed";
+	assert_non_null(v = cluster_view_borrowed(c, apps, 1));
 	d = dump(v);
-	assert_string_equal(d, n1);
+	assert_non_null(strstr(d, " T n.1 renamed "));
 	free(d);
 	mesos_state_free(v);
-	v = cluster_view_borrowed(c, old_key, 1);
-	assert_non_null(v);
+	for (int i = 0; i < 300; i++)
+		apply(c,
+		    "{'type':'TASK_ADDED','task_added':{'task':{'name':'grow%d',"
+		    "'task_id':{'value':'g.%d'},'framework_id':{'value':'F1'},"
+		    "'agent_id':{'value':'S1'},'state':'TASK_STAGING'}}}",
+		    i, i);
+	assert_app_view(c,
+	    "marathon\x01"
+	    "web",
+	    web);
+	apps[0] = (char *)"marathon\x01"
+			  "grow277";
+	assert_non_null(v = cluster_view_borrowed(c, apps, 1));
 	d = dump(v);
-	assert_string_equal(d, "F F1 marathon host=10.0.0.2 pid=-\n");
+	assert_non_null(strstr(d, " T g.277 grow277 "));
+	assert_null(strstr(d, " T g.27 "));
 	free(d);
 	mesos_state_free(v);
 	cluster_free(c);
@@ -1945,6 +2012,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_partial_view_after_new_label_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_partial_view_after_renames_and_growth, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_partial_view_lists_only_used_agents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_equal_launch, setup,
