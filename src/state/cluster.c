@@ -1324,7 +1324,8 @@ struct wanted {
 	size_t mask;
 };
 
-/* The 32-bit hash a task caches of its app label; never 0 (not known). */
+/* The 32-bit hash of an app label a task map's tag keeps; never 0 (the
+ * tag of a task not looked at yet). */
 static uint32_t
 label_hash(const char *label)
 {

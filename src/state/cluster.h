@@ -76,8 +76,9 @@ int cluster_event_apps(const struct cluster *c, yajl_val event, char ***apps,
     size_t *n);
 
 /** A view with only the tasks of these apps (and their frameworks, and
- *  every agent): the input of an overlay build.  It notes each task's app
- *  in the model, for the next such view (a change, as for the lock). */
+ *  every agent): the input of an overlay build.  It notes in the model
+ *  the hash of each task's app label for the next such view, so the
+ *  caller holds the model as for a change. */
 struct mesos_state *
 cluster_view_apps(struct cluster *c, char *const *apps, size_t n);
 
