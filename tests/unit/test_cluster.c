@@ -1362,19 +1362,37 @@ test_event_apps_and_partial_views(void **state)
 	cluster_free(c);
 }
 
-/* The borrowed view of one app is `want` (dump's form). */
-static void
-assert_app_view(struct cluster *c, char *app, const char *want)
+/* The borrowed view of one app, in dump's form (malloc'ed). */
+static char *
+app_view_dump(struct cluster *c, char *app)
 {
 	char *apps[] = { app }, *d;
 	struct mesos_state *v = cluster_view_borrowed(c, apps, 1);
 
 	assert_non_null(v);
 	d = dump(v);
+	mesos_state_free(v);
+	return d;
+}
+
+/* The borrowed view of one app is `want` (dump's form). */
+static void
+assert_app_view(struct cluster *c, char *app, const char *want)
+{
+	char *d = app_view_dump(c, app);
+
 	assert_string_equal(d, want);
 	free(d);
-	mesos_state_free(v);
 }
+
+/* Two running tasks of marathon on S1: n.1 named `n1_name`, and web.1. */
+#define TWO_TASKS(n1_name) \
+	"{" LEADER "'slaves':[" AGENT("S1", \
+	    "10.0.0.3") "]," \
+			"'frameworks':[{'id':'F1','name':'marathon','hostname':'10.0.0.2'," \
+			"'tasks':[" RUNNING_TASK("n.1", n1_name, "F1", "S1", \
+			    "[1-1]", "1") "," RUNNING_TASK("web.1", "web", \
+			    "F1", "S1", "[2-2]", "1") "]}]}"
 
 /* An app's view after new label rules (a reload's EnforceRFC952) finds
  * its tasks by their labels under the new rules, not by the labels an
@@ -1382,16 +1400,10 @@ assert_app_view(struct cluster *c, char *app, const char *want)
 static void
 test_partial_view_after_new_label_rules(void **state)
 {
-	static const char *const st = "{" LEADER "'slaves':[" AGENT("S1",
-	    "10.0.0.3") "],"
-			"'frameworks':[{'id':'F1','name':'marathon','hostname':'10.0.0.2',"
-			"'tasks':[" RUNNING_TASK("n.1", "9lives", "F1", "S1",
-			    "[1-1]", "1") "," RUNNING_TASK("web.1", "web", "F1",
-			    "S1", "[2-2]", "1") "]}]}";
 	static const char *const n1 = "F F1 marathon host=10.0.0.2 pid=-\n"
 				      " T n.1 9lives @S1 R ports=[1-1]\n"
 				      "S S1 slave(1)@10.0.0.3:5051\n";
-	struct cluster *c = load_q(st);
+	struct cluster *c = load_q(TWO_TASKS("9lives"));
 
 	(void)state;
 	/* The second view rules tasks out by what the first noted. */
@@ -1421,19 +1433,12 @@ test_partial_view_after_new_label_rules(void **state)
 static void
 test_partial_view_after_renames_and_growth(void **state)
 {
-	static const char *const st = "{" LEADER "'slaves':[" AGENT("S1",
-	    "10.0.0.3") "],"
-			"'frameworks':[{'id':'F1','name':'marathon','hostname':'10.0.0.2',"
-			"'tasks':[" RUNNING_TASK("n.1", "nine", "F1", "S1",
-			    "[1-1]", "1") "," RUNNING_TASK("web.1", "web", "F1",
-			    "S1", "[2-2]", "1") "]}]}";
 	static const char *const web = "F F1 marathon host=10.0.0.2 pid=-\n"
 				       " T web.1 web @S1 R ports=[2-2]\n"
 				       "S S1 slave(1)@10.0.0.3:5051\n";
 	static const char *const none = "F F1 marathon host=10.0.0.2 pid=-\n";
-	struct cluster *c = load_q(st);
-	char *apps[1], *d;
-	struct mesos_state *v;
+	struct cluster *c = load_q(TWO_TASKS("nine"));
+	char *d;
 
 	(void)state;
 	assert_app_view(c,
@@ -1449,13 +1454,11 @@ test_partial_view_after_renames_and_growth(void **state)
 	    "marathon\x01"
 	    "nine",
 	    none);
-	apps[0] = (char *)"marathon\x01"
-			  "renamed";
-	assert_non_null(v = cluster_view_borrowed(c, apps, 1));
-	d = dump(v);
+	d = app_view_dump(c,
+	    "marathon\x01"
+	    "renamed");
 	assert_non_null(strstr(d, " T n.1 renamed "));
 	free(d);
-	mesos_state_free(v);
 	for (int i = 0; i < 300; i++)
 		apply(c,
 		    "{'type':'TASK_ADDED','task_added':{'task':{'name':'grow%d',"
@@ -1466,14 +1469,12 @@ test_partial_view_after_renames_and_growth(void **state)
 	    "marathon\x01"
 	    "web",
 	    web);
-	apps[0] = (char *)"marathon\x01"
-			  "grow277";
-	assert_non_null(v = cluster_view_borrowed(c, apps, 1));
-	d = dump(v);
+	d = app_view_dump(c,
+	    "marathon\x01"
+	    "grow277");
 	assert_non_null(strstr(d, " T g.277 grow277 "));
 	assert_null(strstr(d, " T g.27 "));
 	free(d);
-	mesos_state_free(v);
 	cluster_free(c);
 }
 
