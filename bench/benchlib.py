@@ -142,6 +142,11 @@ def thread_cpu(pid):
     return out
 
 
+def thread_cpu_since(before, after):
+    """{thread name: CPU seconds} between two thread_cpu() readings."""
+    return {k: after[k] - before.get(k, 0.0) for k in after}
+
+
 def cpu_seconds(pid):
     """user+system CPU seconds of pid and all its descendants (threads
     included: /proc/PID/stat sums the threads of a process)."""
